@@ -1,0 +1,33 @@
+# licenseflow — see README.md. `make help` lists the targets.
+GO        ?= go
+BIN       := bin/licenseflow
+PKGS      := ./...
+TESTFLAGS ?= -race -shuffle=on -timeout 12m
+
+.PHONY: help run build test bench fuzz lint fmt
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build the CLI into bin/
+	$(GO) build -o $(BIN) ./cmd/licenseflow
+
+run: build ## run the whole pipeline on the embedded default and drive the demo flow
+	./$(BIN) run --demo
+
+test: ## the whole test suite (starts a throwaway PostgreSQL)
+	$(GO) vet $(PKGS)
+	bash .ci/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
+
+bench: ## every benchmark, one table with baselines and ratios
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+fuzz: ## longer fuzzing of every fuzz target
+	bash .ci/fuzz.sh 60s
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet $(PKGS)
+
+fmt: ## format the code
+	gofmt -w $$(git ls-files '*.go')

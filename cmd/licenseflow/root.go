@@ -1,0 +1,13 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "licenseflow",
+		Short:         "Event pipeline from payment webhooks and signups to signed licenses on private app servers",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	return root
+}
