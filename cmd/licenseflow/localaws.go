@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/licenseflow/licenseflow/services/localaws"
+)
+
+// defaultDataDir is where state lives unless --data says otherwise.
+const defaultDataDir = ".licenseflow"
+
+func newLocalAWSCmd() *cobra.Command {
+	var (
+		cfg     localaws.Config
+		dataSet bool
+	)
+	cmd := &cobra.Command{
+		Use:   "localaws",
+		Short: "Serve SQS and EventBridge (AWS JSON protocols) on one port, durably",
+		Long: `localaws serves the SQS (AWS JSON 1.0) and EventBridge (AWS JSON 1.1) APIs on one
+port. Point any AWS SDK or the aws CLI at it with AWS_ENDPOINT_URL and any static credentials.
+State is durable in --data (what a send or PutEvents acknowledged survives kill -9);
+--data "" keeps everything in memory.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !dataSet {
+				cfg.DataDir = filepath.Join(defaultDataDir, "localaws")
+			}
+			cfg.Logger = newLogger(cmd)
+			srv, err := localaws.Start(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "localaws listening on %s\n", srv.URL())
+			<-srv.Done()
+			return srv.Close()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:4566", "address to listen on")
+	f.StringVar(&cfg.DataDir, "data", "", `directory for durable state (default "`+filepath.Join(defaultDataDir, "localaws")+`"; "" = in memory)`)
+	f.StringVar(&cfg.Region, "region", "us-east-1", "region used in ARNs")
+	f.StringVar(&cfg.AccountID, "account", "000000000000", "account id used in ARNs and queue URLs")
+	f.BoolVar(&cfg.NoSync, "no-sync", false, "skip fsync: survive a process crash but not a power loss")
+	cmd.PreRun = func(cmd *cobra.Command, _ []string) { dataSet = cmd.Flags().Changed("data") }
+	return cmd
+}

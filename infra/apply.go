@@ -1,0 +1,162 @@
+package infra
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// SQSAPI is the part of the SQS client Apply uses.
+type SQSAPI interface {
+	CreateQueue(context.Context, *sqs.CreateQueueInput, ...func(*sqs.Options)) (*sqs.CreateQueueOutput, error)
+	GetQueueUrl(context.Context, *sqs.GetQueueUrlInput, ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+	SetQueueAttributes(context.Context, *sqs.SetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error)
+}
+
+// EventBridgeAPI is the part of the EventBridge client Apply uses.
+type EventBridgeAPI interface {
+	CreateEventBus(context.Context, *eventbridge.CreateEventBusInput, ...func(*eventbridge.Options)) (*eventbridge.CreateEventBusOutput, error)
+	PutRule(context.Context, *eventbridge.PutRuleInput, ...func(*eventbridge.Options)) (*eventbridge.PutRuleOutput, error)
+	PutTargets(context.Context, *eventbridge.PutTargetsInput, ...func(*eventbridge.Options)) (*eventbridge.PutTargetsOutput, error)
+}
+
+// Applied is what Apply created: queue URLs and ARNs by name.
+type Applied struct {
+	QueueURLs map[string]string
+	QueueARNs map[string]string
+}
+
+// Apply creates the topology's queues (dead-letter queues first, then each
+// queue with its RedrivePolicy) and, when eb is not nil, the bus, rules and
+// targets. It is idempotent: an existing queue's attributes are brought to
+// the topology's values.
+func Apply(ctx context.Context, q SQSAPI, eb EventBridgeAPI, t Topology) (Applied, error) {
+	if err := t.Validate(); err != nil {
+		return Applied{}, err
+	}
+	a := Applied{QueueURLs: map[string]string{}, QueueARNs: map[string]string{}}
+	// Dead-letter queues first: a queue's RedrivePolicy names its DLQ's ARN.
+	for _, queue := range t.Queues {
+		if queue.DLQ == "" {
+			continue
+		}
+		if _, ok := a.QueueURLs[queue.DLQ]; ok {
+			continue
+		}
+		attrs := map[string]string{"MessageRetentionPeriod": strconv.Itoa(orDefault(queue.DLQRetentionPeriod, 1209600))}
+		if dlq, ok := t.QueueByName(queue.DLQ); ok {
+			attrs = queueAttributes(dlq, "")
+		}
+		if err := a.ensureQueue(ctx, q, queue.DLQ, attrs); err != nil {
+			return a, err
+		}
+	}
+	for _, queue := range t.Queues {
+		if _, ok := a.QueueURLs[queue.Name]; ok {
+			continue
+		}
+		if err := a.ensureQueue(ctx, q, queue.Name, queueAttributes(queue, a.QueueARNs[queue.DLQ])); err != nil {
+			return a, err
+		}
+	}
+	if eb == nil {
+		return a, nil
+	}
+	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(t.Bus)}); err != nil {
+		var exists *ebtypes.ResourceAlreadyExistsException
+		if !errors.As(err, &exists) {
+			return a, fmt.Errorf("creating bus %s: %w", t.Bus, err)
+		}
+	}
+	for _, r := range t.Rules {
+		if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{
+			Name: aws.String(r.Name), EventBusName: aws.String(t.Bus),
+			EventPattern: aws.String(r.EventPattern), State: ebtypes.RuleStateEnabled,
+		}); err != nil {
+			return a, fmt.Errorf("putting rule %s: %w", r.Name, err)
+		}
+		target := ebtypes.Target{Id: aws.String(r.Queue), Arn: aws.String(a.QueueARNs[r.Queue])}
+		if r.TargetDLQ != "" {
+			target.DeadLetterConfig = &ebtypes.DeadLetterConfig{Arn: aws.String(a.QueueARNs[r.TargetDLQ])}
+		}
+		if r.MaxRetryAttempts > 0 || r.MaxEventAgeSeconds > 0 {
+			target.RetryPolicy = &ebtypes.RetryPolicy{
+				MaximumRetryAttempts:     aws.Int32(int32(r.MaxRetryAttempts)),
+				MaximumEventAgeInSeconds: aws.Int32(int32(orDefault(r.MaxEventAgeSeconds, 86400))),
+			}
+		}
+		out, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{
+			Rule: aws.String(r.Name), EventBusName: aws.String(t.Bus), Targets: []ebtypes.Target{target},
+		})
+		if err != nil {
+			return a, fmt.Errorf("putting target of rule %s: %w", r.Name, err)
+		}
+		if out.FailedEntryCount > 0 {
+			e := out.FailedEntries[0]
+			return a, fmt.Errorf("putting target of rule %s: %s: %s", r.Name, aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
+		}
+	}
+	return a, nil
+}
+
+func (a Applied) ensureQueue(ctx context.Context, q SQSAPI, name string, attrs map[string]string) error {
+	out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	var url string
+	if err != nil {
+		// The queue exists with other attributes: bring it to ours.
+		var exists *sqstypes.QueueNameExists
+		if !errors.As(err, &exists) {
+			return fmt.Errorf("creating queue %s: %w", name, err)
+		}
+		existing, err2 := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+		if err2 != nil {
+			return fmt.Errorf("finding queue %s: %w", name, err2)
+		}
+		url = aws.ToString(existing.QueueUrl)
+		if _, err := q.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url), Attributes: attrs}); err != nil {
+			return fmt.Errorf("updating queue %s: %w", name, err)
+		}
+	} else {
+		url = aws.ToString(out.QueueUrl)
+	}
+	got, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return fmt.Errorf("reading queue %s: %w", name, err)
+	}
+	a.QueueURLs[name] = url
+	a.QueueARNs[name] = got.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
+	return nil
+}
+
+func queueAttributes(queue Queue, dlqARN string) map[string]string {
+	attrs := map[string]string{}
+	if queue.DLQ != "" {
+		redrive, _ := json.Marshal(map[string]any{"deadLetterTargetArn": dlqARN, "maxReceiveCount": queue.MaxReceiveCount})
+		attrs["RedrivePolicy"] = string(redrive)
+	}
+	if queue.VisibilityTimeout > 0 {
+		attrs["VisibilityTimeout"] = strconv.Itoa(queue.VisibilityTimeout)
+	}
+	if queue.MessageRetentionPeriod > 0 {
+		attrs["MessageRetentionPeriod"] = strconv.Itoa(queue.MessageRetentionPeriod)
+	}
+	return attrs
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
