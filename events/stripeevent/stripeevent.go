@@ -1,0 +1,114 @@
+// Package stripeevent maps Stripe events to licenseflow's payment event
+// details. It reads the event JSON Stripe sends to webhooks, which is also
+// the detail of a Stripe partner event on EventBridge.
+//
+// Mapped types:
+//   - checkout.session.completed → events.CheckoutCompleted (company from
+//     client_reference_id, else metadata.company_id; sessions without a
+//     subscription are ignored)
+//   - customer.subscription.created|updated|deleted → events.SubscriptionChanged
+//   - invoice.paid → events.InvoicePaid; invoice.payment_failed →
+//     events.InvoicePaymentFailed (invoices without a subscription are ignored)
+//
+// Every other type yields no details and no error.
+package stripeevent
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+)
+
+// ErrMalformed is wrapped by every error Map returns: the input is not a
+// Stripe event, or a mapped event lacks what licenseflow needs (such as the
+// company of a checkout session). Retrying cannot fix it.
+var ErrMalformed = errors.New("malformed stripe event")
+
+// MetadataCompanyID is the metadata key naming the licenseflow company on a
+// Checkout Session, a subscription or (through its subscription) an invoice.
+const MetadataCompanyID = "company_id"
+
+// MetadataPlan optionally names the price lookup key on a Checkout Session
+// whose line items are not expanded.
+const MetadataPlan = "price_lookup_key"
+
+// Event is a Stripe event and the details it maps to.
+type Event struct {
+	ID         string
+	Type       string
+	Created    time.Time
+	Livemode   bool
+	APIVersion string
+	// Details is empty for types licenseflow ignores.
+	Details []events.Detail
+}
+
+// wireEvent is the Stripe event object.
+type wireEvent struct {
+	ID         string `json:"id"`
+	Object     string `json:"object"`
+	Type       string `json:"type"`
+	Created    int64  `json:"created"`
+	Livemode   bool   `json:"livemode"`
+	APIVersion string `json:"api_version"`
+	Data       struct {
+		Object json.RawMessage `json:"object"`
+	} `json:"data"`
+}
+
+// Map decodes a Stripe event and maps it to details. Errors wrap
+// ErrMalformed.
+func Map(body []byte) (Event, error) {
+	var w wireEvent
+	if err := json.Unmarshal(body, &w); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var errs []error
+	if w.ID == "" {
+		errs = append(errs, errors.New("id is empty"))
+	}
+	if w.Object != "" && w.Object != "event" {
+		errs = append(errs, fmt.Errorf("object is %q, want \"event\"", w.Object))
+	}
+	if w.Type == "" {
+		errs = append(errs, errors.New("type is empty"))
+	}
+	if w.Created <= 0 {
+		errs = append(errs, errors.New("created is missing"))
+	}
+	if len(w.Data.Object) == 0 || string(w.Data.Object) == "null" {
+		errs = append(errs, errors.New("data.object is missing"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	ev := Event{
+		ID: w.ID, Type: w.Type, Created: time.Unix(w.Created, 0).UTC(),
+		Livemode: w.Livemode, APIVersion: w.APIVersion,
+	}
+	p := events.Provider{EventID: w.ID, Created: ev.Created, Livemode: w.Livemode}
+	var (
+		d   events.Detail
+		err error
+	)
+	switch w.Type {
+	case "checkout.session.completed":
+		d, err = mapCheckout(p, w.Data.Object)
+	case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
+		d, err = mapSubscription(p, w.Type == "customer.subscription.deleted", w.Data.Object)
+	case "invoice.paid", "invoice.payment_failed":
+		d, err = mapInvoice(p, w.Type == "invoice.paid", w.Data.Object)
+	default:
+		return ev, nil
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("%w: %s %s: %v", ErrMalformed, w.Type, w.ID, err)
+	}
+	if d != nil {
+		ev.Details = []events.Detail{d}
+	}
+	return ev, nil
+}
