@@ -72,7 +72,7 @@ type SubscriptionChanged struct {
 	Status           string    `json:"status"`
 	PriceLookupKey   string    `json:"price_lookup_key,omitempty"`
 	Quantity         int64     `json:"quantity,omitempty"`
-	CurrentPeriodEnd time.Time `json:"current_period_end,omitempty"`
+	CurrentPeriodEnd time.Time `json:"current_period_end,omitzero"`
 	Deleted          bool      `json:"deleted,omitempty"`
 }
 
@@ -86,7 +86,7 @@ type InvoicePaid struct {
 	CustomerID     string    `json:"customer_id"`
 	SubscriptionID string    `json:"subscription_id"`
 	InvoiceID      string    `json:"invoice_id"`
-	PeriodEnd      time.Time `json:"period_end,omitempty"`
+	PeriodEnd      time.Time `json:"period_end,omitzero"`
 }
 
 func (InvoicePaid) DetailType() string { return TypeInvoicePaid }
