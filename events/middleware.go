@@ -1,0 +1,150 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+)
+
+// Metadata keys a handler sets on a message it gives up on (a Permanent
+// error); the SQS subscriber copies them into the dead-letter message's
+// attributes together with MetadataPoisonSource.
+const (
+	MetadataPoisonReason  = "reason_poisoned"
+	MetadataPoisonHandler = "handler_poisoned"
+	MetadataPoisonSource  = "topic_poisoned"
+)
+
+// MarkPoison records on msg that handler gave up on it for reason. A
+// subscriber that understands the mark (ours) sends the message to its
+// dead-letter queue when it is nacked instead of retrying it.
+func MarkPoison(msg *message.Message, handler string, reason error) {
+	r := reason.Error()
+	if len(r) > maxReasonBytes {
+		r = r[:maxReasonBytes]
+	}
+	msg.Metadata.Set(MetadataPoisonReason, r)
+	msg.Metadata.Set(MetadataPoisonHandler, handler)
+}
+
+// maxReasonBytes bounds a poison reason (it travels as a message attribute).
+const maxReasonBytes = 1024
+
+// hop is what the middlewares learn about the event of one message.
+type hop struct {
+	id, detailType, source, correlationID string
+}
+
+type hopKey struct{}
+
+func hopOf(ctx context.Context) hop {
+	h, _ := ctx.Value(hopKey{}).(hop)
+	return h
+}
+
+// CorrelationMiddleware reads the event's id, detail-type and
+// detail.correlation_id from the payload and puts the correlation id into
+// the message context (WithCorrelationID) for the handler and for
+// LogMiddleware. A payload that is not an envelope passes through untouched.
+func CorrelationMiddleware(next message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		var head struct {
+			ID         string `json:"id"`
+			DetailType string `json:"detail-type"`
+			Source     string `json:"source"`
+			Detail     struct {
+				CorrelationID any `json:"correlation_id"`
+			} `json:"detail"`
+		}
+		if json.Unmarshal(msg.Payload, &head) == nil {
+			cid, _ := head.Detail.CorrelationID.(string)
+			ctx := context.WithValue(msg.Context(), hopKey{}, hop{head.ID, head.DetailType, head.Source, cid})
+			if cid != "" {
+				ctx = WithCorrelationID(ctx, cid)
+			}
+			msg.SetContext(ctx)
+		}
+		return next(msg)
+	}
+}
+
+// TimeoutMiddleware ends the handler's context after d.
+func TimeoutMiddleware(d time.Duration) message.HandlerMiddleware {
+	return func(next message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			ctx, cancel := context.WithTimeout(msg.Context(), d)
+			defer cancel()
+			msg.SetContext(ctx)
+			return next(msg)
+		}
+	}
+}
+
+// RecoverMiddleware turns a handler panic into a *PanicError, a retryable
+// failure: the message is nacked and delivered again.
+func RecoverMiddleware(next message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) (out []*message.Message, err error) {
+		err = callSafely(func() error {
+			var e error
+			out, e = next(msg)
+			return e
+		})
+		return out, err
+	}
+}
+
+// LogMiddleware logs one line per handled message: handler, queue, event
+// id, detail-type, correlation id, receive count, latency and outcome (ack,
+// retry or dead-letter). Failures log at Warn (Error for a panic, with its
+// stack).
+func LogMiddleware(l *slog.Logger) message.HandlerMiddleware {
+	return func(next message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			start := time.Now()
+			out, err := next(msg)
+			ctx := msg.Context()
+			h := hopOf(ctx)
+			attrs := []slog.Attr{
+				slog.String("handler", message.HandlerNameFromCtx(ctx)),
+				slog.String("queue", message.SubscribeTopicFromCtx(ctx)),
+				slog.String("message_id", msg.UUID),
+				slog.String("event_id", h.id),
+				slog.String("detail_type", h.detailType),
+				slog.String("correlation_id", CorrelationID(ctx)),
+				slog.String("receive_count", msg.Metadata.Get(MetadataReceiveCount)),
+				slog.Duration("latency", time.Since(start)),
+				slog.String("outcome", outcome(err)),
+			}
+			level := slog.LevelInfo
+			if err != nil {
+				level = slog.LevelWarn
+				attrs = append(attrs, slog.String("error", err.Error()))
+				var p *PanicError
+				if errors.As(err, &p) {
+					level = slog.LevelError
+					attrs = append(attrs, slog.String("stack", string(p.Stack)))
+				}
+			}
+			l.LogAttrs(context.WithoutCancel(ctx), level, "event handled", attrs...)
+			return out, err
+		}
+	}
+}
+
+// HandlerFunc adapts h to watermill: the payload must be an EventBridge
+// envelope whose detail validates (else the error is Permanent); h runs with
+// the message context. A Permanent error marks the message as poison
+// (MarkPoison) before it is nacked.
+func HandlerFunc(v *Validator, h Handler) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		_, err := consume(msg.Context(), v, h, msg.Payload)
+		if IsPermanent(err) {
+			MarkPoison(msg, message.HandlerNameFromCtx(msg.Context()), err)
+		}
+		return err
+	}
+}
