@@ -108,6 +108,9 @@ func Map(body []byte) (Event, error) {
 		return Event{}, fmt.Errorf("%w: %s %s: %v", ErrMalformed, w.Type, w.ID, err)
 	}
 	if d != nil {
+		if err := check(d); err != nil {
+			return Event{}, fmt.Errorf("%w: %s %s: %v", ErrMalformed, w.Type, w.ID, err)
+		}
 		ev.Details = []events.Detail{d}
 	}
 	return ev, nil

@@ -25,8 +25,30 @@ func fixture(t testing.TB, name string) []byte {
 
 func at(s int64) time.Time { return time.Unix(s, 0).UTC() }
 
+// schemaCheck fails when a mapped detail would be refused by the bus.
+func schemaCheck(t testing.TB, v *events.Validator, d events.Detail) {
+	t.Helper()
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Validate(d.DetailType(), b); err != nil {
+		t.Fatalf("mapped detail fails its schema: %v\n%s", err, b)
+	}
+}
+
+func newValidator(t testing.TB) *events.Validator {
+	t.Helper()
+	v, err := events.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func TestMapFixtures(t *testing.T) {
 	t.Parallel()
+	v := newValidator(t)
 	tests := []struct {
 		file string
 		want []events.Detail
@@ -84,6 +106,7 @@ func TestMapFixtures(t *testing.T) {
 			}
 			// Every detail survives the JSON round trip the bus applies.
 			for _, d := range ev.Details {
+				schemaCheck(t, v, d)
 				b, err := json.Marshal(d)
 				if err != nil {
 					t.Fatal(err)
@@ -148,6 +171,10 @@ func TestMapMalformed(t *testing.T) {
 		{"subscription without id", `{"id":"evt_1","type":"customer.subscription.updated","created":1,"data":{"object":{"status":"active"}}}`, "no id"},
 		{"subscription without status", `{"id":"evt_1","type":"customer.subscription.updated","created":1,"data":{"object":{"id":"sub_1"}}}`, "no status"},
 		{"bad expandable", `{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","subscription":42}}}`, "expandable"},
+		{"company id with spaces", strings.Replace(checkout, `"cmp_0001"`, `"cmp 0001"`, 1), "outside"},
+		{"no customer", strings.Replace(checkout, `"customer": "cus_Rabc123",`, ``, 1), "customer is missing"},
+		{"unknown status", `{"id":"evt_1","type":"customer.subscription.updated","created":1,"data":{"object":{"id":"sub_1","customer":"cus_1","status":"gold"}}}`, "unknown subscription status"},
+		{"huge quantity", `{"id":"evt_1","type":"customer.subscription.updated","created":1,"data":{"object":{"id":"sub_1","customer":"cus_1","status":"active","quantity":5000000}}}`, "quantity"},
 		{"wrong field type", `{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","attempt_count":"x"}}}`, "cannot unmarshal"},
 	}
 	for _, tt := range tests {
@@ -178,7 +205,7 @@ func TestMapIgnores(t *testing.T) {
 }
 
 // FuzzMap: Map never panics, errors are typed, and every detail it returns
-// carries the provider event id and a subscription.
+// passes its bus schema and carries the provider event id and a subscription.
 func FuzzMap(f *testing.F) {
 	entries, err := os.ReadDir("testdata")
 	if err != nil {
@@ -189,6 +216,7 @@ func FuzzMap(f *testing.F) {
 			f.Add(fixture(f, e.Name()))
 		}
 	}
+	v := newValidator(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := stripeevent.Map(body)
 		if err != nil {
@@ -198,6 +226,7 @@ func FuzzMap(f *testing.F) {
 			return
 		}
 		for _, d := range ev.Details {
+			schemaCheck(t, v, d)
 			var sub, evt string
 			switch d := d.(type) {
 			case events.CheckoutCompleted:
