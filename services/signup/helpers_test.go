@@ -1,0 +1,181 @@
+package signup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+)
+
+// recorder is a Publisher that records what it accepted, or fails.
+type recorder struct {
+	mu      sync.Mutex
+	details []events.Detail
+	fail    error
+}
+
+func (p *recorder) Publish(ctx context.Context, ds ...events.Detail) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail
+	}
+	p.details = append(p.details, ds...)
+	return nil
+}
+
+func (p *recorder) all() []events.Detail {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]events.Detail(nil), p.details...)
+}
+
+func (p *recorder) setFail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fail = err
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
+
+type env struct {
+	t     *testing.T
+	pub   *recorder
+	clock *clock
+	h     *Handler
+	srv   *httptest.Server
+}
+
+// newEnv serves an edge on 127.0.0.1 with generous limits unless adjusted.
+func newEnv(t *testing.T, adjust func(*Config)) *env {
+	t.Helper()
+	e := &env{t: t, pub: &recorder{}, clock: &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	cfg := Config{
+		Publisher:    e.pub,
+		TokenSecret:  testSecret,
+		AppServers:   []string{"10.0.1.10:8090", "10.0.1.11:8090", "10.0.1.12:8090"},
+		ClientRate:   1000,
+		ClientBurst:  1000,
+		CompanyRate:  1000,
+		CompanyBurst: 1000,
+		Now:          e.clock.Now,
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	h, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = h
+	e.srv = httptest.NewServer(h)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+func (r response) str(key string) string { s, _ := r.body[key].(string); return s }
+
+func (r response) errCode() string {
+	m, _ := r.body["error"].(map[string]any)
+	s, _ := m["code"].(string)
+	return s
+}
+
+// do sends a request with a raw body and decodes the JSON answer.
+func (e *env) do(method, path, token string, body []byte, header ...string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := response{status: res.StatusCode, header: res.Header, raw: raw}
+	if err := json.Unmarshal(raw, &out.body); err != nil {
+		e.t.Fatalf("%s %s: %d answer is not JSON: %q", method, path, res.StatusCode, raw)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+		e.t.Fatalf("%s %s: content type %q", method, path, ct)
+	}
+	return out
+}
+
+func (e *env) post(path, token string, v any) response {
+	e.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do(http.MethodPost, path, token, b)
+}
+
+type company struct{ id, admin, token string }
+
+func (e *env) signup(name, email string) company {
+	e.t.Helper()
+	r := e.post("/v1/signup", "", map[string]any{
+		"company": map[string]string{"name": name},
+		"admin":   map[string]string{"email": email, "name": "Admin of " + name},
+	})
+	if r.status != http.StatusAccepted {
+		e.t.Fatalf("signup: %d %s", r.status, r.raw)
+	}
+	return company{id: r.str("company_id"), admin: r.str("admin_user_id"), token: r.str("token")}
+}
+
+func (e *env) addUser(c company, email, role string) (string, string) {
+	e.t.Helper()
+	r := e.post("/v1/companies/"+c.id+"/users", c.token, map[string]string{"email": email, "name": "U " + email, "role": role})
+	if r.status != http.StatusAccepted {
+		e.t.Fatalf("add user: %d %s", r.status, r.raw)
+	}
+	return r.str("user_id"), r.str("token")
+}
+
+var errBusDown = errors.New("bus down")
