@@ -1,0 +1,70 @@
+package eventbridge
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// maybeCheckpoint starts a snapshot in the background once the log grew
+// past ckptEvery since the last one.
+func (s *Service) maybeCheckpoint() {
+	if s.cfg.Log.Size() < s.ckptEvery || !s.checkpointing.TryLock() {
+		return
+	}
+	select {
+	case <-s.stop:
+		s.checkpointing.Unlock()
+		return
+	default:
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.checkpointing.Unlock()
+		if err := s.checkpoint(); err != nil {
+			s.cfg.Logger.Warn("eventbridge checkpoint failed; the log keeps growing until the next one", "err", err)
+		}
+	}()
+}
+
+// checkpoint writes the whole state as a snapshot that replaces the log.
+func (s *Service) checkpoint() error {
+	s.ckptMu.Lock()
+	snap, err := s.cfg.Log.Checkpoint()
+	if err != nil {
+		s.ckptMu.Unlock()
+		return fmt.Errorf("starting snapshot: %w", err)
+	}
+	s.mu.RLock()
+	s.retry.mu.Lock()
+	recs := s.stateRecords()
+	bufs := make([][]byte, len(recs))
+	for i, r := range recs {
+		bufs[i], err = json.Marshal(r)
+		if err != nil {
+			break
+		}
+	}
+	s.retry.mu.Unlock()
+	s.mu.RUnlock()
+	s.ckptMu.Unlock()
+	if err != nil {
+		return errJoinAbort(fmt.Errorf("encoding snapshot: %w", err), snap.Abort())
+	}
+	for _, b := range bufs {
+		if err := snap.Write(b); err != nil {
+			return errJoinAbort(fmt.Errorf("writing snapshot: %w", err), snap.Abort())
+		}
+	}
+	if err := snap.Commit(); err != nil {
+		return fmt.Errorf("committing snapshot: %w", err)
+	}
+	return nil
+}
+
+func errJoinAbort(err, abortErr error) error {
+	if abortErr != nil {
+		return fmt.Errorf("%w (aborting: %v)", err, abortErr)
+	}
+	return err
+}

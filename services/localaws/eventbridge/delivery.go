@@ -1,0 +1,93 @@
+package eventbridge
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// delivery is one event on its way to one target. Failed deliveries wait
+// in the log (opPending) for their next attempt.
+type delivery struct {
+	ID         string `json:"id"`
+	Queue      string `json:"q"`
+	Body       string `json:"body"`
+	Event      string `json:"ev,omitempty"` // the event, when Body is a transformation of it
+	GroupID    string `json:"g,omitempty"`
+	DedupID    string `json:"d,omitempty"`
+	RuleARN    string `json:"rule"`
+	TargetID   string `json:"tid"`
+	DLQ        string `json:"dlq,omitempty"`
+	MaxRetries int    `json:"mr"`
+	Deadline   int64  `json:"dl"` // unix ms: MaximumEventAgeInSeconds after ingestion
+	Attempts   int    `json:"a"`  // failed attempts so far
+	NextAt     int64  `json:"at"` // unix ms of the next attempt
+	ErrCode    string `json:"ec,omitempty"`
+	ErrMessage string `json:"em,omitempty"`
+
+	index int // in the retry heap; -1 while an attempt runs
+}
+
+// failed counts a failed attempt.
+func (d *delivery) failed(err error) {
+	d.Attempts++
+	d.ErrCode, d.ErrMessage = errorCode(err), err.Error()
+}
+
+// exhausted names the RetryPolicy limit the delivery reached, or "".
+func (d *delivery) exhausted(now time.Time) string {
+	if d.Attempts > d.MaxRetries {
+		return "MaximumRetryAttempts"
+	}
+	if now.UnixMilli() >= d.Deadline {
+		return "MaximumEventAgeInSeconds"
+	}
+	return ""
+}
+
+// event is the original event, the body of a dead-letter message.
+func (d *delivery) event() string {
+	if d.Event != "" {
+		return d.Event
+	}
+	return d.Body
+}
+
+// errorCode classifies a delivery error with the codes AWS puts in
+// ERROR_CODE.
+func errorCode(err error) string {
+	msg := strings.ToLower(err.Error())
+	if errors.Is(err, ErrQueueNotFound) || strings.Contains(msg, "queue not found") ||
+		strings.Contains(msg, "does not exist") {
+		return "RESOURCE_NOT_FOUND"
+	}
+	return "SDK_CLIENT_ERROR"
+}
+
+// dlqMessage is what the target's dead-letter queue receives: the event,
+// with the attributes AWS documents saying why it is there.
+func (d *delivery) dlqMessage(condition string) QueueMessage {
+	m := QueueMessage{
+		Body: d.event(),
+		Attributes: map[string]string{
+			"ERROR_CODE":                d.ErrCode,
+			"ERROR_MESSAGE":             d.ErrMessage,
+			"EXHAUSTED_RETRY_CONDITION": condition,
+			"RETRY_ATTEMPTS":            strconv.Itoa(max(d.Attempts-1, 0)),
+			"RULE_ARN":                  d.RuleARN,
+			"TARGET_ARN":                d.Queue,
+		},
+	}
+	if strings.HasSuffix(d.DLQ, ".fifo") {
+		m.MessageGroupID = d.GroupID
+		if m.MessageGroupID == "" {
+			m.MessageGroupID = d.RuleARN
+		}
+		m.MessageDeduplicationID = d.ID
+		if len(m.MessageDeduplicationID) > 128 {
+			m.MessageDeduplicationID = m.MessageDeduplicationID[:128]
+		}
+	}
+	return m
+}

@@ -1,0 +1,210 @@
+package eventbridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/licenseflow/licenseflow/services/localaws/awsjson"
+)
+
+// Retry defaults of a target without RetryPolicy, as on AWS.
+const (
+	defaultMaxRetries = 185
+	defaultMaxAge     = 24 * time.Hour
+)
+
+func (s *Service) putEvents(ctx context.Context, body []byte) (any, error) {
+	var in putEventsInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if len(in.Entries) == 0 || len(in.Entries) > 10 {
+		return nil, validation("1 validation error detected: Value at 'entries' failed to satisfy constraint: " +
+			"Member must have length between 1 and 10")
+	}
+	now := s.now()
+	out := putEventsOutput{Entries: make([]putEventsResultEntry, len(in.Entries))}
+	var ds []*delivery
+	var entryOf []int // entry index of each delivery
+
+	s.mu.RLock()
+	for i := range in.Entries {
+		e := &in.Entries[i]
+		id := newEventID()
+		env, eerr := s.envelope(e, id, now)
+		var b *bus
+		if eerr == nil {
+			bn := busName(e.EventBusName)
+			if b = s.buses[bn]; b == nil {
+				eerr = &entryError{"ResourceNotFoundException", "Event bus " + bn + " does not exist."}
+			}
+		}
+		if eerr != nil {
+			out.Entries[i] = putEventsResultEntry{ErrorCode: eerr.code, ErrorMessage: eerr.message}
+			out.FailedEntryCount++
+			continue
+		}
+		out.Entries[i].EventId = id
+		for _, d := range s.route(b, env, id, now) {
+			ds = append(ds, d)
+			entryOf = append(entryOf, i)
+		}
+	}
+	s.mu.RUnlock()
+
+	if len(ds) == 0 {
+		return out, nil
+	}
+	// The client may hang up; deliveries must still finish or be recorded.
+	ctx = context.WithoutCancel(ctx)
+	errs := s.deliver(ctx, ds)
+	var retry []*delivery
+	var retryEntry []int
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		d := ds[i]
+		d.failed(err)
+		if cond := d.exhausted(now); cond != "" {
+			s.deadLetter(ctx, d, cond)
+			continue
+		}
+		d.NextAt = s.retry.next(d, now).UnixMilli()
+		retry = append(retry, d)
+		retryEntry = append(retryEntry, entryOf[i])
+	}
+	if len(retry) > 0 {
+		if err := s.schedule(ctx, retry); err != nil {
+			s.cfg.Logger.Error("recording pending deliveries", "err", err)
+			for _, i := range retryEntry {
+				if out.Entries[i].ErrorCode == "" {
+					out.Entries[i] = putEventsResultEntry{ErrorCode: "InternalFailure",
+						ErrorMessage: "The event could not be delivered or recorded for retry."}
+					out.FailedEntryCount++
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// route returns a delivery for every target of every enabled rule of b
+// that matches the event. The caller holds s.mu.
+func (s *Service) route(b *bus, env []byte, id string, now time.Time) []*delivery {
+	var ds []*delivery
+	var decoded any // the event decoded, for InputPath and InputTransformer
+	for _, r := range b.rules {
+		if !r.enabled || r.compiled == nil || len(r.targets) == 0 {
+			continue
+		}
+		ok, err := s.match(r.compiled, env)
+		if err != nil || !ok {
+			continue
+		}
+		ruleARN := s.ruleARN(r.bus, r.name)
+		for _, t := range r.targets {
+			if decoded == nil && (t.template != nil || t.path != nil) {
+				dec := json.NewDecoder(bytes.NewReader(env))
+				dec.UseNumber()
+				_ = dec.Decode(&decoded) // env is valid JSON: we built it
+			}
+			ds = append(ds, s.newDelivery(r, ruleARN, t, env, decoded, id, now))
+		}
+	}
+	return ds
+}
+
+func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, decoded any, id string, now time.Time) *delivery {
+	w := t.wire
+	d := &delivery{
+		ID:         id + "/" + r.name + "/" + w.Id,
+		Queue:      w.Arn,
+		RuleARN:    ruleARN,
+		TargetID:   w.Id,
+		MaxRetries: defaultMaxRetries,
+		Deadline:   now.Add(defaultMaxAge).UnixMilli(),
+	}
+	if rp := w.RetryPolicy; rp != nil {
+		if rp.MaximumRetryAttempts != nil {
+			d.MaxRetries = int(*rp.MaximumRetryAttempts)
+		}
+		if rp.MaximumEventAgeInSeconds != nil {
+			d.Deadline = now.Add(time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second).UnixMilli()
+		}
+	}
+	if w.DeadLetterConfig != nil {
+		d.DLQ = w.DeadLetterConfig.Arn
+	}
+	if t.fifo {
+		d.GroupID = w.SqsParameters.MessageGroupId
+		d.DedupID = id
+	}
+	switch {
+	case w.Input != nil:
+		d.Body = *w.Input
+	case t.path != nil:
+		v, found := t.path.eval(decoded)
+		if found {
+			d.Body = string(marshalJSON(v))
+		} else {
+			d.Body = "null"
+		}
+	case t.template != nil:
+		d.Body = t.template.render(templateVars{event: decoded, eventJSON: env, ruleARN: ruleARN,
+			ruleName: r.name, ingested: now})
+	default:
+		d.Body = string(env)
+	}
+	if d.Body != string(env) {
+		d.Event = string(env)
+	}
+	return d
+}
+
+// deliver sends every delivery and returns their errors. Deliveries to one
+// FIFO queue go in order; all others go at once, so the queues' durable
+// writes share their syncs.
+func (s *Service) deliver(ctx context.Context, ds []*delivery) []error {
+	errs := make([]error, len(ds))
+	if len(ds) == 1 {
+		errs[0] = s.send(ctx, ds[0])
+		return errs
+	}
+	var wg sync.WaitGroup
+	var fifo map[string][]int
+	for i, d := range ds {
+		if strings.HasSuffix(d.Queue, ".fifo") {
+			if fifo == nil {
+				fifo = map[string][]int{}
+			}
+			fifo[d.Queue] = append(fifo[d.Queue], i)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.send(ctx, d)
+		}()
+	}
+	for _, idx := range fifo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, i := range idx {
+				errs[i] = s.send(ctx, ds[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+func (s *Service) send(ctx context.Context, d *delivery) error {
+	return s.cfg.Queues.SendToQueue(ctx, d.Queue, QueueMessage{Body: d.Body,
+		MessageGroupID: d.GroupID, MessageDeduplicationID: d.DedupID})
+}
