@@ -1,0 +1,261 @@
+package sqs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+)
+
+// Message move task statuses.
+const (
+	taskRunning   = "RUNNING"
+	taskCompleted = "COMPLETED"
+	taskCancelled = "CANCELLED"
+	taskFailed    = "FAILED"
+)
+
+const defaultMoveRate = 500 // messages a second when the caller names none
+
+// moveTask moves messages out of a dead-letter queue, back to their
+// sources or to a destination, at a rate. Tasks live in memory: after a
+// restart their history is gone (the moves themselves are durable).
+type moveTask struct {
+	handle    string
+	source    *queue
+	sourceARN string
+	destARN   string
+	rate      int32
+	rateSet   bool
+	status    string
+	moved     int64
+	toMove    int64
+	started   int64 // unix ms
+	failure   string
+	budget    float64
+}
+
+type taskTable struct {
+	mu       sync.Mutex
+	byHandle map[string]*moveTask
+	bySource map[string][]*moveTask // oldest first
+}
+
+func (t *taskTable) init() {
+	t.byHandle = map[string]*moveTask{}
+	t.bySource = map[string][]*moveTask{}
+}
+
+// isDeadLetterQueue reports whether some queue's RedrivePolicy targets q.
+func (s *Service) isDeadLetterQueue(q *queue) bool {
+	for _, o := range s.queues() {
+		o.mu.Lock()
+		ok := o.set.redrive != nil && o.set.redrive.DeadLetterTargetArn == q.arn
+		o.mu.Unlock()
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// StartMessageMoveTask starts moving the messages of a dead-letter queue.
+func (s *Service) StartMessageMoveTask(sourceARN, destARN string, rate *int32) (string, error) {
+	if sourceARN == "" {
+		return "", errMissingParameter("SourceArn")
+	}
+	src := s.lookupARN(sourceARN)
+	if src == nil {
+		return "", errResourceNotFound("The resource that you requested couldn't be found.")
+	}
+	if !s.isDeadLetterQueue(src) {
+		return "", errInvalidParameter("Source queue must be configured as a Dead Letter Queue.")
+	}
+	if destARN != "" {
+		dst := s.lookupARN(destARN)
+		if dst == nil {
+			return "", errResourceNotFound("The resource that you requested couldn't be found.")
+		}
+		if dst == src {
+			return "", errInvalidParameter("Source queue and destination queue must be different.")
+		}
+	}
+	t := &moveTask{source: src, sourceARN: sourceARN, destARN: destARN, rate: defaultMoveRate,
+		status: taskRunning, started: s.nowMs()}
+	if rate != nil {
+		if *rate < 1 || *rate > 500 {
+			return "", errInvalidParameter("Value %d for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.", *rate)
+		}
+		t.rate, t.rateSet = *rate, true
+	}
+	src.mu.Lock()
+	t.toMove = int64(src.nReady + src.nInflight + src.nDelayed)
+	src.mu.Unlock()
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	h, _ := json.Marshal(map[string]string{"taskId": hex.EncodeToString(id[:]), "sourceArn": sourceARN})
+	t.handle = base64.StdEncoding.EncodeToString(h)
+
+	s.tasks.mu.Lock()
+	defer s.tasks.mu.Unlock()
+	for _, o := range s.tasks.bySource[sourceARN] {
+		if o.status == taskRunning {
+			return "", errUnsupported("There is already a task running. Only one active task is allowed for each source queue arn at a given time.")
+		}
+	}
+	s.tasks.byHandle[t.handle] = t
+	s.tasks.bySource[sourceARN] = append(s.tasks.bySource[sourceARN], t)
+	return t.handle, nil
+}
+
+// CancelMessageMoveTask stops a running task; messages moved stay moved.
+func (s *Service) CancelMessageMoveTask(handle string) (int64, error) {
+	s.tasks.mu.Lock()
+	defer s.tasks.mu.Unlock()
+	t := s.tasks.byHandle[handle]
+	if t == nil {
+		return 0, errResourceNotFound("Task does not exist.")
+	}
+	if t.status != taskRunning {
+		return 0, errUnsupported("Only active tasks can be cancelled.")
+	}
+	t.status = taskCancelled
+	return t.moved, nil
+}
+
+// taskView is one ListMessageMoveTasks result.
+type taskView struct {
+	TaskHandle                        string `json:"TaskHandle,omitempty"`
+	Status                            string `json:"Status"`
+	SourceArn                         string `json:"SourceArn"`
+	DestinationArn                    string `json:"DestinationArn,omitempty"`
+	MaxNumberOfMessagesPerSecond      *int32 `json:"MaxNumberOfMessagesPerSecond,omitempty"`
+	ApproximateNumberOfMessagesMoved  int64  `json:"ApproximateNumberOfMessagesMoved"`
+	ApproximateNumberOfMessagesToMove *int64 `json:"ApproximateNumberOfMessagesToMove,omitempty"`
+	FailureReason                     string `json:"FailureReason,omitempty"`
+	StartedTimestamp                  int64  `json:"StartedTimestamp"`
+}
+
+// ListMessageMoveTasks lists a source's tasks, most recent first.
+func (s *Service) ListMessageMoveTasks(sourceARN string, maxResults *int32) ([]taskView, error) {
+	if sourceARN == "" {
+		return nil, errMissingParameter("SourceArn")
+	}
+	if s.lookupARN(sourceARN) == nil {
+		return nil, errResourceNotFound("The resource that you requested couldn't be found.")
+	}
+	limit := 1
+	if maxResults != nil {
+		if *maxResults < 1 || *maxResults > 10 {
+			return nil, errInvalidParameter("Value %d for parameter MaxResults is invalid. Reason: Must be between 1 and 10.", *maxResults)
+		}
+		limit = int(*maxResults)
+	}
+	s.tasks.mu.Lock()
+	defer s.tasks.mu.Unlock()
+	ts := s.tasks.bySource[sourceARN]
+	out := []taskView{}
+	for i := len(ts) - 1; i >= 0 && len(out) < limit; i-- {
+		t := ts[i]
+		v := taskView{Status: t.status, SourceArn: t.sourceARN, DestinationArn: t.destARN,
+			ApproximateNumberOfMessagesMoved: t.moved, FailureReason: t.failure, StartedTimestamp: t.started}
+		if t.rateSet {
+			r := t.rate
+			v.MaxNumberOfMessagesPerSecond = &r
+		}
+		if t.status == taskRunning {
+			v.TaskHandle = t.handle
+			n := t.toMove
+			v.ApproximateNumberOfMessagesToMove = &n
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// runTasks advances every running task by one tick's worth of messages.
+func (s *Service) runTasks() {
+	s.tasks.mu.Lock()
+	var running []*moveTask
+	for _, t := range s.tasks.byHandle {
+		if t.status == taskRunning {
+			running = append(running, t)
+		}
+	}
+	s.tasks.mu.Unlock()
+	for _, t := range running {
+		s.stepTask(t)
+	}
+}
+
+func (s *Service) stepTask(t *moveTask) {
+	s.tasks.mu.Lock()
+	if t.status != taskRunning {
+		s.tasks.mu.Unlock()
+		return
+	}
+	t.budget = min(t.budget+float64(t.rate)*s.cfg.TickInterval.Seconds(), float64(t.rate))
+	k := int(t.budget)
+	s.tasks.mu.Unlock()
+	if k == 0 {
+		return
+	}
+	moved, done, failure := s.moveBatch(t, k)
+	s.tasks.mu.Lock()
+	defer s.tasks.mu.Unlock()
+	t.budget -= float64(moved)
+	t.moved += int64(moved)
+	if t.status != taskRunning {
+		return
+	}
+	switch {
+	case failure != "":
+		t.status, t.failure = taskFailed, failure
+	case done || t.moved >= t.toMove:
+		t.status = taskCompleted
+	}
+}
+
+// moveBatch moves up to k receivable messages of the task's source.
+func (s *Service) moveBatch(t *moveTask, k int) (moved int, done bool, failure string) {
+	src := t.source
+	s.ckpt.RLock()
+	defer s.ckpt.RUnlock()
+	src.mu.Lock()
+	if src.deleted {
+		src.mu.Unlock()
+		return 0, true, "AWS.SimpleQueueService.NonExistentQueue"
+	}
+	picked := src.takeReady(k, s.nowMs())
+	type mv struct {
+		m   *message
+		dst *queue
+	}
+	var moves []mv
+	for i, m := range picked {
+		arn := t.destARN
+		if arn == "" {
+			arn = m.dlqSourceARN
+		}
+		dst := s.lookupARN(arn)
+		if dst == nil || dst == src {
+			src.putBack(picked[i:])
+			failure = "AWS.SimpleQueueService.NonExistentQueue"
+			break
+		}
+		src.remove(m)
+		moves = append(moves, mv{m, dst})
+	}
+	empty := src.nReady == 0
+	src.mu.Unlock()
+	for _, x := range moves {
+		if err := s.moveMessage(context.Background(), src, x.m.seq, x.dst, x.m, ""); err != nil {
+			s.cfg.Logger.Warn("sqs: message move task", "source", src.name, "err", err)
+			continue
+		}
+		moved++
+	}
+	return moved, empty || len(picked) == 0, failure
+}
