@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/licenseflow/licenseflow/events"
 )
@@ -16,7 +17,15 @@ const (
 	maxLookupKeyLen = 200
 	maxQuantity     = 1_000_000
 	maxAttempts     = 1000
+	// maxUnix is 9999-12-31T23:59:59Z, the last time RFC 3339 can write.
+	maxUnix = 253402300799
 )
+
+func checkTime(errs *[]error, field string, t time.Time) {
+	if !t.IsZero() && t.Unix() > maxUnix {
+		*errs = append(*errs, fmt.Errorf("%s is after year 9999", field))
+	}
+}
 
 var statuses = []string{"trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"}
 
@@ -50,6 +59,7 @@ func check(d events.Detail) error {
 	var errs []error
 	common := func(p events.Provider, company, customer, sub string, companyRequired bool) {
 		checkID(&errs, "event id", p.EventID, true, maxIDLen)
+		checkTime(&errs, "created", p.Created)
 		checkID(&errs, "company id", company, companyRequired, maxIDLen)
 		checkID(&errs, "customer", customer, true, maxIDLen)
 		checkID(&errs, "subscription", sub, true, maxIDLen)
@@ -64,12 +74,14 @@ func check(d events.Detail) error {
 		if !slices.Contains(statuses, d.Status) {
 			errs = append(errs, fmt.Errorf("unknown subscription status %q", d.Status))
 		}
+		checkTime(&errs, "current_period_end", d.CurrentPeriodEnd)
 		if d.Quantity < 0 || d.Quantity > maxQuantity {
 			errs = append(errs, fmt.Errorf("quantity %d out of range", d.Quantity))
 		}
 	case events.InvoicePaid:
 		common(d.Provider, d.CompanyID, d.CustomerID, d.SubscriptionID, false)
 		checkID(&errs, "invoice id", d.InvoiceID, true, maxIDLen)
+		checkTime(&errs, "period_end", d.PeriodEnd)
 	case events.InvoicePaymentFailed:
 		common(d.Provider, d.CompanyID, d.CustomerID, d.SubscriptionID, false)
 		checkID(&errs, "invoice id", d.InvoiceID, true, maxIDLen)

@@ -76,8 +76,8 @@ func Map(body []byte) (Event, error) {
 	if w.Type == "" {
 		errs = append(errs, errors.New("type is empty"))
 	}
-	if w.Created <= 0 {
-		errs = append(errs, errors.New("created is missing"))
+	if w.Created <= 0 || w.Created > maxUnix {
+		errs = append(errs, errors.New("created is missing or out of range"))
 	}
 	if len(w.Data.Object) == 0 || string(w.Data.Object) == "null" {
 		errs = append(errs, errors.New("data.object is missing"))
