@@ -1,0 +1,28 @@
+package appserver_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/services/appserver"
+)
+
+// An application server embeds a Holder: it installs the files the
+// license-push stage delivers and asks it before serving a company.
+func ExampleHolder() {
+	pub, priv, _ := license.GenerateKey() // the server has only pub in practice
+	file, _ := license.Sign(priv, license.License{CompanyID: "co_acme", Plan: "pro",
+		Status: license.StatusActive, Seats: 5, Serial: 1, ExpiresAt: time.Now().Add(time.Hour)})
+
+	h, err := appserver.NewHolder(appserver.HolderConfig{PublicKey: pub})
+	if err != nil {
+		panic(err)
+	}
+	lic, outcome, err := h.Install(file)
+	fmt.Println(lic.CompanyID, lic.Serial, outcome, err)
+	fmt.Println("licensed:", h.Licensed("co_acme"), h.Licensed("co_other"))
+	// Output:
+	// co_acme 1 installed <nil>
+	// licensed: true false
+}

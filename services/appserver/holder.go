@@ -1,0 +1,205 @@
+// Package appserver is the demo application server's license endpoint and
+// the verification package other Go application servers can embed.
+//
+// A Holder keeps, per company, the newest license file whose signature
+// verifies with the licence public key; it never lets an older serial
+// replace a newer one. Server exposes a Holder over HTTP:
+//
+//	PUT /v1/licenses/{company_id}  install a license file (the license-push stage calls it)
+//	GET /v1/licenses/{company_id}  the license file held (404 if none)
+//	GET /healthz                   200 when serving
+package appserver
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events/license"
+)
+
+// Install errors; test with errors.Is.
+var (
+	// ErrMalformed: not a well-formed license file (wraps license.ErrMalformed).
+	ErrMalformed = errors.New("malformed license file")
+	// ErrSignature: the signature does not verify with the holder's key.
+	ErrSignature = errors.New("license signature invalid")
+	// ErrCompanyMismatch: the license is for another company than the one
+	// it was installed for.
+	ErrCompanyMismatch = errors.New("license is for another company")
+	// ErrStale: the holder already has a license of this company with a
+	// higher serial, or the same serial with different content.
+	ErrStale = errors.New("license is not newer than the one held")
+)
+
+// Outcome says what Install did with an accepted file.
+type Outcome int
+
+const (
+	// Installed: the file is now the company's current license.
+	Installed Outcome = iota + 1
+	// Unchanged: the holder already held exactly this file (idempotent).
+	Unchanged
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Installed:
+		return "installed"
+	case Unchanged:
+		return "unchanged"
+	}
+	return "unknown"
+}
+
+// HolderConfig configures a Holder.
+type HolderConfig struct {
+	// PublicKey verifies license signatures. Required.
+	PublicKey ed25519.PublicKey
+	// Dir, when set, persists every installed license there and loads them
+	// at start, so a restart keeps them.
+	Dir string
+	// Now is the clock for Licensed. Default time.Now.
+	Now func() time.Time
+	// Logger reports files skipped while loading Dir. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *HolderConfig) setDefaults() {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate reports every invalid field.
+func (c *HolderConfig) Validate() error {
+	if len(c.PublicKey) != ed25519.PublicKeySize {
+		return fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize)
+	}
+	return nil
+}
+
+// held is one company's current license.
+type held struct {
+	lic  license.License
+	file []byte
+}
+
+// Holder holds the current license of each company. It is safe for
+// concurrent use.
+type Holder struct {
+	cfg HolderConfig
+
+	mu       sync.RWMutex
+	licenses map[string]held
+}
+
+// NewHolder returns a Holder, with the licenses persisted in cfg.Dir loaded.
+func NewHolder(cfg HolderConfig) (*Holder, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("license holder config: %w", err)
+	}
+	h := &Holder{cfg: cfg, licenses: map[string]held{}}
+	if cfg.Dir != "" {
+		if err := h.load(); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// Install verifies file and makes it its company's current license unless
+// the holder has a newer one. An authentic but expired license is accepted
+// (a canceled subscription's last license must still supersede an active
+// one); ask Licensed whether it grants use. Errors wrap ErrMalformed,
+// ErrSignature, ErrStale, or a persistence failure.
+func (h *Holder) Install(file []byte) (license.License, Outcome, error) {
+	return h.install("", file)
+}
+
+// InstallFor is Install that also requires the license to be company's
+// (ErrCompanyMismatch otherwise).
+func (h *Holder) InstallFor(company string, file []byte) (license.License, Outcome, error) {
+	if company == "" {
+		return license.License{}, 0, fmt.Errorf("%w: empty company", ErrCompanyMismatch)
+	}
+	return h.install(company, file)
+}
+
+func (h *Holder) install(company string, file []byte) (license.License, Outcome, error) {
+	lic, err := h.verify(file)
+	if err != nil {
+		return license.License{}, 0, err
+	}
+	if company != "" && lic.CompanyID != company {
+		return lic, 0, fmt.Errorf("%w: file for %q installed as %q", ErrCompanyMismatch, lic.CompanyID, company)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cur, ok := h.licenses[lic.CompanyID]; ok {
+		switch {
+		case lic.Serial == cur.lic.Serial && bytes.Equal(bytes.TrimSpace(file), bytes.TrimSpace(cur.file)):
+			return lic, Unchanged, nil
+		case lic.Serial <= cur.lic.Serial:
+			return lic, 0, fmt.Errorf("%w: serial %d offered, %d held", ErrStale, lic.Serial, cur.lic.Serial)
+		}
+	}
+	file = bytes.Clone(file)
+	if h.cfg.Dir != "" {
+		if err := h.persist(lic.CompanyID, file); err != nil {
+			return lic, 0, err
+		}
+	}
+	h.licenses[lic.CompanyID] = held{lic: lic, file: file}
+	return lic, Installed, nil
+}
+
+// verify checks file's signature, accepting expired licenses.
+func (h *Holder) verify(file []byte) (license.License, error) {
+	lic, err := license.VerifyAt(h.cfg.PublicKey, file, h.cfg.Now())
+	switch {
+	case err == nil, errors.Is(err, license.ErrExpired):
+		return lic, nil
+	case errors.Is(err, license.ErrSignature):
+		return license.License{}, fmt.Errorf("%w: %w", ErrSignature, err)
+	default:
+		return license.License{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+}
+
+// Current returns company's current license and its file.
+func (h *Holder) Current(company string) (license.License, []byte, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	cur, ok := h.licenses[company]
+	if !ok {
+		return license.License{}, nil, false
+	}
+	return cur.lic, bytes.Clone(cur.file), true
+}
+
+// Licensed reports whether company holds a license that grants use now
+// (see license.License.Licensed).
+func (h *Holder) Licensed(company string) bool {
+	lic, _, ok := h.Current(company)
+	return ok && lic.Licensed(h.cfg.Now())
+}
+
+// Companies returns the companies the holder has a license for.
+func (h *Holder) Companies() []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]string, 0, len(h.licenses))
+	for c := range h.licenses {
+		out = append(out, c)
+	}
+	return out
+}
