@@ -1,6 +1,7 @@
 package eventbridge
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -60,22 +61,24 @@ func parseJSONPath(p string) (jsonPath, error) {
 	return path, nil
 }
 
-// eval returns the value at the path in a decoded JSON document.
-func (p jsonPath) eval(doc any) (any, bool) {
-	v := doc
+// eval returns the JSON text at the path in a JSON document, as it is
+// there (member order kept), and whether the path exists.
+func (p jsonPath) eval(doc []byte) (json.RawMessage, bool) {
+	v := json.RawMessage(doc)
 	for _, st := range p {
 		if st.isIdx {
-			arr, ok := v.([]any)
-			if !ok || st.index >= len(arr) {
+			var arr []json.RawMessage
+			if len(v) == 0 || v[0] != '[' || json.Unmarshal(v, &arr) != nil || st.index >= len(arr) {
 				return nil, false
 			}
 			v = arr[st.index]
 			continue
 		}
-		obj, ok := v.(map[string]any)
-		if !ok {
+		var obj map[string]json.RawMessage
+		if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &obj) != nil {
 			return nil, false
 		}
+		var ok bool
 		if v, ok = obj[st.key]; !ok {
 			return nil, false
 		}

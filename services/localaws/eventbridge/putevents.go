@@ -1,9 +1,7 @@
 package eventbridge
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"time"
@@ -97,7 +95,6 @@ func (s *Service) putEvents(ctx context.Context, body []byte) (any, error) {
 // that matches the event. The caller holds s.mu.
 func (s *Service) route(b *bus, env []byte, id string, now time.Time) []*delivery {
 	var ds []*delivery
-	var decoded any // the event decoded, for InputPath and InputTransformer
 	for _, r := range b.rules {
 		if !r.enabled || r.compiled == nil || len(r.targets) == 0 {
 			continue
@@ -108,18 +105,13 @@ func (s *Service) route(b *bus, env []byte, id string, now time.Time) []*deliver
 		}
 		ruleARN := s.ruleARN(r.bus, r.name)
 		for _, t := range r.targets {
-			if decoded == nil && (t.template != nil || t.path != nil) {
-				dec := json.NewDecoder(bytes.NewReader(env))
-				dec.UseNumber()
-				_ = dec.Decode(&decoded) // env is valid JSON: we built it
-			}
-			ds = append(ds, s.newDelivery(r, ruleARN, t, env, decoded, id, now))
+			ds = append(ds, s.newDelivery(r, ruleARN, t, env, id, now))
 		}
 	}
 	return ds
 }
 
-func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, decoded any, id string, now time.Time) *delivery {
+func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, id string, now time.Time) *delivery {
 	w := t.wire
 	d := &delivery{
 		ID:         id + "/" + r.name + "/" + w.Id,
@@ -148,14 +140,13 @@ func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, de
 	case w.Input != nil:
 		d.Body = *w.Input
 	case t.path != nil:
-		v, found := t.path.eval(decoded)
-		if found {
-			d.Body = string(marshalJSON(v))
+		if v, found := t.path.eval(env); found {
+			d.Body = string(v)
 		} else {
 			d.Body = "null"
 		}
 	case t.template != nil:
-		d.Body = t.template.render(templateVars{event: decoded, eventJSON: env, ruleARN: ruleARN,
+		d.Body = t.template.render(templateVars{event: env, ruleARN: ruleARN,
 			ruleName: r.name, ingested: now})
 	default:
 		d.Body = string(env)

@@ -37,11 +37,10 @@ type segment struct {
 
 // templateVars are the values a template is rendered with.
 type templateVars struct {
-	event     any    // the decoded event
-	eventJSON []byte // the event as delivered
-	ruleARN   string
-	ruleName  string
-	ingested  time.Time
+	event    []byte // the event as delivered
+	ruleARN  string
+	ruleName string
+	ingested time.Time
 }
 
 func parseTemplate(src string, paths map[string]jsonPath) *template {
@@ -114,55 +113,51 @@ func (t *template) render(v templateVars) string {
 			continue
 		}
 		val, found := t.value(sg.key, v)
-		if raw, ok := val.(json.RawMessage); ok && !sg.quoted {
-			b.Write(raw)
-			continue
-		}
 		switch {
-		case !found && sg.quoted, !found && !t.json:
+		case !found && (sg.quoted || !t.json):
 			// nothing: an empty string
 		case !found:
 			b.WriteString("null")
 		case sg.quoted:
-			s, isString := val.(string)
-			if !isString {
-				s = string(marshalJSON(val))
-			}
-			q := marshalJSON(s)
+			// The value's text, escaped to sit inside the string literal.
+			q := marshalJSON(textOf(val))
 			b.Write(q[1 : len(q)-1])
 		case !t.json:
-			if s, isString := val.(string); isString {
-				b.WriteString(s)
-			} else {
-				b.Write(marshalJSON(val))
-			}
+			b.WriteString(textOf(val))
 		default:
-			b.Write(marshalJSON(val))
+			b.Write(val)
 		}
 	}
 	return b.String()
 }
 
-func (t *template) value(key string, v templateVars) (any, bool) {
+// value returns a placeholder's value as JSON text.
+func (t *template) value(key string, v templateVars) (json.RawMessage, bool) {
 	switch key {
 	case varRuleARN:
-		return v.ruleARN, true
+		return marshalJSON(v.ruleARN), true
 	case varRuleName:
-		return v.ruleName, true
+		return marshalJSON(v.ruleName), true
 	case varIngestionTime:
-		return v.ingested.UTC().Format(time.RFC3339), true
+		return marshalJSON(v.ingested.UTC().Format(time.RFC3339)), true
 	case varEvent, varEventJSON:
-		return json.RawMessage(v.eventJSON), true
+		return v.event, true
 	}
 	return t.paths[key].eval(v.event)
+}
+
+// textOf is a JSON value as text: a string's contents, else its JSON.
+func textOf(val json.RawMessage) string {
+	var s string
+	if len(val) > 0 && val[0] == '"' && json.Unmarshal(val, &s) == nil {
+		return s
+	}
+	return string(val)
 }
 
 // marshalJSON encodes v as compact JSON without HTML escaping, as AWS
 // writes event text.
 func marshalJSON(v any) []byte {
-	if raw, ok := v.(json.RawMessage); ok {
-		return raw
-	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

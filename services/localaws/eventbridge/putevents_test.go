@@ -1,0 +1,105 @@
+package eventbridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+)
+
+func TestPutEventsEntryFailuresStandAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := startService(t, nil, newFlakyQueues())
+	ok := types.PutEventsRequestEntry{Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(`{"a":1}`)}
+	big := strings.Repeat("x", maxEntrySize)
+	entries := []types.PutEventsRequestEntry{
+		ok,
+		{DetailType: aws.String("t"), Detail: aws.String(`{}`)},
+		{Source: aws.String("app"), Detail: aws.String(`{}`)},
+		{Source: aws.String("app"), DetailType: aws.String("t")},
+		{Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(`{"a":`)},
+		{Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(`[1]`)},
+		{Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(`{"b":"` + big[:maxEntrySize-8] + `"}`)},
+		{Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(`{}`), EventBusName: aws.String("nope")},
+		ok,
+	}
+	out, err := c.PutEvents(ctx, &eb.PutEventsInput{Entries: entries})
+	if err != nil {
+		t.Fatalf("PutEvents: %v", err)
+	}
+	wantCodes := []string{"", "InvalidArgument", "InvalidArgument", "InvalidArgument", "MalformedDetail", "MalformedDetail",
+		"InvalidArgument", "ResourceNotFoundException", ""}
+	if out.FailedEntryCount != 7 || len(out.Entries) != len(entries) {
+		t.Fatalf("FailedEntryCount = %d, entries %d", out.FailedEntryCount, len(out.Entries))
+	}
+	for i, e := range out.Entries {
+		if got := aws.ToString(e.ErrorCode); got != wantCodes[i] {
+			t.Errorf("entry %d: ErrorCode %q (%s), want %q", i, got, aws.ToString(e.ErrorMessage), wantCodes[i])
+		}
+		if (wantCodes[i] == "") != (len(aws.ToString(e.EventId)) == 36) {
+			t.Errorf("entry %d: EventId %q", i, aws.ToString(e.EventId))
+		}
+		if wantCodes[i] != "" && aws.ToString(e.ErrorMessage) == "" {
+			t.Errorf("entry %d: no ErrorMessage", i)
+		}
+	}
+	if aws.ToString(out.Entries[0].EventId) == aws.ToString(out.Entries[8].EventId) {
+		t.Error("two entries got the same EventId")
+	}
+
+	// The size limit counts Source, DetailType, Detail and Resources: exactly 1 MiB passes.
+	detail := `{"b":"` + big[:maxEntrySize-len(`{"b":""}`)-len("app")-len("t")] + `"}`
+	out, err = c.PutEvents(ctx, &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{{Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(detail)}}})
+	if err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("an entry of exactly 1 MiB: %+v, %v", out, err)
+	}
+
+	var eleven []types.PutEventsRequestEntry
+	for range 11 {
+		eleven = append(eleven, ok)
+	}
+	if _, err := c.PutEvents(ctx, &eb.PutEventsInput{Entries: eleven}); apiCode(err) != "ValidationException" {
+		t.Fatalf("11 entries: %v, want ValidationException", err)
+	}
+}
+
+func TestEnvelope(t *testing.T) {
+	t.Parallel()
+	s := &Service{cfg: Config{Region: "eu-west-1", AccountID: "123456789012"}}
+	at := time.Date(2026, 3, 4, 5, 6, 7, 890_000_000, time.FixedZone("x", 3600))
+	e := &putEventsEntry{Source: aws.String("app.\"quoted\""), DetailType: aws.String("Order <Placed> & paid"),
+		Detail: aws.String("{ \"n\": 1.50,\n \"s\": \"a\\u0041\" }"), Resources: []string{"arn:x"}, Time: &epochTime{at}}
+	got, eerr := s.envelope(e, "11111111-2222-4333-8444-555555555555", time.Now())
+	if eerr != nil {
+		t.Fatal(eerr)
+	}
+	want := `{"version":"0","id":"11111111-2222-4333-8444-555555555555","detail-type":"Order <Placed> & paid",` +
+		`"source":"app.\"quoted\"","account":"123456789012","time":"2026-03-04T04:06:07Z","region":"eu-west-1",` +
+		`"resources":["arn:x"],"detail":{"n":1.50,"s":"a\u0041"}}`
+	if string(got) != want {
+		t.Fatalf("envelope\n got %s\nwant %s", got, want)
+	}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	e.Time, e.Resources = nil, nil
+	got, _ = s.envelope(e, "id", now)
+	if !strings.Contains(string(got), `"time":"2026-01-02T03:04:05Z","region":"eu-west-1","resources":[],`) {
+		t.Fatalf("envelope without Time or Resources: %s", got)
+	}
+}
+
+func TestEventIDsAreUUIDv4(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 1000 {
+		id := newEventID()
+		if len(id) != 36 || id[14] != '4' || !strings.ContainsRune("89ab", rune(id[19])) || seen[id] {
+			t.Fatalf("bad or repeated event id %q", id)
+		}
+		seen[id] = true
+	}
+}
