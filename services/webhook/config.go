@@ -1,0 +1,82 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+)
+
+// Path is where the handler is mounted: POST /v1/webhooks/payments.
+const Path = "/v1/webhooks/payments"
+
+// Config configures a Handler.
+type Config struct {
+	// Secrets are the endpoint signing secrets (whsec_...). A request is
+	// accepted when it is signed with any of them, so a new secret can be
+	// added before the old one is retired. Required.
+	Secrets []string
+	// Publisher receives the mapped details; a request is answered 2xx only
+	// after Publish returned nil. Required.
+	Publisher events.Publisher
+	// Tolerance is how far the signature timestamp may be from now, either
+	// side. Default 300 s.
+	Tolerance time.Duration
+	// MaxBodyBytes bounds the request body; larger bodies get 413.
+	// Default 1 MiB.
+	MaxBodyBytes int64
+	// PublishTimeout bounds one Publish call. Default 10 s.
+	PublishTimeout time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives one line per request; never secrets or signatures.
+	// Default discards.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Tolerance == 0 {
+		c.Tolerance = 300 * time.Second
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.PublishTimeout == 0 {
+		c.PublishTimeout = 10 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Validate reports every problem of the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Secrets) == 0 {
+		errs = append(errs, errors.New("no webhook secrets"))
+	}
+	for i, s := range c.Secrets {
+		if s == "" {
+			errs = append(errs, fmt.Errorf("webhook secret %d is empty", i))
+		}
+	}
+	if c.Publisher == nil {
+		errs = append(errs, errors.New("publisher is nil"))
+	}
+	if c.Tolerance < 0 {
+		errs = append(errs, errors.New("tolerance is negative"))
+	}
+	if c.MaxBodyBytes < 0 {
+		errs = append(errs, errors.New("max body bytes is negative"))
+	}
+	if c.PublishTimeout < 0 {
+		errs = append(errs, errors.New("publish timeout is negative"))
+	}
+	return errors.Join(errs...)
+}
