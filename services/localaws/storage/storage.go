@@ -1,14 +1,14 @@
-// Package storage is localaws's durable write-ahead log. Engines keep their
-// state in memory and describe every change as an opaque record; the log
-// makes records durable (group commit), replays them at start, and compacts
-// them into snapshots.
-//
-// STUB: the API is fixed; the implementation is being written.
 package storage
 
 import (
-	"context"
+	"bufio"
 	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
 )
 
 // ErrClosed is returned by Append after Close.
@@ -24,54 +24,258 @@ type Options struct {
 	NoSync bool
 }
 
-// Log is an append-only, crash-safe record log. It is safe for concurrent use.
-type Log struct {
-	opts   Options
-	closed bool
+// Stats counts what a Log did since Open.
+type Stats struct {
+	// Records and Bytes are the records appended and their framed size.
+	Records, Bytes int64
+	// Writes and Syncs count write and fdatasync calls on segments; with
+	// group commit Syncs is far below the number of durable appends.
+	Writes, Syncs int64
+	// TruncatedBytes is the torn tail Open cut from the last segment (a
+	// crash in the middle of a write); zero after a clean shutdown.
+	TruncatedBytes int64
+	// Replayed is the number of records Replay delivered.
+	Replayed int64
+	// Segment is the id of the segment being appended to.
+	Segment uint64
 }
 
-// Open opens (or creates) the log in opts.Dir.
-func Open(opts Options) (*Log, error) { return &Log{opts: opts}, nil }
+// Log is an append-only, crash-safe record log. It is safe for concurrent use.
+type Log struct {
+	opts Options
+	tab  *crc32.Table
+	lock *os.File // flock on the directory
 
-// Replay calls fn with every record of the latest snapshot and then every
-// record appended after it, in append order. A torn or corrupt tail (a
-// crash in the middle of a write) is truncated, never reported as data.
-// Call Replay once, before the first Append.
-func (l *Log) Replay(fn func(rec []byte) error) error { return nil }
+	// hook, set only by tests, is called at each step of checkpointing
+	// with the step's name; it lets tests capture the files as a crash at
+	// that instant would leave them.
+	hook func(step string)
 
-// Append adds records to the log in order. With durable set it returns
-// only once the records are on stable storage (concurrent durable appends
-// share one fsync); otherwise it returns once the records are written to
-// the operating system, so they survive a crash of this process.
-func (l *Log) Append(ctx context.Context, durable bool, recs ...[]byte) error {
-	if l.closed {
-		return ErrClosed
+	size atomic.Int64 // framed bytes in segments after the snapshot
+
+	mu      sync.Mutex
+	cond    *sync.Cond // signalled when writing, syncing, written or synced change
+	buf     []byte     // encoded records not yet handed to the writer
+	spare   []byte     // the other buffer, reused by the next write
+	end     int64      // logical offset after the last appended record
+	written int64      // logical offset written to the OS
+	synced  int64      // logical offset on stable storage
+	writing bool       // a goroutine is writing a buffer
+	syncing bool       // a goroutine is in fdatasync
+	err     error      // sticky write or sync failure
+	closed  bool
+	started bool // an Append or Checkpoint happened: Replay is too late
+	snap    bool // a Snapshot is in progress
+	f       *os.File
+	segID   uint64   // current segment
+	snapID  uint64   // latest committed snapshot, 0 for none
+	segIDs  []uint64 // segments Replay reads, as found by Open
+	stats   Stats
+
+	snapMu sync.Mutex // serialises snapshot commits with Close
+}
+
+// Open opens (or creates) the log in opts.Dir. It takes an exclusive lock
+// on the directory (ErrLocked if another Log holds it), removes files an
+// interrupted checkpoint left, and truncates a torn tail of the last
+// segment so that appends continue after the last whole record.
+func Open(opts Options) (*Log, error) {
+	l := &Log{opts: opts, tab: crc32.MakeTable(crc32.Castagnoli)}
+	l.cond = sync.NewCond(&l.mu)
+	if opts.Dir == "" {
+		return l, nil
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating log directory: %w", err)
+	}
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	l.lock = lock
+	if err := l.open(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// open finds the files, cleans up and opens the segment to append to.
+func (l *Log) open() error {
+	dir := l.opts.Dir
+	c, err := listDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range c.temps {
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("removing leftover snapshot: %w", err)
+		}
+	}
+	if n := len(c.snapshots); n > 0 {
+		l.snapID = c.snapshots[n-1]
+	}
+	// A checkpoint interrupted after its snapshot was renamed into place
+	// leaves older snapshots and segments: the snapshot covers them.
+	for _, id := range c.snapshots[:max(len(c.snapshots)-1, 0)] {
+		if err := os.Remove(snapshotName(dir, id)); err != nil {
+			return fmt.Errorf("removing old snapshot: %w", err)
+		}
+	}
+	for _, id := range c.segments {
+		if id < l.snapID {
+			if err := os.Remove(segmentName(dir, id)); err != nil {
+				return fmt.Errorf("removing old segment: %w", err)
+			}
+			continue
+		}
+		l.segIDs = append(l.segIDs, id)
+	}
+	if len(l.segIDs) == 0 {
+		id := max(l.snapID, 1)
+		f, err := createSegment(dir, id, !l.opts.NoSync)
+		if err != nil {
+			return err
+		}
+		l.f, l.segID, l.segIDs = f, id, []uint64{id}
+		return nil
+	}
+	var size int64
+	for _, id := range l.segIDs[:len(l.segIDs)-1] {
+		fi, err := os.Stat(segmentName(dir, id))
+		if err != nil {
+			return fmt.Errorf("reading segment: %w", err)
+		}
+		size += max(fi.Size()-fileHeaderLen, 0)
+	}
+	l.segID = l.segIDs[len(l.segIDs)-1]
+	f, tail, err := l.recoverSegment(segmentName(dir, l.segID))
+	if err != nil {
+		return err
+	}
+	l.f = f
+	l.size.Store(size + tail)
+	return nil
+}
+
+// recoverSegment opens the last segment for appending, truncating a torn
+// tail (or a torn header) first. It returns the framed bytes kept.
+func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening segment: %w", err)
+	}
+	fail := func(err error) (*os.File, int64, error) { f.Close(); return nil, 0, err }
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(fmt.Errorf("reading segment: %w", err))
+	}
+	size := fi.Size()
+	keep := int64(fileHeaderLen)
+	if size < fileHeaderLen {
+		// Crashed while creating the segment: start it again.
+		if err := f.Truncate(0); err != nil {
+			return fail(fmt.Errorf("truncating segment: %w", err))
+		}
+		if _, err := f.Write(segmentMagic[:]); err != nil {
+			return fail(fmt.Errorf("writing segment header: %w", err))
+		}
+		l.stats.TruncatedBytes = size
+		size = fileHeaderLen
+	} else {
+		r := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20)
+		if err := checkHeader(r, segmentMagic, path); err != nil {
+			return fail(err)
+		}
+		fr := frameReader{r: r, tab: l.tab, off: fileHeaderLen, size: size}
+		var buf []byte
+		for {
+			buf, err = fr.next(buf)
+			if err == nil {
+				continue
+			}
+			var fe *frameError
+			if err != io.EOF && !errors.As(err, &fe) && err != errFooter {
+				return fail(err)
+			}
+			break
+		}
+		keep = fr.off
+	}
+	if keep < size {
+		if err := f.Truncate(keep); err != nil {
+			return fail(fmt.Errorf("truncating torn tail: %w", err))
+		}
+		l.stats.TruncatedBytes += size - keep
+	}
+	if l.stats.TruncatedBytes > 0 {
+		if !l.opts.NoSync {
+			if err := datasync(f); err != nil {
+				return fail(fmt.Errorf("syncing segment: %w", err))
+			}
+		}
+	}
+	return f, keep - fileHeaderLen, nil
+}
+
+// checkHeader reads and checks a file's magic.
+func checkHeader(r io.Reader, magic [fileHeaderLen]byte, path string) error {
+	var h [fileHeaderLen]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return fmt.Errorf("%w: %s: reading header: %v", ErrCorrupt, path, err)
+	}
+	if h != magic {
+		return fmt.Errorf("%w: %s: bad header %q", ErrCorrupt, path, h[:])
 	}
 	return nil
 }
 
-// Checkpoint starts a snapshot. Call it while holding the engine's own
-// lock, so that no record is appended between the state the snapshot
-// will describe and the log position it marks; then release the lock,
-// Write the state's records and Commit. Records appended after
-// Checkpoint returned replay after the snapshot.
-func (l *Log) Checkpoint() (*Snapshot, error) { return &Snapshot{}, nil }
-
 // Size reports the bytes of log written since the last snapshot; engines
 // use it to decide when to Checkpoint.
-func (l *Log) Size() int64 { return 0 }
+func (l *Log) Size() int64 { return l.size.Load() }
 
-// Close flushes and closes the log.
-func (l *Log) Close() error { l.closed = true; return nil }
+// Stats reports counters since Open.
+func (l *Log) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.stats
+	s.Segment = l.segID
+	return s
+}
 
-// Snapshot is a snapshot being written.
-type Snapshot struct{}
+// Close flushes and closes the log: records appended before Close are
+// written and, unless NoSync, synced. Appends after Close return
+// ErrClosed; Close waits for a Snapshot being committed, and a Snapshot
+// committed after Close returns ErrClosed. Close is safe to call more than
+// once; it returns the log's first write or sync failure, if any.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	if l.opts.Dir == "" {
+		l.mu.Unlock()
+		return nil
+	}
+	for l.writing || l.syncing {
+		l.cond.Wait()
+	}
+	if l.err == nil {
+		l.flushLocked()
+	}
+	err := l.err
+	if cerr := l.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing segment: %w", cerr)
+	}
+	l.cond.Broadcast()
+	l.mu.Unlock()
 
-// Write adds one record to the snapshot.
-func (s *Snapshot) Write(rec []byte) error { return nil }
-
-// Commit makes the snapshot durable and drops the log it replaces.
-func (s *Snapshot) Commit() error { return nil }
-
-// Abort discards the snapshot; the log stays as it was.
-func (s *Snapshot) Abort() error { return nil }
+	l.snapMu.Lock()
+	defer l.snapMu.Unlock()
+	if cerr := l.lock.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("releasing log directory: %w", cerr)
+	}
+	return err
+}

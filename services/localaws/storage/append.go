@@ -1,0 +1,150 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+)
+
+// maxSpare caps the buffer kept for reuse after a burst.
+const maxSpare = 4 << 20
+
+// Append adds records to the log in order. With durable set it returns
+// only once the records are on stable storage (concurrent durable appends
+// share one fsync); otherwise it returns once the records are written to
+// the operating system, so they survive a crash of this process. Records
+// of all Appends, durable or not, are stored in the order Append took them.
+//
+// ctx is checked before the records are added; once added they are
+// written whatever happens to ctx, so Append then waits for them. Records
+// larger than MaxRecordSize are refused (ErrTooLarge) and nothing is
+// appended. After a write or sync failure every Append returns that error.
+func (l *Log) Append(ctx context.Context, durable bool, recs ...[]byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if len(r) > MaxRecordSize {
+			return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(r))
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	if l.err != nil {
+		return l.err
+	}
+	if l.opts.Dir == "" {
+		return nil
+	}
+	l.started = true
+	before := len(l.buf)
+	for _, r := range recs {
+		l.buf = appendFrame(l.buf, l.tab, r)
+	}
+	n := int64(len(l.buf) - before)
+	l.end += n
+	l.size.Add(n)
+	l.stats.Records += int64(len(recs))
+	l.stats.Bytes += n
+	return l.waitLocked(l.end, durable && !l.opts.NoSync)
+}
+
+// waitLocked returns once the log up to end is written (and, with durable,
+// synced), taking the writer or syncer role whenever it is free and needed.
+func (l *Log) waitLocked(end int64, durable bool) error {
+	for {
+		if l.written >= end && (!durable || l.synced >= end) {
+			return nil
+		}
+		if l.err != nil {
+			return l.err
+		}
+		if l.closed && !l.writing && !l.syncing {
+			return ErrClosed // unreachable: Close flushes everything
+		}
+		switch {
+		case l.written < end && !l.writing:
+			l.writeLocked()
+		case durable && l.written >= end && !l.syncing:
+			l.syncLocked()
+		default:
+			l.cond.Wait()
+		}
+	}
+}
+
+// writeLocked writes the buffer with l.mu released; appends meanwhile go to
+// the spare buffer.
+func (l *Log) writeLocked() {
+	buf := l.buf
+	l.buf, l.spare = l.spare[:0], nil
+	l.writing = true
+	f := l.f
+	l.mu.Unlock()
+	_, err := f.Write(buf)
+	l.mu.Lock()
+	l.writing = false
+	l.stats.Writes++
+	if err != nil {
+		l.fail(fmt.Errorf("writing log: %w", err))
+	} else {
+		l.written += int64(len(buf))
+	}
+	if cap(buf) <= maxSpare {
+		l.spare = buf[:0]
+	}
+	l.cond.Broadcast()
+}
+
+// syncLocked fdatasyncs with l.mu released, covering everything written
+// before the call; writes may go on meanwhile.
+func (l *Log) syncLocked() {
+	target := l.written
+	l.syncing = true
+	f := l.f
+	l.mu.Unlock()
+	err := datasync(f)
+	l.mu.Lock()
+	l.syncing = false
+	l.stats.Syncs++
+	if err != nil {
+		l.fail(fmt.Errorf("syncing log: %w", err))
+	} else if target > l.synced {
+		l.synced = target
+	}
+	l.cond.Broadcast()
+}
+
+// flushLocked writes and syncs everything with l.mu held; the caller made
+// sure no writer or syncer runs.
+func (l *Log) flushLocked() {
+	if len(l.buf) > 0 {
+		_, err := l.f.Write(l.buf)
+		l.stats.Writes++
+		if err != nil {
+			l.fail(fmt.Errorf("writing log: %w", err))
+			return
+		}
+		l.written += int64(len(l.buf))
+		l.buf = l.buf[:0]
+	}
+	if !l.opts.NoSync && l.synced < l.written {
+		l.stats.Syncs++
+		if err := datasync(l.f); err != nil {
+			l.fail(fmt.Errorf("syncing log: %w", err))
+			return
+		}
+		l.synced = l.written
+	}
+}
+
+// fail records the first write or sync failure. After a failed fsync the
+// kernel may have dropped the dirty pages, so nothing written can be
+// trusted to be durable any more: the log refuses further appends.
+func (l *Log) fail(err error) {
+	if l.err == nil {
+		l.err = err
+	}
+}
