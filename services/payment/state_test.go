@@ -1,0 +1,178 @@
+package payment
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/license"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func prov(id string, sec int) events.Provider {
+	return events.Provider{EventID: id, Created: t0.Add(time.Duration(sec) * time.Second)}
+}
+
+func subEv(id string, sec int, status string) events.SubscriptionChanged {
+	return events.SubscriptionChanged{Provider: prov(id, sec), CompanyID: "cmp_1", CustomerID: "cus_1",
+		SubscriptionID: "sub_1", Status: status, PriceLookupKey: "team_monthly", Quantity: 7,
+		CurrentPeriodEnd: t0.Add(30 * 24 * time.Hour)}
+}
+
+func checkout(id string, sec int, key string) events.CheckoutCompleted {
+	return events.CheckoutCompleted{Provider: prov(id, sec), CompanyID: "cmp_1", CustomerID: "cus_1", SubscriptionID: "sub_1", PriceLookupKey: key}
+}
+
+func paid(id string, sec int) events.InvoicePaid {
+	return events.InvoicePaid{Provider: prov(id, sec), CustomerID: "cus_1", SubscriptionID: "sub_1", InvoiceID: "in_" + id, PeriodEnd: t0.Add(60 * 24 * time.Hour)}
+}
+
+func failed(id string, sec int) events.InvoicePaymentFailed {
+	return events.InvoicePaymentFailed{Provider: prov(id, sec), CustomerID: "cus_1", SubscriptionID: "sub_1", InvoiceID: "in_" + id, AttemptCount: 1}
+}
+
+func deleted(id string, sec int) events.SubscriptionChanged {
+	d := subEv(id, sec, "canceled")
+	d.Deleted = true
+	return d
+}
+
+func TestApplyTransitions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		events     []events.Detail
+		wantStatus string
+		wantKey    string
+		wantEnd    time.Time
+	}{
+		{"checkout alone is provisionally active", []events.Detail{checkout("e1", 0, "team_monthly")}, license.StatusActive, "team_monthly", time.Time{}},
+		{"checkout without plan", []events.Detail{checkout("e1", 0, "")}, license.StatusActive, "", time.Time{}},
+		{"subscription overrides provisional", []events.Detail{checkout("e2", 10, "starter_monthly"), subEv("e1", 0, "trialing")}, license.StatusTrialing, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"checkout after subscription keeps its status", []events.Detail{subEv("e1", 0, "trialing"), checkout("e2", 10, "starter_monthly")}, license.StatusTrialing, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"trial to active", []events.Detail{subEv("e1", 0, "trialing"), subEv("e2", 5, "active")}, license.StatusActive, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"payment failed: active to past_due", []events.Detail{subEv("e1", 0, "active"), failed("e2", 5)}, license.StatusPastDue, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"payment failed in trial: past_due", []events.Detail{subEv("e1", 0, "trialing"), failed("e2", 5)}, license.StatusPastDue, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"paid: past_due back to active, period grows", []events.Detail{subEv("e1", 0, "active"), failed("e2", 5), paid("e3", 9)}, license.StatusActive, "team_monthly", t0.Add(60 * 24 * time.Hour)},
+		{"paid keeps trialing", []events.Detail{subEv("e1", 0, "trialing"), paid("e2", 5)}, license.StatusTrialing, "team_monthly", t0.Add(60 * 24 * time.Hour)},
+		{"paid: incomplete to active", []events.Detail{subEv("e1", 0, "incomplete"), paid("e2", 5)}, license.StatusActive, "team_monthly", t0.Add(60 * 24 * time.Hour)},
+		{"deleted is final", []events.Detail{subEv("e1", 0, "active"), deleted("e2", 5), paid("e3", 9)}, license.StatusCanceled, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"unpaid grants nothing", []events.Detail{subEv("e1", 0, "active"), subEv("e2", 5, "unpaid")}, license.StatusCanceled, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"older update ignored", []events.Detail{subEv("e2", 5, "active"), subEv("e1", 0, "trialing")}, license.StatusActive, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"older failure ignored", []events.Detail{subEv("e1", 0, "active"), paid("e3", 9), failed("e2", 5)}, license.StatusActive, "team_monthly", t0.Add(60 * 24 * time.Hour)},
+		{"deletion before creation", []events.Detail{deleted("e2", 5), subEv("e1", 0, "active")}, license.StatusCanceled, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"same second: larger event id wins", []events.Detail{subEv("evt_b", 0, "past_due"), subEv("evt_a", 0, "active")}, license.StatusPastDue, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"same second, other order: same result", []events.Detail{subEv("evt_a", 0, "active"), subEv("evt_b", 0, "past_due")}, license.StatusPastDue, "team_monthly", t0.Add(30 * 24 * time.Hour)},
+		{"invoice alone", []events.Detail{paid("e1", 0)}, license.StatusActive, "", t0.Add(60 * 24 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := Subscription{ID: "sub_1"}
+			for _, d := range tt.events {
+				var err error
+				if s, err = Apply(s, d); err != nil {
+					t.Fatalf("Apply(%T): %v", d, err)
+				}
+			}
+			if s.Status != tt.wantStatus || s.LookupKey != tt.wantKey || !s.PeriodEnd.Equal(tt.wantEnd) {
+				t.Fatalf("status %q key %q end %s; want %q %q %s", s.Status, s.LookupKey, s.PeriodEnd, tt.wantStatus, tt.wantKey, tt.wantEnd)
+			}
+		})
+	}
+}
+
+func TestApplyCompany(t *testing.T) {
+	t.Parallel()
+	s, err := Apply(Subscription{ID: "sub_1"}, paid("e1", 0))
+	if err != nil || s.CompanyID != "" {
+		t.Fatalf("invoice without company: %+v %v", s, err)
+	}
+	if s, err = Apply(s, checkout("e2", 1, "team_monthly")); err != nil || s.CompanyID != "cmp_1" {
+		t.Fatalf("checkout names company: %+v %v", s, err)
+	}
+	other := checkout("e3", 2, "")
+	other.CompanyID = "cmp_2"
+	if _, err := Apply(s, other); err == nil || !strings.Contains(err.Error(), "belongs to company cmp_1") {
+		t.Fatalf("conflicting company: err = %v", err)
+	}
+}
+
+func TestEntitle(t *testing.T) {
+	t.Parallel()
+	pol := expiryPolicy{Grace: 72 * time.Hour, TTL: 31 * 24 * time.Hour}
+	cat := DefaultCatalogue()
+	end := t0.Add(30 * 24 * time.Hour)
+	active := Subscription{ID: "sub_1", CompanyID: "cmp_1", Status: license.StatusActive, LookupKey: "team_monthly", Quantity: 7, PeriodEnd: end, Version: versionOf(prov("e1", 0))}
+	prevActive := &Entitlement{CompanyID: "cmp_1", SubscriptionID: "sub_1", Plan: "team", Status: license.StatusActive, Seats: 7, Features: []string{"audit-log", "core", "sso"}, ExpiresAt: t0.Add(99 * time.Hour)}
+
+	with := func(f func(*Subscription)) Subscription { s := active; f(&s); return s }
+	tests := []struct {
+		name    string
+		subs    []Subscription
+		prev    *Entitlement
+		ok      bool
+		plan    string
+		status  string
+		seats   int
+		expires time.Time
+		err     string
+	}{
+		{"active per-seat plan", []Subscription{active}, nil, true, "team", license.StatusActive, 7, end.Add(72 * time.Hour), ""},
+		{"flat plan ignores quantity", []Subscription{with(func(s *Subscription) { s.LookupKey = "starter_yearly" })}, nil, true, "starter", license.StatusActive, 5, end.Add(72 * time.Hour), ""},
+		{"enterprise minimum seats", []Subscription{with(func(s *Subscription) { s.LookupKey = "enterprise_monthly"; s.Quantity = 3 })}, nil, true, "enterprise", license.StatusActive, 10, end.Add(72 * time.Hour), ""},
+		{"no plan yet", []Subscription{with(func(s *Subscription) { s.LookupKey = "" })}, nil, false, "", "", 0, time.Time{}, ""},
+		{"no status yet", []Subscription{with(func(s *Subscription) { s.Status = StatusNone })}, nil, false, "", "", 0, time.Time{}, ""},
+		{"incomplete", []Subscription{with(func(s *Subscription) { s.Status = StatusIncomplete })}, nil, false, "", "", 0, time.Time{}, ""},
+		{"canceled with nothing to revoke", []Subscription{with(func(s *Subscription) { s.Status = license.StatusCanceled })}, nil, false, "", "", 0, time.Time{}, ""},
+		{"canceled revokes", []Subscription{with(func(s *Subscription) { s.Status = license.StatusCanceled })}, prevActive, true, "team", license.StatusCanceled, 7, t0, ""},
+		{"no period end: TTL", []Subscription{with(func(s *Subscription) { s.PeriodEnd = time.Time{} })}, nil, true, "team", license.StatusActive, 7, t0.Add(31 * 24 * time.Hour), ""},
+		{"no period end: keeps previous expiry", []Subscription{with(func(s *Subscription) { s.PeriodEnd = time.Time{} })}, prevActive, true, "team", license.StatusActive, 7, t0.Add(99 * time.Hour), ""},
+		{"licensed subscription beats newer canceled one", []Subscription{
+			with(func(s *Subscription) { s.ID = "sub_0"; s.Status = license.StatusCanceled; s.Version = versionOf(prov("e9", 99)) }), active,
+		}, nil, true, "team", license.StatusActive, 7, end.Add(72 * time.Hour), ""},
+		{"unknown plan", []Subscription{with(func(s *Subscription) { s.LookupKey = "gold" })}, nil, false, "", "", 0, time.Time{}, "not in the plan catalogue"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, ok, err := entitle("cmp_1", tt.subs, cat, pol, tt.prev, t0)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || ok != tt.ok {
+				t.Fatalf("ok %v err %v, want ok %v", ok, err, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			if e.Plan != tt.plan || e.Status != tt.status || e.Seats != tt.seats || !e.ExpiresAt.Equal(tt.expires) {
+				t.Fatalf("entitlement %+v; want plan %s status %s seats %d expires %s", e, tt.plan, tt.status, tt.seats, tt.expires)
+			}
+		})
+	}
+}
+
+func TestCatalogue(t *testing.T) {
+	t.Parallel()
+	if err := DefaultCatalogue().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseCatalogue([]byte(`{"pro_monthly":{"name":"pro","seats":3,"features":["b","a","a"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c["pro_monthly"]; p.seats(50) != 3 || strings.Join(p.features(), ",") != "a,b" {
+		t.Errorf("plan %+v", p)
+	}
+	for _, bad := range []string{`{}`, `[]`, `{"x":{"seats":1}}`, `{"x":{"name":"x","seats":0}}`} {
+		if _, err := ParseCatalogue([]byte(bad)); err == nil {
+			t.Errorf("ParseCatalogue(%s) succeeded", bad)
+		}
+	}
+}
