@@ -282,6 +282,9 @@ func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visi
 		return nil, errQueueDoesNotExist()
 	}
 	now := s.nowMs()
+	if q.promote(now) {
+		q.wake()
+	}
 	var changed []*message
 	woke := false
 	for i, c := range changes {
