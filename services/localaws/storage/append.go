@@ -18,25 +18,55 @@ const maxSpare = 4 << 20
 // written whatever happens to ctx, so Append then waits for them. Records
 // larger than MaxRecordSize are refused (ErrTooLarge) and nothing is
 // appended. After a write or sync failure every Append returns that error.
+//
+// Append is Add followed by Wait.
 func (l *Log) Append(ctx context.Context, durable bool, recs ...[]byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	pos, err := l.Add(recs...)
+	if err != nil {
+		return err
+	}
+	return l.Wait(ctx, pos, durable)
+}
+
+// Pos is a position in the log: the end of the records an Add added.
+type Pos int64
+
+// Add adds records to the log in order and returns at once, before they
+// are written; Wait(ctx, pos, durable) then waits for them. Use it to take
+// the log order under an engine's own lock (the same lock Checkpoint is
+// called under) and to wait for the disk outside it, so that concurrent
+// requests still share one fsync:
+//
+//	e.mu.Lock()
+//	e.apply(change)
+//	pos, err := log.Add(change.Record())
+//	e.mu.Unlock()
+//	if err == nil {
+//		err = log.Wait(ctx, pos, true)
+//	}
+//
+// Added records are written by the next Wait or Append of any goroutine,
+// by Checkpoint or by Close; until then a crash loses them. Errors are
+// those of Append.
+func (l *Log) Add(recs ...[]byte) (Pos, error) {
 	for _, r := range recs {
 		if len(r) > MaxRecordSize {
-			return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(r))
+			return 0, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(r))
 		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return ErrClosed
+		return 0, ErrClosed
 	}
 	if l.err != nil {
-		return l.err
+		return 0, l.err
 	}
 	if l.opts.Dir == "" {
-		return nil
+		return 0, nil
 	}
 	l.started = true
 	before := len(l.buf)
@@ -48,7 +78,22 @@ func (l *Log) Append(ctx context.Context, durable bool, recs ...[]byte) error {
 	l.size.Add(n)
 	l.stats.Records += int64(len(recs))
 	l.stats.Bytes += n
-	return l.waitLocked(l.end, durable && !l.opts.NoSync)
+	return Pos(l.end), nil
+}
+
+// Wait returns once the log up to pos is written to the operating system
+// and, with durable set (and not NoSync), on stable storage. ctx is only
+// checked on entry: a write or fsync is not abandoned halfway.
+func (l *Log) Wait(ctx context.Context, pos Pos, durable bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if l.opts.Dir == "" {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.waitLocked(int64(pos), durable && !l.opts.NoSync)
 }
 
 // waitLocked returns once the log up to end is written (and, with durable,
@@ -61,8 +106,8 @@ func (l *Log) waitLocked(end int64, durable bool) error {
 		if l.err != nil {
 			return l.err
 		}
-		if l.closed && !l.writing && !l.syncing {
-			return ErrClosed // unreachable: Close flushes everything
+		if l.f == nil {
+			return ErrClosed // Close flushed everything it could
 		}
 		switch {
 		case l.written < end && !l.writing:

@@ -64,9 +64,9 @@ type Log struct {
 	syncing bool       // a goroutine is in fdatasync
 	err     error      // sticky write or sync failure
 	closed  bool
-	started bool // an Append or Checkpoint happened: Replay is too late
-	snap    bool // a Snapshot is in progress
-	f       *os.File
+	started bool     // an Append or Checkpoint happened: Replay is too late
+	snap    bool     // a Snapshot is in progress
+	f       *os.File // nil once closed
 	segID   uint64   // current segment
 	snapID  uint64   // latest committed snapshot, 0 for none
 	segIDs  []uint64 // segments Replay reads, as found by Open
@@ -269,6 +269,7 @@ func (l *Log) Close() error {
 	if cerr := l.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("closing segment: %w", cerr)
 	}
+	l.f = nil
 	l.cond.Broadcast()
 	l.mu.Unlock()
 
