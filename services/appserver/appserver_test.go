@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -52,7 +53,7 @@ func (k keys) sign(t testing.TB, company string, serial int64, adjust ...func(*l
 
 func newServer(t *testing.T, k keys, adjust func(*Config)) (*Server, *httptest.Server) {
 	t.Helper()
-	cfg := Config{PublicKey: k.pub, Now: func() time.Time { return testNow }}
+	cfg := Config{PublicKey: k.pub, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)}
 	if adjust != nil {
 		adjust(&cfg)
 	}

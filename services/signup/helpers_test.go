@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -85,6 +86,7 @@ func newEnv(t *testing.T, adjust func(*Config)) *env {
 		CompanyRate:  1000,
 		CompanyBurst: 1000,
 		Now:          e.clock.Now,
+		Logger:       slog.New(slog.DiscardHandler),
 	}
 	if adjust != nil {
 		adjust(&cfg)
