@@ -29,14 +29,16 @@ func (s *Service) maybeCheckpoint() {
 
 // checkpoint writes the whole state as a snapshot that replaces the log.
 func (s *Service) checkpoint() error {
-	s.ckptMu.Lock()
-	snap, err := s.cfg.Log.Checkpoint()
-	if err != nil {
-		s.ckptMu.Unlock()
-		return fmt.Errorf("starting snapshot: %w", err)
-	}
+	// Every record is added under s.mu or s.retry.mu: holding both, the
+	// snapshot position and the state it describes agree.
 	s.mu.RLock()
 	s.retry.mu.Lock()
+	snap, err := s.cfg.Log.Checkpoint()
+	if err != nil {
+		s.retry.mu.Unlock()
+		s.mu.RUnlock()
+		return fmt.Errorf("starting snapshot: %w", err)
+	}
 	recs := s.stateRecords()
 	bufs := make([][]byte, len(recs))
 	for i, r := range recs {
@@ -47,7 +49,6 @@ func (s *Service) checkpoint() error {
 	}
 	s.retry.mu.Unlock()
 	s.mu.RUnlock()
-	s.ckptMu.Unlock()
 	if err != nil {
 		return errJoinAbort(fmt.Errorf("encoding snapshot: %w", err), snap.Abort())
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/services/localaws/pattern"
+	"github.com/licenseflow/licenseflow/services/localaws/storage"
 )
 
 // Log record operations. Config records are appended durably; retry
@@ -59,40 +60,46 @@ type ruleRecord struct {
 
 // update runs fn under the config lock; fn validates the request against
 // the current state and returns the records describing the change. They
-// are appended durably and then applied.
+// take their place in the log and are applied under the lock, and are
+// durable when update returns nil.
 func (s *Service) update(ctx context.Context, fn func() ([]*record, error)) error {
-	s.ckptMu.RLock()
 	s.mu.Lock()
 	recs, err := fn()
+	var pos storage.Pos
 	if err == nil && len(recs) > 0 {
-		err = s.append(ctx, true, recs...)
-		if err == nil {
+		if pos, err = s.add(recs...); err == nil {
 			for _, rec := range recs {
 				s.applyConfig(rec)
 			}
 		}
 	}
 	s.mu.Unlock()
-	s.ckptMu.RUnlock()
-	if err == nil {
-		s.maybeCheckpoint()
+	if err != nil || len(recs) == 0 {
+		return err
 	}
-	return err
+	if err := s.cfg.Log.Wait(ctx, pos, true); err != nil {
+		return fmt.Errorf("recording %s: %w", recs[0].Op, err)
+	}
+	s.maybeCheckpoint()
+	return nil
 }
 
-func (s *Service) append(ctx context.Context, durable bool, recs ...*record) error {
+// add puts records in the log, in order, without waiting for the write.
+// Call it under the lock that guards the state they describe.
+func (s *Service) add(recs ...*record) (storage.Pos, error) {
 	bufs := make([][]byte, len(recs))
 	for i, r := range recs {
 		b, err := json.Marshal(r)
 		if err != nil {
-			return fmt.Errorf("encoding %s record: %w", r.Op, err)
+			return 0, fmt.Errorf("encoding %s record: %w", r.Op, err)
 		}
 		bufs[i] = b
 	}
-	if err := s.cfg.Log.Append(ctx, durable, bufs...); err != nil {
-		return fmt.Errorf("recording %s: %w", recs[0].Op, err)
+	pos, err := s.cfg.Log.Add(bufs...)
+	if err != nil {
+		return 0, fmt.Errorf("recording %s: %w", recs[0].Op, err)
 	}
-	return nil
+	return pos, nil
 }
 
 // replay applies one record of the log at start. Records that no longer

@@ -3,6 +3,7 @@ package eventbridge
 import (
 	"container/heap"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -92,9 +93,8 @@ func (s *Service) schedule(ctx context.Context, ds []*delivery) error {
 	for i, d := range ds {
 		recs[i] = &record{Op: opPending, Pending: d}
 	}
-	s.ckptMu.RLock()
 	s.retry.mu.Lock()
-	err := s.append(ctx, true, recs...)
+	pos, err := s.add(recs...)
 	if err == nil {
 		for _, d := range ds {
 			s.retry.byID[d.ID] = d
@@ -102,12 +102,15 @@ func (s *Service) schedule(ctx context.Context, ds []*delivery) error {
 		}
 	}
 	s.retry.mu.Unlock()
-	s.ckptMu.RUnlock()
-	if err == nil {
-		s.retry.poke()
-		s.maybeCheckpoint()
+	if err != nil {
+		return err
 	}
-	return err
+	s.retry.poke()
+	if err := s.cfg.Log.Wait(ctx, pos, true); err != nil {
+		return fmt.Errorf("recording pending deliveries: %w", err)
+	}
+	s.maybeCheckpoint()
+	return nil
 }
 
 // retryLoop starts each pending delivery's attempt when it is due.
@@ -178,13 +181,14 @@ func (s *Service) attempt(d *delivery) {
 }
 
 func (s *Service) requeue(d *delivery, at time.Time) {
-	s.ckptMu.RLock()
 	s.retry.mu.Lock()
 	d.NextAt = at.UnixMilli()
-	err := s.append(s.ctx, false, &record{Op: opTry, Name: d.ID, Attempts: d.Attempts, NextAt: d.NextAt, Error: d.ErrMessage})
+	pos, err := s.add(&record{Op: opTry, Name: d.ID, Attempts: d.Attempts, NextAt: d.NextAt, Error: d.ErrMessage})
 	heap.Push(&s.retry.queue, d)
 	s.retry.mu.Unlock()
-	s.ckptMu.RUnlock()
+	if err == nil {
+		err = s.cfg.Log.Wait(s.ctx, pos, false)
+	}
 	if err != nil {
 		// The older record still schedules the delivery after a restart.
 		s.cfg.Logger.Warn("recording retry progress", "delivery", d.ID, "err", err)
@@ -194,12 +198,13 @@ func (s *Service) requeue(d *delivery, at time.Time) {
 }
 
 func (s *Service) finish(d *delivery) {
-	s.ckptMu.RLock()
 	s.retry.mu.Lock()
 	delete(s.retry.byID, d.ID)
-	err := s.append(s.ctx, false, &record{Op: opDone, Name: d.ID})
+	pos, err := s.add(&record{Op: opDone, Name: d.ID})
 	s.retry.mu.Unlock()
-	s.ckptMu.RUnlock()
+	if err == nil {
+		err = s.cfg.Log.Wait(s.ctx, pos, false)
+	}
 	if err != nil {
 		// At worst the delivery is repeated after a restart.
 		s.cfg.Logger.Warn("recording a finished delivery", "delivery", d.ID, "err", err)

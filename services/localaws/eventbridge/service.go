@@ -92,11 +92,9 @@ const contentType = "application/x-amz-json-1.1"
 type Service struct {
 	cfg Config
 
-	// ckptMu orders log appends against checkpoints: every append and the
-	// state change it describes happen under a read lock; a checkpoint
-	// takes the write lock.
-	ckptMu sync.RWMutex
-	// mu guards the buses, their rules and targets.
+	// mu guards the buses, their rules and targets. Config records are
+	// added to the log under it (pending-delivery records under
+	// retry.mu), so a checkpoint holding both sees state and log agree.
 	mu    sync.RWMutex
 	buses map[string]*bus
 
