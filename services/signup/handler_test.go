@@ -201,9 +201,15 @@ func TestPublishFailureClaimsNothing(t *testing.T) {
 func TestCorrelationID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	r := e.do("POST", "/v1/signup", "", []byte(`{}`), "X-Correlation-Id", "demo-42")
-	if got := r.header.Get("X-Correlation-Id"); got != "demo-42" {
-		t.Fatalf("correlation id %q", got)
+	r := e.do("POST", "/v1/signup", "", []byte(`{"company":{"name":"A"},"admin":{"email":"a@a.example","name":"A"}}`), "X-Correlation-Id", "demo-42")
+	if got := r.header.Get("X-Correlation-Id"); got != "demo-42" || r.status != 202 {
+		t.Fatalf("correlation id %q (status %d)", got, r.status)
+	}
+	e.pub.mu.Lock()
+	corr := e.pub.corr
+	e.pub.mu.Unlock()
+	if len(corr) != 1 || corr[0] != "demo-42" {
+		t.Fatalf("publisher saw correlation ids %q", corr)
 	}
 	r = e.do("POST", "/v1/signup", "", []byte(`{}`), "X-Correlation-Id", "bad id with spaces")
 	if got := r.header.Get("X-Correlation-Id"); !strings.HasPrefix(got, "req_") {

@@ -20,6 +20,7 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	details []events.Detail
+	corr    []string // correlation id of each Publish call's context
 	fail    error
 }
 
@@ -30,6 +31,7 @@ func (p *recorder) Publish(ctx context.Context, ds ...events.Detail) error {
 		return p.fail
 	}
 	p.details = append(p.details, ds...)
+	p.corr = append(p.corr, events.CorrelationID(ctx))
 	return nil
 }
 
