@@ -34,10 +34,10 @@ const (
 
 // Claims are what a bearer token asserts.
 type Claims struct {
-	CompanyID string    `json:"c"`
-	UserID    string    `json:"u"`
-	Role      string    `json:"r"`
-	Expires   time.Time `json:"-"`
+	CompanyID string
+	UserID    string
+	Role      string // RoleAdmin or RoleMember
+	Expires   time.Time
 }
 
 // wireClaims is the compact signed payload.
