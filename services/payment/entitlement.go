@@ -72,7 +72,7 @@ func entitle(company string, subs []Subscription, cat Catalogue, pol expiryPolic
 	switch {
 	case s.Status == license.StatusCanceled:
 		// Expired from the cancellation on; keep it stable across events.
-		e.ExpiresAt = s.Version.Created
+		e.ExpiresAt = s.latest().Created
 		if prev != nil && prev.Status == license.StatusCanceled {
 			e.ExpiresAt = prev.ExpiresAt
 		}
@@ -107,8 +107,8 @@ func better(a, b Subscription) bool {
 	if la != lb {
 		return la
 	}
-	if a.Version != b.Version {
-		return a.Version.After(b.Version)
+	if va, vb := a.latest(), b.latest(); va != vb {
+		return va.After(vb)
 	}
 	return a.ID > b.ID
 }

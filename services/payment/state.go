@@ -20,18 +20,40 @@ type Subscription struct {
 	ID         string
 	CompanyID  string // "" until an event names it
 	CustomerID string
-	// Status is one of license.Status* or StatusNone / StatusIncomplete.
+	// Status is derived by Apply: one of license.Status*, StatusNone or
+	// StatusIncomplete.
 	Status string
-	// ProviderStatus is the provider's last reported status.
+	// ProviderStatus is the status of the newest snapshot.
 	ProviderStatus string
 	LookupKey      string
 	Quantity       int64
-	PeriodEnd      time.Time
+	// PeriodEnd is derived by Apply: the end of the paid period.
+	PeriodEnd time.Time
+	// SnapshotPeriodEnd is the newest snapshot's current_period_end.
+	SnapshotPeriodEnd time.Time
+	// PaidThrough is the furthest period end of a paid invoice.
+	PaidThrough PaidPeriod
 	// Deleted: the provider deleted the subscription; nothing revives it.
 	Deleted bool
-	// Version orders status-bearing events: the provider's event time,
-	// ties broken by event id. A zero Version means no such event yet
-	// (a checkout may have set a provisional status).
+	// CheckoutSeen: a completed checkout made it provisionally active.
+	CheckoutSeen bool
+	// SnapshotVersion is the newest Subscription Changed applied; snapshots
+	// alone set ProviderStatus, plan, quantity and period end.
+	SnapshotVersion Version
+	// Invoice is the newest invoice outcome; it adjusts the snapshot's
+	// status when strictly newer than it.
+	Invoice InvoiceMark
+}
+
+// PaidPeriod is the period end a paid invoice reported, and that invoice.
+type PaidPeriod struct {
+	End     time.Time
+	Version Version
+}
+
+// InvoiceMark is the outcome of the newest invoice event.
+type InvoiceMark struct {
+	Paid    bool
 	Version Version
 }
 
@@ -50,8 +72,18 @@ func (v Version) After(o Version) bool {
 	return v.EventID > o.EventID
 }
 
+func (v Version) isZero() bool { return v == Version{} }
+
 func versionOf(p events.Provider) Version {
 	return Version{Created: p.Created.UTC(), EventID: p.EventID}
+}
+
+// latest is the newest event that decided the status.
+func (s Subscription) latest() Version {
+	if s.Invoice.Version.After(s.SnapshotVersion) {
+		return s.Invoice.Version
+	}
+	return s.SnapshotVersion
 }
 
 // mapStatus maps a provider status to the license status it grants.
@@ -70,41 +102,37 @@ func mapStatus(provider string) string {
 	}
 }
 
-// Apply returns s after detail d. Transitions:
+// Apply returns s after detail d. Whatever the order events arrive in, the
+// result is that of applying them in provider order:
 //
-//   - Checkout Completed names the company and, if no subscription event
-//     has yet, the plan; it makes a subscription of unknown status
-//     provisionally active (any status-bearing event overrides it).
-//   - Subscription Changed is a snapshot: when newer than s.Version it sets
-//     status, plan, quantity and period end; deleted is final (canceled).
-//   - Invoice Paid (newer): past_due, incomplete or unknown → active;
-//     trialing and canceled stay; the period end only grows.
-//   - Invoice Payment Failed (newer): active or trialing → past_due.
+//   - Subscription Changed is a snapshot of the provider's state. The
+//     newest one (by Version) sets the status, plan, quantity and period
+//     end; deleted is final (canceled).
+//   - Checkout Completed names the company and, before any snapshot, the
+//     plan; without a snapshot the subscription is provisionally active.
+//   - Invoice Paid / Invoice Payment Failed: the newest invoice outcome
+//     adjusts the snapshot's status if it is strictly later (a snapshot of
+//     the same second already reflects it): paid turns past_due,
+//     incomplete or unknown into active; failed turns active or trialing
+//     into past_due. A paid invoice strictly newer than the snapshot
+//     extends the period end.
 //
-// Older events (by Version) change no status, but still supply the
-// company, customer and missing plan. A company differing from the one
-// already known is an error (the caller marks it permanent).
+// A company differing from the one already known is an error (the caller
+// marks it permanent).
 func Apply(s Subscription, d events.Detail) (Subscription, error) {
 	var company, customer string
-	var p events.Provider
 	switch d := d.(type) {
 	case events.CheckoutCompleted:
-		company, customer, p = d.CompanyID, d.CustomerID, d.Provider
-		if s.LookupKey == "" {
+		company, customer = d.CompanyID, d.CustomerID
+		s.CheckoutSeen = true
+		if s.SnapshotVersion.isZero() && s.LookupKey == "" {
 			s.LookupKey = d.PriceLookupKey
 		}
-		if s.Version == (Version{}) && s.Status == StatusNone {
-			s.Status = license.StatusActive
-		}
 	case events.SubscriptionChanged:
-		company, customer, p = d.CompanyID, d.CustomerID, d.Provider
-		if newer(s, p) {
-			s.Version = versionOf(p)
-			s.ProviderStatus = d.Status
-			s.Status = mapStatus(d.Status)
-			if d.Deleted {
-				s.Deleted, s.Status = true, license.StatusCanceled
-			}
+		company, customer = d.CompanyID, d.CustomerID
+		if v := versionOf(d.Provider); v.After(s.SnapshotVersion) {
+			s.SnapshotVersion, s.ProviderStatus = v, d.Status
+			s.Deleted = s.Deleted || d.Deleted
 			if d.PriceLookupKey != "" {
 				s.LookupKey = d.PriceLookupKey
 			}
@@ -112,37 +140,27 @@ func Apply(s Subscription, d events.Detail) (Subscription, error) {
 				s.Quantity = d.Quantity
 			}
 			if !d.CurrentPeriodEnd.IsZero() {
-				s.PeriodEnd = d.CurrentPeriodEnd.UTC()
+				s.SnapshotPeriodEnd = d.CurrentPeriodEnd.UTC()
 			}
-		} else if s.LookupKey == "" {
-			s.LookupKey = d.PriceLookupKey
+		} else if d.Deleted {
+			s.Deleted = true
 		}
 	case events.InvoicePaid:
-		company, customer, p = d.CompanyID, d.CustomerID, d.Provider
-		if newer(s, p) {
-			s.Version = versionOf(p)
-			switch s.Status {
-			case license.StatusPastDue, StatusIncomplete, StatusNone:
-				s.Status = license.StatusActive
-			}
+		company, customer = d.CompanyID, d.CustomerID
+		if v := versionOf(d.Provider); v.After(s.Invoice.Version) {
+			s.Invoice = InvoiceMark{Paid: true, Version: v}
 		}
-		if d.PeriodEnd.After(s.PeriodEnd) && s.Status != license.StatusCanceled {
-			s.PeriodEnd = d.PeriodEnd.UTC()
+		p := PaidPeriod{End: d.PeriodEnd.UTC(), Version: versionOf(d.Provider)}
+		if p.End.After(s.PaidThrough.End) || (p.End.Equal(s.PaidThrough.End) && p.Version.After(s.PaidThrough.Version)) {
+			s.PaidThrough = p
 		}
 	case events.InvoicePaymentFailed:
-		company, customer, p = d.CompanyID, d.CustomerID, d.Provider
-		if newer(s, p) {
-			s.Version = versionOf(p)
-			switch s.Status {
-			case license.StatusActive, license.StatusTrialing:
-				s.Status = license.StatusPastDue
-			}
+		company, customer = d.CompanyID, d.CustomerID
+		if v := versionOf(d.Provider); v.After(s.Invoice.Version) {
+			s.Invoice = InvoiceMark{Paid: false, Version: v}
 		}
 	default:
 		return s, fmt.Errorf("unexpected detail %T", d)
-	}
-	if s.Deleted {
-		s.Status = license.StatusCanceled
 	}
 	if company != "" {
 		if s.CompanyID != "" && s.CompanyID != company {
@@ -153,10 +171,45 @@ func Apply(s Subscription, d events.Detail) (Subscription, error) {
 	if s.CustomerID == "" {
 		s.CustomerID = customer
 	}
+	s.Status, s.PeriodEnd = s.status(), s.periodEnd()
 	return s, nil
 }
 
-// newer reports whether an event at p is newer than s's status version.
-func newer(s Subscription, p events.Provider) bool {
-	return versionOf(p).After(s.Version)
+// periodEnd derives the paid period's end: the snapshot's, unless a paid
+// invoice strictly newer than the snapshot reaches further.
+func (s Subscription) periodEnd() time.Time {
+	end := s.SnapshotPeriodEnd
+	p := s.PaidThrough
+	if s.Deleted || !p.End.After(end) {
+		return end
+	}
+	if s.SnapshotVersion.isZero() || p.Version.Created.After(s.SnapshotVersion.Created) {
+		return p.End
+	}
+	return end
+}
+
+// status derives the license status from the events seen.
+func (s Subscription) status() string {
+	if s.Deleted {
+		return license.StatusCanceled
+	}
+	st := StatusNone
+	switch {
+	case !s.SnapshotVersion.isZero():
+		st = mapStatus(s.ProviderStatus)
+	case s.CheckoutSeen:
+		st = license.StatusActive
+	}
+	inv := s.Invoice
+	if inv.Version.isZero() || (!s.SnapshotVersion.isZero() && !inv.Version.Created.After(s.SnapshotVersion.Created)) {
+		return st
+	}
+	switch {
+	case inv.Paid && (st == license.StatusPastDue || st == StatusIncomplete || st == StatusNone):
+		return license.StatusActive
+	case !inv.Paid && (st == license.StatusActive || st == license.StatusTrialing):
+		return license.StatusPastDue
+	}
+	return st
 }

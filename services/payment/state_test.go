@@ -105,7 +105,7 @@ func TestEntitle(t *testing.T) {
 	pol := expiryPolicy{Grace: 72 * time.Hour, TTL: 31 * 24 * time.Hour}
 	cat := DefaultCatalogue()
 	end := t0.Add(30 * 24 * time.Hour)
-	active := Subscription{ID: "sub_1", CompanyID: "cmp_1", Status: license.StatusActive, LookupKey: "team_monthly", Quantity: 7, PeriodEnd: end, Version: versionOf(prov("e1", 0))}
+	active := Subscription{ID: "sub_1", CompanyID: "cmp_1", Status: license.StatusActive, LookupKey: "team_monthly", Quantity: 7, PeriodEnd: end, SnapshotVersion: versionOf(prov("e1", 0))}
 	prevActive := &Entitlement{CompanyID: "cmp_1", SubscriptionID: "sub_1", Plan: "team", Status: license.StatusActive, Seats: 7, Features: []string{"audit-log", "core", "sso"}, ExpiresAt: t0.Add(99 * time.Hour)}
 
 	with := func(f func(*Subscription)) Subscription { s := active; f(&s); return s }
@@ -131,7 +131,11 @@ func TestEntitle(t *testing.T) {
 		{"no period end: TTL", []Subscription{with(func(s *Subscription) { s.PeriodEnd = time.Time{} })}, nil, true, "team", license.StatusActive, 7, t0.Add(31 * 24 * time.Hour), ""},
 		{"no period end: keeps previous expiry", []Subscription{with(func(s *Subscription) { s.PeriodEnd = time.Time{} })}, prevActive, true, "team", license.StatusActive, 7, t0.Add(99 * time.Hour), ""},
 		{"licensed subscription beats newer canceled one", []Subscription{
-			with(func(s *Subscription) { s.ID = "sub_0"; s.Status = license.StatusCanceled; s.Version = versionOf(prov("e9", 99)) }), active,
+			with(func(s *Subscription) {
+				s.ID = "sub_0"
+				s.Status = license.StatusCanceled
+				s.SnapshotVersion = versionOf(prov("e9", 99))
+			}), active,
 		}, nil, true, "team", license.StatusActive, 7, end.Add(72 * time.Hour), ""},
 		{"unknown plan", []Subscription{with(func(s *Subscription) { s.LookupKey = "gold" })}, nil, false, "", "", 0, time.Time{}, "not in the plan catalogue"},
 	}
@@ -174,5 +178,55 @@ func TestCatalogue(t *testing.T) {
 		if _, err := ParseCatalogue([]byte(bad)); err == nil {
 			t.Errorf("ParseCatalogue(%s) succeeded", bad)
 		}
+	}
+}
+
+// TestApplyOrderIndependent: every delivery order of a realistic history
+// ends in the state of the in-order delivery.
+func TestApplyOrderIndependent(t *testing.T) {
+	t.Parallel()
+	history := []events.Detail{
+		subEv("e1", 0, "trialing"),
+		checkout("e2", 1, "starter_monthly"),
+		paid("e3", 2), // the $0 trial invoice
+		failed("e4", 100),
+		subEv("e5", 100, "past_due"),
+		paid("e6", 200),
+		subEv("e7", 200, "active"),
+	}
+	fold := func(order []int) Subscription {
+		s := Subscription{ID: "sub_1"}
+		for _, i := range order {
+			var err error
+			if s, err = Apply(s, history[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return s
+	}
+	inOrder := fold([]int{0, 1, 2, 3, 4, 5, 6})
+	if inOrder.Status != license.StatusActive {
+		t.Fatalf("in-order status %q", inOrder.Status)
+	}
+	var permute func(prefix, rest []int)
+	n := 0
+	permute = func(prefix, rest []int) {
+		if len(rest) == 0 {
+			n++
+			got := fold(prefix)
+			if got.Status != inOrder.Status || got.LookupKey != inOrder.LookupKey || got.Quantity != inOrder.Quantity ||
+				!got.PeriodEnd.Equal(inOrder.PeriodEnd) || got.CompanyID != inOrder.CompanyID {
+				t.Fatalf("order %v: %+v, want %+v", prefix, got, inOrder)
+			}
+			return
+		}
+		for i := range rest {
+			next := append(append([]int{}, rest[:i]...), rest[i+1:]...)
+			permute(append(append([]int{}, prefix...), rest[i]), next)
+		}
+	}
+	permute(nil, []int{0, 1, 2, 3, 4, 5, 6})
+	if n != 5040 {
+		t.Fatalf("%d orders checked", n)
 	}
 }
