@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"runtime"
 )
 
 // maxSpare caps the buffer kept for reuse after a burst.
@@ -99,6 +100,7 @@ func (l *Log) Wait(ctx context.Context, pos Pos, durable bool) error {
 // waitLocked returns once the log up to end is written (and, with durable,
 // synced), taking the writer or syncer role whenever it is free and needed.
 func (l *Log) waitLocked(end int64, durable bool) error {
+	yielded := false
 	for {
 		if l.written >= end && (!durable || l.synced >= end) {
 			return nil
@@ -113,6 +115,18 @@ func (l *Log) waitLocked(end int64, durable bool) error {
 		case l.written < end && !l.writing:
 			l.writeLocked()
 		case durable && l.written >= end && !l.syncing:
+			if !yielded {
+				// Let appenders that were just woken add their records,
+				// so that this fsync covers them too.
+				yielded = true
+				l.mu.Unlock()
+				runtime.Gosched()
+				l.mu.Lock()
+				continue
+			}
+			if len(l.buf) > 0 && !l.writing {
+				l.writeLocked()
+			}
 			l.syncLocked()
 		default:
 			l.cond.Wait()

@@ -26,8 +26,14 @@
 // syncer: it fdatasyncs the segment, which covers every byte written before
 // the call. Writing and syncing overlap, so while one fsync runs the next
 // group gathers in the buffer and is written; the next fsync then covers
-// all of it. No goroutine is spawned per append and, in steady state, no
-// memory is allocated.
+// all of it. Before it fsyncs, a syncer yields once so that appenders
+// just woken by the previous fsync can join its group. No goroutine is
+// spawned per append and, in steady state, no memory is allocated.
+//
+// Engines that must fix the log order under their own lock (the lock
+// Checkpoint is called under) use Add there and Wait after releasing it,
+// so the fsync is not taken under the engine lock and requests still
+// share it.
 //
 // A durable Append returns after an fdatasync that covers its records; a
 // non-durable Append returns once its records are written to the operating

@@ -44,15 +44,18 @@ type frameError struct {
 
 func (e *frameError) Error() string { return fmt.Sprintf("offset %d: %s", e.off, e.reason) }
 
-// appendFrame appends rec's frame to buf.
+// appendFrame appends rec's frame to buf. The header is built in place:
+// a header array on the stack would escape through crc32's hardware path
+// and cost an allocation per record.
 func appendFrame(buf []byte, tab *crc32.Table, rec []byte) []byte {
-	var hdr [frameHeaderLen]byte
-	binary.LittleEndian.PutUint32(hdr[0:4], uint32(len(rec)))
-	crc := crc32.Update(0, tab, hdr[0:4])
-	crc = crc32.Update(crc, tab, rec)
-	binary.LittleEndian.PutUint32(hdr[4:8], crc)
-	buf = append(buf, hdr[:]...)
-	return append(buf, rec...)
+	off := len(buf)
+	buf = append(buf, 0, 0, 0, 0, 0, 0, 0, 0)
+	buf = append(buf, rec...)
+	binary.LittleEndian.PutUint32(buf[off:], uint32(len(rec)))
+	crc := crc32.Update(0, tab, buf[off:off+4])
+	crc = crc32.Update(crc, tab, buf[off+frameHeaderLen:])
+	binary.LittleEndian.PutUint32(buf[off+4:], crc)
+	return buf
 }
 
 // frameReader decodes frames from a file of known size.
