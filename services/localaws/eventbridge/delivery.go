@@ -29,6 +29,11 @@ type delivery struct {
 	index int // in the retry heap; -1 while an attempt runs
 }
 
+// message is what the target queue receives.
+func (d *delivery) message() QueueMessage {
+	return QueueMessage{Body: d.Body, MessageGroupID: d.GroupID, MessageDeduplicationID: d.DedupID}
+}
+
 // failed counts a failed attempt.
 func (d *delivery) failed(err error) {
 	d.Attempts++

@@ -157,45 +157,65 @@ func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, id
 	return d
 }
 
-// deliver sends every delivery and returns their errors. Deliveries to one
-// FIFO queue go in order; all others go at once, so the queues' durable
-// writes share their syncs.
+// deliver sends every delivery and returns their errors. Deliveries to
+// one queue go as batches when the sender can (one durable write each),
+// else one by one: in order for a FIFO queue, all at once otherwise, so
+// the queue's durable writes share their syncs.
 func (s *Service) deliver(ctx context.Context, ds []*delivery) []error {
 	errs := make([]error, len(ds))
 	if len(ds) == 1 {
 		errs[0] = s.send(ctx, ds[0])
 		return errs
 	}
-	var wg sync.WaitGroup
-	var fifo map[string][]int
+	batcher, _ := s.cfg.Queues.(BatchQueueSender)
+	var order []string
+	byQueue := map[string][]int{}
 	for i, d := range ds {
-		if strings.HasSuffix(d.Queue, ".fifo") {
-			if fifo == nil {
-				fifo = map[string][]int{}
-			}
-			fifo[d.Queue] = append(fifo[d.Queue], i)
-			continue
+		if _, ok := byQueue[d.Queue]; !ok {
+			order = append(order, d.Queue)
 		}
+		byQueue[d.Queue] = append(byQueue[d.Queue], i)
+	}
+	var wg sync.WaitGroup
+	run := func(f func()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.send(ctx, d)
+			f()
 		}()
 	}
-	for _, idx := range fifo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for _, q := range order {
+		idx := byQueue[q]
+		switch {
+		case batcher != nil && len(idx) > 1:
+			run(func() {
+				for start := 0; start < len(idx); start += maxSendBatch {
+					chunk := idx[start:min(start+maxSendBatch, len(idx))]
+					ms := make([]QueueMessage, len(chunk))
+					for j, i := range chunk {
+						ms[j] = ds[i].message()
+					}
+					for j, err := range batcher.SendBatchToQueue(ctx, q, ms) {
+						errs[chunk[j]] = err
+					}
+				}
+			})
+		case strings.HasSuffix(q, ".fifo"):
+			run(func() {
+				for _, i := range idx {
+					errs[i] = s.send(ctx, ds[i])
+				}
+			})
+		default:
 			for _, i := range idx {
-				errs[i] = s.send(ctx, ds[i])
+				run(func() { errs[i] = s.send(ctx, ds[i]) })
 			}
-		}()
+		}
 	}
 	wg.Wait()
 	return errs
 }
 
 func (s *Service) send(ctx context.Context, d *delivery) error {
-	return s.cfg.Queues.SendToQueue(ctx, d.Queue, QueueMessage{Body: d.Body,
-		MessageGroupID: d.GroupID, MessageDeduplicationID: d.DedupID})
+	return s.cfg.Queues.SendToQueue(ctx, d.Queue, d.message())
 }

@@ -187,7 +187,7 @@ func (s *Service) requeue(d *delivery, at time.Time) {
 	heap.Push(&s.retry.queue, d)
 	s.retry.mu.Unlock()
 	if err == nil {
-		err = s.cfg.Log.Wait(s.ctx, pos, false)
+		err = s.cfg.Log.Wait(context.Background(), pos, false)
 	}
 	if err != nil {
 		// The older record still schedules the delivery after a restart.
@@ -203,7 +203,7 @@ func (s *Service) finish(d *delivery) {
 	pos, err := s.add(&record{Op: opDone, Name: d.ID})
 	s.retry.mu.Unlock()
 	if err == nil {
-		err = s.cfg.Log.Wait(s.ctx, pos, false)
+		err = s.cfg.Log.Wait(context.Background(), pos, false)
 	}
 	if err != nil {
 		// At worst the delivery is repeated after a restart.

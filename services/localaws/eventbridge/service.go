@@ -43,6 +43,20 @@ type QueueSender interface {
 	SendToQueue(ctx context.Context, queueARN string, m QueueMessage) error
 }
 
+// maxSendBatch bounds the messages of one SendBatchToQueue call.
+const maxSendBatch = 10
+
+// BatchQueueSender is a QueueSender that can also send several messages to
+// one queue in one durable write. PutEvents uses it, when the sender has
+// it, for the deliveries of one request that go to the same queue.
+type BatchQueueSender interface {
+	QueueSender
+	// SendBatchToQueue sends ms (at most 10) in order and returns one
+	// error per message, nil for each message that is durable. A queue
+	// that does not exist fails every message.
+	SendBatchToQueue(ctx context.Context, queueARN string, ms []QueueMessage) []error
+}
+
 // Config configures a Service.
 type Config struct {
 	// Log is the durable log (Dir "" means memory). Required.
