@@ -15,3 +15,6 @@ var ErrLocked = errors.New("storage: log directory in use")
 func lockDir(dir string) (*os.File, error) {
 	return os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
 }
+
+// unlockDir closes f.
+func unlockDir(f *os.File) error { return f.Close() }

@@ -28,3 +28,14 @@ func lockDir(dir string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// unlockDir releases the lock and closes f. Unlocking explicitly matters:
+// a process forked meanwhile shares f's open file description until it
+// execs, and closing only our descriptor would leave the lock held.
+func unlockDir(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

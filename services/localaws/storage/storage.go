@@ -94,7 +94,7 @@ func Open(opts Options) (*Log, error) {
 	}
 	l.lock = lock
 	if err := l.open(); err != nil {
-		lock.Close()
+		unlockDir(lock)
 		return nil, err
 	}
 	return l, nil
@@ -275,7 +275,7 @@ func (l *Log) Close() error {
 
 	l.snapMu.Lock()
 	defer l.snapMu.Unlock()
-	if cerr := l.lock.Close(); err == nil && cerr != nil {
+	if cerr := unlockDir(l.lock); err == nil && cerr != nil {
 		err = fmt.Errorf("releasing log directory: %w", cerr)
 	}
 	return err
