@@ -106,3 +106,46 @@ func TestRestartResumesPendingRetries(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckpointWhenTheLogGrows lets every change start a snapshot and
+// checks that a restart sees the whole state.
+func TestCheckpointWhenTheLogGrows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	log := openLog(t, dir)
+	svc, c := startService(t, log, newFlakyQueues())
+	svc.ckptEvery = 1
+	firstSegment := log.Stats().Segment
+	for i := range 30 {
+		name := "r" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		if _, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String(name), EventPattern: aws.String(`{"source":["app"]}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String(name),
+			Targets: []types.Target{{Id: aws.String("t"), Arn: aws.String(queueARN(name))}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String("raa")}); err == nil {
+		t.Fatal("deleted a rule with targets")
+	}
+	if err := svc.Close(); err != nil { // waits for a running snapshot
+		t.Fatal(err)
+	}
+	if log.Stats().Segment == firstSegment {
+		t.Fatal("no snapshot was written")
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, c2 := startService(t, openLog(t, dir), newFlakyQueues())
+	list, err := c2.ListRules(ctx, &eb.ListRulesInput{})
+	if err != nil || len(list.Rules) != 30 {
+		t.Fatalf("%d rules after restart (%v), want 30", len(list.Rules), err)
+	}
+	targets, err := c2.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("rdb")})
+	if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != queueARN("rdb") {
+		t.Fatalf("targets of rdb after restart: %+v, %v", targets, err)
+	}
+}
