@@ -449,7 +449,7 @@ func TestEventBridgeRetryThenTargetDLQ(t *testing.T) {
 	f := newEBFixture(t)
 	dlqURL, dlqARN := f.queue("eb-target-dlq", false)
 	// A queue that does not exist: every delivery fails.
-	missingARN := strings.TrimSuffix(dlqARN, ":"+dlqURL[strings.LastIndexByte(dlqURL, '/')+1:]) + ":" + freshQueueName(t, "eb-missing")
+	missingARN := dlqARN[:strings.LastIndexByte(dlqARN, ':')+1] + freshQueueName(t, "eb-missing")
 	ruleARN := f.route("doomed", `{"source":["app"]}`, ebtypes.Target{Id: aws.String("gone"), Arn: aws.String(missingARN),
 		DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(dlqARN)},
 		RetryPolicy:      &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(1), MaximumEventAgeInSeconds: aws.Int32(60)}})
