@@ -1,6 +1,7 @@
 package sqs
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -14,6 +15,10 @@ const errNamespace = "com.amazonaws.sqs#"
 // written in the shape the SDK turns into typed errors.
 func (s *Service) Handle(w http.ResponseWriter, r *http.Request, op string, body []byte) {
 	if err := s.dispatch(w, r, op, body); err != nil {
+		var ae *awsjson.Error
+		if !errors.As(err, &ae) {
+			s.cfg.Logger.Error("sqs request failed", "op", op, "err", err)
+		}
 		awsjson.WriteError(w, contentType, errNamespace, err)
 	}
 }

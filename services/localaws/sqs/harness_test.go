@@ -57,8 +57,14 @@ func serveSQS(svc *Service) http.Handler {
 			return
 		}
 		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+
 		svc.Handle(w, r, op, body)
 	})
+}
+
+// serveSQSLate serves the Service *p points to once it is set.
+func serveSQSLate(p **Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveSQS(*p).ServeHTTP(w, r) })
 }
 
 func newEnv(t testing.TB, o envOptions) *testEnv {

@@ -156,9 +156,9 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *
 	q.mu.Unlock()
 	bg := context.WithoutCancel(ctx)
 	if len(recs) > 0 {
-		if err := s.appendRecs(bg, false, recs...); err != nil {
-			return nil, nil, 0, err
-		}
+		// The messages are in flight already: deliver them even if the log
+		// failed (a restart then delivers them again).
+		s.logNonDurable(bg, recs...)
 	}
 	for _, mv := range moves {
 		if err := s.moveMessage(bg, q, mv.srcSeq, mv.dlq, mv.m, q.arn); err != nil {
@@ -258,9 +258,7 @@ func (s *Service) deleteMessages(ctx context.Context, q *queue, handles []string
 	}
 	q.mu.Unlock()
 	if len(seqs) > 0 {
-		if err := s.appendRecs(context.WithoutCancel(ctx), false, deleteRecord(q.qid, seqs)); err != nil {
-			return nil, err
-		}
+		s.logNonDurable(context.WithoutCancel(ctx), deleteRecord(q.qid, seqs))
 	}
 	return errs, nil
 }
@@ -319,9 +317,7 @@ func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visi
 	}
 	q.mu.Unlock()
 	if rec != nil {
-		if err := s.appendRecs(context.WithoutCancel(ctx), false, rec); err != nil {
-			return nil, err
-		}
+		s.logNonDurable(context.WithoutCancel(ctx), rec)
 	}
 	return errs, nil
 }

@@ -274,3 +274,12 @@ func (s *Service) appendRecs(ctx context.Context, durable bool, recs ...[]byte) 
 	}
 	return nil
 }
+
+// logNonDurable appends records of changes already made in memory
+// (receives, deletes, visibility). A failure costs at most a redelivery
+// after a restart, so it is logged rather than failing the call.
+func (s *Service) logNonDurable(ctx context.Context, recs ...[]byte) {
+	if err := s.log.Append(ctx, false, recs...); err != nil {
+		s.cfg.Logger.Error("sqs: appending to log", "err", err)
+	}
+}
