@@ -100,7 +100,7 @@ func (l *Log) Wait(ctx context.Context, pos Pos, durable bool) error {
 // waitLocked returns once the log up to end is written (and, with durable,
 // synced), taking the writer or syncer role whenever it is free and needed.
 func (l *Log) waitLocked(end int64, durable bool) error {
-	yielded := false
+	yielded, toppedUp := false, false
 	for {
 		if l.written >= end && (!durable || l.synced >= end) {
 			return nil
@@ -124,8 +124,12 @@ func (l *Log) waitLocked(end int64, durable bool) error {
 				l.mu.Lock()
 				continue
 			}
-			if len(l.buf) > 0 && !l.writing {
+			if !toppedUp && len(l.buf) > 0 && !l.writing {
+				// Write what others added first, so this fsync covers it;
+				// writing released l.mu, so look at the state again.
+				toppedUp = true
 				l.writeLocked()
+				continue
 			}
 			l.syncLocked()
 		default:

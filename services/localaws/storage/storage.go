@@ -64,13 +64,15 @@ type Log struct {
 	syncing bool       // a goroutine is in fdatasync
 	err     error      // sticky write or sync failure
 	closed  bool
-	started bool     // an Append or Checkpoint happened: Replay is too late
-	snap    bool     // a Snapshot is in progress
-	f       *os.File // nil once closed
-	segID   uint64   // current segment
-	snapID  uint64   // latest committed snapshot, 0 for none
-	segIDs  []uint64 // segments Replay reads, as found by Open
-	stats   Stats
+	// closeDone is closed when the first Close has finished.
+	closeDone chan struct{}
+	started   bool     // an Append or Checkpoint happened: Replay is too late
+	snap      bool     // a Snapshot is in progress
+	f         *os.File // nil once closed
+	segID     uint64   // current segment
+	snapID    uint64   // latest committed snapshot, 0 for none
+	segIDs    []uint64 // segments Replay reads, as found by Open
+	stats     Stats
 
 	snapMu sync.Mutex // serialises snapshot commits with Close
 }
@@ -80,7 +82,7 @@ type Log struct {
 // interrupted checkpoint left, and truncates a torn tail of the last
 // segment so that appends continue after the last whole record.
 func Open(opts Options) (*Log, error) {
-	l := &Log{opts: opts, tab: crc32.MakeTable(crc32.Castagnoli)}
+	l := &Log{opts: opts, tab: crc32.MakeTable(crc32.Castagnoli), closeDone: make(chan struct{})}
 	l.cond = sync.NewCond(&l.mu)
 	if opts.Dir == "" {
 		return l, nil
@@ -247,14 +249,17 @@ func (l *Log) Stats() Stats {
 // written and, unless NoSync, synced. Appends after Close return
 // ErrClosed; Close waits for a Snapshot being committed, and a Snapshot
 // committed after Close returns ErrClosed. Close is safe to call more than
-// once; it returns the log's first write or sync failure, if any.
+// once: later calls wait for the first and return nil. The first returns
+// the log's first write or sync failure, if any.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
+		<-l.closeDone
 		return nil
 	}
 	l.closed = true
+	defer close(l.closeDone)
 	if l.opts.Dir == "" {
 		l.mu.Unlock()
 		return nil
