@@ -1,0 +1,109 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Tx is one attempt of a transaction run by DB.Tx. Its Exec, Query and
+// QueryRow rebind ? placeholders. A Tx is not safe for concurrent use and is
+// valid only inside the function passed to DB.Tx.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+// Dialect returns the backend the transaction runs on.
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// SQL returns the underlying *sql.Tx; its methods do not rebind.
+func (t *Tx) SQL() *sql.Tx { return t.tx }
+
+// Exec runs a statement in the transaction.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// Query runs a query in the transaction. The caller closes the rows before
+// the next statement.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// QueryRow runs a query expected to return at most one row; errors are
+// deferred to the row's Scan.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// Retry bounds for DB.Tx. Contention is normal under load (one SQLite
+// writer, PostgreSQL serializable conflicts), so the budget is generous; the
+// context bounds it further.
+const (
+	maxAttempts  = 25
+	firstBackoff = 2 * time.Millisecond
+	maxBackoff   = 500 * time.Millisecond
+)
+
+// ErrRetriesExhausted wraps the last contention error when DB.Tx gives up.
+var ErrRetriesExhausted = errors.New("transaction kept conflicting")
+
+// Tx runs fn in a serializable transaction and commits it if fn returns nil;
+// otherwise it rolls back and returns fn's error. When the backend reports
+// contention (from fn's statements or from the commit), the transaction is
+// rolled back and fn runs again after a jittered backoff, so fn must have no
+// effect outside the transaction. A panic in fn rolls back and is re-raised.
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	backoff := firstBackoff
+	for attempt := 1; ; attempt++ {
+		err := db.attempt(ctx, fn)
+		if err == nil || !IsRetryable(err) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return fmt.Errorf("%w after %d attempts: %w", ErrRetriesExhausted, attempt, err)
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("retrying transaction: %w (last error: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+}
+
+func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	opts := &sql.TxOptions{}
+	if db.Dialect == Postgres {
+		opts.Isolation = sql.LevelSerializable
+	}
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = sqlTx.Rollback() // fn panicked; the panic goes on
+		}
+	}()
+	fnErr := fn(&Tx{tx: sqlTx, dialect: db.Dialect})
+	done = true
+	if fnErr != nil {
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !IsRetryable(fnErr) {
+			return errors.Join(fnErr, fmt.Errorf("rolling back: %w", rbErr))
+		}
+		return fnErr
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
