@@ -1,0 +1,84 @@
+package payment
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+)
+
+// Config configures the payment stage.
+type Config struct {
+	// DB stores subscriptions, issued licenses and processed event ids.
+	// Required; New runs the stage's migrations on it.
+	DB *sqlstore.DB
+	// Publisher publishes License Issued events. Required.
+	Publisher events.Publisher
+	// SigningKey signs license files. Required. App servers verify with its
+	// public half (license.MarshalPublicKey).
+	SigningKey ed25519.PrivateKey
+	// Plans maps price lookup keys to plans. Default DefaultCatalogue().
+	Plans Catalogue
+	// LicenseGrace is added to the end of the paid period to get a
+	// license's expiry, so a late renewal does not lock users out.
+	// Default 72 h.
+	LicenseGrace time.Duration
+	// LicenseTTL is a license's lifetime while the paid period's end is not
+	// known yet (a checkout without a subscription event). Default 31 days.
+	LicenseTTL time.Duration
+	// Issuer is written into license files. Default events.SourcePayment.
+	Issuer string
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives the stage's logs. Default discards.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Plans == nil {
+		c.Plans = DefaultCatalogue()
+	}
+	if c.LicenseGrace == 0 {
+		c.LicenseGrace = 72 * time.Hour
+	}
+	if c.LicenseTTL == 0 {
+		c.LicenseTTL = 31 * 24 * time.Hour
+	}
+	if c.Issuer == "" {
+		c.Issuer = events.SourcePayment
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Validate reports every problem of the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("db is nil"))
+	}
+	if c.Publisher == nil {
+		errs = append(errs, errors.New("publisher is nil"))
+	}
+	if len(c.SigningKey) != ed25519.PrivateKeySize {
+		errs = append(errs, errors.New("signing key is not an ed25519 private key"))
+	}
+	if err := c.Plans.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LicenseGrace < 0 {
+		errs = append(errs, errors.New("license grace is negative"))
+	}
+	if c.LicenseTTL < 0 {
+		errs = append(errs, errors.New("license ttl is negative"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,31 @@
+// Package payment is the payment stage: it keeps each subscription's level
+// and status from payment events (the webhook edge's details, or Stripe
+// partner events straight from EventBridge) and issues a new signed license
+// file whenever what a company is entitled to changes.
+//
+// # Delivery guarantees
+//
+// Events arrive at least once and in any order. Handle processes each
+// provider event in one database transaction that (1) records the provider
+// event id (a second delivery changes nothing), (2) applies the event to
+// the subscription, where an older event never overwrites the status of a
+// newer one (see Apply), and (3) when the entitlement changed, signs the
+// next license (serial = previous + 1) and stores it with published = 0:
+// the license table is the outbox. After commit, Handle publishes every
+// unpublished license and marks it published; Run does the same
+// periodically.
+//
+// A crash at any point neither loses nor double-issues a license:
+//   - before commit: nothing is stored; the redelivered event runs again;
+//   - after commit, before publishing: the license is stored once; the
+//     redelivery (a duplicate now, so no new serial) or Run publishes it;
+//   - after publishing, before marking: the same License Issued (same
+//     serial, same bytes) is published again; consumers keep the highest
+//     serial, so this is harmless.
+//
+// Handle returns an error wrapped by events.Permanent when retrying cannot
+// help (undecodable event, unknown plan, a subscription claimed by two
+// companies): the event goes to the dead-letter queue. An event for a
+// subscription whose company is not known yet (an invoice before the
+// checkout) is stored and licensed once a later event names the company.
+package payment

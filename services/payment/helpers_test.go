@@ -1,0 +1,155 @@
+package payment_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/services/payment"
+)
+
+var (
+	t0  = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	key = ed25519.NewKeyFromSeed(make([]byte, 32))
+	pub = key.Public().(ed25519.PublicKey)
+)
+
+// bus is an events.Publisher that validates each detail against its schema
+// and records what it accepted; failNext makes the next n calls fail, and
+// after, when set, runs after a detail was accepted.
+type bus struct {
+	v        *events.Validator
+	mu       sync.Mutex
+	got      []events.LicenseIssued
+	failNext int
+	after    func()
+}
+
+func newBus(t testing.TB) *bus {
+	t.Helper()
+	v, err := events.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bus{v: v}
+}
+
+var errBus = errors.New("bus unavailable")
+
+func (b *bus) Publish(ctx context.Context, ds ...events.Detail) error {
+	b.mu.Lock()
+	if b.failNext > 0 {
+		b.failNext--
+		b.mu.Unlock()
+		return errBus
+	}
+	for _, d := range ds {
+		raw, err := events.MarshalDetail(ctx, d)
+		if err != nil {
+			b.mu.Unlock()
+			return err
+		}
+		if err := b.v.Validate(d.DetailType(), raw); err != nil {
+			b.mu.Unlock()
+			return err
+		}
+		b.got = append(b.got, d.(events.LicenseIssued))
+	}
+	after := b.after
+	b.mu.Unlock()
+	if after != nil {
+		after()
+	}
+	return nil
+}
+
+func (b *bus) licenses() []events.LicenseIssued {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.got)
+}
+
+// verified checks every published license file (of the given companies,
+// or all) and returns the licenses.
+func (b *bus) verified(t testing.TB, companies ...string) []license.License {
+	t.Helper()
+	var out []license.License
+	for _, li := range b.licenses() {
+		if len(companies) > 0 && !slices.Contains(companies, li.CompanyID) {
+			continue
+		}
+		l, err := license.VerifyAt(pub, []byte(li.License), t0)
+		if err != nil {
+			t.Fatalf("published license %s/%d does not verify: %v", li.CompanyID, li.Serial, err)
+		}
+		if l.Serial != li.Serial || l.CompanyID != li.CompanyID || l.Plan != li.Plan || l.Status != li.Status || !l.ExpiresAt.Equal(li.ExpiresAt) {
+			t.Fatalf("event %+v disagrees with its file %+v", li, l)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func newStage(t testing.TB, db *sqlstore.DB, pub events.Publisher, mod ...func(*payment.Config)) *payment.Stage {
+	t.Helper()
+	cfg := payment.Config{DB: db, Publisher: pub, SigningKey: key, Now: func() time.Time { return t0 }}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	s, err := payment.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// envelope wraps d as the payment queue delivers it.
+func envelope(t testing.TB, d events.Detail) events.Envelope {
+	t.Helper()
+	raw, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.Envelope{Version: "0", ID: "env-" + d.DetailType(), DetailType: d.DetailType(), Source: d.Source(), Time: t0, Detail: raw}
+}
+
+func prov(id string, sec int) events.Provider {
+	return events.Provider{EventID: id, Created: t0.Add(time.Duration(sec) * time.Second)}
+}
+
+var periodEnd = t0.Add(30 * 24 * time.Hour)
+
+func checkout(id string, sec int, company, key string) events.CheckoutCompleted {
+	return events.CheckoutCompleted{Provider: prov(id, sec), CompanyID: company, CustomerID: "cus_" + company,
+		SubscriptionID: "sub_" + company, PriceLookupKey: key}
+}
+
+func subChanged(id string, sec int, company, status, key string, qty int64) events.SubscriptionChanged {
+	return events.SubscriptionChanged{Provider: prov(id, sec), CompanyID: company, CustomerID: "cus_" + company,
+		SubscriptionID: "sub_" + company, Status: status, PriceLookupKey: key, Quantity: qty, CurrentPeriodEnd: periodEnd}
+}
+
+func invoicePaid(id string, sec int, company string) events.InvoicePaid {
+	return events.InvoicePaid{Provider: prov(id, sec), CustomerID: "cus_" + company, SubscriptionID: "sub_" + company,
+		InvoiceID: "in_" + id, PeriodEnd: periodEnd}
+}
+
+func invoiceFailed(id string, sec int, company string) events.InvoicePaymentFailed {
+	return events.InvoicePaymentFailed{Provider: prov(id, sec), CustomerID: "cus_" + company, SubscriptionID: "sub_" + company,
+		InvoiceID: "in_" + id, AttemptCount: 1}
+}
+
+func handle(t testing.TB, s *payment.Stage, d events.Detail) {
+	t.Helper()
+	if err := s.Handle(context.Background(), envelope(t, d)); err != nil {
+		t.Fatalf("Handle(%s %T): %v", d.(interface{ DetailType() string }).DetailType(), d, err)
+	}
+}

@@ -1,0 +1,293 @@
+package payment_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/services/payment"
+)
+
+func TestLifecycle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		s := newStage(t, db, b)
+		steps := []struct {
+			d                  events.Detail
+			serial             int64
+			plan, status       string
+			seats              int
+			expires            time.Time
+			newLicenseExpected bool
+		}{
+			{checkout("e1", 0, "cmp_1", "team_monthly"), 1, "team", license.StatusActive, 1, t0.Add(31 * 24 * time.Hour), true},
+			{subChanged("e2", 1, "cmp_1", "active", "team_monthly", 12), 2, "team", license.StatusActive, 12, periodEnd.Add(72 * time.Hour), true},
+			{invoicePaid("e3", 2, "cmp_1"), 2, "", "", 0, time.Time{}, false}, // nothing changes
+			{invoiceFailed("e4", 3, "cmp_1"), 3, "team", license.StatusPastDue, 12, periodEnd.Add(72 * time.Hour), true},
+			{invoicePaid("e5", 4, "cmp_1"), 4, "team", license.StatusActive, 12, periodEnd.Add(72 * time.Hour), true},
+			{subChanged("e6", 5, "cmp_1", "active", "enterprise_monthly", 12), 5, "enterprise", license.StatusActive, 12, periodEnd.Add(72 * time.Hour), true},
+			{func() events.Detail {
+				d := subChanged("e7", 6, "cmp_1", "canceled", "enterprise_monthly", 12)
+				d.Deleted = true
+				return d
+			}(),
+				6, "enterprise", license.StatusCanceled, 12, t0.Add(6 * time.Second), true},
+		}
+		for i, st := range steps {
+			handle(t, s, st.d)
+			ls := b.verified(t)
+			if !st.newLicenseExpected {
+				if len(ls) != int(st.serial) {
+					t.Fatalf("step %d: %d licenses, want %d (no new one)", i, len(ls), st.serial)
+				}
+				continue
+			}
+			if len(ls) != int(st.serial) {
+				t.Fatalf("step %d: %d licenses, want %d", i, len(ls), st.serial)
+			}
+			l := ls[len(ls)-1]
+			if l.Serial != st.serial || l.Plan != st.plan || l.Status != st.status || l.Seats != st.seats || !l.ExpiresAt.Equal(st.expires) || l.CompanyID != "cmp_1" {
+				t.Fatalf("step %d: license %+v; want serial %d plan %s status %s seats %d expires %s", i, l, st.serial, st.plan, st.status, st.seats, st.expires)
+			}
+		}
+		if l := b.verified(t); l[len(l)-1].Licensed(t0) || !l[1].Licensed(t0) {
+			t.Error("canceled license still licensed, or active one not")
+		}
+		latest, ok, err := s.Latest(context.Background(), "cmp_1")
+		if err != nil || !ok || latest.Serial != 6 {
+			t.Fatalf("Latest = %+v %v %v", latest, ok, err)
+		}
+	})
+}
+
+func TestDuplicates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		s := newStage(t, db, b)
+		for range 3 {
+			handle(t, s, checkout("e1", 0, "cmp_1", "team_monthly"))
+		}
+		// The same provider event through another envelope (e.g. the
+		// partner path) is still a duplicate.
+		e := envelope(t, checkout("e1", 0, "cmp_1", "team_monthly"))
+		e.ID = "another-envelope"
+		if err := s.Handle(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(b.verified(t)); n != 1 {
+			t.Fatalf("%d licenses after duplicates, want 1", n)
+		}
+		// A restarted stage on the same store remembers.
+		s2 := newStage(t, db, b)
+		handle(t, s2, checkout("e1", 0, "cmp_1", "team_monthly"))
+		if n := len(b.verified(t)); n != 1 {
+			t.Fatalf("%d licenses after restart and duplicate, want 1", n)
+		}
+	})
+}
+
+// TestOutOfOrder delivers the same events in many orders: the final
+// license is always the same, serials grow by one without gaps.
+func TestOutOfOrder(t *testing.T) {
+	evs := []events.Detail{
+		subChanged("evt_1", 0, "cmp_1", "trialing", "team_monthly", 3),
+		checkout("evt_2", 1, "cmp_1", "starter_monthly"),
+		subChanged("evt_3", 10, "cmp_1", "active", "team_monthly", 8),
+		invoicePaid("evt_4", 10, "cmp_1"),
+		invoiceFailed("evt_5", 5, "cmp_1"),
+	}
+	orders := permutations(len(evs))
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		s := newStage(t, db, b)
+		for i, order := range orders {
+			if testing.Short() && i%10 != 0 {
+				continue
+			}
+			company := fmt.Sprintf("cmp_%d", i)
+			for _, j := range order {
+				handle(t, s, withCompany(evs[j], company, fmt.Sprintf("p%d_", i)))
+			}
+			ls := b.verified(t, company)
+			if len(ls) == 0 {
+				t.Fatalf("order %v: no license", order)
+			}
+			for k, l := range ls {
+				if l.Serial != int64(k+1) {
+					t.Fatalf("order %v: serials %v", order, serials(ls))
+				}
+			}
+			last := ls[len(ls)-1]
+			if last.Plan != "team" || last.Status != license.StatusActive || last.Seats != 8 || !last.ExpiresAt.Equal(periodEnd.Add(72*time.Hour)) {
+				t.Fatalf("order %v: final license %+v", order, last)
+			}
+		}
+	})
+}
+
+func withCompany(d events.Detail, company, prefix string) events.Detail {
+	switch d := d.(type) {
+	case events.CheckoutCompleted:
+		d.CompanyID, d.SubscriptionID, d.Provider.EventID = company, "sub_"+company, prefix+d.Provider.EventID
+		return d
+	case events.SubscriptionChanged:
+		d.CompanyID, d.SubscriptionID, d.Provider.EventID = company, "sub_"+company, prefix+d.Provider.EventID
+		return d
+	case events.InvoicePaid:
+		d.SubscriptionID, d.Provider.EventID = "sub_"+company, prefix+d.Provider.EventID
+		return d
+	case events.InvoicePaymentFailed:
+		d.SubscriptionID, d.Provider.EventID = "sub_"+company, prefix+d.Provider.EventID
+		return d
+	}
+	panic("unexpected detail")
+}
+
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for i := 0; i <= len(p); i++ {
+			q := append(append(append([]int{}, p[:i]...), n-1), p[i:]...)
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func serials(ls []license.License) []int64 {
+	var s []int64
+	for _, l := range ls {
+		s = append(s, l.Serial)
+	}
+	return s
+}
+
+// TestParkedUntilCompanyKnown: an invoice (no company) before the checkout
+// is kept and licensed once the checkout names the company.
+func TestParkedUntilCompanyKnown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		s := newStage(t, db, b)
+		handle(t, s, invoiceFailed("e0", 0, "cmp_1"))
+		handle(t, s, invoicePaid("e1", 1, "cmp_1"))
+		if n := len(b.licenses()); n != 0 {
+			t.Fatalf("%d licenses without a company", n)
+		}
+		handle(t, s, checkout("e2", 2, "cmp_1", "starter_monthly"))
+		ls := b.verified(t)
+		if len(ls) != 1 || ls[0].Plan != "starter" || ls[0].Status != license.StatusActive || !ls[0].ExpiresAt.Equal(periodEnd.Add(72*time.Hour)) {
+			t.Fatalf("licenses %+v", ls)
+		}
+	})
+}
+
+// TestCheckoutWithoutPlan: no license until a subscription event names the
+// plan.
+func TestCheckoutWithoutPlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		s := newStage(t, db, b)
+		handle(t, s, checkout("e1", 0, "cmp_1", ""))
+		if n := len(b.licenses()); n != 0 {
+			t.Fatalf("%d licenses without a plan", n)
+		}
+		handle(t, s, subChanged("e2", 1, "cmp_1", "active", "enterprise_yearly", 40))
+		if ls := b.verified(t); len(ls) != 1 || ls[0].Plan != "enterprise" || ls[0].Seats != 40 {
+			t.Fatalf("licenses %+v", ls)
+		}
+	})
+}
+
+func TestPermanentErrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		s := newStage(t, db, b)
+		handle(t, s, checkout("e1", 0, "cmp_1", "team_monthly"))
+		other := checkout("e2", 1, "cmp_2", "")
+		other.SubscriptionID = "sub_cmp_1"
+		tests := []struct {
+			name string
+			env  events.Envelope
+			want string
+		}{
+			{"unknown plan", envelope(t, checkout("e3", 0, "cmp_3", "gold_monthly")), "not in the plan catalogue"},
+			{"subscription of another company", envelope(t, other), "belongs to company cmp_1"},
+			{"not JSON", events.Envelope{ID: "x", DetailType: events.TypeInvoicePaid, Source: events.SourceWebhook, Detail: json.RawMessage(`"x"`)}, "decoding"},
+			{"no event id", envelope(t, events.InvoicePaid{SubscriptionID: "sub_1", CustomerID: "c", InvoiceID: "i"}), "lacks provider event id"},
+			{"wrong detail-type", envelope(t, events.CompanyCreated{CompanyID: "cmp_1"}), "not a payment event"},
+			{"bad partner event", events.Envelope{ID: "y", DetailType: "invoice.paid", Source: "aws.partner/stripe.com/ed_1", Detail: json.RawMessage(`{}`)}, "malformed stripe event"},
+		}
+		for _, tt := range tests {
+			err := s.Handle(context.Background(), tt.env)
+			if !events.IsPermanent(err) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: err = %v, want permanent mentioning %q", tt.name, err, tt.want)
+			}
+		}
+		// A permanent failure stores nothing: after the catalogue learns
+		// the plan, replaying the dead letter issues the license.
+		fixed := payment.DefaultCatalogue()
+		fixed["gold_monthly"] = payment.Plan{Name: "gold", Seats: 100, Features: []string{"all"}}
+		s2 := newStage(t, db, b, func(c *payment.Config) { c.Plans = fixed })
+		if err := s2.Handle(context.Background(), envelope(t, checkout("e3", 0, "cmp_3", "gold_monthly"))); err != nil {
+			t.Fatalf("replay after fixing the catalogue: %v", err)
+		}
+		if ls := b.verified(t); len(ls) != 2 || ls[1].Plan != "gold" || ls[1].Serial != 1 {
+			t.Fatalf("licenses %+v", ls)
+		}
+	})
+}
+
+func TestPartnerEvent(t *testing.T) {
+	raw, err := os.ReadFile("testdata/partner_event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		var e events.Envelope
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		b := newBus(t)
+		s := newStage(t, db, b)
+		for range 2 { // Stripe delivers at least once too
+			if err := s.Handle(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ls := b.verified(t)
+		if len(ls) != 1 || ls[0].CompanyID != "cmp_0003" || ls[0].Plan != "team" || ls[0].Seats != 5 || ls[0].SubscriptionID != "sub_1QxSub0003" {
+			t.Fatalf("licenses %+v", ls)
+		}
+		// An ignored partner event type is acknowledged.
+		e.DetailType = "customer.created"
+		e.Detail = json.RawMessage(`{"id":"evt_x","object":"event","type":"customer.created","created":1772370000,"data":{"object":{"id":"cus_1"}}}`)
+		if err := s.Handle(context.Background(), e); err != nil {
+			t.Fatalf("ignored partner type: %v", err)
+		}
+	})
+}
+
+func TestNewValidates(t *testing.T) {
+	t.Parallel()
+	_, err := payment.New(context.Background(), payment.Config{SigningKey: key[:3], LicenseTTL: -1})
+	for _, want := range []string{"db is nil", "publisher is nil", "signing key", "ttl"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New error %v, want mention of %q", err, want)
+		}
+	}
+	if !errors.Is(err, err) {
+		t.Fatal()
+	}
+}
