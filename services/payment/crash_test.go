@@ -2,7 +2,9 @@ package payment_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
@@ -89,4 +91,30 @@ func TestCrashAfterPublishBeforeMark(t *testing.T) {
 			t.Fatalf("Flush published %d more", n)
 		}
 	})
+}
+
+// TestRunPublishesOutbox: a license stored while the bus was down goes out
+// from Run once the bus is back, with no further event.
+func TestRunPublishesOutbox(t *testing.T) {
+	t.Parallel()
+	b := newBus(t)
+	b.failNext = 1
+	s := newStage(t, storetest.SQLite(t), b)
+	if err := s.Handle(context.Background(), envelope(t, checkout("e1", 0, "cmp_1", "team_monthly"))); err == nil {
+		t.Fatal("Handle succeeded with the bus down")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, 10*time.Millisecond) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(b.licenses()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v", err)
+	}
+	if ls := b.verified(t); len(ls) != 1 || ls[0].Serial != 1 {
+		t.Fatalf("published %v", serials(ls))
+	}
 }
