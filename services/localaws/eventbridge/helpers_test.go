@@ -18,13 +18,8 @@ import (
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/smithy-go"
 
-	"github.com/licenseflow/licenseflow/services/localaws/pattern"
 	"github.com/licenseflow/licenseflow/services/localaws/storage"
 )
-
-// testMatch, when set (only by local scratch tests), replaces the pattern
-// matcher.
-var testMatch func(p *pattern.Pattern, event []byte) (bool, error)
 
 // flakyQueues is a QueueSender for failure injection: queues it knows fail
 // their first fails[arn] sends, unknown queues fail with ErrQueueNotFound.
@@ -96,9 +91,6 @@ func startService(t *testing.T, log *storage.Log, queues QueueSender) (*Service,
 	svc.retry.mu.Lock()
 	svc.retry.base = 10 * time.Millisecond
 	svc.retry.mu.Unlock()
-	if testMatch != nil {
-		svc.match = testMatch
-	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/services/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/services/localaws/pattern"
 )
 
 // Retry defaults of a target without RetryPolicy, as on AWS.
@@ -95,12 +96,20 @@ func (s *Service) putEvents(ctx context.Context, body []byte) (any, error) {
 // that matches the event. The caller holds s.mu.
 func (s *Service) route(b *bus, env []byte, id string, now time.Time) []*delivery {
 	var ds []*delivery
+	var ev *pattern.Event // parsed once, for every rule
 	for _, r := range b.rules {
 		if !r.enabled || r.compiled == nil || len(r.targets) == 0 {
 			continue
 		}
-		ok, err := s.match(r.compiled, env)
-		if err != nil || !ok {
+		if ev == nil {
+			var err error
+			if ev, err = pattern.ParseEvent(env); err != nil {
+				// env is the envelope we built: a JSON object.
+				s.cfg.Logger.Error("parsing an envelope for matching", "err", err)
+				return nil
+			}
+		}
+		if !r.compiled.MatchEvent(ev) {
 			continue
 		}
 		ruleARN := s.ruleARN(r.bus, r.name)

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/services/localaws/awsjson"
-	"github.com/licenseflow/licenseflow/services/localaws/pattern"
 	"github.com/licenseflow/licenseflow/services/localaws/storage"
 )
 
@@ -114,7 +113,6 @@ type Service struct {
 
 	retry retrier
 	ops   map[string]handlerFunc
-	match func(p *pattern.Pattern, event []byte) (bool, error)
 
 	checkpointing sync.Mutex // held while a snapshot is written
 	ckptEvery     int64      // log bytes between checkpoints
@@ -143,7 +141,6 @@ func New(cfg Config) (*Service, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.retry.init()
 	s.ops = s.handlers()
-	s.match = (*pattern.Pattern).Match
 	if err := cfg.Log.Replay(func(b []byte) error { s.replay(b); return nil }); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("replaying eventbridge log: %w", err)
