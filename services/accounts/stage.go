@@ -1,0 +1,133 @@
+// Package accounts is the user-signup stage: it stores the companies, users
+// (with their roles) and sessions the stateless signup edge accepted, and
+// announces them with Company Created, User Added and Session Started.
+//
+// Delivery is at least once and unordered. Handle is idempotent: each event
+// id is recorded (sqlstore FirstTime) in the same transaction as its
+// effect, and an entity already stored with the same content is a replay.
+// A user or session whose company or user is not stored yet is a
+// retryable error (its dependency is still on its way). Outcome events are
+// published after commit; if publishing fails (or the process dies before
+// it), the event is redelivered, finds its effect stored and publishes the
+// same outcome again — consumers of outcome events are idempotent too.
+package accounts
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Component is the stage's name in the store's migrations and its consumer
+// name for FirstTime.
+const Component = "accounts"
+
+// Stage is the user-signup stage. Handle and the query methods are safe
+// for concurrent use.
+type Stage struct{ cfg Config }
+
+// New migrates the stage's tables and returns the stage.
+func New(ctx context.Context, cfg Config) (*Stage, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("accounts config: %w", err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("accounts migrations: %w", err)
+	}
+	if err := cfg.DB.Migrate(ctx, Component, sub); err != nil {
+		return nil, fmt.Errorf("accounts migrations: %w", err)
+	}
+	return &Stage{cfg: cfg}, nil
+}
+
+// Handle processes Company Signup Requested, User Add Requested and
+// Session Requested events; it is an events.Handler. Invalid or
+// conflicting requests are Permanent errors (the event is dead-lettered
+// with the reason); store or publish failures and missing dependencies are
+// retryable.
+func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
+	var (
+		fx  effect
+		err error
+	)
+	switch e.DetailType {
+	case events.TypeCompanySignup:
+		var d events.CompanySignupRequested
+		if err = decode(e, &d); err == nil {
+			fx = s.companySignup(d)
+		}
+	case events.TypeUserAddRequested:
+		var d events.UserAddRequested
+		if err = decode(e, &d); err == nil {
+			fx = s.addUser(d)
+		}
+	case events.TypeSessionRequested:
+		var d events.SessionRequested
+		if err = decode(e, &d); err == nil {
+			fx = s.startSession(d)
+		}
+	default:
+		return events.Permanent(fmt.Errorf("accounts does not handle %q events", e.DetailType))
+	}
+	if err != nil {
+		return err
+	}
+	return s.apply(ctx, e, fx)
+}
+
+// outcome is what an event led to: details to publish, or a refusal.
+type outcome struct {
+	publish []events.Detail
+	refused error
+}
+
+// apply runs effect in a transaction with the event id's FirstTime mark,
+// then publishes its outcome.
+func (s *Stage) apply(ctx context.Context, e events.Envelope, fx effect) error {
+	var out outcome
+	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
+		first, err := tx.FirstTime(ctx, Component, e.ID)
+		if err != nil {
+			return err
+		}
+		out, err = fx(ctx, tx, first)
+		return err
+	})
+	log := s.cfg.Logger.With("event_id", e.ID, "detail_type", e.DetailType, "correlation_id", events.CorrelationID(ctx))
+	if err != nil {
+		if events.IsPermanent(err) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", e.DetailType, err)
+	}
+	if out.refused != nil {
+		log.Warn("accounts: request refused", "reason", out.refused)
+		return events.Permanent(out.refused)
+	}
+	if err := s.cfg.Publisher.Publish(ctx, out.publish...); err != nil {
+		return fmt.Errorf("publishing outcome of %s: %w", e.DetailType, err)
+	}
+	log.Info("accounts: stored and announced", "published", len(out.publish))
+	return nil
+}
+
+// now is the stage's clock at the store's precision (milliseconds, UTC).
+func (s *Stage) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+func decode(e events.Envelope, v any) error {
+	if err := json.Unmarshal(e.Detail, v); err != nil {
+		return events.Permanent(fmt.Errorf("decoding %q: %w", e.DetailType, err))
+	}
+	return nil
+}

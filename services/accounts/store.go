@@ -1,0 +1,119 @@
+package accounts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+)
+
+// Times are stored as Unix milliseconds (the store's portable form); the
+// stage truncates its clock to milliseconds so that what it publishes first
+// and what it replays later are equal.
+func formatTime(t time.Time) int64 { return t.UnixMilli() }
+
+func parseTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func notFound(err error, what, id string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s %s: %w", what, id, ErrNotFound)
+	}
+	return err
+}
+
+func getCompany(ctx context.Context, tx *sqlstore.Tx, id string) (Company, error) {
+	var c Company
+	var created int64
+	err := tx.QueryRow(ctx, `SELECT company_id, name, admin_user_id, created_at FROM acc_companies WHERE company_id = ?`, id).
+		Scan(&c.ID, &c.Name, &c.AdminUserID, &created)
+	if err != nil {
+		return Company{}, notFound(err, "company", id)
+	}
+	c.CreatedAt = parseTime(created)
+	return c, nil
+}
+
+func insertCompany(ctx context.Context, tx *sqlstore.Tx, c Company) error {
+	_, err := tx.Exec(ctx, `INSERT INTO acc_companies (company_id, name, admin_user_id, created_at) VALUES (?, ?, ?, ?)`,
+		c.ID, c.Name, c.AdminUserID, formatTime(c.CreatedAt))
+	return err
+}
+
+const userColumns = `user_id, company_id, email, name, role, created_by, created_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created int64
+	if err := sc.Scan(&u.ID, &u.CompanyID, &u.Email, &u.Name, &u.Role, &u.CreatedBy, &created); err != nil {
+		return User{}, err
+	}
+	u.CreatedAt = parseTime(created)
+	return u, nil
+}
+
+func getUser(ctx context.Context, tx *sqlstore.Tx, id string) (User, error) {
+	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM acc_users WHERE user_id = ?`, id))
+	if err != nil {
+		return User{}, notFound(err, "user", id)
+	}
+	return u, nil
+}
+
+func insertUser(ctx context.Context, tx *sqlstore.Tx, u User) error {
+	_, err := tx.Exec(ctx, `INSERT INTO acc_users (`+userColumns+`, email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.CompanyID, u.Email, u.Name, u.Role, u.CreatedBy, formatTime(u.CreatedAt), emailKey(u.Email))
+	return err
+}
+
+// emailKey is the form emails are unique in per company: lowercased.
+func emailKey(email string) string { return strings.ToLower(email) }
+
+func emailTaken(ctx context.Context, tx *sqlstore.Tx, company, email string) (bool, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM acc_users WHERE company_id = ? AND email_key = ?`, company, emailKey(email)).Scan(&n)
+	return n > 0, err
+}
+
+const sessionColumns = `session_id, company_id, user_id, app_server, started_at`
+
+func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
+	var se Session
+	var started int64
+	if err := sc.Scan(&se.ID, &se.CompanyID, &se.UserID, &se.AppServer, &started); err != nil {
+		return Session{}, err
+	}
+	se.StartedAt = parseTime(started)
+	return se, nil
+}
+
+func getSession(ctx context.Context, tx *sqlstore.Tx, id string) (Session, error) {
+	se, err := scanSession(tx.QueryRow(ctx, `SELECT `+sessionColumns+` FROM acc_sessions WHERE session_id = ?`, id))
+	if err != nil {
+		return Session{}, notFound(err, "session", id)
+	}
+	return se, nil
+}
+
+func insertSession(ctx context.Context, tx *sqlstore.Tx, se Session) error {
+	_, err := tx.Exec(ctx, `INSERT INTO acc_sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?)`,
+		se.ID, se.CompanyID, se.UserID, se.AppServer, formatTime(se.StartedAt))
+	return err
+}
+
+func rejection(ctx context.Context, tx *sqlstore.Tx, id string) (string, bool, error) {
+	var reason string
+	err := tx.QueryRow(ctx, `SELECT reason FROM acc_rejections WHERE entity_id = ?`, id).Scan(&reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return reason, err == nil, err
+}
+
+func insertRejection(ctx context.Context, tx *sqlstore.Tx, id, reason string, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO acc_rejections (entity_id, reason, rejected_at) VALUES (?, ?, ?)`, id, reason, formatTime(at))
+	return err
+}

@@ -1,0 +1,75 @@
+package licensepush
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+)
+
+// Config configures the license-push stage. New calls setDefaults and
+// Validate.
+type Config struct {
+	// DB stores latest licenses, servers per company and delivered serials.
+	// Required.
+	DB *sqlstore.DB
+	// PublicKey verifies license files before anything else. Required.
+	PublicKey ed25519.PublicKey
+	// AllowedCIDRs are the only networks deliveries may reach (the app
+	// servers' private subnets). Loopback is reachable only if listed;
+	// link-local and instance-metadata addresses never are. Required.
+	AllowedCIDRs []netip.Prefix
+	// HTTPClient supplies the delivery timeout (default 30s). Its Transport
+	// is never used: deliveries always go through the guarded transport,
+	// without proxy and without following redirects.
+	HTTPClient *http.Client
+	// Resolver resolves app server names. Default net.DefaultResolver.
+	Resolver *net.Resolver
+	// Logger receives one line per delivery. Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.Resolver == nil {
+		c.Resolver = net.DefaultResolver
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Validate reports every invalid field.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("db is required"))
+	}
+	if len(c.PublicKey) != ed25519.PublicKeySize {
+		errs = append(errs, fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize))
+	}
+	if len(c.AllowedCIDRs) == 0 {
+		errs = append(errs, errors.New("at least one allowed CIDR is required"))
+	}
+	for _, p := range c.AllowedCIDRs {
+		if !p.IsValid() {
+			errs = append(errs, fmt.Errorf("allowed CIDR %v is invalid", p))
+		} else if p.Bits() == 0 {
+			errs = append(errs, fmt.Errorf("allowed CIDR %v allows every address", p))
+		}
+	}
+	return errors.Join(errs...)
+}
