@@ -17,7 +17,7 @@ func (p *eventParser) str() (string, error) {
 		if c == '"' {
 			s := string(b[start:p.i])
 			p.i++
-			return s, nil
+			return validUTF8(s), nil
 		}
 		if c == '\\' {
 			return p.strEscaped(start)
@@ -39,7 +39,7 @@ func (p *eventParser) strEscaped(start int) (string, error) {
 		switch {
 		case c == '"':
 			p.i++
-			return sb.String(), nil
+			return validUTF8(sb.String()), nil
 		case c < 0x20:
 			return "", errSyntax
 		case c != '\\':
@@ -111,4 +111,24 @@ func (p *eventParser) hex4() (rune, bool) {
 	}
 	p.i += 4
 	return r, true
+}
+
+// validUTF8 replaces each byte of an invalid UTF-8 sequence with U+FFFD, as
+// encoding/json does, so an event string and a pattern string holding the
+// same bytes compare equal.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return sb.String()
 }
