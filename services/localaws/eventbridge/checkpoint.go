@@ -27,6 +27,15 @@ func (s *Service) maybeCheckpoint() {
 	}()
 }
 
+// Checkpoint writes a snapshot of the whole state now, so the next start
+// replays it instead of the log behind it. It waits for a background
+// snapshot that is running.
+func (s *Service) Checkpoint() error {
+	s.checkpointing.Lock()
+	defer s.checkpointing.Unlock()
+	return s.checkpoint()
+}
+
 // checkpoint writes the whole state as a snapshot that replaces the log.
 func (s *Service) checkpoint() error {
 	// Every record is added under s.mu or s.retry.mu: holding both, the

@@ -64,7 +64,7 @@ func TestRestartResumesPendingRetries(t *testing.T) {
 				t.Fatalf("PutEvents = %+v, %v", out, err)
 			}
 			if checkpoint {
-				if err := first.checkpoint(); err != nil {
+				if err := first.Checkpoint(); err != nil {
 					t.Fatalf("checkpoint: %v", err)
 				}
 			}
