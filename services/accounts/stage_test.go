@@ -15,7 +15,10 @@ import (
 	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
 )
 
-var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+var (
+	testNow   = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	validator = sync.OnceValues(events.NewValidator)
+)
 
 // recorder is a Publisher that records what it accepted, or fails.
 type recorder struct {
@@ -24,11 +27,26 @@ type recorder struct {
 	fail    error
 }
 
+// Publish validates each detail against its schema, as the real bus
+// publisher does, and records it.
 func (p *recorder) Publish(ctx context.Context, ds ...events.Detail) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail != nil {
 		return p.fail
+	}
+	v, err := validator()
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		b, err := events.MarshalDetail(ctx, d)
+		if err != nil {
+			return err
+		}
+		if err := v.Validate(d.DetailType(), b); err != nil {
+			return events.Permanent(err)
+		}
 	}
 	p.details = append(p.details, ds...)
 	return nil

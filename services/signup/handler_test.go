@@ -146,6 +146,8 @@ func TestValidation(t *testing.T) {
 		{"missing fields", "POST", "/v1/signup", "", `{}`, nil, 400, "invalid_request"},
 		{"bad email", "POST", "/v1/signup", "", `{"company":{"name":"A"},"admin":{"email":"not-an-email","name":"A"}}`, nil, 400, "invalid_request"},
 		{"display-name email", "POST", "/v1/signup", "", `{"company":{"name":"A"},"admin":{"email":"Bob <b@b.example>","name":"A"}}`, nil, 400, "invalid_request"},
+		{"non-ASCII local part", "POST", "/v1/signup", "", `{"company":{"name":"A"},"admin":{"email":"ü@b.example","name":"A"}}`, nil, 400, "invalid_request"},
+		{"quoted local part", "POST", "/v1/signup", "", `{"company":{"name":"A"},"admin":{"email":"\"a b\"@b.example","name":"A"}}`, nil, 400, "invalid_request"},
 		{"email without dot", "POST", "/v1/signup", "", `{"company":{"name":"A"},"admin":{"email":"b@localhost","name":"A"}}`, nil, 400, "invalid_request"},
 		{"long name", "POST", "/v1/signup", "", `{"company":{"name":"` + long + `"},"admin":{"email":"a@b.example","name":"A"}}`, nil, 400, "invalid_request"},
 		{"control char", "POST", "/v1/signup", "", `{"company":{"name":"A\u0007"},"admin":{"email":"a@b.example","name":"A"}}`, nil, 400, "invalid_request"},
@@ -167,6 +169,29 @@ func TestValidation(t *testing.T) {
 	}
 	if n := len(e.pub.all()); n != 1 {
 		t.Fatalf("published %d events, want only the first signup", n)
+	}
+}
+
+func TestAcceptedInputsMatchTheSchemas(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	for _, tc := range []struct{ company, email, name string }{
+		{"Ünïcödé GmbH & Co. KG", "o'brien+tag@sub.example.co.uk", "Zoë Ørsted"},
+		{strings.Repeat("é", 200), strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + ".example", strings.Repeat("n", 200)},
+		{"A", "x@y.io", "B"},
+	} {
+		r := e.post("/v1/signup", "", map[string]any{"company": map[string]string{"name": tc.company},
+			"admin": map[string]string{"email": tc.email, "name": tc.name}})
+		if r.status != http.StatusAccepted {
+			t.Fatalf("%q: %d %s", tc.email, r.status, r.raw)
+		}
+		c := company{id: r.str("company_id"), token: r.str("token")}
+		if r := e.post("/v1/companies/"+c.id+"/users", c.token, map[string]string{"email": tc.email, "name": tc.name, "role": "admin"}); r.status != http.StatusAccepted {
+			t.Fatalf("add %q: %d %s", tc.email, r.status, r.raw)
+		}
+		if r := e.post("/v1/sessions", c.token, nil); r.status != http.StatusAccepted {
+			t.Fatalf("session: %d %s", r.status, r.raw)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,11 +25,26 @@ type recorder struct {
 	fail    error
 }
 
+// Publish validates each detail against its schema, as the real bus
+// publisher does, and records it.
 func (p *recorder) Publish(ctx context.Context, ds ...events.Detail) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail != nil {
 		return p.fail
+	}
+	v, err := validator()
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		b, err := events.MarshalDetail(ctx, d)
+		if err != nil {
+			return err
+		}
+		if err := v.Validate(d.DetailType(), b); err != nil {
+			return fmt.Errorf("%w: %w", errInvalidDetail, err)
+		}
 	}
 	p.details = append(p.details, ds...)
 	p.corr = append(p.corr, events.CorrelationID(ctx))
@@ -182,4 +198,8 @@ func (e *env) addUser(c company, email, role string) (string, string) {
 	return r.str("user_id"), r.str("token")
 }
 
-var errBusDown = errors.New("bus down")
+var (
+	errBusDown       = errors.New("bus down")
+	errInvalidDetail = errors.New("detail does not match its schema")
+	validator        = sync.OnceValues(events.NewValidator)
+)
