@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,7 +24,7 @@ type migration struct {
 	checksum string
 }
 
-// migrateLockKey is the PostgreSQL advisory lock every migration takes, so
+// migrateLockKey is the PostgreSQL advisory lock Migrate holds, so
 // processes starting at once apply each file exactly once.
 const migrateLockKey = 7_260_113_001
 
@@ -42,12 +44,52 @@ func (db *DB) Migrate(ctx context.Context, component string, fsys fs.FS) error {
 	if err != nil {
 		return fmt.Errorf("migrating %s: %w", component, err)
 	}
+	unlock, err := db.lockMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating %s: %w", component, err)
+	}
+	defer unlock()
 	for _, m := range ms {
 		if err := db.Tx(ctx, func(tx *Tx) error { return applyMigration(ctx, tx, component, m) }); err != nil {
 			return fmt.Errorf("migrating %s: %s: %w", component, m.file, err)
 		}
 	}
 	return db.checkNoUnknown(ctx, component, ms)
+}
+
+// lockMigrations keeps other processes from migrating until unlock is
+// called. On PostgreSQL it holds a session advisory lock on a dedicated
+// connection: a lock taken inside the migration's serializable transaction
+// would come after its snapshot, which then could not see what the previous
+// holder committed. SQLite needs nothing here: each migration transaction
+// begins IMMEDIATE, holding the write lock from its first read.
+func (db *DB) lockMigrations(ctx context.Context) (unlock func(), err error) {
+	if db.Dialect != Postgres {
+		return func() {}, nil
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("taking the migration lock: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLockKey)); err != nil {
+		discard(conn)
+		return nil, fmt.Errorf("taking the migration lock: %w", err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, int64(migrateLockKey)); err != nil {
+			discard(conn) // closing the session releases its locks
+			return
+		}
+		_ = conn.Close()
+	}, nil
+}
+
+// discard closes conn's session instead of returning it to the pool.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close()
 }
 
 func readMigrations(fsys fs.FS) ([]migration, error) {
@@ -72,7 +114,7 @@ func readMigrations(fsys fs.FS) ([]migration, error) {
 		sum := sha256.Sum256(body)
 		ms = append(ms, migration{version: version, file: name, sql: string(body), checksum: hex.EncodeToString(sum[:])})
 	}
-	slices.SortFunc(ms, func(a, b migration) int { return int(a.version - b.version) })
+	slices.SortFunc(ms, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
 	for i := 1; i < len(ms); i++ {
 		if ms[i].version == ms[i-1].version {
 			return nil, fmt.Errorf("migrations %s and %s share version %d", ms[i-1].file, ms[i].file, ms[i].version)
@@ -97,7 +139,7 @@ func migrationVersion(file string) (int64, bool) {
 }
 
 func applyMigration(ctx context.Context, tx *Tx, component string, m migration) error {
-	if err := lockMigrations(ctx, tx); err != nil {
+	if err := createMigrationsTable(ctx, tx); err != nil {
 		return err
 	}
 	var recorded string
@@ -125,16 +167,8 @@ func applyMigration(ctx context.Context, tx *Tx, component string, m migration) 
 	return nil
 }
 
-// lockMigrations serializes migrating processes and creates the
-// schema_migrations table. On SQLite the IMMEDIATE transaction already holds
-// the write lock; PostgreSQL takes a transaction-scoped advisory lock, since
-// concurrent CREATE TABLE IF NOT EXISTS can fail there.
-func lockMigrations(ctx context.Context, tx *Tx) error {
-	if tx.dialect == Postgres {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(migrateLockKey)); err != nil {
-			return fmt.Errorf("taking the migration lock: %w", err)
-		}
-	}
+// createMigrationsTable creates schema_migrations if it is missing.
+func createMigrationsTable(ctx context.Context, tx *Tx) error {
 	_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		component  TEXT   NOT NULL,
 		version    BIGINT NOT NULL,

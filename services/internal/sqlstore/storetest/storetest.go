@@ -120,3 +120,13 @@ func OpenURL(t testing.TB, url string) *sqlstore.DB {
 	})
 	return db
 }
+
+// EachURL runs fn as the subtests "sqlite" and "postgres", each with the URL
+// of a fresh, empty store for fn to open (and reopen) itself. The SQLite file
+// lives in t.TempDir(); the PostgreSQL database is dropped at the end, so fn
+// must close what it opens (t.Cleanup does).
+func EachURL(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "store.db")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+}
