@@ -1,0 +1,269 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+)
+
+func migrateCounter(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	fsys := fstest.MapFS{"001_counter.sql": {Data: []byte(`
+CREATE TABLE counter (name TEXT NOT NULL PRIMARY KEY, n BIGINT NOT NULL);
+INSERT INTO counter (name, n) VALUES ('c', 0);
+CREATE TABLE effects (key TEXT NOT NULL, worker BIGINT NOT NULL);`)}}
+	if err := db.Migrate(context.Background(), "txtest", fsys); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func counterValue(t *testing.T, db *sqlstore.DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRow(context.Background(), "SELECT n FROM counter WHERE name = ?", "c").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func increment(ctx context.Context, tx *sqlstore.Tx) error {
+	var n int64
+	if err := tx.QueryRow(ctx, "SELECT n FROM counter WHERE name = ?", "c").Scan(&n); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "UPDATE counter SET n = ? WHERE name = ?", n+1, "c")
+	return err
+}
+
+func TestTxCommitAndRollback(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		migrateCounter(t, db)
+		if err := db.Tx(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err != nil {
+			t.Fatal(err)
+		}
+		if got := counterValue(t, db); got != 1 {
+			t.Fatalf("after commit n = %d, want 1", got)
+		}
+
+		errBoom := errors.New("boom")
+		calls := 0
+		err := db.Tx(ctx, func(tx *sqlstore.Tx) error {
+			calls++
+			if err := increment(ctx, tx); err != nil {
+				return err
+			}
+			return fmt.Errorf("deciding: %w", errBoom)
+		})
+		if !errors.Is(err, errBoom) {
+			t.Fatalf("Tx = %v, want fn's error", err)
+		}
+		if calls != 1 {
+			t.Fatalf("a non-retryable error ran fn %d times", calls)
+		}
+		if got := counterValue(t, db); got != 1 {
+			t.Fatalf("after rollback n = %d, want 1", got)
+		}
+
+		func() {
+			defer func() {
+				if r := recover(); r != "panic in fn" {
+					t.Fatalf("recovered %v, want the panic re-raised", r)
+				}
+			}()
+			_ = db.Tx(ctx, func(tx *sqlstore.Tx) error {
+				if err := increment(ctx, tx); err != nil {
+					return err
+				}
+				panic("panic in fn")
+			})
+		}()
+		if got := counterValue(t, db); got != 1 {
+			t.Fatalf("after panic n = %d, want 1", got)
+		}
+		// The pool still works: the panicking transaction released its connection.
+		if err := db.Tx(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err != nil {
+			t.Fatal(err)
+		}
+		if got := counterValue(t, db); got != 2 {
+			t.Fatalf("n = %d, want 2", got)
+		}
+	})
+}
+
+// TestTxRetriesRetryable: a retryable error rolls back the attempt and runs
+// fn again; its writes from the failed attempt are gone.
+func TestTxRetriesRetryable(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		migrateCounter(t, db)
+		calls := 0
+		err := db.Tx(ctx, func(tx *sqlstore.Tx) error {
+			calls++
+			if err := increment(ctx, tx); err != nil {
+				return err
+			}
+			if calls < 3 {
+				return fmt.Errorf("reading: %w", &pgconn.PgError{Code: "40001", Message: "could not serialize access"})
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != 3 {
+			t.Fatalf("fn ran %d times, want 3", calls)
+		}
+		if got := counterValue(t, db); got != 1 {
+			t.Fatalf("n = %d, want 1 (only the committed attempt counts)", got)
+		}
+	})
+}
+
+func TestTxRetryStopsWithContext(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	conflict := &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}
+	err := db.Tx(ctx, func(tx *sqlstore.Tx) error { return conflict })
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Tx = %v, want the context's error", err)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Tx = %v, want the last conflict wrapped too", err)
+	}
+}
+
+// TestTxConcurrentIncrements: read-modify-write from many goroutines loses
+// no update. On PostgreSQL this exercises real serialization failures and
+// their retries; on SQLite, writers queue on the lock.
+func TestTxConcurrentIncrements(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		migrateCounter(t, db)
+		const workers, each = 8, 10
+		var attempts atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, workers*each)
+		for range workers {
+			wg.Go(func() {
+				for range each {
+					errs <- db.Tx(ctx, func(tx *sqlstore.Tx) error {
+						attempts.Add(1)
+						return increment(ctx, tx)
+					})
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := counterValue(t, db); got != workers*each {
+			t.Fatalf("n = %d, want %d", got, workers*each)
+		}
+		t.Logf("%d transactions took %d attempts", workers*each, attempts.Load())
+	})
+}
+
+func TestIsRetryable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("plain"), false},
+		{&pgconn.PgError{Code: "40001"}, true},
+		{fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: "40P01"}), true},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{context.Canceled, false},
+	}
+	for _, tc := range tests {
+		if got := sqlstore.IsRetryable(tc.err); got != tc.want {
+			t.Errorf("IsRetryable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestSQLiteBusyIsRetryable gets a real SQLITE_BUSY: a second pool with a
+// short busy timeout writes while the first holds the write lock.
+func TestSQLiteBusyIsRetryable(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	migrateCounter(t, db)
+	holding := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Tx(ctx, func(tx *sqlstore.Tx) error {
+			if err := increment(ctx, tx); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.ExecContext(ctx, "UPDATE counter SET n = 100 WHERE name = 'c'")
+	close(release)
+	if err == nil {
+		t.Fatal("a second writer got in while the first held the lock")
+	}
+	if !sqlstore.IsRetryable(err) {
+		t.Fatalf("IsRetryable(%v) = false, want true", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := counterValue(t, db); got != 1 {
+		t.Fatalf("n = %d, want 1", got)
+	}
+}
+
+func TestIsUniqueViolation(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		migrateCounter(t, db)
+		_, err := db.Exec(ctx, "INSERT INTO counter (name, n) VALUES (?, ?)", "c", 5)
+		if !sqlstore.IsUniqueViolation(err) {
+			t.Fatalf("IsUniqueViolation(%v) = false", err)
+		}
+		if sqlstore.IsRetryable(err) {
+			t.Fatalf("IsRetryable(%v) = true", err)
+		}
+	})
+}
