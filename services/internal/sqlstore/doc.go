@@ -50,6 +50,17 @@
 //     them to DDL and plain DML, without BEGIN/COMMIT (Migrate wraps each
 //     file in a transaction).
 //
+// # Pools
+//
+// Open leaves the pool unbounded. Migrate on PostgreSQL holds one connection
+// for its advisory lock while its transactions use another: a pool capped at
+// one connection would deadlock there.
+//
+// # Testing
+//
+// Package storetest runs a test against a fresh SQLite file and a fresh
+// PostgreSQL database; .ci/with-postgres.sh provides the server.
+//
 // # Durability
 //
 // SQLite runs in WAL mode with synchronous=FULL: each commit syncs the WAL
