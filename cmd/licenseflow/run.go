@@ -189,4 +189,3 @@ func parseCIDRs(s string) ([]netip.Prefix, error) {
 	}
 	return out, nil
 }
-
