@@ -242,6 +242,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type queueSender struct{ sqs *sqs.Service }
 
 func (q queueSender) SendToQueue(ctx context.Context, queueARN string, m eventbridge.QueueMessage) error {
-	_, err := q.sqs.SendInternal(ctx, queueARN, m.Body, m.Attributes, m.MessageGroupID, m.MessageDeduplicationID)
-	return err
+	return q.SendBatchToQueue(ctx, queueARN, []eventbridge.QueueMessage{m})[0]
+}
+
+// SendBatchToQueue makes one request's deliveries to a queue share one
+// durable write.
+func (q queueSender) SendBatchToQueue(ctx context.Context, queueARN string, ms []eventbridge.QueueMessage) []error {
+	in := make([]sqs.InternalMessage, len(ms))
+	for i, m := range ms {
+		in[i] = sqs.InternalMessage{Body: m.Body, Attributes: m.Attributes,
+			GroupID: m.MessageGroupID, DeduplicationID: m.MessageDeduplicationID}
+	}
+	_, errs := q.sqs.SendInternalBatch(ctx, queueARN, in)
+	for i, err := range errs {
+		if errors.Is(err, sqs.ErrQueueNotFound) {
+			errs[i] = fmt.Errorf("%w: %w", eventbridge.ErrQueueNotFound, err)
+		}
+	}
+	return errs
 }

@@ -280,33 +280,66 @@ func (s *Service) send(ctx context.Context, q *queue, ins []*sendInput, senderID
 // EventBridge targets deliver. Errors wrap ErrQueueNotFound when the queue
 // does not exist.
 func (s *Service) SendInternal(ctx context.Context, queueARN, body string, attrs map[string]string, groupID, dedupID string) (string, error) {
+	ids, errs := s.SendInternalBatch(ctx, queueARN, []InternalMessage{{Body: body, Attributes: attrs,
+		GroupID: groupID, DeduplicationID: dedupID}})
+	return ids[0], errs[0]
+}
+
+// InternalMessage is one message SendInternalBatch sends.
+type InternalMessage struct {
+	Body            string
+	Attributes      map[string]string // String message attributes
+	GroupID         string
+	DeduplicationID string
+}
+
+// SendInternalBatch sends ms to the queue with the given ARN in one durable
+// write and returns a message id or an error for each, in order. A queue
+// that does not exist fails every message with an error wrapping
+// ErrQueueNotFound.
+func (s *Service) SendInternalBatch(ctx context.Context, queueARN string, ms []InternalMessage) ([]string, []error) {
+	ids, errs := make([]string, len(ms)), make([]error, len(ms))
+	failAll := func(err error) ([]string, []error) {
+		for i := range errs {
+			errs[i] = fmt.Errorf("sending to %s: %w", queueARN, err)
+		}
+		return ids, errs
+	}
 	q := s.lookupARN(queueARN)
 	if q == nil {
-		return "", fmt.Errorf("sending to %s: %w", queueARN, ErrQueueNotFound)
+		return failAll(ErrQueueNotFound)
 	}
-	in := &sendInput{MessageBody: &body}
-	if len(attrs) > 0 {
-		in.MessageAttributes = make(map[string]attrValue, len(attrs))
-		for k, v := range attrs {
-			in.MessageAttributes[k] = attrValue{DataType: "String", StringValue: &v}
+	ins := make([]*sendInput, len(ms))
+	for i, m := range ms {
+		in := &sendInput{MessageBody: &m.Body}
+		if len(m.Attributes) > 0 {
+			in.MessageAttributes = make(map[string]attrValue, len(m.Attributes))
+			for k, v := range m.Attributes {
+				in.MessageAttributes[k] = attrValue{DataType: "String", StringValue: &v}
+			}
 		}
+		if m.GroupID != "" {
+			in.MessageGroupID = &m.GroupID
+		}
+		if m.DeduplicationID != "" && q.fifo {
+			in.MessageDeduplicationID = &m.DeduplicationID
+		}
+		ins[i] = in
 	}
-	if groupID != "" {
-		in.MessageGroupID = &groupID
-	}
-	if dedupID != "" && q.fifo {
-		in.MessageDeduplicationID = &dedupID
-	}
-	res, err := s.send(ctx, q, []*sendInput{in}, s.cfg.AccountID)
+	res, err := s.send(ctx, q, ins, s.cfg.AccountID)
 	if err != nil {
 		var ae *awsjson.Error
 		if errors.As(err, &ae) && ae.Code == "QueueDoesNotExist" {
-			return "", fmt.Errorf("sending to %s: %w", queueARN, ErrQueueNotFound)
+			return failAll(ErrQueueNotFound)
 		}
-		return "", fmt.Errorf("sending to %s: %w", queueARN, err)
+		return failAll(err)
 	}
-	if res[0].err != nil {
-		return "", fmt.Errorf("sending to %s: %w", queueARN, res[0].err)
+	for i := range res {
+		if res[i].err != nil {
+			errs[i] = fmt.Errorf("sending to %s: %w", queueARN, res[i].err)
+			continue
+		}
+		ids[i] = res[i].messageID()
 	}
-	return res[0].messageID(), nil
+	return ids, errs
 }
