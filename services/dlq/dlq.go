@@ -1,0 +1,144 @@
+// Package dlq inspects and replays SQS dead-letter queues: list the queues
+// that are some queue's DLQ, show their messages without consuming them,
+// replay them to their source queue (or another) with filters, a limit, a
+// rate and a dry run, and purge them.
+//
+// Replay never loses a message: a message is deleted from the dead-letter
+// queue only after SQS accepted its copy, so a replay killed at any moment
+// leaves every message in the DLQ, at the destination, or (for the batch in
+// flight) in both.
+package dlq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// API is what the tool needs of an SQS client (*sqs.Client).
+type API interface {
+	ListQueues(ctx context.Context, in *sqs.ListQueuesInput, optFns ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error)
+	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+	ListDeadLetterSourceQueues(ctx context.Context, in *sqs.ListDeadLetterSourceQueuesInput, optFns ...func(*sqs.Options)) (*sqs.ListDeadLetterSourceQueuesOutput, error)
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	PurgeQueue(ctx context.Context, in *sqs.PurgeQueueInput, optFns ...func(*sqs.Options)) (*sqs.PurgeQueueOutput, error)
+	StartMessageMoveTask(ctx context.Context, in *sqs.StartMessageMoveTaskInput, optFns ...func(*sqs.Options)) (*sqs.StartMessageMoveTaskOutput, error)
+	ListMessageMoveTasks(ctx context.Context, in *sqs.ListMessageMoveTasksInput, optFns ...func(*sqs.Options)) (*sqs.ListMessageMoveTasksOutput, error)
+	CancelMessageMoveTask(ctx context.Context, in *sqs.CancelMessageMoveTaskInput, optFns ...func(*sqs.Options)) (*sqs.CancelMessageMoveTaskOutput, error)
+}
+
+// Config configures a Tool.
+type Config struct {
+	// Client talks to SQS. Required.
+	Client API
+	// AllowMoveTask lets an unfiltered, unlimited, non-dry-run replay use
+	// SQS's StartMessageMoveTask instead of copying messages itself. The
+	// CLI sets it on real AWS (no endpoint override).
+	AllowMoveTask bool
+	// Concurrency is the number of receive/copy/delete loops a replay
+	// runs. Default 4.
+	Concurrency int
+	// HoldVisibility is how long a replay keeps a received message
+	// invisible while it copies it (or, for messages it leaves alone,
+	// until it releases them at the end). A killed replay's messages come
+	// back after it. Default 2m.
+	HoldVisibility time.Duration
+	// PeekVisibility is the visibility a show or list asks for before it
+	// sets it straight back to zero. Default 30s.
+	PeekVisibility time.Duration
+	// WaitTime is the long-poll wait of one receive (0..20s, whole
+	// seconds). Default 1s.
+	WaitTime time.Duration
+	// IdleReceives is how many receives in a row that bring nothing new
+	// end a replay loop (the DLQ is drained or every message was seen).
+	// Default 2.
+	IdleReceives int
+	// PollInterval is how often a move task's progress is read. Default 2s.
+	PollInterval time.Duration
+	// CallTimeout bounds calls made after ctx ended (releasing held
+	// messages). Default 10s.
+	CallTimeout time.Duration
+	// Logger receives operational logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Concurrency == 0 {
+		c.Concurrency = 4
+	}
+	if c.HoldVisibility == 0 {
+		c.HoldVisibility = 2 * time.Minute
+	}
+	if c.PeekVisibility == 0 {
+		c.PeekVisibility = 30 * time.Second
+	}
+	if c.WaitTime == 0 {
+		c.WaitTime = time.Second
+	}
+	if c.IdleReceives == 0 {
+		c.IdleReceives = 2
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 2 * time.Second
+	}
+	if c.CallTimeout == 0 {
+		c.CallTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate reports every problem with the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Client == nil {
+		errs = append(errs, errors.New("client is required"))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 64 {
+		errs = append(errs, errors.New("concurrency must be 1..64"))
+	}
+	if c.HoldVisibility < time.Second || c.HoldVisibility > 12*time.Hour {
+		errs = append(errs, errors.New("hold visibility must be 1s..12h"))
+	}
+	if c.PeekVisibility < time.Second || c.PeekVisibility > 12*time.Hour {
+		errs = append(errs, errors.New("peek visibility must be 1s..12h"))
+	}
+	if c.WaitTime < 0 || c.WaitTime > 20*time.Second {
+		errs = append(errs, errors.New("wait time must be 0..20s"))
+	}
+	if c.IdleReceives < 1 {
+		errs = append(errs, errors.New("idle receives must be at least 1"))
+	}
+	if c.PollInterval <= 0 || c.CallTimeout <= 0 {
+		errs = append(errs, errors.New("poll interval and call timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Tool runs the dead-letter-queue operations. It is safe for concurrent use.
+type Tool struct {
+	cfg Config
+}
+
+// New checks cfg and returns a Tool.
+func New(cfg Config) (*Tool, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dlq config: %w", err)
+	}
+	return &Tool{cfg: cfg}, nil
+}
+
+// seconds rounds d up to whole seconds for SQS's int32 fields.
+func seconds(d time.Duration) int32 {
+	return int32((d + time.Second - 1) / time.Second)
+}

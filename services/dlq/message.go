@@ -1,0 +1,133 @@
+package dlq
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// Attribute names that say why a message is dead. The first three are
+// stamped by our subscriber (package events) on poison messages; the rest
+// by EventBridge on events a rule target could not take.
+const (
+	AttrPoisonReason  = "reason_poisoned"
+	AttrPoisonHandler = "handler_poisoned"
+	AttrPoisonSource  = "topic_poisoned"
+	AttrErrorCode     = "ERROR_CODE"
+	AttrErrorMessage  = "ERROR_MESSAGE"
+	AttrRuleARN       = "RULE_ARN"
+	AttrTargetARN     = "TARGET_ARN"
+)
+
+// deathAttributes are shown as the message's Reason, in this order.
+var deathAttributes = []string{AttrPoisonReason, AttrPoisonHandler, AttrPoisonSource,
+	AttrErrorCode, AttrErrorMessage, AttrRuleARN, AttrTargetARN}
+
+// Message is a dead-letter message as show prints it.
+type Message struct {
+	ID           string    `json:"id"`
+	ReceiveCount int       `json:"receive_count"`
+	SentAt       time.Time `json:"sent_at"`
+	// GroupID and DeduplicationID are set on FIFO queues.
+	GroupID         string `json:"group_id,omitempty"`
+	DeduplicationID string `json:"deduplication_id,omitempty"`
+	// SourceARN is the queue SQS moved it from (DeadLetterQueueSourceArn)
+	// or, failing that, our subscriber's topic_poisoned attribute.
+	SourceARN string `json:"source_arn,omitempty"`
+	// Event summarises an EventBridge envelope body; nil for other bodies.
+	Event *EventSummary `json:"event,omitempty"`
+	// Reason holds the attributes that say why the message is dead.
+	Reason map[string]string `json:"reason,omitempty"`
+	// Attributes are all message attributes (String and Number values;
+	// Binary ones as "<binary N bytes>").
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Body       string            `json:"body"`
+}
+
+// EventSummary is what identifies an EventBridge event.
+type EventSummary struct {
+	ID         string    `json:"id,omitempty"`
+	Source     string    `json:"source"`
+	DetailType string    `json:"detail-type"`
+	Time       time.Time `json:"time,omitzero"`
+}
+
+// parseEvent returns the summary of an EventBridge envelope, or nil when
+// body is not one.
+func parseEvent(body string) *EventSummary {
+	var e struct {
+		ID         string          `json:"id"`
+		Source     string          `json:"source"`
+		DetailType string          `json:"detail-type"`
+		Time       time.Time       `json:"time"`
+		Detail     json.RawMessage `json:"detail"`
+	}
+	if json.Unmarshal([]byte(body), &e) != nil || e.Source == "" || e.DetailType == "" {
+		return nil
+	}
+	return &EventSummary{ID: e.ID, Source: e.Source, DetailType: e.DetailType, Time: e.Time}
+}
+
+// viewOf builds the printable view of m.
+func viewOf(m sqstypes.Message) Message {
+	v := Message{ID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Event: parseEvent(aws.ToString(m.Body))}
+	sys := m.Attributes
+	v.ReceiveCount, _ = strconv.Atoi(sys[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
+	if ms, err := strconv.ParseInt(sys[string(sqstypes.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
+		v.SentAt = time.UnixMilli(ms).UTC()
+	}
+	v.GroupID = sys[string(sqstypes.MessageSystemAttributeNameMessageGroupId)]
+	v.DeduplicationID = sys[string(sqstypes.MessageSystemAttributeNameMessageDeduplicationId)]
+	v.SourceARN = sourceARN(m)
+	for k, a := range m.MessageAttributes {
+		if v.Attributes == nil {
+			v.Attributes = map[string]string{}
+		}
+		v.Attributes[k] = attrString(a)
+	}
+	for _, k := range deathAttributes {
+		if s, ok := v.Attributes[k]; ok {
+			if v.Reason == nil {
+				v.Reason = map[string]string{}
+			}
+			v.Reason[k] = s
+		}
+	}
+	return v
+}
+
+// sourceARN is where m came from: SQS's DeadLetterQueueSourceArn, else
+// our subscriber's topic_poisoned attribute, else "".
+func sourceARN(m sqstypes.Message) string {
+	if s := m.Attributes["DeadLetterQueueSourceArn"]; s != "" {
+		return s
+	}
+	if a, ok := m.MessageAttributes[AttrPoisonSource]; ok {
+		return aws.ToString(a.StringValue)
+	}
+	return ""
+}
+
+func attrString(a sqstypes.MessageAttributeValue) string {
+	if a.StringValue != nil {
+		return *a.StringValue
+	}
+	if a.BinaryValue != nil {
+		return "<binary " + strconv.Itoa(len(a.BinaryValue)) + " bytes>"
+	}
+	return ""
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,103 @@
+package dlq
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// queueRef is a resolved queue.
+type queueRef struct {
+	URL   string
+	ARN   string
+	Name  string
+	FIFO  bool
+	attrs map[string]string
+}
+
+// resolve turns a queue name, URL or ARN into a queueRef with all its
+// attributes.
+func (t *Tool) resolve(ctx context.Context, q string) (queueRef, error) {
+	url := q
+	switch {
+	case strings.HasPrefix(q, "arn:"):
+		u, err := t.urlOfARN(ctx, q)
+		if err != nil {
+			return queueRef{}, err
+		}
+		url = u
+	case !strings.HasPrefix(q, "http://") && !strings.HasPrefix(q, "https://"):
+		out, err := t.cfg.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(q)})
+		if err != nil {
+			return queueRef{}, fmt.Errorf("queue %s: %w", q, err)
+		}
+		url = aws.ToString(out.QueueUrl)
+	}
+	out, err := t.cfg.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+	if err != nil {
+		return queueRef{}, fmt.Errorf("queue %s attributes: %w", q, err)
+	}
+	return newQueueRef(url, out.Attributes), nil
+}
+
+func newQueueRef(url string, attrs map[string]string) queueRef {
+	name := url[strings.LastIndex(url, "/")+1:]
+	return queueRef{URL: url, ARN: attrs["QueueArn"], Name: name,
+		FIFO: attrs["FifoQueue"] == "true" || strings.HasSuffix(name, ".fifo"), attrs: attrs}
+}
+
+// count returns the queue's approximate visible and in-flight messages.
+func (q queueRef) count() (visible, inFlight int64) {
+	visible, _ = strconv.ParseInt(q.attrs["ApproximateNumberOfMessages"], 10, 64)
+	inFlight, _ = strconv.ParseInt(q.attrs["ApproximateNumberOfMessagesNotVisible"], 10, 64)
+	return visible, inFlight
+}
+
+// urlOfARN resolves arn:aws:sqs:REGION:ACCOUNT:NAME to the queue's URL.
+func (t *Tool) urlOfARN(ctx context.Context, arn string) (string, error) {
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[2] != "sqs" || parts[5] == "" {
+		return "", fmt.Errorf("%q is not an SQS queue ARN", arn)
+	}
+	out, err := t.cfg.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5]),
+		QueueOwnerAWSAccountId: aws.String(parts[4])})
+	if err != nil {
+		return "", fmt.Errorf("queue %s: %w", arn, err)
+	}
+	return aws.ToString(out.QueueUrl), nil
+}
+
+// deadLetterTarget reads deadLetterTargetArn from a RedrivePolicy.
+func deadLetterTarget(redrivePolicy string) string {
+	var rp struct {
+		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+	}
+	if json.Unmarshal([]byte(redrivePolicy), &rp) != nil {
+		return ""
+	}
+	return rp.DeadLetterTargetArn
+}
+
+// sourcesOf lists the queues whose RedrivePolicy targets dlq.
+func (t *Tool) sourcesOf(ctx context.Context, dlq queueRef) ([]string, error) {
+	var urls []string
+	in := &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: aws.String(dlq.URL), MaxResults: aws.Int32(1000)}
+	for {
+		out, err := t.cfg.Client.ListDeadLetterSourceQueues(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("listing source queues of %s: %w", dlq.Name, err)
+		}
+		urls = append(urls, out.QueueUrls...)
+		if aws.ToString(out.NextToken) == "" {
+			return urls, nil
+		}
+		in.NextToken = out.NextToken
+	}
+}
