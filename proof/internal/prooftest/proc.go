@@ -1,0 +1,94 @@
+package prooftest
+
+import (
+	"bufio"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Proc is a child process whose stdout lines are kept.
+type Proc struct {
+	Cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	ready chan string
+	done  chan struct{}
+	err   error
+}
+
+// StartProc starts cmd and collects its stdout; a line starting with
+// readyPrefix marks it ready (see WaitReady). Stderr is left as set on cmd.
+func StartProc(cmd *exec.Cmd, readyPrefix string) (*Proc, error) {
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
+	}
+	p := &Proc{Cmd: cmd, ready: make(chan string, 1), done: make(chan struct{})}
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.lines = append(p.lines, line)
+			p.mu.Unlock()
+			if strings.HasPrefix(line, readyPrefix) {
+				select {
+				case p.ready <- line:
+				default:
+				}
+			}
+		}
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// WaitReady waits for the ready line and returns it.
+func (p *Proc) WaitReady(timeout time.Duration) (string, error) {
+	select {
+	case line := <-p.ready:
+		return line, nil
+	case <-p.done:
+		return "", fmt.Errorf("%s exited before it was ready: %v", p.Cmd.Path, p.err)
+	case <-time.After(timeout):
+		return "", fmt.Errorf("%s not ready within %s", p.Cmd.Path, timeout)
+	}
+}
+
+// Lines returns a copy of the stdout lines so far.
+func (p *Proc) Lines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+// Pid is the child's process id.
+func (p *Proc) Pid() int { return p.Cmd.Process.Pid }
+
+// Done is closed once the child exited.
+func (p *Proc) Done() <-chan struct{} { return p.done }
+
+// Stop sends SIGTERM, waits up to grace, then SIGKILL, and waits.
+func (p *Proc) Stop(grace time.Duration) {
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		p.Kill()
+	}
+}
+
+// Kill sends SIGKILL and waits for the exit.
+func (p *Proc) Kill() {
+	_ = p.Cmd.Process.Kill()
+	<-p.done
+}
