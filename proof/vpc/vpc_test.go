@@ -305,4 +305,3 @@ func checkAppLog(t *testing.T, app *prooftest.Proc, n *network) {
 func quiet() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
-
