@@ -14,6 +14,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if inLambda() {
+		if err := startLambda(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "licenseflow lambda:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := newRootCmd().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "licenseflow:", err)
 		os.Exit(1)

@@ -59,12 +59,7 @@ type Result struct {
 
 // Run drives the flow. It returns an error naming the hop that failed.
 func (d *Demo) Run(ctx context.Context) (Result, error) {
-	if d.Timeout == 0 {
-		d.Timeout = 30 * time.Second
-	}
-	if d.Client == nil {
-		d.Client = &http.Client{Timeout: 10 * time.Second}
-	}
+	d.setDefaults()
 	var res Result
 	start := time.Now()
 	step := start
@@ -149,6 +144,15 @@ func (d *Demo) Run(ctx context.Context) (Result, error) {
 		float64(time.Since(start).Microseconds())/1000, lic.CompanyID, lic.Plan, lic.Seats,
 		strings.Join(lic.Features, ","), lic.ExpiresAt.Format(time.RFC3339))
 	return res, nil
+}
+
+func (d *Demo) setDefaults() {
+	if d.Timeout == 0 {
+		d.Timeout = 30 * time.Second
+	}
+	if d.Client == nil {
+		d.Client = &http.Client{Timeout: 10 * time.Second}
+	}
 }
 
 // await waits for the stage to handle an event of the given type for the

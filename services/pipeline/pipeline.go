@@ -58,6 +58,9 @@ type Config struct {
 	// the clients at it; otherwise the SDK's environment decides.
 	LocalAWS     bool
 	LocalAWSAddr string
+	// Endpoint, when LocalAWS is false, points both clients at this URL
+	// with static local credentials (another process's localaws).
+	Endpoint string
 	// LocalAWSNoSync trades power-loss durability for speed in localaws.
 	LocalAWSNoSync bool
 	// ApplyTopology creates the queues, DLQs, bus and rules (idempotent).
@@ -77,6 +80,12 @@ type Config struct {
 	AppServers []string
 	// AllowedCIDRs bound license-push deliveries. Default 127.0.0.0/8.
 	AllowedCIDRs []netip.Prefix
+	// Queues overrides a part's queue (name or URL); default the
+	// topology's queue of that part.
+	Queues map[string]string
+	// HandlersOnly builds the parts without consuming queues or serving
+	// HTTP: the Lambda entry points take Handlers and Webhook/Signup.
+	HandlersOnly bool
 	// Hops receives every handled event (optional; never blocks).
 	Hops chan<- Hop
 	// Logger. Default slog.Default().
@@ -147,6 +156,11 @@ type Pipeline struct {
 	AppServerURL string
 	// Payment is the payment stage, when running (for queries).
 	Payment *payment.Stage
+	// Handlers are the stage handlers by part, as consumers run them.
+	Handlers map[string]events.Handler
+	// Webhook and Signup are the edge handlers, when the edge runs.
+	Webhook *webhook.Handler
+	Signup  *signup.Handler
 
 	db        *sqlstore.DB
 	publisher *events.BusPublisher
@@ -172,7 +186,8 @@ func Start(ctx context.Context, cfg Config) (*Pipeline, error) {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	p := &Pipeline{cfg: cfg, cancel: cancel, metrics: newMetrics(), done: make(chan struct{})}
+	p := &Pipeline{cfg: cfg, cancel: cancel, metrics: newMetrics(), done: make(chan struct{}),
+		Handlers: map[string]events.Handler{}}
 	if err := p.start(ctx, runCtx); err != nil {
 		p.Close()
 		return nil, err
@@ -183,7 +198,7 @@ func Start(ctx context.Context, cfg Config) (*Pipeline, error) {
 func (p *Pipeline) start(ctx, runCtx context.Context) error {
 	cfg := p.cfg
 	log := cfg.Logger
-	endpoint := ""
+	endpoint := cfg.Endpoint
 	if cfg.LocalAWS {
 		// Not runCtx: localaws must outlive the consumers' drain; Close
 		// closes it last.
@@ -227,6 +242,9 @@ func (p *Pipeline) start(ctx, runCtx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("app server: %w", err)
 		}
+		if cfg.HandlersOnly {
+			return errors.New("the app server has no Lambda entry")
+		}
 		if p.AppServerURL, err = p.serve(cfg.AppServerAddr, app); err != nil {
 			return fmt.Errorf("app server: %w", err)
 		}
@@ -238,7 +256,9 @@ func (p *Pipeline) start(ctx, runCtx context.Context) error {
 			return fmt.Errorf("payment stage: %w", err)
 		}
 		p.Payment = stage
-		p.goRun(func() error { return ignoreCanceled(stage.Run(runCtx, 5*time.Second)) })
+		if !cfg.HandlersOnly {
+			p.goRun(func() error { return ignoreCanceled(stage.Run(runCtx, 5*time.Second)) })
+		}
 		p.consume(runCtx, PartPayment, infra.QueuePayment, stage.Handle)
 	}
 	if cfg.has(PartAccounts) {
@@ -283,6 +303,10 @@ func (p *Pipeline) startEdge() error {
 	if err != nil {
 		return fmt.Errorf("signup edge: %w", err)
 	}
+	p.Webhook, p.Signup = hook, sign
+	if cfg.HandlersOnly {
+		return nil
+	}
 	mux := http.NewServeMux()
 	mux.Handle("POST "+webhook.Path, p.metrics.instrument("webhook", hook))
 	mux.Handle("/v1/signup", p.metrics.instrument("signup", sign))
@@ -302,13 +326,20 @@ func (p *Pipeline) startEdge() error {
 
 // consume runs a stage's handler on its queue until the pipeline stops.
 func (p *Pipeline) consume(ctx context.Context, stage, queue string, h events.Handler) {
+	handler := observe(stage, h, p.cfg.Hops, p.metrics)
+	p.Handlers[stage] = handler
+	if q := p.cfg.Queues[stage]; q != "" {
+		queue = q
+	}
+	if p.cfg.HandlersOnly {
+		return
+	}
 	log := p.cfg.Logger.With("part", stage)
 	sub, err := events.NewSQSSubscriber(events.SQSSubscriberConfig{Client: p.Clients.SQS, Logger: log})
 	if err != nil {
 		p.fail(err)
 		return
 	}
-	handler := observe(stage, h, p.cfg.Hops, p.metrics)
 	p.goRun(func() error {
 		defer sub.Close()
 		return events.Run(ctx, sub, queue, handler, events.WithName(stage), events.WithLogger(log))
