@@ -37,35 +37,24 @@ type Applied struct {
 
 // Apply creates the topology's queues (dead-letter queues first, then each
 // queue with its RedrivePolicy) and, when eb is not nil, the bus, rules and
-// targets. It is idempotent: an existing queue's attributes are brought to
-// the topology's values.
+// targets, each target with the template's id, dead-letter queue, retry
+// policy and (for FIFO queues) message group id. It is idempotent: an
+// existing queue's attributes are brought to the topology's values and
+// PutRule/PutTargets overwrite.
 func Apply(ctx context.Context, q SQSAPI, eb EventBridgeAPI, t Topology) (Applied, error) {
 	if err := t.Validate(); err != nil {
 		return Applied{}, err
 	}
 	a := Applied{QueueURLs: map[string]string{}, QueueARNs: map[string]string{}}
-	// Dead-letter queues first: a queue's RedrivePolicy names its DLQ's ARN.
-	for _, queue := range t.Queues {
-		if queue.DLQ == "" {
-			continue
-		}
-		if _, ok := a.QueueURLs[queue.DLQ]; ok {
-			continue
-		}
-		attrs := map[string]string{"MessageRetentionPeriod": strconv.Itoa(orDefault(queue.DLQRetentionPeriod, 1209600))}
-		if dlq, ok := t.QueueByName(queue.DLQ); ok {
-			attrs = queueAttributes(dlq, "")
-		}
-		if err := a.ensureQueue(ctx, q, queue.DLQ, attrs); err != nil {
-			return a, err
-		}
-	}
-	for _, queue := range t.Queues {
-		if _, ok := a.QueueURLs[queue.Name]; ok {
-			continue
-		}
-		if err := a.ensureQueue(ctx, q, queue.Name, queueAttributes(queue, a.QueueARNs[queue.DLQ])); err != nil {
-			return a, err
+	// Queues without a DLQ first: a queue's RedrivePolicy names its DLQ's ARN.
+	for _, pass := range []bool{false, true} {
+		for _, queue := range t.Queues {
+			if (queue.DLQ != "") != pass {
+				continue
+			}
+			if err := a.ensureQueue(ctx, q, queue.Name, queueAttributes(queue, a.QueueARNs[queue.DLQ])); err != nil {
+				return a, err
+			}
 		}
 	}
 	if eb == nil {
@@ -84,28 +73,43 @@ func Apply(ctx context.Context, q SQSAPI, eb EventBridgeAPI, t Topology) (Applie
 		}); err != nil {
 			return a, fmt.Errorf("putting rule %s: %w", r.Name, err)
 		}
-		target := ebtypes.Target{Id: aws.String(r.Queue), Arn: aws.String(a.QueueARNs[r.Queue])}
-		if r.TargetDLQ != "" {
-			target.DeadLetterConfig = &ebtypes.DeadLetterConfig{Arn: aws.String(a.QueueARNs[r.TargetDLQ])}
+		if len(r.Targets) == 0 {
+			continue
 		}
-		if r.MaxRetryAttempts > 0 || r.MaxEventAgeSeconds > 0 {
-			target.RetryPolicy = &ebtypes.RetryPolicy{
-				MaximumRetryAttempts:     aws.Int32(int32(r.MaxRetryAttempts)),
-				MaximumEventAgeInSeconds: aws.Int32(int32(orDefault(r.MaxEventAgeSeconds, 86400))),
-			}
+		targets := make([]ebtypes.Target, 0, len(r.Targets))
+		for _, tg := range r.Targets {
+			targets = append(targets, a.target(tg))
 		}
 		out, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{
-			Rule: aws.String(r.Name), EventBusName: aws.String(t.Bus), Targets: []ebtypes.Target{target},
+			Rule: aws.String(r.Name), EventBusName: aws.String(t.Bus), Targets: targets,
 		})
 		if err != nil {
-			return a, fmt.Errorf("putting target of rule %s: %w", r.Name, err)
+			return a, fmt.Errorf("putting targets of rule %s: %w", r.Name, err)
 		}
 		if out.FailedEntryCount > 0 {
 			e := out.FailedEntries[0]
-			return a, fmt.Errorf("putting target of rule %s: %s: %s", r.Name, aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
+			return a, fmt.Errorf("putting target %s of rule %s: %s: %s", aws.ToString(e.TargetId), r.Name,
+				aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
 		}
 	}
 	return a, nil
+}
+
+func (a Applied) target(tg Target) ebtypes.Target {
+	target := ebtypes.Target{Id: aws.String(tg.ID), Arn: aws.String(a.QueueARNs[tg.Queue])}
+	if tg.DLQ != "" {
+		target.DeadLetterConfig = &ebtypes.DeadLetterConfig{Arn: aws.String(a.QueueARNs[tg.DLQ])}
+	}
+	if tg.MaxRetryAttempts > 0 || tg.MaxEventAgeSeconds > 0 {
+		target.RetryPolicy = &ebtypes.RetryPolicy{
+			MaximumRetryAttempts:     aws.Int32(int32(tg.MaxRetryAttempts)),
+			MaximumEventAgeInSeconds: aws.Int32(int32(orDefault(tg.MaxEventAgeSeconds, 86400))),
+		}
+	}
+	if tg.MessageGroupID != "" {
+		target.SqsParameters = &ebtypes.SqsParameters{MessageGroupId: aws.String(tg.MessageGroupID)}
+	}
+	return target
 }
 
 func (a Applied) ensureQueue(ctx context.Context, q SQSAPI, name string, attrs map[string]string) error {
@@ -122,7 +126,13 @@ func (a Applied) ensureQueue(ctx context.Context, q SQSAPI, name string, attrs m
 			return fmt.Errorf("finding queue %s: %w", name, err2)
 		}
 		url = aws.ToString(existing.QueueUrl)
-		if _, err := q.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url), Attributes: attrs}); err != nil {
+		settable := map[string]string{}
+		for k, v := range attrs {
+			if k != "FifoQueue" { // fixed at creation
+				settable[k] = v
+			}
+		}
+		if _, err := q.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url), Attributes: settable}); err != nil {
 			return fmt.Errorf("updating queue %s: %w", name, err)
 		}
 	} else {
@@ -145,11 +155,19 @@ func queueAttributes(queue Queue, dlqARN string) map[string]string {
 		redrive, _ := json.Marshal(map[string]any{"deadLetterTargetArn": dlqARN, "maxReceiveCount": queue.MaxReceiveCount})
 		attrs["RedrivePolicy"] = string(redrive)
 	}
-	if queue.VisibilityTimeout > 0 {
-		attrs["VisibilityTimeout"] = strconv.Itoa(queue.VisibilityTimeout)
+	set := func(name string, v int) {
+		if v > 0 {
+			attrs[name] = strconv.Itoa(v)
+		}
 	}
-	if queue.MessageRetentionPeriod > 0 {
-		attrs["MessageRetentionPeriod"] = strconv.Itoa(queue.MessageRetentionPeriod)
+	set("VisibilityTimeout", queue.VisibilityTimeout)
+	set("MessageRetentionPeriod", queue.MessageRetentionPeriod)
+	set("DelaySeconds", queue.DelaySeconds)
+	if queue.FIFO {
+		attrs["FifoQueue"] = "true"
+		if queue.ContentBasedDeduplication {
+			attrs["ContentBasedDeduplication"] = "true"
+		}
 	}
 	return attrs
 }

@@ -1,38 +1,30 @@
 package infra
 
-// Queue names of the three stages.
+import "fmt"
+
+// Names in the topology of the embedded template under the default stack
+// name ("licenseflow"). A test holds them equal to the template's.
 const (
-	BusName           = "licenseflow"
-	QueuePayment      = "licenseflow-payment"
-	QueueSignup       = "licenseflow-signup"
-	QueueLicensePush  = "licenseflow-license-push"
-	QueueDeliveryDLQ  = "licenseflow-delivery-dlq"
-	defaultMaxReceive = 5
+	BusName          = "licenseflow"
+	QueuePayment     = "licenseflow-payment"
+	QueueSignup      = "licenseflow-signup"
+	QueueLicensePush = "licenseflow-license-push"
+	QueueDeliveryDLQ = "licenseflow-delivery-dlq"
 )
 
-// Default is the topology the local runtime creates.
+// DefaultStackName is AWS::StackName unless told otherwise.
+const DefaultStackName = "licenseflow"
+
+// Default is the topology of the embedded template under the default stack
+// name: the one the local runtime creates.
 func Default() Topology {
-	queue := func(name string) Queue {
-		return Queue{Name: name, DLQ: name + "-dlq", MaxReceiveCount: defaultMaxReceive,
-			VisibilityTimeout: 30, MessageRetentionPeriod: 345600, DLQRetentionPeriod: 1209600}
+	t, err := LoadEmbedded(Options{})
+	if err == nil {
+		var top Topology
+		if top, err = TopologyFromTemplate(t, DefaultStackName); err == nil {
+			return top
+		}
 	}
-	rule := func(name, pattern, q string) Rule {
-		return Rule{Name: name, EventPattern: pattern, Queue: q, TargetDLQ: QueueDeliveryDLQ,
-			MaxRetryAttempts: 185, MaxEventAgeSeconds: 86400}
-	}
-	return Topology{
-		Bus: BusName,
-		Queues: []Queue{
-			queue(QueuePayment), queue(QueueSignup), queue(QueueLicensePush),
-			{Name: QueueDeliveryDLQ, MessageRetentionPeriod: 1209600},
-		},
-		Rules: []Rule{
-			rule("licenseflow-payment-events",
-				`{"source":["licenseflow.webhook",{"prefix":"aws.partner/stripe.com"}]}`, QueuePayment),
-			rule("licenseflow-signup-events", `{"source":["licenseflow.signup"]}`, QueueSignup),
-			rule("licenseflow-license-push-events",
-				`{"source":["licenseflow.payment","licenseflow.accounts"],"detail-type":["License Issued","Session Started"]}`,
-				QueueLicensePush),
-		},
-	}
+	// The embedded template is loaded and checked by this package's tests.
+	panic(fmt.Sprintf("infra: embedded template: %v", err))
 }
