@@ -1,0 +1,249 @@
+package infra
+
+import (
+	"sort"
+	"strings"
+	"testing"
+)
+
+func failed(results []Result) []string {
+	var ids []string
+	for _, r := range results {
+		if !r.Passed() {
+			ids = append(ids, r.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func TestTemplatePassesEveryCheck(t *testing.T) {
+	t.Parallel()
+	tpl, err := LoadTemplate(templateYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := CheckPosture(tpl)
+	if len(results) != len(Checks()) {
+		t.Fatalf("%d results for %d checks", len(results), len(Checks()))
+	}
+	for _, r := range results {
+		if !r.Passed() {
+			t.Errorf("%s: %v", r.ID, r.Problems)
+		}
+	}
+}
+
+// mutation edits the template's YAML text.
+type mutation func(t *testing.T, y string) string
+
+func replace(old, new string) mutation {
+	return func(t *testing.T, y string) string {
+		t.Helper()
+		if strings.Count(y, old) != 1 {
+			t.Fatalf("mutation: %q occurs %d times", old, strings.Count(y, old))
+		}
+		return strings.Replace(y, old, new, 1)
+	}
+}
+
+// addResources inserts resources at the end of the Resources section.
+func addResources(snippet string) mutation {
+	return replace("\nMappings:\n", "\n"+snippet+"\nMappings:\n")
+}
+
+func chain(ms ...mutation) mutation {
+	return func(t *testing.T, y string) string {
+		for _, m := range ms {
+			y = m(t, y)
+		}
+		return y
+	}
+}
+
+// TestEachCheckCanFail mutates the template once per rule and expects that
+// rule, and only it, to fail.
+func TestEachCheckCanFail(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, rule string
+		mutate     mutation
+	}{
+		{"internet gateway", "no-internet-path", addResources(`  Igw:
+    Type: AWS::EC2::InternetGateway
+`)},
+		{"NAT gateway", "no-internet-path", addResources(`  NatIp:
+    Type: AWS::EC2::EIP
+    Properties: {Domain: vpc}
+  Nat:
+    Type: AWS::EC2::NatGateway
+    Properties: {SubnetId: !Ref PrivateSubnetA, AllocationId: !GetAtt NatIp.AllocationId}
+`)},
+		{"default route", "no-default-route", addResources(`  DefaultRoute:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !Ref PrivateRouteTable
+      DestinationCidrBlock: 0.0.0.0/0
+      VpcPeeringConnectionId: pcx-0123456789abcdef0
+`)},
+		{"ipv6 default route", "no-default-route", addResources(`  V6Route:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !Ref PrivateRouteTable
+      DestinationIpv6CidrBlock: ::/0
+      VpcPeeringConnectionId: pcx-0123456789abcdef0
+`)},
+		{"public IPs on launch", "private-subnets", replace(`      CidrBlock: !Ref PrivateSubnetBCidr
+      AvailabilityZone: !Select [1, !GetAZs ""]
+      MapPublicIpOnLaunch: false`, `      CidrBlock: !Ref PrivateSubnetBCidr
+      AvailabilityZone: !Select [1, !GetAZs ""]
+      MapPublicIpOnLaunch: true`)},
+		{"no private DNS", "vpc-endpoints", replace(`      ServiceName: !Sub "com.amazonaws.${AWS::Region}.logs"
+      VpcEndpointType: Interface
+      PrivateDnsEnabled: true`, `      ServiceName: !Sub "com.amazonaws.${AWS::Region}.logs"
+      VpcEndpointType: Interface
+      PrivateDnsEnabled: false`)},
+		{"endpoint from anywhere", "endpoint-ingress", replace(`        - Description: HTTPS from the license-push poller
+          IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          SourceSecurityGroupId: !Ref PollerSecurityGroup
+      SecurityGroupEgress:
+        - Description: blocks the default allow-all egress (endpoints only answer)`, `        - Description: HTTPS from the license-push poller
+          IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: 10.40.0.0/16
+      SecurityGroupEgress:
+        - Description: blocks the default allow-all egress (endpoints only answer)`)},
+		{"endpoint ingress resource", "endpoint-ingress", addResources(`  EndpointFromDatabase:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Ref EndpointSecurityGroup
+      IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      SourceSecurityGroupId: !Ref DatabaseSecurityGroup
+`)},
+		{"endpoint policy star", "endpoint-policies", replace(`            Action: events:PutEvents
+            Resource: !GetAtt EventBus.Arn
+`, `            Action: events:PutEvents
+            Resource: "*"
+`)},
+		{"ingress on poller", "in-vpc-security-groups", addResources(`  PollerFromVpc:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Ref PollerSecurityGroup
+      IpProtocol: tcp
+      FromPort: 8080
+      ToPort: 8080
+      CidrIp: 10.40.0.0/16
+`)},
+		{"stage egress to the internet", "in-vpc-security-groups", addResources(`  StageToWorld:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties:
+      GroupId: !Ref StageSecurityGroup
+      IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      CidrIp: 0.0.0.0/0
+`)},
+		{"queue without DLQ", "queue-dead-letters", replace(`      VisibilityTimeout: 60
+      MessageRetentionPeriod: 345600
+      SqsManagedSseEnabled: true
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt LicensePushDLQ.Arn
+        maxReceiveCount: 8`, `      VisibilityTimeout: 60
+      MessageRetentionPeriod: 345600
+      SqsManagedSseEnabled: true`)},
+		{"unencrypted DLQ", "queue-encryption", replace(`      QueueName: !Sub "${AWS::StackName}-signup-dlq"
+      MessageRetentionPeriod: 1209600
+      SqsManagedSseEnabled: true`, `      QueueName: !Sub "${AWS::StackName}-signup-dlq"
+      MessageRetentionPeriod: 1209600`)},
+		{"queue policy without SourceArn", "queue-policies", replace(`            Resource: !GetAtt SignupQueue.Arn
+            Condition: {ArnEquals: {aws:SourceArn: !GetAtt SignupEventsRule.Arn}}`, `            Resource: !GetAtt SignupQueue.Arn`)},
+		{"queue policy naming another rule", "queue-policies", replace(`            Resource: !GetAtt PaymentQueue.Arn
+            Condition: {ArnEquals: {aws:SourceArn: !GetAtt PaymentEventsRule.Arn}}`, `            Resource: !GetAtt PaymentQueue.Arn
+            Condition: {ArnEquals: {aws:SourceArn: !GetAtt SignupEventsRule.Arn}}`)},
+		{"target without retry policy", "rule-targets", replace(`        - Id: signup
+          Arn: !GetAtt SignupQueue.Arn
+          DeadLetterConfig: {Arn: !GetAtt DeliveryDLQ.Arn}
+          RetryPolicy: {MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400}`, `        - Id: signup
+          Arn: !GetAtt SignupQueue.Arn
+          DeadLetterConfig: {Arn: !GetAtt DeliveryDLQ.Arn}`)},
+		{"edge in the VPC", "edge-lambdas", replace(`      Description: Payment-provider webhook edge (outside the VPC, stateless).
+`, `      Description: Payment-provider webhook edge (outside the VPC, stateless).
+      VpcConfig:
+        SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
+        SecurityGroupIds: [!Ref EndpointSecurityGroup]
+`)},
+		{"x86 edge", "edge-lambdas", replace(`      Description: Signup, users and sessions edge (outside the VPC, stateless).
+`, `      Description: Signup, users and sessions edge (outside the VPC, stateless).
+      Architectures: [x86_64]
+`)},
+		{"no batch item failures", "stage-lambdas", replace(`            Queue: !GetAtt SignupQueue.Arn
+            BatchSize: 10
+            FunctionResponseTypes: [ReportBatchItemFailures]`, `            Queue: !GetAtt SignupQueue.Arn
+            BatchSize: 10`)},
+		{"stage outside the VPC", "stage-lambdas", replace(`      Role: !GetAtt PaymentStageRole.Arn
+      VpcConfig:
+        SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
+        SecurityGroupIds: [!Ref StageSecurityGroup]
+`, `      Role: !GetAtt PaymentStageRole.Arn
+`)},
+		{"poller with public IP", "poller", replace(`AssignPublicIp: DISABLED`, `AssignPublicIp: ENABLED`)},
+		{"public database", "database", replace(`PubliclyAccessible: false`, `PubliclyAccessible: true`)},
+		{"secret parameter", "secrets", chain(replace(`  DatabaseInstanceClass:
+    Type: String`, `  WebhookSigningSecret:
+    Type: String
+    NoEcho: true
+  DatabaseInstanceClass:
+    Type: String`), replace(`          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret`, `          LICENSEFLOW_WEBHOOK_SECRET: !Ref WebhookSigningSecret`))},
+		{"dynamic secret in env", "secrets", replace(`          LICENSEFLOW_TOKEN_SECRET_ARN: !Ref TokenSecret`, `          LICENSEFLOW_TOKEN_SECRET_ARN: "{{resolve:secretsmanager:licenseflow/token-secret}}"`)},
+		{"sqs star action", "iam-least-privilege", replace(`                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes]
+                Resource: !GetAtt PaymentQueue.Arn`, `                Action: sqs:*
+                Resource: !GetAtt PaymentQueue.Arn`)},
+		{"events on any bus", "iam-least-privilege", replace(`            - Effect: Allow
+              Action: events:PutEvents
+              Resource: !GetAtt EventBus.Arn
+            - Effect: Allow
+              Action: secretsmanager:GetSecretValue
+              Resource: !Ref WebhookSecret`, `            - Effect: Allow
+              Action: events:PutEvents
+              Resource: "*"
+            - Effect: Allow
+              Action: secretsmanager:GetSecretValue
+              Resource: !Ref WebhookSecret`)},
+		{"SAM generated SQS role", "iam-least-privilege", replace(`      Role: !GetAtt AccountsStageRole.Arn
+`, ``)},
+		{"no throttling", "http-api-throttling", replace(`      DefaultRouteSettings:
+        ThrottlingBurstLimit: 200
+        ThrottlingRateLimit: 100`, `      Description: no throttling`)},
+	}
+	covered := map[string]bool{}
+	for _, tc := range cases {
+		covered[tc.rule] = true
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			y := tc.mutate(t, string(templateYAML))
+			tpl, err := LoadTemplate([]byte(y))
+			if err != nil {
+				t.Fatalf("mutated template does not load: %v", err)
+			}
+			results := CheckPosture(tpl)
+			if got := failed(results); len(got) != 1 || got[0] != tc.rule {
+				for _, r := range results {
+					if !r.Passed() {
+						t.Logf("%s: %v", r.ID, r.Problems)
+					}
+				}
+				t.Fatalf("failed rules %v, want exactly [%s]", got, tc.rule)
+			}
+		})
+	}
+	for _, c := range Checks() {
+		if !covered[c.ID] {
+			t.Errorf("rule %s has no mutation that makes it fail", c.ID)
+		}
+	}
+}
