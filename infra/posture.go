@@ -66,7 +66,7 @@ type posture struct {
 	t *Template
 	// subnets, inVPC, endpointSGs and dbSGs are sets of logical ids.
 	subnets, inVPC, endpointSGs, dbSGs map[string]bool
-	licensePort                          int
+	licensePort                        int
 }
 
 func newPosture(t *Template) *posture {
