@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/licenseflow/licenseflow/infra"
+)
+
+// newInfraCmd is "licenseflow infra": the template's posture checks and
+// what local runs derive from it.
+func newInfraCmd() *cobra.Command {
+	var (
+		path string
+		opts infra.Options
+	)
+	load := func() (*infra.Template, error) {
+		if path == "" {
+			return infra.LoadEmbedded(opts)
+		}
+		t, err := infra.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return t.WithOptions(opts)
+	}
+	cmd := &cobra.Command{
+		Use:   "infra",
+		Short: "Check the AWS template's security posture and derive local configuration from it",
+		Long: `The AWS SAM template (infra/template.yaml, carried by this binary) is the single source
+of the topology: bus, rules, queues and dead-letter queues. These commands check its
+security posture and generate what local runs need from it.`,
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&path, "template", "", "template to read (default: the embedded infra/template.yaml)")
+	pf.StringVar(&opts.StackName, "stack-name", infra.DefaultStackName, "AWS::StackName to resolve the template with")
+	pf.StringVar(&opts.Region, "region", "us-east-1", "AWS::Region to resolve the template with")
+	pf.StringVar(&opts.AccountID, "account", "000000000000", "AWS::AccountId to resolve the template with")
+
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Check the template's security posture; exit non-zero when a rule fails",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := load()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			failedRules := 0
+			for _, r := range infra.CheckPosture(t) {
+				status := "PASS"
+				if !r.Passed() {
+					status = "FAIL"
+					failedRules++
+				}
+				fmt.Fprintf(out, "%s  %-24s %s\n", status, r.ID, r.Title)
+				for _, p := range r.Problems {
+					fmt.Fprintf(out, "      - %s\n", p)
+				}
+			}
+			if failedRules > 0 {
+				return fmt.Errorf("posture: %d of %d rules failed", failedRules, len(infra.Checks()))
+			}
+			fmt.Fprintf(out, "all %d rules pass\n", len(infra.Checks()))
+			return nil
+		},
+	}
+	elasticmq := &cobra.Command{
+		Use:   "elasticmq-conf",
+		Short: "Print the ElasticMQ configuration (queues and DLQs) generated from the template",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := load()
+			if err != nil {
+				return err
+			}
+			top, err := infra.TopologyFromTemplate(t, "")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(cmd.OutOrStdout(), infra.ElasticMQConfig(top, t.Options.Region, t.Options.AccountID))
+			return err
+		},
+	}
+	topology := &cobra.Command{
+		Use:   "topology",
+		Short: "Print the topology (bus, queues, rules, targets) derived from the template, as JSON",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := load()
+			if err != nil {
+				return err
+			}
+			top, err := infra.TopologyFromTemplate(t, "")
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(top)
+		},
+	}
+	cmd.AddCommand(check, elasticmq, topology)
+	return cmd
+}
