@@ -145,6 +145,18 @@ func resolveTemplate(raw map[string]any, opts Options) (*Template, error) {
 		props, _ := r.resolve(res.Properties, "Resources."+id+".Properties").(map[string]any)
 		t.Resources[id] = Resource{LogicalID: id, Type: res.Type, Properties: props, Implicit: res.Implicit}
 	}
+	// Literal ARNs and URLs of the template's own queues, buses and rules
+	// stand for those resources too.
+	for _, id := range sortedKeys(r.resources) {
+		switch typ := r.resources[id].Type; typ {
+		case "AWS::SQS::Queue", "AWS::Events::EventBus", "AWS::Events::Rule":
+			if r.included(id) {
+				r.note(r.refValue(id, "Resources."+id), id)
+				arn, _ := r.attValue(id, "Arn", "Resources."+id)
+				r.note(arn, id)
+			}
+		}
+	}
 	if outs, ok := doc["Outputs"].(map[string]any); ok {
 		t.Outputs, _ = r.resolve(outs, "Outputs").(map[string]any)
 	}
