@@ -44,6 +44,7 @@ State is durable in --data (what a send or PutEvents acknowledged survives kill 
 	f.StringVar(&cfg.DataDir, "data", "", `directory for durable state (default "`+filepath.Join(defaultDataDir, "localaws")+`"; "" = in memory)`)
 	f.StringVar(&cfg.Region, "region", "us-east-1", "region used in ARNs")
 	f.StringVar(&cfg.AccountID, "account", "000000000000", "account id used in ARNs and queue URLs")
+	f.StringVar(&cfg.SQSEndpoint, "sqs-endpoint", "", "deliver EventBridge targets to the SQS of this endpoint (e.g. ElasticMQ) instead of our own")
 	f.BoolVar(&cfg.NoSync, "no-sync", false, "skip fsync: survive a process crash but not a power loss")
 	cmd.PreRun = func(cmd *cobra.Command, _ []string) { dataSet = cmd.Flags().Changed("data") }
 	return cmd

@@ -38,6 +38,10 @@ type Config struct {
 	// NoSync skips fsync: acknowledged writes survive a crash of the
 	// process but not a power loss. Faster; for tests and demos.
 	NoSync bool
+	// SQSEndpoint, when set, makes EventBridge targets deliver to the SQS
+	// of that endpoint (for example ElasticMQ) instead of localaws's own;
+	// queues are matched by the name at the end of the target ARN.
+	SQSEndpoint string
 	// MaxRequestBytes bounds a request body. Default 2 MiB (one 1 MiB
 	// message plus attributes and JSON escaping).
 	MaxRequestBytes int64
@@ -137,8 +141,12 @@ func newServer(cfg Config, ln net.Listener) (*Server, error) {
 		s.closeLogs()
 		return nil, fmt.Errorf("starting sqs: %w", err)
 	}
+	var queues eventbridge.QueueSender = queueSender{s.sqs}
+	if cfg.SQSEndpoint != "" {
+		queues = newExternalQueues(cfg.SQSEndpoint, cfg.Region)
+	}
 	s.events, err = eventbridge.New(eventbridge.Config{Log: s.eventLog, Region: cfg.Region,
-		AccountID: cfg.AccountID, Queues: queueSender{s.sqs}, Logger: cfg.Logger.With("service", "events")})
+		AccountID: cfg.AccountID, Queues: queues, Logger: cfg.Logger.With("service", "events")})
 	if err != nil {
 		s.sqs.Close()
 		s.closeLogs()
