@@ -31,3 +31,10 @@ lint: ## gofmt and go vet
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
+
+# sam build calls build-<LogicalId> for every function (BuildMethod: makefile):
+# one static linux/arm64 binary; _HANDLER picks the entry point.
+LAMBDAS := WebhookFunction SignupFunction PaymentFunction AccountsFunction
+.PHONY: $(addprefix build-,$(LAMBDAS))
+$(addprefix build-,$(LAMBDAS)):
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' -o $(ARTIFACTS_DIR)/bootstrap ./cmd/licenseflow

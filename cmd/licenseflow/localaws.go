@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/services/localaws"
+	"github.com/licenseflow/licenseflow/services/pipeline"
 )
 
 // defaultDataDir is where state lives unless --data says otherwise.
@@ -14,8 +17,9 @@ const defaultDataDir = ".licenseflow"
 
 func newLocalAWSCmd() *cobra.Command {
 	var (
-		cfg     localaws.Config
-		dataSet bool
+		cfg      localaws.Config
+		dataSet  bool
+		topology string
 	)
 	cmd := &cobra.Command{
 		Use:   "localaws",
@@ -34,6 +38,12 @@ State is durable in --data (what a send or PutEvents acknowledged survives kill 
 			if err != nil {
 				return err
 			}
+			if topology != "" {
+				if err := applyTopology(cmd.Context(), srv, cfg.SQSEndpoint, topology); err != nil {
+					srv.Close()
+					return err
+				}
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "localaws listening on %s\n", srv.URL())
 			<-srv.Done()
 			return srv.Close()
@@ -45,7 +55,45 @@ State is durable in --data (what a send or PutEvents acknowledged survives kill 
 	f.StringVar(&cfg.Region, "region", "us-east-1", "region used in ARNs")
 	f.StringVar(&cfg.AccountID, "account", "000000000000", "account id used in ARNs and queue URLs")
 	f.StringVar(&cfg.SQSEndpoint, "sqs-endpoint", "", "deliver EventBridge targets to the SQS of this endpoint (e.g. ElasticMQ) instead of our own")
+	f.StringVar(&topology, "topology", "", `create the queues, DLQs, bus and rules of this SAM template ("embedded" = the built-in infra/template.yaml)`)
 	f.BoolVar(&cfg.NoSync, "no-sync", false, "skip fsync: survive a process crash but not a power loss")
 	cmd.PreRun = func(cmd *cobra.Command, _ []string) { dataSet = cmd.Flags().Changed("data") }
 	return cmd
+}
+
+// applyTopology creates the template's topology on the running endpoint
+// (its SQS part on sqsEndpoint when that is set).
+func applyTopology(ctx context.Context, srv *localaws.Server, sqsEndpoint, path string) error {
+	var (
+		t   *infra.Template
+		err error
+	)
+	if path == "embedded" {
+		t, err = infra.LoadEmbedded(infra.Options{})
+	} else {
+		t, err = infra.Load(path)
+	}
+	if err != nil {
+		return fmt.Errorf("loading topology: %w", err)
+	}
+	top, err := infra.TopologyFromTemplate(t, "")
+	if err != nil {
+		return fmt.Errorf("topology: %w", err)
+	}
+	clients, err := pipeline.NewClients(ctx, srv.URL())
+	if err != nil {
+		return err
+	}
+	queues := clients.SQS
+	if sqsEndpoint != "" {
+		ext, err := pipeline.NewClients(ctx, sqsEndpoint)
+		if err != nil {
+			return err
+		}
+		queues = ext.SQS
+	}
+	if _, err := infra.Apply(ctx, queues, clients.Events, top); err != nil {
+		return fmt.Errorf("creating topology: %w", err)
+	}
+	return nil
 }

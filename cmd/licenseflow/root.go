@@ -10,6 +10,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(newLocalAWSCmd(), newRunCmd(), newWebhookSignCmd(), newStageCmd(), newLicensePushCmd(), newAppServerCmd())
+	root.AddCommand(newLocalAWSCmd(), newRunCmd(), newWebhookSignCmd(), newStageCmd(), newLicensePushCmd(), newAppServerCmd(),
+		newInfraCmd(), newHealthcheckCmd())
 	return root
 }

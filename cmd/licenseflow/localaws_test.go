@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/services/localaws"
+	"github.com/licenseflow/licenseflow/services/pipeline"
+)
+
+// TestLocalAWSTopologyFromTemplate: `localaws --topology` creates exactly the
+// template's queues and rules.
+func TestLocalAWSTopologyFromTemplate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := applyTopology(ctx, srv, "", "embedded"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pipeline.NewClients(ctx, srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := infra.Default()
+	queues, err := c.SQS.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String("licenseflow")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, q := range want.Queues {
+		names[q.Name] = true
+		if q.DLQ != "" {
+			names[q.DLQ] = true
+		}
+	}
+	if len(queues.QueueUrls) != len(names) {
+		t.Fatalf("queues %v, want %d of them", queues.QueueUrls, len(names))
+	}
+	rules, err := c.Events.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(want.Bus)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules.Rules) != len(want.Rules) {
+		t.Fatalf("rules %d, want %d", len(rules.Rules), len(want.Rules))
+	}
+	if err := applyTopology(ctx, srv, "", "no/such/template.yaml"); err == nil {
+		t.Fatal("a missing template was accepted")
+	}
+}
