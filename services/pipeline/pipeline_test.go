@@ -439,3 +439,50 @@ func get(t *testing.T, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+func TestDuplicateAndOutOfOrderWebhooks(t *testing.T) {
+	f := start(t, t.TempDir(), nil)
+	ctx := context.Background()
+	company := "co_outoforder"
+	now := time.Now()
+	evs := demoStripeEvents(company, now) // checkout, subscription created (team)
+	updated := demoStripeEvents(company, now.Add(10*time.Second))[1]
+	updated["type"] = "customer.subscription.updated"
+	obj := updated["data"].(map[string]any)["object"].(map[string]any)
+	obj["id"] = evs[1]["data"].(map[string]any)["object"].(map[string]any)["id"]
+	obj["items"].(map[string]any)["data"].([]any)[0].(map[string]any)["price"].(map[string]any)["lookup_key"] = "enterprise_monthly"
+	// Newest first, then the older ones, each twice.
+	order := []map[string]any{updated, evs[1], evs[0], updated, evs[1], evs[0]}
+	for _, ev := range order {
+		payload, _ := json.Marshal(ev)
+		if err := f.demo.webhook(ctx, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait until the payment stage handled all six deliveries.
+	handled := 0
+	deadline := time.After(60 * time.Second)
+	for handled < len(order) {
+		select {
+		case h := <-f.hops:
+			if h.Stage == "payment" && h.CompanyID == company {
+				if h.Err != nil {
+					t.Fatalf("payment failed on %s: %v", h.DetailType, h.Err)
+				}
+				handled++
+			}
+		case <-deadline:
+			t.Fatalf("payment handled %d of %d deliveries", handled, len(order))
+		}
+	}
+	latest, ok, err := f.p.Payment.Latest(ctx, company)
+	if err != nil || !ok {
+		t.Fatalf("no license: %v", err)
+	}
+	if latest.Plan != "enterprise" {
+		t.Fatalf("plan after out-of-order delivery = %q, want enterprise (the newest state)", latest.Plan)
+	}
+	if latest.Serial != 1 {
+		t.Fatalf("serial = %d: duplicates or older events issued licenses", latest.Serial)
+	}
+}
