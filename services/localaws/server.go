@@ -42,6 +42,11 @@ type Config struct {
 	// of that endpoint (for example ElasticMQ) instead of localaws's own;
 	// queues are matched by the name at the end of the target ARN.
 	SQSEndpoint string
+	// ReleaseInFlight makes messages that were in flight when the previous
+	// process died receivable at once instead of after their visibility
+	// timeout. Only for a process that also runs every consumer of its
+	// queues (licenseflow run): no older receipt handle can be in use.
+	ReleaseInFlight bool
 	// MaxRequestBytes bounds a request body. Default 2 MiB (one 1 MiB
 	// message plus attributes and JSON escaping).
 	MaxRequestBytes int64
@@ -140,6 +145,11 @@ func newServer(cfg Config, ln net.Listener) (*Server, error) {
 	if err != nil {
 		s.closeLogs()
 		return nil, fmt.Errorf("starting sqs: %w", err)
+	}
+	if cfg.ReleaseInFlight {
+		if n := s.sqs.ReleaseInFlight(); n > 0 {
+			cfg.Logger.Info("released messages in flight at the last stop", "count", n)
+		}
 	}
 	var queues eventbridge.QueueSender = queueSender{s.sqs}
 	if cfg.SQSEndpoint != "" {

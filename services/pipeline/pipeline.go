@@ -204,6 +204,8 @@ func (p *Pipeline) start(ctx, runCtx context.Context) error {
 		// closes it last.
 		srv, err := localaws.Start(context.WithoutCancel(ctx), localaws.Config{Addr: cfg.LocalAWSAddr,
 			DataDir: filepath.Join(cfg.DataDir, "localaws"), NoSync: cfg.LocalAWSNoSync,
+			// Every consumer of these queues lives and dies with this process.
+			ReleaseInFlight: true,
 			Logger: log.With("part", "localaws")})
 		if err != nil {
 			return fmt.Errorf("starting localaws: %w", err)
