@@ -206,7 +206,7 @@ func (p *Pipeline) start(ctx, runCtx context.Context) error {
 			DataDir: filepath.Join(cfg.DataDir, "localaws"), NoSync: cfg.LocalAWSNoSync,
 			// Every consumer of these queues lives and dies with this process.
 			ReleaseInFlight: true,
-			Logger: log.With("part", "localaws")})
+			Logger:          log.With("part", "localaws")})
 		if err != nil {
 			return fmt.Errorf("starting localaws: %w", err)
 		}
