@@ -48,8 +48,10 @@ func (t *Tool) moveTask(ctx context.Context, dlq queueRef, dest *destinations, o
 		if err != nil {
 			return sum, fmt.Errorf("following message move task: %w", err)
 		}
-		for _, task := range tasks.Results {
-			if aws.ToString(task.TaskHandle) != sum.MoveTask {
+		// Most recent first; SQS names the handle only while the task
+		// runs, and allows one running task per source.
+		for _, task := range tasks.Results[:min(1, len(tasks.Results))] {
+			if h := aws.ToString(task.TaskHandle); h != "" && h != sum.MoveTask {
 				continue
 			}
 			if task.ApproximateNumberOfMessagesToMove != nil {

@@ -1,0 +1,164 @@
+package dlq
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestShowDoesNotConsumeAndList(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, 1, false)
+	send(t, p.src,
+		msg{body: envelope("e1", "licenseflow.payment", "Invoice Paid"), attrs: map[string]string{"tenant": "acme"}},
+		msg{body: "plain text"})
+	for i := range 13 {
+		send(t, p.src, msg{body: fmt.Sprint("filler-", i)})
+	}
+	killToDLQ(t, p, 15)
+	tool := newTool(t, nil)
+	ctx := context.Background()
+
+	msgs, sum, err := tool.Show(ctx, p.dlqName, 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 15 || sum.Shown != 15 {
+		t.Fatalf("shown %d (%+v)", len(msgs), sum)
+	}
+	if v, f := counts(t, p.dlq); v != 15 || f != 0 {
+		t.Fatalf("after show: %d visible, %d in flight", v, f)
+	}
+	var ev *Message
+	for i, m := range msgs {
+		if m.Event != nil {
+			ev = &msgs[i]
+		}
+		if m.ReceiveCount < 1 || m.SentAt.IsZero() || time.Since(m.SentAt) > time.Hour || m.SourceARN != p.srcARN {
+			t.Fatalf("message %+v", m)
+		}
+	}
+	if ev == nil || ev.Event.Source != "licenseflow.payment" || ev.Event.DetailType != "Invoice Paid" || ev.Attributes["tenant"] != "acme" {
+		t.Fatalf("envelope summary %+v", ev)
+	}
+	// Show again: the same messages, one more receive each.
+	again, _, err := tool.Show(ctx, p.dlq, 3, nil)
+	if err != nil || len(again) != 3 {
+		t.Fatalf("second show: %d, %v", len(again), err)
+	}
+
+	infos, err := tool.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(infos, func(q QueueInfo) bool { return q.Name == p.dlqName })
+	if i < 0 {
+		t.Fatalf("%s not listed", p.dlqName)
+	}
+	q := infos[i]
+	if !slices.Equal(q.Sources, []string{p.srcName}) || q.Messages != 15 || q.OldestSentAt.IsZero() {
+		t.Fatalf("list entry %+v", q)
+	}
+	for _, q := range infos {
+		if q.Name == p.srcName {
+			t.Fatalf("source queue listed as a dlq")
+		}
+	}
+	if v, f := counts(t, p.dlq); v != 15 || f != 0 {
+		t.Fatalf("after list: %d visible, %d in flight", v, f)
+	}
+}
+
+func TestShowPoisonReason(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, 5, false)
+	// What our subscriber stamps on a poison message, and what EventBridge
+	// stamps on an event a target refused.
+	send(t, p.dlq, msg{body: envelope("p1", "licenseflow.signup", "User Added"), attrs: map[string]string{
+		AttrPoisonReason: "permanent: unknown company", AttrPoisonHandler: "accounts", AttrPoisonSource: p.srcARN,
+		AttrErrorCode: "SQS.QueueDoesNotExist", AttrRuleARN: "arn:aws:events:us-east-1:000000000000:rule/bus/r"}})
+	msgs, _, err := newTool(t, nil).Show(context.Background(), p.dlq, 1, nil)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("show: %v %d", err, len(msgs))
+	}
+	r := msgs[0].Reason
+	if r[AttrPoisonReason] != "permanent: unknown company" || r[AttrPoisonHandler] != "accounts" || r[AttrPoisonSource] != p.srcARN ||
+		r[AttrErrorCode] != "SQS.QueueDoesNotExist" || !strings.HasSuffix(r[AttrRuleARN], "rule/bus/r") || msgs[0].SourceARN != p.srcARN {
+		t.Fatalf("reason %+v", msgs[0])
+	}
+}
+
+func TestReplayToEachMessagesSource(t *testing.T) {
+	t.Parallel()
+	// A DLQ no queue redrives to (our subscriber sent poison there): each
+	// message goes back to the queue its topic_poisoned attribute names.
+	dlq := newQueue(t, false)
+	a, b := newQueue(t, false), newQueue(t, false)
+	send(t, dlq,
+		msg{body: "to-a", attrs: map[string]string{AttrPoisonSource: arnOf(t, a)}},
+		msg{body: "to-b", attrs: map[string]string{AttrPoisonSource: arnOf(t, b)}},
+		msg{body: "nowhere"})
+	sum, err := newTool(t, nil).Replay(context.Background(), ReplayOptions{Queue: dlq}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Moved != 2 || sum.Failed != 1 || len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0], "--to") {
+		t.Fatalf("summary %+v", sum)
+	}
+	if got := bodies(drain(t, a)); !slices.Equal(got, []string{"to-a"}) {
+		t.Fatalf("a got %v", got)
+	}
+	if got := bodies(drain(t, b)); !slices.Equal(got, []string{"to-b"}) {
+		t.Fatalf("b got %v", got)
+	}
+	if v, f := counts(t, dlq); v != 1 || f != 0 {
+		t.Fatalf("dlq: %d visible %d in flight", v, f)
+	}
+}
+
+func TestPurge(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, 1, false)
+	for i := range 7 {
+		send(t, p.dlq, msg{body: fmt.Sprint(i)})
+	}
+	sum, err := newTool(t, nil).Purge(context.Background(), p.dlqName, nil)
+	if err != nil || sum.Purged != 7 {
+		t.Fatalf("purge: %v %+v", err, sum)
+	}
+	if v, f := counts(t, p.dlq); v+f != 0 {
+		t.Fatalf("after purge %d+%d", v, f)
+	}
+	if _, err := newTool(t, nil).Purge(context.Background(), "no-such-queue-"+p.dlqName, nil); err == nil {
+		t.Fatal("purging a missing queue succeeded")
+	}
+}
+
+func TestMoveTask(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, 1, false)
+	for i := range 20 {
+		send(t, p.src, msg{body: fmt.Sprint("mt", i)})
+	}
+	killToDLQ(t, p, 20)
+	tool := newTool(t, func(c *Config) { c.AllowMoveTask = true; c.PollInterval = 100 * time.Millisecond })
+	sum, err := tool.Replay(context.Background(), ReplayOptions{Queue: p.dlq}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.MoveTask == "" || sum.Moved != 20 || !strings.Contains(strings.Join(sum.Notes, " "), "StartMessageMoveTask") {
+		t.Fatalf("summary %+v", sum)
+	}
+	if got := drain(t, p.src); len(got) != 20 {
+		t.Fatalf("source got %d", len(got))
+	}
+	// A filter makes it copy itself even when move tasks are allowed.
+	send(t, p.dlq, msg{body: "f", attrs: map[string]string{"k": "v"}})
+	sum, err = tool.Replay(context.Background(), ReplayOptions{Queue: p.dlq, Filters: []Filter{{Key: "k", Value: "v"}}}, nil)
+	if err != nil || sum.MoveTask != "" || sum.Moved != 1 {
+		t.Fatalf("filtered: %v %+v", err, sum)
+	}
+}
