@@ -4,7 +4,7 @@ BIN       := bin/licenseflow
 PKGS      := ./...
 TESTFLAGS ?= -race -shuffle=on -timeout 12m
 
-.PHONY: help run build test bench fuzz lint fmt
+.PHONY: help run build test bench crash fuzz lint fmt
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -15,12 +15,16 @@ build: ## build the CLI into bin/
 run: build ## run the whole pipeline on the embedded default and drive the demo flow
 	./$(BIN) run --demo
 
-test: ## the whole test suite (starts a throwaway PostgreSQL)
+test: ## the whole test suite (starts a throwaway PostgreSQL), then a short fuzz pass
 	$(GO) vet $(PKGS)
 	bash .ci/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
+	bash .ci/fuzz.sh 3s
 
-bench: ## every benchmark, one table with baselines and ratios
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+bench: ## every benchmark, one table with baselines and ratios (raw output in bench/last-run.txt)
+	bash .ci/with-postgres.sh $(GO) run ./bench -raw bench/last-run.txt $(PKGS)
+
+crash: ## the kill -9 proof with 10 seeded rounds (make test runs 3)
+	LICENSEFLOW_CRASH_ROUNDS=10 $(GO) test -count=1 -timeout 20m -v ./proof/crash
 
 fuzz: ## longer fuzzing of every fuzz target
 	bash .ci/fuzz.sh 60s
