@@ -280,9 +280,9 @@ type recorder struct {
 	ch chan Outcome
 }
 
-func newRecorder() *recorder           { return &recorder{ch: make(chan Outcome, 100000)} }
-func (r *recorder) Planned(int64)      {}
-func (r *recorder) Done(o Outcome)     { r.ch <- o }
+func newRecorder() *recorder       { return &recorder{ch: make(chan Outcome, 100000)} }
+func (r *recorder) Planned(int64)  {}
+func (r *recorder) Done(o Outcome) { r.ch <- o }
 func (r *recorder) outcomes() []Outcome {
 	var out []Outcome
 	for {

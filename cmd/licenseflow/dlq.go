@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/licenseflow/licenseflow/services/dlq"
+)
+
+// dlqFlags are the flags every dlq subcommand shares.
+type dlqFlags struct {
+	endpoint string
+	region   string
+	output   string
+}
+
+func newDLQCmd() *cobra.Command {
+	var f dlqFlags
+	cmd := &cobra.Command{
+		Use:   "dlq",
+		Short: "List, show, replay and purge SQS dead-letter queues",
+		Long: `dlq inspects and replays dead-letter queues on localaws, ElasticMQ or AWS. It uses the
+AWS SDK configuration: AWS_REGION, the default credential chain, AWS_ENDPOINT_URL and
+AWS_ENDPOINT_URL_SQS; --endpoint-url and --region override them. With an endpoint set and no
+credentials anywhere, static dummy credentials are used (local endpoints do not check them).
+
+Progress goes to stderr (a bar with rate and ETA on a terminal, one line per message
+otherwise); results and the summary go to stdout, as JSON with --output json. The exit code is
+non-zero when anything failed.`,
+	}
+	p := cmd.PersistentFlags()
+	p.StringVar(&f.endpoint, "endpoint-url", "", "SQS endpoint (default from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL; unset means AWS)")
+	p.StringVar(&f.region, "region", "", "AWS region (default from AWS_REGION / the shared config)")
+	p.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	cmd.AddCommand(newDLQListCmd(&f), newDLQShowCmd(&f), newDLQReplayCmd(&f), newDLQPurgeCmd(&f))
+	return cmd
+}
+
+func newDLQListCmd(f *dlqFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List every queue that is some queue's dead-letter queue",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tool, _, err := f.tool(cmd, nil)
+			if err != nil {
+				return err
+			}
+			infos, err := tool.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if f.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"queues": infos})
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSOURCES\tMESSAGES\tIN FLIGHT\tOLDEST")
+			for _, q := range infos {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", q.Name, strings.Join(q.Sources, ","), q.Messages, q.InFlight, dlq.FormatAge(q.OldestAge))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d dead-letter queues\n", len(infos))
+			return nil
+		},
+	}
+}
+
+func newDLQShowCmd(f *dlqFlags) *cobra.Command {
+	var queue string
+	var max int
+	cmd := &cobra.Command{
+		Use:   "show --queue Q [--max N]",
+		Short: "Print a dead-letter queue's messages without consuming them",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tool, _, err := f.tool(cmd, nil)
+			if err != nil {
+				return err
+			}
+			obs := newProgress(cmd, "showing")
+			msgs, sum, err := tool.Show(cmd.Context(), queue, max, obs)
+			obs.finish()
+			if f.output == "json" {
+				if jerr := writeJSON(cmd.OutOrStdout(), map[string]any{"messages": msgs, "summary": sum}); jerr != nil {
+					return jerr
+				}
+			} else {
+				printMessages(cmd.OutOrStdout(), msgs)
+				printSummary(cmd.OutOrStdout(), sum)
+			}
+			return failure(sum, err)
+		},
+	}
+	cmd.Flags().StringVar(&queue, "queue", "", "dead-letter queue: name, URL or ARN (required)")
+	cmd.Flags().IntVar(&max, "max", 10, "most messages to show")
+	_ = cmd.MarkFlagRequired("queue")
+	return cmd
+}
+
+func newDLQReplayCmd(f *dlqFlags) *cobra.Command {
+	var (
+		opts        dlq.ReplayOptions
+		filters     []string
+		concurrency int
+		visibility  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "replay --queue Q [--to QUEUE] [--filter KEY=VALUE ...] [--max N] [--rate PER_SECOND] [--dry-run]",
+		Short: "Move a dead-letter queue's messages back to their source queue (or --to)",
+		Long: `replay moves messages back, unchanged (body, message attributes, FIFO group and
+deduplication ids). A message is deleted from the dead-letter queue only after its copy was
+accepted, so a replay killed at any moment loses nothing (the batch in flight may arrive twice).
+Filters: detail-type=..., source=... (EventBridge envelopes) or ATTRIBUTE=VALUE (message
+attributes); all must match. Messages that do not match stay, visible again when the replay ends.
+On AWS (no endpoint set), a replay with no filter, no --max and no --dry-run is done by SQS
+itself with StartMessageMoveTask; the output says so.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, s := range filters {
+				flt, err := dlq.ParseFilter(s)
+				if err != nil {
+					return err
+				}
+				opts.Filters = append(opts.Filters, flt)
+			}
+			tool, _, err := f.tool(cmd, func(c *dlq.Config) {
+				c.Concurrency = concurrency
+				c.HoldVisibility = visibility
+			})
+			if err != nil {
+				return err
+			}
+			verb := "replaying"
+			if opts.DryRun {
+				verb = "dry run"
+			}
+			obs := newProgress(cmd, verb)
+			sum, err := tool.Replay(cmd.Context(), opts, obs)
+			obs.finish()
+			if f.output == "json" {
+				if jerr := writeJSON(cmd.OutOrStdout(), sum); jerr != nil {
+					return jerr
+				}
+			} else {
+				printSummary(cmd.OutOrStdout(), sum)
+			}
+			return failure(sum, err)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Queue, "queue", "", "dead-letter queue: name, URL or ARN (required)")
+	fl.StringVar(&opts.To, "to", "", "destination queue (default: the source queue)")
+	fl.StringArrayVar(&filters, "filter", nil, "KEY=VALUE a message must match (repeatable)")
+	fl.IntVar(&opts.Max, "max", 0, "most messages to move (0 = all)")
+	fl.Float64Var(&opts.Rate, "rate", 0, "most messages moved per second (0 = no limit)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "move nothing; say what would move")
+	fl.IntVar(&concurrency, "concurrency", 4, "parallel receive/copy/delete loops")
+	fl.DurationVar(&visibility, "visibility", 2*time.Minute, "how long messages being replayed stay hidden; a killed replay's messages reappear after it")
+	_ = cmd.MarkFlagRequired("queue")
+	return cmd
+}
+
+func newDLQPurgeCmd(f *dlqFlags) *cobra.Command {
+	var queue string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "purge --queue Q --yes",
+		Short: "Delete every message of a dead-letter queue",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !yes {
+				return errors.New("purge deletes every message of " + queue + " for good: add --yes")
+			}
+			tool, _, err := f.tool(cmd, nil)
+			if err != nil {
+				return err
+			}
+			obs := newProgress(cmd, "purging")
+			sum, err := tool.Purge(cmd.Context(), queue, obs)
+			obs.finish()
+			if f.output == "json" {
+				if jerr := writeJSON(cmd.OutOrStdout(), sum); jerr != nil {
+					return jerr
+				}
+			} else {
+				printSummary(cmd.OutOrStdout(), sum)
+			}
+			return failure(sum, err)
+		},
+	}
+	cmd.Flags().StringVar(&queue, "queue", "", "queue: name, URL or ARN (required)")
+	cmd.Flags().BoolVar(&yes, "yes", false, "really delete every message")
+	_ = cmd.MarkFlagRequired("queue")
+	return cmd
+}
+
+// tool builds the dlq.Tool from the SDK configuration and the flags. onAWS
+// reports that no endpoint override is in effect.
+func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.Tool, onAWS bool, err error) {
+	if f.output != "text" && f.output != "json" {
+		return nil, false, fmt.Errorf("--output %q: want text or json", f.output)
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var opts []func(*config.LoadOptions) error
+	if f.region != "" {
+		opts = append(opts, config.WithRegion(f.region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, false, fmt.Errorf("loading aws config: %w", err)
+	}
+	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		if f.endpoint != "" {
+			o.BaseEndpoint = aws.String(f.endpoint)
+		}
+	})
+	onAWS = client.Options().BaseEndpoint == nil
+	if !onAWS {
+		client = sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+			if f.endpoint != "" {
+				o.BaseEndpoint = aws.String(f.endpoint)
+			}
+			if o.Region == "" {
+				o.Region = "us-east-1"
+			}
+			if o.Credentials == nil {
+				o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+			} else if _, err := o.Credentials.Retrieve(ctx); err != nil {
+				o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+			}
+		})
+	}
+	dc := dlq.Config{Client: client, AllowMoveTask: onAWS, Logger: newLogger(cmd)}
+	if mod != nil {
+		mod(&dc)
+	}
+	tool, err = dlq.New(dc)
+	return tool, onAWS, err
+}
+
+// failure turns a summary with failures into an error (non-zero exit).
+func failure(sum dlq.Summary, err error) error {
+	if err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("%s: %d failed", sum.Operation, sum.Failed)
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func printSummary(w io.Writer, s dlq.Summary) {
+	switch s.Operation {
+	case "show":
+		fmt.Fprintf(w, "%s: shown %d (not consumed), failed %d\n", s.Queue, s.Shown, s.Failed)
+	case "purge":
+		fmt.Fprintf(w, "%s: purged %d, failed %d\n", s.Queue, s.Purged, s.Failed)
+	default:
+		if s.DryRun {
+			fmt.Fprintf(w, "%s -> %s: would move %d, skipped %d, failed %d (dry run: nothing moved)\n", s.Queue, s.Destination, s.WouldMove, s.Skipped, s.Failed)
+		} else {
+			fmt.Fprintf(w, "%s -> %s: moved %d, skipped %d, failed %d\n", s.Queue, s.Destination, s.Moved, s.Skipped, s.Failed)
+		}
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	for _, e := range s.Errors {
+		fmt.Fprintln(w, "error:", e)
+	}
+}
+
+func printMessages(w io.Writer, msgs []dlq.Message) {
+	for _, m := range msgs {
+		fmt.Fprintf(w, "--- %s  received %d  sent %s\n", m.ID, m.ReceiveCount, m.SentAt.Format(time.RFC3339))
+		if m.Event != nil {
+			fmt.Fprintf(w, "event:  %s / %s  id %s\n", m.Event.Source, m.Event.DetailType, m.Event.ID)
+		}
+		if m.GroupID != "" {
+			fmt.Fprintf(w, "group:  %s  dedup %s\n", m.GroupID, m.DeduplicationID)
+		}
+		if m.SourceARN != "" {
+			fmt.Fprintf(w, "source: %s\n", m.SourceARN)
+		}
+		for _, k := range sortedKeys(m.Reason) {
+			fmt.Fprintf(w, "why:    %s = %s\n", k, m.Reason[k])
+		}
+		for _, k := range sortedKeys(m.Attributes) {
+			if _, ok := m.Reason[k]; !ok {
+				fmt.Fprintf(w, "attr:   %s = %s\n", k, m.Attributes[k])
+			}
+		}
+		fmt.Fprintf(w, "body:   %s\n", m.Body)
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// progress is a dlq.Observer: a progress bar with rate and ETA when stderr
+// is a terminal, one line per message otherwise.
+type progress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar // nil: plain lines
+
+	mu sync.Mutex
+}
+
+func newProgress(cmd *cobra.Command, what string) *progress {
+	w := cmd.ErrOrStderr()
+	p := &progress{w: w}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("msg"),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionFullWidth())
+	}
+	return p
+}
+
+func (p *progress) Planned(n int64) {
+	if p.bar != nil && n > 0 {
+		p.mu.Lock()
+		p.bar.ChangeMax64(n)
+		p.mu.Unlock()
+	}
+}
+
+func (p *progress) Done(o dlq.Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := max(o.Count, 1)
+	if p.bar != nil {
+		if p.bar.GetMax64() >= 0 && p.bar.State().CurrentNum+n > p.bar.GetMax64() {
+			p.bar.ChangeMax64(p.bar.State().CurrentNum + n)
+		}
+		_ = p.bar.Add64(n)
+		return
+	}
+	line := string(o.Action)
+	if o.Count > 1 {
+		line += fmt.Sprintf(" %d messages", o.Count)
+	}
+	if o.MessageID != "" {
+		line += " " + o.MessageID
+	}
+	if o.Destination != "" {
+		line += " -> " + o.Destination
+	}
+	if o.Error != "" {
+		line += ": " + o.Error
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.mu.Lock()
+		_ = p.bar.Finish()
+		fmt.Fprintln(p.w)
+		p.mu.Unlock()
+	}
+}
