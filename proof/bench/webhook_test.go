@@ -1,0 +1,231 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
+	"github.com/licenseflow/licenseflow/services/pipeline"
+)
+
+const (
+	webhookSecret = "whsec_bench_e2e"
+	// e2eCompanies is how many companies (one webhook each) one iteration
+	// drives through the pipeline.
+	e2eCompanies = 200
+	// e2eSenders is how many goroutines send webhooks (and, for the
+	// baseline, PutEvents) at once.
+	e2eSenders = 8
+)
+
+// BenchmarkWebhookToLicense measures the whole pipeline in one process on
+// loopback (edge, payment, accounts, license push, app server; localaws
+// durable): per company, from sending a signed customer.subscription.created
+// webhook to the app server holding the license the payment stage signed
+// for it. The license-push stage reports the event only after the app
+// server acknowledged the PUT, so that moment is when the server holds the
+// license; every license is then read back over GET and verified.
+//
+// Before the clock starts, each company signs up and its admin logs in, so
+// a session exists and License Issued is pushed at once. Webhooks are sent
+// by e2eSenders goroutines. Reported: p50-ms, p99-ms and events/s
+// (companies licensed per second of wall time).
+//
+// The baseline, in the same run and the same localaws, is the bare hop the
+// pipeline crosses several times: PutEvents of one event (same bus, a fresh
+// rule and queue) to a long-polling ReceiveMessage getting it, as many
+// events from as many goroutines: baseline-p50-ms, baseline-p99-ms,
+// baseline-events/s.
+func BenchmarkWebhookToLicense(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pub, priv, err := license.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	hops := make(chan pipeline.Hop, 1<<16)
+	p, err := pipeline.Start(ctx, pipeline.Config{DataDir: b.TempDir(), LocalAWS: true, LocalAWSNoSync: false,
+		ApplyTopology: true, HTTPAddr: "127.0.0.1:0", AppServerAddr: "127.0.0.1:0",
+		SigningKey: priv, PublicKey: pub, WebhookSecrets: []string{webhookSecret},
+		TokenSecret: bytes.Repeat([]byte("b"), 32), Hops: hops, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	watch := watchHops(ctx, hops)
+	c := prooftest.NewClient(p.EdgeURL, p.AppServerURL, webhookSecret)
+	c.HTTP.Transport = &http.Transport{MaxIdleConnsPerHost: 2 * e2eSenders}
+	base := newBaseline(p.Clients)
+
+	var lat, baseLat []time.Duration
+	var wall, baseWall time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		run := fmt.Sprintf("r%d", i)
+		cos := setupCompanies(ctx, b, c, watch, run, e2eCompanies)
+		b.StartTimer()
+		l, w := fireWebhooks(ctx, b, c, watch, run, cos)
+		b.StopTimer()
+		lat, wall = append(lat, l...), wall+w
+		verifyLicenses(ctx, b, c, pub, cos)
+		bl, bw := base.run(ctx, b, len(cos), e2eSenders)
+		baseLat, baseWall = append(baseLat, bl...), baseWall+bw
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(ms(percentile(lat, 0.5)), "p50-ms")
+	b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+	b.ReportMetric(float64(len(lat))/wall.Seconds(), "events/s")
+	b.ReportMetric(ms(percentile(baseLat, 0.5)), "baseline-p50-ms")
+	b.ReportMetric(ms(percentile(baseLat, 0.99)), "baseline-p99-ms")
+	b.ReportMetric(float64(len(baseLat))/baseWall.Seconds(), "baseline-events/s")
+}
+
+// setupCompanies signs up n companies, logs each admin in and waits until
+// the license-push stage recorded every session.
+func setupCompanies(ctx context.Context, b *testing.B, c *prooftest.Client, watch *hopWatch, run string, n int) []prooftest.Company {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	cos := make([]prooftest.Company, n)
+	err := parallel(n, e2eSenders, func(k int) error {
+		// The signup API limits requests per client address: each
+		// company's admin comes from its own loopback address.
+		c := fromAddr(c, loopbackAddr(k))
+		defer c.HTTP.CloseIdleConnections()
+		co, err := c.Signup(ctx, fmt.Sprintf("Bench %s %d", run, k), fmt.Sprintf("admin-%s-%d@bench.example", run, k))
+		if err != nil {
+			return err
+		}
+		if _, err := watch.wait(ctx, pipeline.PartAccounts, events.TypeCompanySignup, co.CompanyID); err != nil {
+			return err
+		}
+		if _, err := c.Login(ctx, co.Token); err != nil {
+			return err
+		}
+		if _, err := watch.wait(ctx, pipeline.PartLicensePush, events.TypeSessionStarted, co.CompanyID); err != nil {
+			return err
+		}
+		cos[k] = co
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("setting up companies: %v", err)
+	}
+	return cos
+}
+
+// fireWebhooks sends one subscription webhook per company and returns each
+// company's send-to-license latency and the wall time from the first send
+// to the last license.
+func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch *hopWatch, run string, cos []prooftest.Company) ([]time.Duration, time.Duration) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	sent := make([]time.Time, len(cos))
+	start := time.Now()
+	now := start.Unix()
+	err := parallel(len(cos), e2eSenders, func(k int) error {
+		sub := prooftest.NewSubscription(run, k, cos[k].CompanyID)
+		payload := sub.Update(fmt.Sprintf("evt_bench_%s_%d", run, k), now, true, "team_monthly", 10)
+		sent[k] = time.Now()
+		code, err := c.Webhook(ctx, payload, "")
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("webhook for %s answered %d", cos[k].CompanyID, code)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("sending webhooks: %v", err)
+	}
+	lat := make([]time.Duration, len(cos))
+	var last time.Time
+	for k, co := range cos {
+		h, err := watch.wait(ctx, pipeline.PartLicensePush, events.TypeLicenseIssued, co.CompanyID)
+		if err != nil {
+			b.Fatalf("license never reached the app server: %v", err)
+		}
+		lat[k] = h.At.Sub(sent[k])
+		if h.At.After(last) {
+			last = h.At
+		}
+	}
+	return lat, last.Sub(start)
+}
+
+// verifyLicenses reads every company's license back from the app server.
+func verifyLicenses(ctx context.Context, b *testing.B, c *prooftest.Client, pub ed25519.PublicKey, cos []prooftest.Company) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err := parallel(len(cos), e2eSenders, func(k int) error {
+		code, lic, _, err := c.License(ctx, pub, cos[k].CompanyID)
+		switch {
+		case err != nil:
+			return err
+		case code != http.StatusOK:
+			return fmt.Errorf("app server answered %d for %s", code, cos[k].CompanyID)
+		case lic.CompanyID != cos[k].CompanyID || lic.Serial != 1 || lic.Plan != "team" || lic.Seats != 10:
+			return fmt.Errorf("app server holds %+v for %s", lic, cos[k].CompanyID)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("verifying licenses: %v", err)
+	}
+}
+
+// loopbackAddr returns the k-th address of 127.1.0.0/16 (k < 65024).
+func loopbackAddr(k int) net.IP {
+	return net.IPv4(127, 1, byte(k/254), byte(k%254+1))
+}
+
+// fromAddr returns a copy of c whose connections leave from ip.
+func fromAddr(c *prooftest.Client, ip net.IP) *prooftest.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: ip}}
+	cp := *c
+	cp.HTTP = &http.Client{Timeout: c.HTTP.Timeout, Transport: &http.Transport{DialContext: d.DialContext}}
+	return &cp
+}
+
+// parallel runs fn(0..n-1) on workers goroutines and returns the first
+// error; after an error the remaining items are skipped.
+func parallel(n, workers int, fn func(k int) error) error {
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				k := int(next.Add(1)) - 1
+				if k >= n {
+					return
+				}
+				if err := fn(k); err != nil {
+					once.Do(func() { first = err })
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
