@@ -1,0 +1,199 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
+	"github.com/licenseflow/licenseflow/services/pipeline"
+)
+
+const (
+	// pollerLoad is how many companies get a session and then a license
+	// while the poller is measured: 2 × pollerLoad events, pollerLoad
+	// deliveries.
+	pollerLoad = 2000
+	// pollerIdle is how long the poller idles before its baseline reading.
+	pollerIdle = time.Second
+	// publishBatch is how many details one Publish call carries.
+	publishBatch = 50
+)
+
+// BenchmarkPollerRSS measures the license-push poller's memory as its own
+// process (proof/internal/vpcnode -role poller, the same code path as
+// `licenseflow run --parts licensepush`) against a localaws and an app
+// server this process runs on 127.0.0.1. idle-MiB is its peak RSS (VmHWM)
+// after idling pollerIdle on empty queues; peak-MiB its peak RSS once
+// pollerLoad Session Started and then pollerLoad License Issued events
+// (licenses signed with the key the poller trusts) were all delivered, as
+// each company's license is read back from the app server. deliveries/s is
+// the load's throughput.
+func BenchmarkPollerRSS(b *testing.B) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		b.Skip("no /proc: VmHWM cannot be read on this system")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := b.TempDir()
+	bin, err := prooftest.Build(dir, "github.com/licenseflow/licenseflow/proof/internal/vpcnode")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub, priv, err := license.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pemKey, err := license.MarshalPublicKey(pub)
+	if err != nil {
+		b.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "license-public-key.pem")
+	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	// This process: localaws (durable) with the topology, and the app server.
+	host, err := pipeline.Start(ctx, pipeline.Config{Parts: []string{pipeline.PartAppServer},
+		DataDir: filepath.Join(dir, "host"), LocalAWS: true, ApplyTopology: true,
+		AppServerAddr: "127.0.0.1:0", PublicKey: pub, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer host.Close()
+	ebp, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: host.Clients.Events, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ebp.Close()
+	bus, err := events.NewBusPublisher(events.BusPublisherConfig{Publisher: ebp, Bus: infra.Default().Bus})
+	if err != nil {
+		b.Fatal(err)
+	}
+	appServer := strings.TrimPrefix(host.AppServerURL, "http://")
+	c := prooftest.NewClient("", host.AppServerURL, "")
+
+	var idle, peak, rate float64
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		sessions, licenses := pollerEvents(b, priv, fmt.Sprintf("r%d", i), appServer)
+		child := startPoller(b, bin, keyFile, filepath.Join(dir, fmt.Sprintf("poller-%d", i)), host.LocalAWS.URL())
+		time.Sleep(pollerIdle)
+		idleMiB, err := vmHWM(child.Pid())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		// Sessions first, so License Issued finds servers to push to (the
+		// other order delivers too, on Session Started).
+		publishAll(ctx, b, bus, sessions)
+		publishAll(ctx, b, bus, licenses)
+		awaitDelivered(ctx, b, c, pub, licenses)
+		elapsed := time.Since(start)
+		b.StopTimer()
+		peakMiB, err := vmHWM(child.Pid())
+		if err != nil {
+			b.Fatal(err)
+		}
+		child.Stop(10 * time.Second)
+		idle, peak, rate = idle+idleMiB, peak+peakMiB, rate+float64(len(licenses))/elapsed.Seconds()
+	}
+	b.ReportMetric(idle/float64(b.N), "idle-MiB")
+	b.ReportMetric(peak/float64(b.N), "peak-MiB")
+	b.ReportMetric(rate/float64(b.N), "deliveries/s")
+}
+
+// pollerEvents returns pollerLoad Session Started events on appServer and
+// a signed License Issued event for each of their companies.
+func pollerEvents(b *testing.B, priv ed25519.PrivateKey, run, appServer string) ([]events.Detail, []events.Detail) {
+	b.Helper()
+	now := time.Now().UTC()
+	sessions := make([]events.Detail, 0, pollerLoad)
+	licenses := make([]events.Detail, 0, pollerLoad)
+	for k := range pollerLoad {
+		co := fmt.Sprintf("co-rss-%s-%d", run, k)
+		sessions = append(sessions, events.SessionStarted{SessionID: "sess-" + co, CompanyID: co,
+			UserID: "user-" + co, AppServer: appServer, StartedAt: now})
+		lic := license.License{Issuer: "licenseflow.bench", CompanyID: co, Plan: "team", Status: license.StatusActive,
+			Seats: 10, Features: []string{"sso"}, Serial: 1, IssuedAt: now, ExpiresAt: now.AddDate(0, 1, 0)}
+		file, err := license.Sign(priv, lic)
+		if err != nil {
+			b.Fatal(err)
+		}
+		licenses = append(licenses, events.LicenseIssued{CompanyID: co, Serial: 1, Plan: lic.Plan,
+			Status: lic.Status, ExpiresAt: lic.ExpiresAt, License: string(file)})
+	}
+	return sessions, licenses
+}
+
+func publishAll(ctx context.Context, b *testing.B, bus *events.BusPublisher, details []events.Detail) {
+	b.Helper()
+	err := parallel((len(details)+publishBatch-1)/publishBatch, 4, func(k int) error {
+		return bus.Publish(ctx, details[k*publishBatch:min(len(details), (k+1)*publishBatch)]...)
+	})
+	if err != nil {
+		b.Fatalf("publishing: %v", err)
+	}
+}
+
+// awaitDelivered waits until the app server holds every license.
+func awaitDelivered(ctx context.Context, b *testing.B, c *prooftest.Client, pub ed25519.PublicKey, licenses []events.Detail) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	err := parallel(len(licenses), 4, func(k int) error {
+		li := licenses[k].(events.LicenseIssued)
+		_, err := c.AwaitLicense(ctx, pub, li.CompanyID, li.Serial)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("waiting for deliveries: %v", err)
+	}
+}
+
+// startPoller runs the poller process against endpoint and waits until it
+// is ready. Its stderr goes to a file, shown if the benchmark fails.
+func startPoller(b *testing.B, bin, keyFile, data, endpoint string) *prooftest.Proc {
+	b.Helper()
+	logFile := data + ".stderr"
+	if err := os.MkdirAll(filepath.Dir(logFile), 0o700); err != nil {
+		b.Fatal(err)
+	}
+	stderr, err := os.Create(logFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stderr.Close()
+		if b.Failed() {
+			if log, err := os.ReadFile(logFile); err == nil && len(log) > 0 {
+				b.Logf("poller stderr:\n%s", bytes.TrimSpace(log))
+			}
+		}
+	})
+	cmd := exec.Command(bin, "-role", "poller", "-data", data, "-public-key", keyFile, "-allowed-cidrs", "127.0.0.0/8")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data), "AWS_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint}
+	cmd.Stderr = stderr
+	p, err := prooftest.StartProc(cmd, "ready")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Stop(10 * time.Second) })
+	if _, err := p.WaitReady(60 * time.Second); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
