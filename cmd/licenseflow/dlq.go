@@ -344,12 +344,17 @@ func newProgress(cmd *cobra.Command, what string) *progress {
 	w := cmd.ErrOrStderr()
 	p := &progress{w: w}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("msg"),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionFullWidth())
+		p.bar = newBar(w, what)
 	}
 	return p
+}
+
+// newBar is a bar of unknown length until Planned: count, rate and ETA.
+func newBar(w io.Writer, what string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("msg"),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetWidth(30))
 }
 
 func (p *progress) Planned(n int64) {

@@ -295,3 +295,23 @@ func TestDLQReplayKilled(t *testing.T) {
 		t.Fatalf("%d duplicates", dup)
 	}
 }
+
+// TestProgressBar drives the terminal form of the progress output (the
+// bar is only chosen on a terminal, so it is built by hand here).
+func TestProgressBar(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	p := &progress{w: &buf, bar: newBar(&buf, "replaying")}
+	p.Planned(5)
+	for range 4 {
+		p.Done(dlq.Outcome{Action: dlq.ActionMoved})
+	}
+	p.Done(dlq.Outcome{Action: dlq.ActionMoved, Count: 3}) // more than planned
+	p.finish()
+	if got := p.bar.State().CurrentNum; got != 7 {
+		t.Fatalf("bar at %d, want 7", got)
+	}
+	if out := buf.String(); !strings.Contains(out, "replaying") || !strings.Contains(out, "msg/s") {
+		t.Fatalf("bar output %q", out)
+	}
+}

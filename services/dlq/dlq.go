@@ -54,12 +54,13 @@ type Config struct {
 	// PeekVisibility is the visibility a show or list asks for before it
 	// sets it straight back to zero. Default 30s.
 	PeekVisibility time.Duration
-	// WaitTime is the long-poll wait of one receive (0..20s, whole
-	// seconds). Default 1s.
+	// WaitTime is the long-poll wait of one receive (up to 20s, whole
+	// seconds). Default 1s; negative means short polling, which on AWS
+	// samples only some servers and may come back empty too early.
 	WaitTime time.Duration
 	// IdleReceives is how many receives in a row that bring nothing new
 	// end a replay loop (the DLQ is drained or every message was seen).
-	// Default 2.
+	// Default 1.
 	IdleReceives int
 	// PollInterval is how often a move task's progress is read. Default 2s.
 	PollInterval time.Duration
@@ -84,7 +85,7 @@ func (c *Config) setDefaults() {
 		c.WaitTime = time.Second
 	}
 	if c.IdleReceives == 0 {
-		c.IdleReceives = 2
+		c.IdleReceives = 1
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 2 * time.Second
@@ -112,8 +113,8 @@ func (c Config) Validate() error {
 	if c.PeekVisibility < time.Second || c.PeekVisibility > 12*time.Hour {
 		errs = append(errs, errors.New("peek visibility must be 1s..12h"))
 	}
-	if c.WaitTime < 0 || c.WaitTime > 20*time.Second {
-		errs = append(errs, errors.New("wait time must be 0..20s"))
+	if c.WaitTime > 20*time.Second {
+		errs = append(errs, errors.New("wait time must be at most 20s"))
 	}
 	if c.IdleReceives < 1 {
 		errs = append(errs, errors.New("idle receives must be at least 1"))
@@ -140,5 +141,8 @@ func New(cfg Config) (*Tool, error) {
 
 // seconds rounds d up to whole seconds for SQS's int32 fields.
 func seconds(d time.Duration) int32 {
+	if d <= 0 {
+		return 0
+	}
 	return int32((d + time.Second - 1) / time.Second)
 }
