@@ -196,4 +196,3 @@ func startPoller(b *testing.B, bin, keyFile, data, endpoint string) *prooftest.P
 	}
 	return p
 }
-
