@@ -42,7 +42,8 @@ var rows = []row{
 	{"webhook -> license on app server, p50", `bench\.BenchmarkWebhookToLicense$`, "p50-ms", `bench\.BenchmarkWebhookToLicense$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop"},
 	{"webhook -> license on app server, p99", `bench\.BenchmarkWebhookToLicense$`, "p99-ms", `bench\.BenchmarkWebhookToLicense$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop"},
 	{"webhook -> license on app server", `bench\.BenchmarkWebhookToLicense$`, "events/s", `bench\.BenchmarkWebhookToLicense$`, "baseline-events/s", "PutEvents -> ReceiveMessage hop"},
-	{"DLQ replay", `dlq\.Benchmark\w*Replay\w*$`, "msgs/s", `dlq\.Benchmark\w*Replay\w*$`, "baseline-msgs/s", "see services/dlq"},
+	{"DLQ replay", `dlq\.BenchmarkReplay/dlq$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
+	{"DLQ replay, short polling", `dlq\.BenchmarkReplay/dlq-shortpoll$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
 	{"license-push poller peak RSS under load", `bench\.BenchmarkPollerRSS$`, "peak-MiB", `bench\.BenchmarkPollerRSS$`, "idle-MiB", "idle poller"},
 }
 
@@ -109,6 +110,17 @@ func format(v float64, ok bool, unit string) string {
 	}
 }
 
+// display is how a metric's unit is printed: without the "baseline-"
+// prefix, and without a quantile or phase prefix the row's name already
+// says ("p50-ms" is "ms", "peak-MiB" is "MiB").
+func display(unit string) string {
+	unit = strings.TrimPrefix(unit, "baseline-")
+	for _, p := range []string{"p50-", "p99-", "peak-", "idle-"} {
+		unit = strings.TrimPrefix(unit, p)
+	}
+	return unit
+}
+
 // table writes the Markdown table.
 func table(w io.Writer, r results, when time.Time) {
 	fmt.Fprintf(w, "Measured %s on %d cores (%s/%s, %s) with `make bench`; each figure beside its baseline from the same run.\n\n",
@@ -122,8 +134,8 @@ func table(w io.Writer, r results, when time.Time) {
 		if fok && bok && bv != 0 {
 			ratio = fmt.Sprintf("%.2fx", fv/bv)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", row.what, format(fv, fok, row.unit),
-			format(bv, bok, strings.TrimPrefix(row.baseUnit, "baseline-")), row.baseWhat, ratio)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", row.what, format(fv, fok, display(row.unit)),
+			format(bv, bok, display(row.baseUnit)), row.baseWhat, ratio)
 	}
 }
 
