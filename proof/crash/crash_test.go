@@ -100,7 +100,7 @@ func killNineRound(t *testing.T, s uint64) {
 	// run releases messages in flight at a kill when it restarts (every
 	// consumer died with it), so recovery does not wait out visibility
 	// timeouts; the bound is generous for a loaded machine.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	c := prooftest.NewClient("http://"+n.edge, "http://"+n.app, webhookSecret)
 	var retried atomic.Int64
@@ -114,7 +114,7 @@ func killNineRound(t *testing.T, s uint64) {
 			select {
 			case <-workDone:
 				return
-			case <-time.After(time.Duration(30+rng.IntN(250)) * time.Millisecond):
+			case <-time.After(time.Duration(60+rng.IntN(400)) * time.Millisecond):
 			}
 			n.kill()
 			n.start()
