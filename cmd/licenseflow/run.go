@@ -127,15 +127,15 @@ func printManual(out io.Writer, p *pipeline.Pipeline, data, company string) {
 	fmt.Fprintf(out, `
 Drive it by hand (Ctrl-C stops):
   # a company with its admin
-  curl -s -X POST %[1]s/v1/signup -d '{"company":{"name":"Initech"},"admin":{"email":"bill@initech.example","name":"Bill"}}'
+  curl -s -X POST %[1]s/v1/signup -H 'Content-Type: application/json' -d '{"company":{"name":"Initech"},"admin":{"email":"bill@initech.example","name":"Bill"}}'
   # a signed provider event (the signature helper reads the secret from --data)
   body='{"id":"evt_manual_1","object":"event","type":"customer.subscription.updated","created":'$(date +%%s)',"livemode":false,"data":{"object":{"id":"sub_manual","object":"subscription","customer":"cus_manual","status":"active","metadata":{"company_id":"%[3]s"},"items":{"object":"list","data":[{"id":"si_1","object":"subscription_item","quantity":50,"price":{"id":"price_1","object":"price","lookup_key":"enterprise_yearly"}}]}}}}'
-  curl -s -X POST %[1]s/v1/webhooks/payments -H "Stripe-Signature: $(printf '%%s' "$body" | licenseflow webhook-sign --data %[4]s)" -d "$body"
+  curl -s -X POST %[1]s/v1/webhooks/payments -H 'Content-Type: application/json' -H "Stripe-Signature: $(printf '%%s' "$body" | %[6]s webhook-sign --data %[4]s)" -d "$body"
   # the license the app server holds
   curl -s %[2]s/v1/licenses/%[3]s
   # dead-letter queues
-  AWS_ENDPOINT_URL=%[5]s licenseflow dlq list
-`, p.EdgeURL, p.AppServerURL, company, data, localURL(p))
+  AWS_ENDPOINT_URL=%[5]s %[6]s dlq list
+`, p.EdgeURL, p.AppServerURL, company, data, localURL(p), os.Args[0])
 }
 
 func localURL(p *pipeline.Pipeline) string {
