@@ -6,77 +6,27 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
 )
 
-var (
-	testNow   = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	validator = sync.OnceValues(events.NewValidator)
-)
-
-// recorder is a Publisher that records what it accepted, or fails.
-type recorder struct {
-	mu      sync.Mutex
-	details []events.Detail
-	fail    error
-}
-
-// Publish validates each detail against its schema, as the real bus
-// publisher does, and records it.
-func (p *recorder) Publish(ctx context.Context, ds ...events.Detail) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail != nil {
-		return p.fail
-	}
-	v, err := validator()
-	if err != nil {
-		return err
-	}
-	for _, d := range ds {
-		b, err := events.MarshalDetail(ctx, d)
-		if err != nil {
-			return err
-		}
-		if err := v.Validate(d.DetailType(), b); err != nil {
-			return events.Permanent(err)
-		}
-	}
-	p.details = append(p.details, ds...)
-	return nil
-}
-
-// take returns and forgets what was published.
-func (p *recorder) take() []events.Detail {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := p.details
-	p.details = nil
-	return out
-}
-
-func (p *recorder) setFail(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.fail = err
-}
+var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	t     *testing.T
 	stage *Stage
-	pub   *recorder
+	pub   *eventstest.Recorder
 	now   time.Time
 }
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
-	f := &fixture{t: t, pub: &recorder{}, now: testNow}
+	f := &fixture{t: t, pub: &eventstest.Recorder{}, now: testNow}
 	var err error
 	f.stage, err = New(context.Background(), Config{DB: db, Publisher: f.pub, Now: func() time.Time { return f.now }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -124,7 +74,7 @@ func TestCompanyUsersSessions(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
-		got := f.pub.take()
+		got := f.pub.Take()
 		cc, ok1 := got[0].(events.CompanyCreated)
 		ua, ok2 := got[1].(events.UserAdded)
 		if len(got) != 2 || !ok1 || !ok2 || cc.CompanyID != "co_a" || cc.AdminUserID != "usr_admin" || !cc.CreatedAt.Equal(testNow) ||
@@ -133,12 +83,12 @@ func TestCompanyUsersSessions(t *testing.T) {
 		}
 		f.now = f.now.Add(time.Minute)
 		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_admin")))
-		if got := f.pub.take(); len(got) != 1 || got[0].(events.UserAdded).UserID != "usr_m" {
+		if got := f.pub.Take(); len(got) != 1 || got[0].(events.UserAdded).UserID != "usr_m" {
 			t.Fatalf("published %#v", got)
 		}
 		f.now = f.now.Add(time.Minute)
 		must(t, f.handle("e3", session("ses_1", "co_a", "usr_m")))
-		ss, ok := f.pub.take()[0].(events.SessionStarted)
+		ss, ok := f.pub.Take()[0].(events.SessionStarted)
 		if !ok || ss.SessionID != "ses_1" || ss.AppServer != "10.0.1.10:8090" || ss.UserID != "usr_m" || !ss.StartedAt.Equal(f.now) {
 			t.Fatalf("session event %#v", ss)
 		}
@@ -165,13 +115,13 @@ func TestDuplicatesAreReplays(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db)
 		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
-		first := f.pub.take()
+		first := f.pub.Take()
 		f.now = f.now.Add(time.Hour)
 		// The same event redelivered, and the same request published twice
 		// (a new event id): both replay the stored outcome, timestamps included.
 		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
 		must(t, f.handle("e1-again", signup("co_a", "usr_admin", "boss@a.example")))
-		again := f.pub.take()
+		again := f.pub.Take()
 		if len(again) != 4 || again[0] != first[0] || again[1] != first[1] || again[2] != first[0] {
 			t.Fatalf("replayed %#v, first %#v", again, first)
 		}
@@ -207,7 +157,7 @@ func TestOutOfOrder(t *testing.T) {
 				t.Fatalf("early event: %v, want retryable ErrNotYetStored", err)
 			}
 		}
-		if got := f.pub.take(); len(got) != 0 {
+		if got := f.pub.Take(); len(got) != 0 {
 			t.Fatalf("published %v before dependencies", got)
 		}
 		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
@@ -228,7 +178,7 @@ func TestRefusals(t *testing.T) {
 		must(t, f.handle("a1", signup("co_a", "usr_a", "boss@a.example")))
 		must(t, f.handle("b1", signup("co_b", "usr_b", "boss@b.example")))
 		must(t, f.handle("a2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_a")))
-		f.pub.take()
+		f.pub.Take()
 
 		for _, tc := range []struct {
 			name string
@@ -261,7 +211,7 @@ func TestRefusals(t *testing.T) {
 		}
 		// The same email in another company is fine.
 		must(t, f.handle("b2", addUser("co_b", "usr_bm", "m@a.example", RoleMember, "usr_b")))
-		if got := f.pub.take(); len(got) != 1 {
+		if got := f.pub.Take(); len(got) != 1 {
 			t.Fatalf("published %d events; refusals must publish nothing", len(got))
 		}
 		if reason, ok, _ := f.stage.Rejection(context.Background(), "usr_dup"); !ok || !strings.Contains(reason, "already has a user") {
@@ -281,7 +231,7 @@ func TestRefusals(t *testing.T) {
 func TestPublishAfterCommitIsRepeated(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db)
-		f.pub.setFail(errors.New("bus down"))
+		f.pub.SetFail(errors.New("bus down"))
 		err := f.handle("e1", signup("co_a", "usr_a", "boss@a.example"))
 		if err == nil || events.IsPermanent(err) {
 			t.Fatalf("publish failure: %v, want retryable", err)
@@ -290,10 +240,10 @@ func TestPublishAfterCommitIsRepeated(t *testing.T) {
 		if _, err := f.stage.GetCompany(context.Background(), "co_a"); err != nil {
 			t.Fatal(err)
 		}
-		f.pub.setFail(nil)
+		f.pub.SetFail(nil)
 		f.now = f.now.Add(time.Hour)
 		must(t, f.handle("e1", signup("co_a", "usr_a", "boss@a.example")))
-		got := f.pub.take()
+		got := f.pub.Take()
 		if len(got) != 2 || !got[0].(events.CompanyCreated).CreatedAt.Equal(testNow) {
 			t.Fatalf("redelivery published %#v", got)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/services/payment"
@@ -22,24 +23,20 @@ var (
 	pub = key.Public().(ed25519.PublicKey)
 )
 
-// bus is an events.Publisher that validates each detail against its schema
-// and records what it accepted; failNext makes the next n calls fail, and
-// after, when set, runs after a detail was accepted.
+// bus is an events.Publisher that validates and records like
+// eventstest.Recorder (every detail is an events.LicenseIssued); failNext
+// makes the next n calls fail, and after, when set, runs after a call was
+// accepted.
 type bus struct {
-	v        *events.Validator
+	rec      eventstest.Recorder
 	mu       sync.Mutex
-	got      []events.LicenseIssued
 	failNext int
 	after    func()
 }
 
 func newBus(t testing.TB) *bus {
 	t.Helper()
-	v, err := events.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bus{v: v}
+	return &bus{}
 }
 
 var errBus = errors.New("bus unavailable")
@@ -51,20 +48,11 @@ func (b *bus) Publish(ctx context.Context, ds ...events.Detail) error {
 		b.mu.Unlock()
 		return errBus
 	}
-	for _, d := range ds {
-		raw, err := events.MarshalDetail(ctx, d)
-		if err != nil {
-			b.mu.Unlock()
-			return err
-		}
-		if err := b.v.Validate(d.DetailType(), raw); err != nil {
-			b.mu.Unlock()
-			return err
-		}
-		b.got = append(b.got, d.(events.LicenseIssued))
-	}
 	after := b.after
 	b.mu.Unlock()
+	if err := b.rec.Publish(ctx, ds...); err != nil {
+		return err
+	}
 	if after != nil {
 		after()
 	}
@@ -72,9 +60,11 @@ func (b *bus) Publish(ctx context.Context, ds ...events.Detail) error {
 }
 
 func (b *bus) licenses() []events.LicenseIssued {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.got)
+	var out []events.LicenseIssued
+	for _, d := range b.rec.Details() {
+		out = append(out, d.(events.LicenseIssued))
+	}
+	return out
 }
 
 // verified checks every published license file (of the given companies,

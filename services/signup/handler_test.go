@@ -45,7 +45,7 @@ func TestSignupFlow(t *testing.T) {
 		}
 	}
 
-	got := e.pub.all()
+	got := e.pub.Details()
 	if len(got) != 8 {
 		t.Fatalf("published %d events, want 8", len(got))
 	}
@@ -85,7 +85,7 @@ func TestAuthorisation(t *testing.T) {
 
 	body := map[string]string{"email": "new@acme.example", "name": "New", "role": RoleMember}
 	path := "/v1/companies/" + acme.id + "/users"
-	before := len(e.pub.all())
+	before := len(e.pub.Details())
 	for _, tc := range []struct {
 		name, path, auth string
 		status           int
@@ -112,7 +112,7 @@ func TestAuthorisation(t *testing.T) {
 			}
 		})
 	}
-	if n := len(e.pub.all()); n != before {
+	if n := len(e.pub.Details()); n != before {
 		t.Fatalf("refused requests published %d events", n-before)
 	}
 	// A second admin may add users; its token passes.
@@ -167,7 +167,7 @@ func TestValidation(t *testing.T) {
 			}
 		})
 	}
-	if n := len(e.pub.all()); n != 1 {
+	if n := len(e.pub.Details()); n != 1 {
 		t.Fatalf("published %d events, want only the first signup", n)
 	}
 }
@@ -199,7 +199,7 @@ func TestPublishFailureClaimsNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	acme := e.signup("Acme", "a@acme.example")
-	e.pub.setFail(errBusDown)
+	e.pub.SetFail(errBusDown)
 	for _, tc := range []struct {
 		path, token string
 		body        any
@@ -218,7 +218,7 @@ func TestPublishFailureClaimsNothing(t *testing.T) {
 			}
 		}
 	}
-	if n := len(e.pub.all()); n != 1 {
+	if n := len(e.pub.Details()); n != 1 {
 		t.Fatalf("%d events recorded", n)
 	}
 }
@@ -230,9 +230,7 @@ func TestCorrelationID(t *testing.T) {
 	if got := r.header.Get("X-Correlation-Id"); got != "demo-42" || r.status != 202 {
 		t.Fatalf("correlation id %q (status %d)", got, r.status)
 	}
-	e.pub.mu.Lock()
-	corr := e.pub.corr
-	e.pub.mu.Unlock()
+	corr := e.pub.CorrelationIDs()
 	if len(corr) != 1 || corr[0] != "demo-42" {
 		t.Fatalf("publisher saw correlation ids %q", corr)
 	}

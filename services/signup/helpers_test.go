@@ -2,10 +2,8 @@ package signup
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,54 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 )
-
-// recorder is a Publisher that records what it accepted, or fails.
-type recorder struct {
-	mu      sync.Mutex
-	details []events.Detail
-	corr    []string // correlation id of each Publish call's context
-	fail    error
-}
-
-// Publish validates each detail against its schema, as the real bus
-// publisher does, and records it.
-func (p *recorder) Publish(ctx context.Context, ds ...events.Detail) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail != nil {
-		return p.fail
-	}
-	v, err := validator()
-	if err != nil {
-		return err
-	}
-	for _, d := range ds {
-		b, err := events.MarshalDetail(ctx, d)
-		if err != nil {
-			return err
-		}
-		if err := v.Validate(d.DetailType(), b); err != nil {
-			return fmt.Errorf("%w: %w", errInvalidDetail, err)
-		}
-	}
-	p.details = append(p.details, ds...)
-	p.corr = append(p.corr, events.CorrelationID(ctx))
-	return nil
-}
-
-func (p *recorder) all() []events.Detail {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]events.Detail(nil), p.details...)
-}
-
-func (p *recorder) setFail(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.fail = err
-}
 
 // clock is a settable time source.
 type clock struct {
@@ -85,7 +37,7 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
 
 type env struct {
 	t     *testing.T
-	pub   *recorder
+	pub   *eventstest.Recorder
 	clock *clock
 	h     *Handler
 	srv   *httptest.Server
@@ -94,7 +46,7 @@ type env struct {
 // newEnv serves an edge on 127.0.0.1 with generous limits unless adjusted.
 func newEnv(t *testing.T, adjust func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, pub: &recorder{}, clock: &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	e := &env{t: t, pub: &eventstest.Recorder{}, clock: &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	cfg := Config{
 		Publisher:    e.pub,
 		TokenSecret:  testSecret,
@@ -198,8 +150,4 @@ func (e *env) addUser(c company, email, role string) (string, string) {
 	return r.str("user_id"), r.str("token")
 }
 
-var (
-	errBusDown       = errors.New("bus down")
-	errInvalidDetail = errors.New("detail does not match its schema")
-	validator        = sync.OnceValues(events.NewValidator)
-)
+var errBusDown = errors.New("bus down")

@@ -44,9 +44,9 @@ func TestLambdaSignup(t *testing.T) {
 	if got := res.Headers["X-Correlation-Id"]; got != req.RequestContext.RequestID {
 		t.Fatalf("correlation id %q, want API Gateway's request id", got)
 	}
-	d, ok := e.pub.all()[0].(events.CompanySignupRequested)
+	d, ok := e.pub.Details()[0].(events.CompanySignupRequested)
 	if !ok || d.CompanyID != body.CompanyID || d.AdminEmail != "a@acme.example" || d.AdminName != "Ada" {
-		t.Fatalf("event %#v", e.pub.all()[0])
+		t.Fatalf("event %#v", e.pub.Details()[0])
 	}
 
 	// The source IP is the rate-limit key: the second request from it is

@@ -32,7 +32,7 @@ func TestClientRateLimit(t *testing.T) {
 	if r := e.do("POST", "/v1/signup", "", body); r.status != http.StatusTooManyRequests {
 		t.Fatalf("bucket should be empty again: %d", r.status)
 	}
-	if n := len(e.pub.all()); n != 4 {
+	if n := len(e.pub.Details()); n != 4 {
 		t.Fatalf("published %d, want 4", n)
 	}
 }

@@ -2,72 +2,18 @@ package webhook_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
-
-// recorder is an events.Publisher that validates every detail against its
-// bus schema (as the real publisher does) and records what it accepted.
-// While fail is set it refuses everything.
-type recorder struct {
-	v    *events.Validator
-	mu   sync.Mutex
-	fail error
-	got  []events.Detail
-	cids []string
-}
-
-func newRecorder(t testing.TB) *recorder {
-	t.Helper()
-	v, err := events.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &recorder{v: v}
-}
-
-func (r *recorder) Publish(ctx context.Context, ds ...events.Detail) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return r.fail
-	}
-	for _, d := range ds {
-		b, err := events.MarshalDetail(ctx, d)
-		if err != nil {
-			return err
-		}
-		if err := r.v.Validate(d.DetailType(), b); err != nil {
-			return err
-		}
-	}
-	r.got = append(r.got, ds...)
-	r.cids = append(r.cids, events.CorrelationID(ctx))
-	return nil
-}
-
-func (r *recorder) setFail(err error) {
-	r.mu.Lock()
-	r.fail = err
-	r.mu.Unlock()
-}
-
-func (r *recorder) published() []events.Detail {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]events.Detail(nil), r.got...)
-}
 
 var errBusDown = errors.New("bus unavailable")
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/stripeevent"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
@@ -51,7 +52,7 @@ func TestWebhookHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := newRecorder(t)
+			rec := &eventstest.Recorder{}
 			srv := server(t, rec, secret)
 			a := post(t, srv.URL+webhook.Path, tt.body, tt.sig)
 			if a.status != tt.status {
@@ -63,7 +64,7 @@ func TestWebhookHTTP(t *testing.T) {
 					t.Errorf("error body %v, want code %q and a message", a.body, tt.errCode)
 				}
 			}
-			if got := rec.published(); !reflect.DeepEqual(got, tt.published) {
+			if got := rec.Details(); !reflect.DeepEqual(got, tt.published) {
 				t.Errorf("published %#v, want %#v", got, tt.published)
 			}
 		})
@@ -72,7 +73,7 @@ func TestWebhookHTTP(t *testing.T) {
 
 func TestWebhookAnswers(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(t)
+	rec := &eventstest.Recorder{}
 	srv := server(t, rec, secret)
 	checkout := fixture(t, "checkout_session_completed.json")
 	a := post(t, srv.URL+webhook.Path, checkout, webhook.Sign(secret, checkout, now))
@@ -80,8 +81,8 @@ func TestWebhookAnswers(t *testing.T) {
 		fmt.Sprint(a.body["published"]) != "[Checkout Completed]" {
 		t.Errorf("answer %v", a.body)
 	}
-	if rec.cids[0] != "evt_1QxCheckout0001" {
-		t.Errorf("correlation id %q, want the provider event id", rec.cids[0])
+	if rec.CorrelationIDs()[0] != "evt_1QxCheckout0001" {
+		t.Errorf("correlation id %q, want the provider event id", rec.CorrelationIDs()[0])
 	}
 	ignored := fixture(t, "customer_created.json")
 	a = post(t, srv.URL+webhook.Path, ignored, webhook.Sign(secret, ignored, now))
@@ -99,8 +100,8 @@ func TestWebhookAnswers(t *testing.T) {
 func TestRotatedSecrets(t *testing.T) {
 	t.Parallel()
 	body := fixture(t, "invoice_paid.json")
-	during := server(t, newRecorder(t), "whsec_new", "whsec_old")
-	after := server(t, newRecorder(t), "whsec_new")
+	during := server(t, &eventstest.Recorder{}, "whsec_new", "whsec_old")
+	after := server(t, &eventstest.Recorder{}, "whsec_new")
 	for _, tc := range []struct {
 		srv    string
 		secret string
@@ -124,12 +125,12 @@ func TestRotatedSecrets(t *testing.T) {
 // nothing is recorded; its retry after recovery publishes the event once.
 func TestPublishFailure(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(t)
+	rec := &eventstest.Recorder{}
 	srv := server(t, rec, secret)
 	body := fixture(t, "checkout_session_completed.json")
 	sig := webhook.Sign(secret, body, now)
 
-	rec.setFail(errBusDown)
+	rec.SetFail(errBusDown)
 	a := post(t, srv.URL+webhook.Path, body, sig)
 	if a.status != http.StatusServiceUnavailable {
 		t.Fatalf("status %d, want 503", a.status)
@@ -137,21 +138,21 @@ func TestPublishFailure(t *testing.T) {
 	if e, _ := a.body["error"].(map[string]any); e["code"] != "publish_failed" || strings.Contains(fmt.Sprint(e), "unavailable") {
 		t.Errorf("error body %v: want publish_failed without internal detail", a.body)
 	}
-	if n := len(rec.published()); n != 0 {
+	if n := len(rec.Details()); n != 0 {
 		t.Fatalf("%d details recorded while the bus was down", n)
 	}
-	rec.setFail(nil)
+	rec.SetFail(nil)
 	if a := post(t, srv.URL+webhook.Path, body, sig); a.status != 200 {
 		t.Fatalf("retry: status %d", a.status)
 	}
-	if n := len(rec.published()); n != 1 {
+	if n := len(rec.Details()); n != 1 {
 		t.Fatalf("retry published %d details, want 1", n)
 	}
 }
 
 func TestBodyLimit(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(t)
+	rec := &eventstest.Recorder{}
 	srv := server(t, rec, secret)
 	// Valid JSON just over 1 MiB, correctly signed: size decides, not content.
 	big := []byte(`{"id":"evt_big","object":"event","type":"customer.created","created":1,"data":{"object":{"pad":"` +
@@ -175,7 +176,7 @@ func TestBodyLimit(t *testing.T) {
 	if a := post(t, srv.URL+webhook.Path, exact, webhook.Sign(secret, exact, now)); a.status != 200 {
 		t.Errorf("body of exactly 1 MiB: status %d, want 200", a.status)
 	}
-	if n := len(rec.published()); n != 0 {
+	if n := len(rec.Details()); n != 0 {
 		t.Errorf("%d details published", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	awsevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
@@ -58,7 +59,7 @@ func TestLambda(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := newRecorder(t)
+			rec := &eventstest.Recorder{}
 			h, err := webhook.New(webhook.Config{Secrets: []string{secret}, Publisher: rec, Now: func() time.Time { return now }})
 			if err != nil {
 				t.Fatal(err)
@@ -70,7 +71,7 @@ func TestLambda(t *testing.T) {
 			if resp.StatusCode != tt.status || resp.Headers["Content-Type"] != "application/json" || !json.Valid([]byte(resp.Body)) {
 				t.Fatalf("response %+v, want status %d with a JSON body", resp, tt.status)
 			}
-			got := rec.published()
+			got := rec.Details()
 			if len(got) != tt.published {
 				t.Fatalf("published %d details, want %d", len(got), tt.published)
 			}
@@ -83,8 +84,8 @@ func TestLambda(t *testing.T) {
 	}
 	// Publishing failure: 503, and still no Lambda error (API Gateway must
 	// relay 503, not turn it into its own 500).
-	rec := newRecorder(t)
-	rec.setFail(errBusDown)
+	rec := &eventstest.Recorder{}
+	rec.SetFail(errBusDown)
 	h, _ := webhook.New(webhook.Config{Secrets: []string{secret}, Publisher: rec, Now: func() time.Time { return now }})
 	resp, err := h.Lambda(context.Background(), plain)
 	if err != nil || resp.StatusCode != 503 {
