@@ -16,16 +16,7 @@ func newInfraCmd() *cobra.Command {
 		path string
 		opts infra.Options
 	)
-	load := func() (*infra.Template, error) {
-		if path == "" {
-			return infra.LoadEmbedded(opts)
-		}
-		t, err := infra.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return t.WithOptions(opts)
-	}
+	load := func() (*infra.Template, error) { return loadTemplate(path, opts) }
 	cmd := &cobra.Command{
 		Use:   "infra",
 		Short: "Check the AWS template's security posture and derive local configuration from it",
@@ -73,11 +64,7 @@ security posture and generate what local runs need from it.`,
 		Short: "Print the ElasticMQ configuration (queues and DLQs) generated from the template",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := load()
-			if err != nil {
-				return err
-			}
-			top, err := infra.TopologyFromTemplate(t, "")
+			t, top, err := loadTopology(path, opts)
 			if err != nil {
 				return err
 			}
@@ -90,11 +77,7 @@ security posture and generate what local runs need from it.`,
 		Short: "Print the topology (bus, queues, rules, targets) derived from the template, as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := load()
-			if err != nil {
-				return err
-			}
-			top, err := infra.TopologyFromTemplate(t, "")
+			_, top, err := loadTopology(path, opts)
 			if err != nil {
 				return err
 			}
@@ -105,4 +88,30 @@ security posture and generate what local runs need from it.`,
 	}
 	cmd.AddCommand(check, elasticmq, topology)
 	return cmd
+}
+
+// loadTemplate reads the template at path ("" or "embedded": the one this
+// binary carries) and resolves it with opts.
+func loadTemplate(path string, opts infra.Options) (*infra.Template, error) {
+	if path == "" || path == "embedded" {
+		return infra.LoadEmbedded(opts)
+	}
+	t, err := infra.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return t.WithOptions(opts)
+}
+
+// loadTopology is loadTemplate and the topology derived from it.
+func loadTopology(path string, opts infra.Options) (*infra.Template, infra.Topology, error) {
+	t, err := loadTemplate(path, opts)
+	if err != nil {
+		return nil, infra.Topology{}, fmt.Errorf("loading template: %w", err)
+	}
+	top, err := infra.TopologyFromTemplate(t, "")
+	if err != nil {
+		return nil, infra.Topology{}, fmt.Errorf("topology: %w", err)
+	}
+	return t, top, nil
 }

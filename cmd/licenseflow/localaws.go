@@ -64,21 +64,9 @@ State is durable in --data (what a send or PutEvents acknowledged survives kill 
 // applyTopology creates the template's topology on the running endpoint
 // (its SQS part on sqsEndpoint when that is set).
 func applyTopology(ctx context.Context, srv *localaws.Server, sqsEndpoint, path string) error {
-	var (
-		t   *infra.Template
-		err error
-	)
-	if path == "embedded" {
-		t, err = infra.LoadEmbedded(infra.Options{})
-	} else {
-		t, err = infra.Load(path)
-	}
+	_, top, err := loadTopology(path, infra.Options{})
 	if err != nil {
-		return fmt.Errorf("loading topology: %w", err)
-	}
-	top, err := infra.TopologyFromTemplate(t, "")
-	if err != nil {
-		return fmt.Errorf("topology: %w", err)
+		return err
 	}
 	clients, err := pipeline.NewClients(ctx, srv.URL())
 	if err != nil {
