@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
 )
 
 // newRoutedBus creates a bus whose rule sends every licenseflow event to a
@@ -23,7 +25,7 @@ func newRoutedBus(t testing.TB) (string, testQueue) {
 	ctx := context.Background()
 	eb := newEventBridgeClient()
 	q := newQueue(t, 30*time.Second, 0)
-	bus := freshName(t, "bus")
+	bus := localawstest.FreshName(t, "bus")
 	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
 		t.Fatalf("creating bus: %v", err)
 	}

@@ -2,23 +2,20 @@ package events
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/services/localaws"
+	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
 )
 
 // local is the in-process localaws every integration test of this package
@@ -44,29 +41,12 @@ func runMain(m *testing.M) int {
 }
 
 func awsConfig() aws.Config {
-	return aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(local.URL()),
-	}
+	return localawstest.Config(local.URL())
 }
 
 func newSQSClient() *sqs.Client { return sqs.NewFromConfig(awsConfig()) }
 
 func newEventBridgeClient() *eventbridge.Client { return eventbridge.NewFromConfig(awsConfig()) }
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
-
-// freshName returns a queue or bus name unique to this test run.
-func freshName(t testing.TB, prefix string) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := fmt.Sprintf("%s-%s-%s", prefix, unsafeName.ReplaceAllString(t.Name(), "-"), hex.EncodeToString(b[:]))
-	if len(name) > 70 {
-		name = name[len(name)-70:]
-	}
-	return name
-}
 
 // testQueue is a queue (and maybe its DLQ) made for one test.
 type testQueue struct {
@@ -80,7 +60,7 @@ func newQueue(t testing.TB, visibility time.Duration, maxReceive int) testQueue 
 	t.Helper()
 	ctx := context.Background()
 	c := newSQSClient()
-	q := testQueue{name: freshName(t, "q")}
+	q := testQueue{name: localawstest.FreshName(t, "q")}
 	attrs := map[string]string{"VisibilityTimeout": strconv.Itoa(int(visibility / time.Second))}
 	if maxReceive > 0 {
 		dlq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q.name + "-dlq")})

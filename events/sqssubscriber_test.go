@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
 )
 
 // countingSQS forwards to localaws and counts the calls that matter.
@@ -313,7 +315,7 @@ func TestSQSSubscriberConfig(t *testing.T) {
 		}
 	}
 	s := newTestSubscriber(t, newSQSClient(), nil)
-	if _, err := s.Subscribe(context.Background(), "no-such-queue-"+freshName(t, "x")); err == nil {
+	if _, err := s.Subscribe(context.Background(), "no-such-queue-"+localawstest.FreshName(t, "x")); err == nil {
 		t.Error("Subscribe to a missing queue succeeded")
 	}
 	if d := nackDelay(time.Second, time.Minute, 4); d != 8*time.Second {

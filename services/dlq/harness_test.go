@@ -2,14 +2,11 @@ package dlq
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,11 +14,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/services/localaws"
+	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
 )
 
 // local is the in-process localaws every test of this package shares.
@@ -47,8 +44,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // client returns the shared SDK client (one connection pool for all tests).
 func client() *sqs.Client {
 	sharedOnce.Do(func() {
-		shared = sqs.NewFromConfig(aws.Config{Region: "us-east-1",
-			Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(local.URL())})
+		shared = sqs.NewFromConfig(localawstest.Config(local.URL()))
 	})
 	return shared
 }
@@ -71,18 +67,6 @@ func newTool(t testing.TB, mod func(*Config)) *Tool {
 	return tool
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
-
-func fresh(t testing.TB, prefix string) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := fmt.Sprintf("%s-%s-%s", prefix, unsafeName.ReplaceAllString(t.Name(), "-"), hex.EncodeToString(b[:]))
-	if len(name) > 60 {
-		name = name[len(name)-60:]
-	}
-	return name
-}
-
 // pair is a source queue and its DLQ.
 type pair struct {
 	src, dlq       string // URLs
@@ -97,7 +81,7 @@ func newPair(t testing.TB, maxReceive int, fifo bool) pair {
 	t.Helper()
 	ctx := context.Background()
 	c := client()
-	base := fresh(t, "q")
+	base := localawstest.FreshName(t, "q")
 	suffix, attrs := "", map[string]string{}
 	if fifo {
 		suffix = ".fifo"
@@ -129,7 +113,7 @@ func newPair(t testing.TB, maxReceive int, fifo bool) pair {
 // newQueue creates a plain queue.
 func newQueue(t testing.TB, fifo bool) string {
 	t.Helper()
-	name, attrs := fresh(t, "plain"), map[string]string{}
+	name, attrs := localawstest.FreshName(t, "plain"), map[string]string{}
 	if fifo {
 		name += ".fifo"
 		attrs["FifoQueue"] = "true"

@@ -15,6 +15,8 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
 )
 
 const (
@@ -35,7 +37,7 @@ func BenchmarkEventBridgePutEventsToSQS(b *testing.B) {
 	detail := `{"company":{"id":"c-1","name":"Acme"},"plan":"team","seats":25,"note":"` + strings.Repeat("x", 380) + `"}`
 
 	queue := func(prefix string) (string, string) {
-		out, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(freshQueueName(b, prefix))})
+		out, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(localawstest.FreshName(b, prefix))})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -57,7 +59,7 @@ func BenchmarkEventBridgePutEventsToSQS(b *testing.B) {
 	}
 
 	b.Run("PutEvents", func(b *testing.B) {
-		bus := freshQueueName(b, "bench-bus")
+		bus := localawstest.FreshName(b, "bench-bus")
 		if _, err := ebc.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
 			b.Fatal(err)
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
 )
 
 // ebFixture is one test's clients, bus and queues.
@@ -32,7 +34,7 @@ func newEBFixture(t *testing.T) *ebFixture {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	f := &ebFixture{t: t, ctx: ctx, eb: newEventBridge(t), sqs: newSQS(t), bus: freshQueueName(t, "bus")}
+	f := &ebFixture{t: t, ctx: ctx, eb: newEventBridge(t), sqs: newSQS(t), bus: localawstest.FreshName(t, "bus")}
 	if _, err := f.eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(f.bus)}); err != nil {
 		t.Fatalf("CreateEventBus: %v", err)
 	}
@@ -42,7 +44,7 @@ func newEBFixture(t *testing.T) *ebFixture {
 // queue creates a queue and returns its URL and ARN.
 func (f *ebFixture) queue(prefix string, fifo bool) (string, string) {
 	f.t.Helper()
-	name, attrs := freshQueueName(f.t, prefix), map[string]string{}
+	name, attrs := localawstest.FreshName(f.t, prefix), map[string]string{}
 	if fifo {
 		name += ".fifo"
 		attrs["FifoQueue"] = "true"
@@ -413,7 +415,7 @@ func TestEventBridgePartialFailure(t *testing.T) {
 		f.entry("app", "t", `{"broken":`),
 		{EventBusName: aws.String(f.bus), DetailType: aws.String("t"), Detail: aws.String(`{}`)},
 		f.entry("app", "t", `{"big":"`+strings.Repeat("x", 1<<20)+`"}`),
-		{EventBusName: aws.String(freshQueueName(t, "nobus")), Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(`{}`)},
+		{EventBusName: aws.String(localawstest.FreshName(t, "nobus")), Source: aws.String("app"), DetailType: aws.String("t"), Detail: aws.String(`{}`)},
 		f.entry("app", "t", `{"ok":2}`),
 	}})
 	if err != nil {
@@ -449,7 +451,7 @@ func TestEventBridgeRetryThenTargetDLQ(t *testing.T) {
 	f := newEBFixture(t)
 	dlqURL, dlqARN := f.queue("eb-target-dlq", false)
 	// A queue that does not exist: every delivery fails.
-	missingARN := dlqARN[:strings.LastIndexByte(dlqARN, ':')+1] + freshQueueName(t, "eb-missing")
+	missingARN := dlqARN[:strings.LastIndexByte(dlqARN, ':')+1] + localawstest.FreshName(t, "eb-missing")
 	ruleARN := f.route("doomed", `{"source":["app"]}`, ebtypes.Target{Id: aws.String("gone"), Arn: aws.String(missingARN),
 		DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(dlqARN)},
 		RetryPolicy:      &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(1), MaximumEventAgeInSeconds: aws.Int32(60)}})
@@ -484,7 +486,7 @@ func TestEventBridgeRetryDeliversOnceTheQueueExists(t *testing.T) {
 	t.Parallel()
 	f := newEBFixture(t)
 	_, probeARN := f.queue("eb-probe", false)
-	name := freshQueueName(t, "eb-late")
+	name := localawstest.FreshName(t, "eb-late")
 	lateARN := probeARN[:strings.LastIndexByte(probeARN, ':')+1] + name
 	f.route("late", `{"source":["app"]}`, ebtypes.Target{Id: aws.String("late"), Arn: aws.String(lateARN),
 		RetryPolicy: &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(20)}})

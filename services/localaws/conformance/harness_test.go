@@ -2,12 +2,8 @@ package conformance
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -92,19 +88,3 @@ func newEventBridge(t testing.TB) *eventbridge.Client {
 // external reports whether the suite runs against an endpoint other than
 // the in-process localaws.
 func external() bool { return externalEndpoint("SQS") != "" }
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
-
-// freshQueueName returns a queue name unique to this run, so the suite can
-// run against a shared endpoint. Append ".fifo" for FIFO queues.
-func freshQueueName(t testing.TB, prefix string) string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("%s-%s-%s", prefix, unsafeName.ReplaceAllString(t.Name(), "-"), hex.EncodeToString(b[:]))
-	if len(name) > 70 {
-		name = strings.TrimLeft(name[len(name)-70:], "-_")
-	}
-	return name
-}

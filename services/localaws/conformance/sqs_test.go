@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
 )
 
 // The SQS half of the behaviour suite. Every test uses its own queues, so
@@ -154,7 +156,7 @@ func TestSQSQueueLifecycle(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	name := freshQueueName(t, "life")
+	name := localawstest.FreshName(t, "life")
 	url := sqsQueue(t, c, name, map[string]string{"VisibilityTimeout": "45"})
 
 	again, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &name, Attributes: map[string]string{"VisibilityTimeout": "45"}})
@@ -177,7 +179,7 @@ func TestSQSQueueLifecycle(t *testing.T) {
 	}
 
 	// A prefix shared by three queues, listed a page at a time.
-	prefix := freshQueueName(t, "list")
+	prefix := localawstest.FreshName(t, "list")
 	for i := 0; i < 3; i++ {
 		sqsQueue(t, c, fmt.Sprintf("%s-%d", prefix, i), nil)
 	}
@@ -210,7 +212,7 @@ func TestSQSQueueAttributes(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "attrs"), nil)
+	url := sqsQueue(t, c, localawstest.FreshName(t, "attrs"), nil)
 	all := sqsAttrs(t, c, url, types.QueueAttributeNameAll)
 	for k, want := range map[string]string{"VisibilityTimeout": "30", "DelaySeconds": "0",
 		"MessageRetentionPeriod": "345600", "ReceiveMessageWaitTimeSeconds": "0", "ApproximateNumberOfMessages": "0"} {
@@ -269,7 +271,7 @@ func TestSQSTags(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	name := freshQueueName(t, "tags")
+	name := localawstest.FreshName(t, "tags")
 	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &name, Tags: map[string]string{"team": "a"}})
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +297,7 @@ func TestSQSMessageAttributesAndMD5(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "mattr"), map[string]string{"VisibilityTimeout": "0"}) // the SDK cannot send a 0 override
+	url := sqsQueue(t, c, localawstest.FreshName(t, "mattr"), map[string]string{"VisibilityTimeout": "0"}) // the SDK cannot send a 0 override
 	attrs := map[string]types.MessageAttributeValue{
 		"color":      {DataType: aws.String("String"), StringValue: aws.String("blue ✓")},
 		"count":      {DataType: aws.String("Number"), StringValue: aws.String("-12.5e3")},
@@ -368,7 +370,7 @@ func TestSQSMessageValidation(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "valid"), nil)
+	url := sqsQueue(t, c, localawstest.FreshName(t, "valid"), nil)
 	tooMany := map[string]types.MessageAttributeValue{}
 	for i := 0; i < 11; i++ {
 		tooMany[fmt.Sprintf("a%d", i)] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String("v")}
@@ -417,7 +419,7 @@ func TestSQSBatches(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "batch"), nil)
+	url := sqsQueue(t, c, localawstest.FreshName(t, "batch"), nil)
 
 	_, err := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: []types.SendMessageBatchRequestEntry{}})
 	wantErrorType[*types.EmptyBatchRequest](t, err)
@@ -477,7 +479,7 @@ func TestSQSVisibilityAndReceipts(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "vis"), nil)
+	url := sqsQueue(t, c, localawstest.FreshName(t, "vis"), nil)
 	sqsSend(t, c, url, "v")
 	first := sqsReceiveN(t, c, url, 1, 1)[0]
 	if got := sqsReceive(t, c, url, 10, 0, nil); len(got) != 0 {
@@ -505,7 +507,7 @@ func TestSQSLongPolling(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "poll"), nil)
+	url := sqsQueue(t, c, localawstest.FreshName(t, "poll"), nil)
 
 	start := time.Now()
 	if got := sqsReceive(t, c, url, 1, 1, nil); len(got) != 0 {
@@ -561,7 +563,7 @@ func TestSQSPurge(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "purge"), nil)
+	url := sqsQueue(t, c, localawstest.FreshName(t, "purge"), nil)
 	for i := 0; i < 5; i++ {
 		sqsSend(t, c, url, "p")
 	}
@@ -579,9 +581,9 @@ func TestSQSFIFO(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "fifo")+".fifo", map[string]string{"FifoQueue": "true"})
+	url := sqsQueue(t, c, localawstest.FreshName(t, "fifo")+".fifo", map[string]string{"FifoQueue": "true"})
 
-	_, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(freshQueueName(t, "nofifo") + ".fifo")})
+	_, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(localawstest.FreshName(t, "nofifo") + ".fifo")})
 	wantAPIError(t, err, "InvalidParameterValue")
 	_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageDeduplicationId: aws.String("d")})
 	wantAPIError(t, err, "MissingParameter")
@@ -630,7 +632,7 @@ func TestSQSFIFO(t *testing.T) {
 	wantAPIError(t, err, "InvalidParameterValue")
 
 	// Content-based deduplication and per-group scope.
-	cb := sqsQueue(t, c, freshQueueName(t, "cbd")+".fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true",
+	cb := sqsQueue(t, c, localawstest.FreshName(t, "cbd")+".fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true",
 		"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})
 	ids := map[string]bool{}
 	for _, g := range []string{"g1", "g1", "g2"} {
@@ -647,7 +649,7 @@ func TestSQSFIFO(t *testing.T) {
 	if attrs["FifoQueue"] != "true" || attrs["DeduplicationScope"] != "messageGroup" || attrs["FifoThroughputLimit"] != "perMessageGroupId" {
 		t.Fatalf("FIFO attributes %v", attrs)
 	}
-	_, err = c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(freshQueueName(t, "badtp") + ".fifo"),
+	_, err = c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(localawstest.FreshName(t, "badtp") + ".fifo"),
 		Attributes: map[string]string{"FifoQueue": "true", "DeduplicationScope": "queue", "FifoThroughputLimit": "perMessageGroupId"}})
 	wantAPIError(t, err, "InvalidParameterValue")
 }
@@ -656,7 +658,7 @@ func TestSQSFIFOOrderUnderLoad(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	url := sqsQueue(t, c, freshQueueName(t, "order")+".fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+	url := sqsQueue(t, c, localawstest.FreshName(t, "order")+".fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
 	const groups, per = 3, 20
 	var wg sync.WaitGroup
 	for g := 0; g < groups; g++ {
@@ -699,10 +701,10 @@ func TestSQSRedriveToDeadLetterQueue(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	dlq := sqsQueue(t, c, freshQueueName(t, "dlq"), nil)
+	dlq := sqsQueue(t, c, localawstest.FreshName(t, "dlq"), nil)
 	dlqArn := sqsArn(t, c, dlq)
 	policy := fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":"2"}`, dlqArn)
-	src := sqsQueue(t, c, freshQueueName(t, "src"), map[string]string{"RedrivePolicy": policy, "VisibilityTimeout": "0"})
+	src := sqsQueue(t, c, localawstest.FreshName(t, "src"), map[string]string{"RedrivePolicy": policy, "VisibilityTimeout": "0"})
 	srcArn := sqsArn(t, c, src)
 
 	got := sqsAttrs(t, c, src, "RedrivePolicy")["RedrivePolicy"]
@@ -753,11 +755,11 @@ func TestSQSMessageMoveTask(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	dlq := sqsQueue(t, c, freshQueueName(t, "mdlq"), nil)
+	dlq := sqsQueue(t, c, localawstest.FreshName(t, "mdlq"), nil)
 	dlqArn := sqsArn(t, c, dlq)
-	src := sqsQueue(t, c, freshQueueName(t, "msrc"), map[string]string{
+	src := sqsQueue(t, c, localawstest.FreshName(t, "msrc"), map[string]string{
 		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":1}`, dlqArn), "VisibilityTimeout": "0"})
-	other := sqsQueue(t, c, freshQueueName(t, "mdst"), nil)
+	other := sqsQueue(t, c, localawstest.FreshName(t, "mdst"), nil)
 	otherArn := sqsArn(t, c, other)
 
 	// Not a dead-letter queue: refused.
