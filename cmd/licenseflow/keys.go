@@ -14,23 +14,19 @@ import (
 	"github.com/licenseflow/licenseflow/events/license"
 )
 
-// secrets are what the local runtime signs and verifies with.
+// secrets are what the local runtime signs and verifies with, kept under
+// the data directory; envConfig prefers the environment's.
 type secrets struct {
 	SigningKey ed25519.PrivateKey
 	PublicKey  ed25519.PublicKey
 	// WebhookSecrets verify Stripe-Signature; the first one signs the demo's
-	// webhooks. Several during rotation.
+	// webhooks.
 	WebhookSecrets []string
-	// WebhookGenerated is set when no secret was configured and one was
-	// generated (and kept) under the data directory.
-	WebhookGenerated bool
-	TokenSecret      []byte
+	TokenSecret    []byte
 }
 
-// loadSecrets reads the secrets from the environment, or from files under
-// dir/keys, generating (0600) what is missing so restarts keep them.
-// LICENSEFLOW_WEBHOOK_SECRET (comma-separated), LICENSEFLOW_SIGNING_KEY
-// (PEM) and LICENSEFLOW_TOKEN_SECRET override the files.
+// loadSecrets reads the secrets from files under dir/keys, generating
+// (0600) what is missing so restarts keep them.
 func loadSecrets(dir string) (secrets, error) {
 	var s secrets
 	keys := filepath.Join(dir, "keys")
@@ -38,19 +34,15 @@ func loadSecrets(dir string) (secrets, error) {
 		return s, fmt.Errorf("creating key directory: %w", err)
 	}
 
-	pem := []byte(os.Getenv("LICENSEFLOW_SIGNING_KEY"))
-	if len(pem) == 0 {
-		var err error
-		pem, err = loadOrCreate(filepath.Join(keys, "license-signing-key.pem"), func() ([]byte, error) {
-			_, priv, err := license.GenerateKey()
-			if err != nil {
-				return nil, err
-			}
-			return license.MarshalPrivateKey(priv)
-		})
+	pem, err := loadOrCreate(filepath.Join(keys, "license-signing-key.pem"), func() ([]byte, error) {
+		_, priv, err := license.GenerateKey()
 		if err != nil {
-			return s, err
+			return nil, err
 		}
+		return license.MarshalPrivateKey(priv)
+	})
+	if err != nil {
+		return s, err
 	}
 	priv, err := license.ParsePrivateKey(pem)
 	if err != nil {
@@ -63,39 +55,20 @@ func loadSecrets(dir string) (secrets, error) {
 		return s, err
 	}
 
-	if env := os.Getenv("LICENSEFLOW_WEBHOOK_SECRET"); env != "" {
-		for _, part := range strings.Split(env, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				s.WebhookSecrets = append(s.WebhookSecrets, part)
-			}
-		}
-	} else {
-		secret, err := loadOrCreate(filepath.Join(keys, "webhook-secret"), func() ([]byte, error) {
-			return []byte("whsec_" + randomHex(24)), nil
-		})
-		if err != nil {
-			return s, err
-		}
-		s.WebhookSecrets, s.WebhookGenerated = []string{strings.TrimSpace(string(secret))}, true
+	secret, err := loadOrCreate(filepath.Join(keys, "webhook-secret"), func() ([]byte, error) {
+		return []byte("whsec_" + randomHex(24)), nil
+	})
+	if err != nil {
+		return s, err
 	}
-	if len(s.WebhookSecrets) == 0 {
-		return s, errors.New("LICENSEFLOW_WEBHOOK_SECRET holds no secret")
+	s.WebhookSecrets = []string{strings.TrimSpace(string(secret))}
+	secret, err = loadOrCreate(filepath.Join(keys, "token-secret"), func() ([]byte, error) {
+		return []byte(randomHex(32)), nil
+	})
+	if err != nil {
+		return s, err
 	}
-
-	if env := os.Getenv("LICENSEFLOW_TOKEN_SECRET"); env != "" {
-		s.TokenSecret = []byte(env)
-	} else {
-		secret, err := loadOrCreate(filepath.Join(keys, "token-secret"), func() ([]byte, error) {
-			return []byte(randomHex(32)), nil
-		})
-		if err != nil {
-			return s, err
-		}
-		s.TokenSecret = []byte(strings.TrimSpace(string(secret)))
-	}
-	if len(s.TokenSecret) < 32 {
-		return s, errors.New("token secret must be at least 32 bytes")
-	}
+	s.TokenSecret = []byte(strings.TrimSpace(string(secret)))
 	return s, nil
 }
 

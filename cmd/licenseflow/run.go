@@ -57,30 +57,20 @@ func runPipeline(cmd *cobra.Command, f runFlags) error {
 	if f.data == "" {
 		return errors.New("--data must name a directory")
 	}
-	if f.store == "" {
-		f.store = os.Getenv("DATABASE_URL")
-	}
-	sec, err := loadSecrets(f.data)
+	cfg, err := envConfig(ctx, pipeline.AllParts, f.data)
 	if err != nil {
 		return err
 	}
-	cidrs, err := parseCIDRs(os.Getenv("LICENSEFLOW_PUSH_ALLOWED_CIDRS"))
-	if err != nil {
-		return err
+	if f.store != "" {
+		cfg.StoreURL = f.store
 	}
 	var hops chan pipeline.Hop
 	if f.demo {
 		hops = make(chan pipeline.Hop, 1024)
 	}
-	local := !pipeline.ExternalEndpoint()
-	p, err := pipeline.Start(ctx, pipeline.Config{
-		DataDir: f.data, StoreURL: f.store, HTTPAddr: f.http, AppServerAddr: f.app,
-		LocalAWS: local, LocalAWSNoSync: f.noSync, ApplyTopology: true,
-		SigningKey: sec.SigningKey, PublicKey: sec.PublicKey,
-		WebhookSecrets: sec.WebhookSecrets, TokenSecret: sec.TokenSecret,
-		AppServers: splitList(os.Getenv("LICENSEFLOW_APP_SERVERS")), AllowedCIDRs: cidrs,
-		Hops: hops, Logger: log,
-	})
+	cfg.HTTPAddr, cfg.AppServerAddr, cfg.Hops, cfg.Logger = f.http, f.app, hops, log
+	cfg.LocalAWS, cfg.LocalAWSNoSync, cfg.ApplyTopology = !pipeline.ExternalEndpoint(), f.noSync, true
+	p, err := pipeline.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -91,18 +81,18 @@ func runPipeline(cmd *cobra.Command, f runFlags) error {
 	} else {
 		fmt.Fprintln(out, "using the AWS endpoints from the environment")
 	}
-	if sec.WebhookGenerated {
+	if os.Getenv("LICENSEFLOW_WEBHOOK_SECRET") == "" && os.Getenv("LICENSEFLOW_WEBHOOK_SECRET_ARN") == "" {
 		fmt.Fprintf(out, "webhook secret (generated, kept in %s/keys; set LICENSEFLOW_WEBHOOK_SECRET to choose): %s\n",
-			f.data, sec.WebhookSecrets[0])
+			f.data, cfg.WebhookSecrets[0])
 	}
 	fmt.Fprintf(out, "edge API on %s, app server on %s, metrics on %s/metrics\n", p.EdgeURL, p.AppServerURL, p.EdgeURL)
 	fmt.Fprintln(out, "licenseflow ready")
 
 	if f.demo {
 		demo := &pipeline.Demo{
-			EdgeURL: p.EdgeURL, AppServerURL: p.AppServerURL, PublicKey: sec.PublicKey, Hops: hops, Out: out,
+			EdgeURL: p.EdgeURL, AppServerURL: p.AppServerURL, PublicKey: cfg.PublicKey, Hops: hops, Out: out,
 			SignWebhook: func(payload []byte, t time.Time) string {
-				return webhook.Sign(sec.WebhookSecrets[0], payload, t)
+				return webhook.Sign(cfg.WebhookSecrets[0], payload, t)
 			},
 		}
 		res, err := demo.Run(ctx)
@@ -152,7 +142,7 @@ func newWebhookSignCmd() *cobra.Command {
 		Short: "Print a Stripe-Signature header for the payload on standard input",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sec, err := loadSecrets(data)
+			cfg, err := envConfig(cmd.Context(), []string{pipeline.PartEdge}, data)
 			if err != nil {
 				return err
 			}
@@ -160,7 +150,7 @@ func newWebhookSignCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), webhook.Sign(sec.WebhookSecrets[0], payload, time.Now()))
+			fmt.Fprintln(cmd.OutOrStdout(), webhook.Sign(cfg.WebhookSecrets[0], payload, time.Now()))
 			return nil
 		},
 	}
