@@ -86,7 +86,7 @@ func (t *Tokens) Verify(token string, now time.Time) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: not a %s token", ErrTokenInvalid, tokenVersion)
 	}
 	signed, sig := token[:i], token[i+1:]
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: signature encoding", ErrTokenInvalid)
 	}
@@ -98,7 +98,7 @@ func (t *Tokens) Verify(token string, now time.Time) (Claims, error) {
 	if !ok {
 		return Claims{}, fmt.Errorf("%w: signature mismatch", ErrTokenInvalid)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(signed[len(tokenVersion)+1:])
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(signed[len(tokenVersion)+1:])
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: payload encoding", ErrTokenInvalid)
 	}
