@@ -141,8 +141,11 @@ func TestCheckpointWhenTheLogGrows(t *testing.T) {
 	}
 	_, c2 := startService(t, openLog(t, dir), newFlakyQueues())
 	list, err := c2.ListRules(ctx, &eb.ListRulesInput{})
-	if err != nil || len(list.Rules) != 30 {
-		t.Fatalf("%d rules after restart (%v), want 30", len(list.Rules), err)
+	if err != nil {
+		t.Fatalf("listing rules after restart: %v", err)
+	}
+	if len(list.Rules) != 30 {
+		t.Fatalf("%d rules after restart, want 30", len(list.Rules))
 	}
 	targets, err := c2.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("rdb")})
 	if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != queueARN("rdb") {
