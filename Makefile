@@ -20,8 +20,8 @@ test: ## the whole test suite (starts a throwaway PostgreSQL), then a short fuzz
 	bash .ci/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
 	bash .ci/fuzz.sh 3s
 
-bench: ## every benchmark, one table with baselines and ratios (raw output in bench/last-run.txt)
-	bash .ci/with-postgres.sh $(GO) run ./bench -raw bench/last-run.txt $(PKGS)
+bench: ## every benchmark, one table with baselines and ratios (raw output in proof/benchtable/last-run.txt)
+	bash .ci/with-postgres.sh $(GO) run ./proof/benchtable -raw proof/benchtable/last-run.txt $(PKGS)
 
 crash: ## the kill -9 proof with 10 seeded rounds (make test runs 3)
 	LICENSEFLOW_CRASH_ROUNDS=10 $(GO) test -count=1 -timeout 20m -v ./proof/crash

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
 // newRoutedBus creates a bus whose rule sends every licenseflow event to a

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/licenseflow/licenseflow/services/localaws"
-	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
+	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
 // local is the in-process localaws every integration test of this package

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/licenseflow/licenseflow/services/localaws/localawstest"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
 // countingSQS forwards to localaws and counts the calls that matter.

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/schemas"
-	"github.com/licenseflow/licenseflow/services/localaws"
 )
 
 // expectedQueue is where each sample must land: the routing the product

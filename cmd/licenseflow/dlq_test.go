@@ -22,8 +22,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/spf13/cobra"
 
+	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/services/dlq"
-	"github.com/licenseflow/licenseflow/services/localaws"
 )
 
 // dlqRoot is a root command holding only dlq, as root.go wires it.

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/infra"
-	"github.com/licenseflow/licenseflow/services/localaws"
+	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/services/pipeline"
 )
 

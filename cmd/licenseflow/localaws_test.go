@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/licenseflow/licenseflow/infra"
-	"github.com/licenseflow/licenseflow/services/localaws"
+	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/services/pipeline"
 )
 

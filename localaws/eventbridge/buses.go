@@ -1,0 +1,111 @@
+package eventbridge
+
+import (
+	"context"
+	"strings"
+
+	"github.com/licenseflow/licenseflow/localaws/awsjson"
+)
+
+func (s *Service) createEventBus(ctx context.Context, body []byte) (any, error) {
+	var in createEventBusInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if !busNameRE.MatchString(in.Name) {
+		return nil, validation("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: "+
+			"Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length 1 to 256", in.Name)
+	}
+	if in.Name == defaultBus {
+		return nil, alreadyExists("Event bus default already exists.")
+	}
+	if in.EventSourceName != "" {
+		return nil, validation("localaws does not support partner event sources.")
+	}
+	if strings.HasPrefix(in.Name, "aws.") {
+		return nil, validation("Event bus name must not start with 'aws.'.")
+	}
+	now := s.now()
+	err := s.update(ctx, func() ([]*record, error) {
+		if _, ok := s.buses[in.Name]; ok {
+			return nil, alreadyExists("Event bus %s already exists.", in.Name)
+		}
+		recs := []*record{{Op: opBus, Bus: &busRecord{Name: in.Name, Description: in.Description,
+			Created: now.UnixMilli(), Modified: now.UnixMilli()}}}
+		if tags := copyTags(in.Tags); tags != nil {
+			recs = append(recs, &record{Op: opTags, ARN: s.busARN(in.Name), Tags: tags})
+		}
+		return recs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		EventBusArn string `json:"EventBusArn"`
+		Description string `json:"Description,omitempty"`
+	}{s.busARN(in.Name), in.Description}
+	return out, nil
+}
+
+// deleteEventBus deletes a custom bus with its rules and their targets.
+// Deleting a bus that does not exist succeeds, as on AWS.
+func (s *Service) deleteEventBus(ctx context.Context, body []byte) (any, error) {
+	var in nameInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	name := busName(in.Name)
+	if in.Name == "" {
+		return nil, validation("Parameter Name is required.")
+	}
+	if name == defaultBus {
+		return nil, validation("Cannot delete event bus default.")
+	}
+	return nil, s.update(ctx, func() ([]*record, error) {
+		if _, ok := s.buses[name]; !ok {
+			return nil, nil
+		}
+		return []*record{{Op: opDelBus, Name: name}}, nil
+	})
+}
+
+func (s *Service) describeEventBus(ctx context.Context, body []byte) (any, error) {
+	var in nameInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	name := busName(in.Name)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.buses[name]
+	if !ok {
+		return nil, busNotFound(name)
+	}
+	return s.busOutput(b), nil
+}
+
+func (s *Service) busOutput(b *bus) eventBusOutput {
+	return eventBusOutput{Arn: s.busARN(b.name), Name: b.name, Description: b.description,
+		CreationTime: epochPtr(b.created), LastModifiedTime: epochPtr(b.modified)}
+}
+
+func (s *Service) listEventBuses(ctx context.Context, body []byte) (any, error) {
+	var in listInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	names, next, err := page(sortedKeys(s.buses), in.NamePrefix, in.NextToken, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		EventBuses []eventBusOutput `json:"EventBuses"`
+		NextToken  string           `json:"NextToken,omitempty"`
+	}{EventBuses: []eventBusOutput{}, NextToken: next}
+	for _, n := range names {
+		out.EventBuses = append(out.EventBuses, s.busOutput(s.buses[n]))
+	}
+	return out, nil
+}

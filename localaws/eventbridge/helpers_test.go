@@ -1,0 +1,137 @@
+package eventbridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/smithy-go"
+
+	"github.com/licenseflow/licenseflow/localaws/storage"
+)
+
+// flakyQueues is a QueueSender for failure injection: queues it knows fail
+// their first fails[arn] sends, unknown queues fail with ErrQueueNotFound.
+type flakyQueues struct {
+	mu    sync.Mutex
+	known map[string]bool
+	fails map[string]int
+	got   map[string][]QueueMessage
+	tries map[string]int
+}
+
+func newFlakyQueues(arns ...string) *flakyQueues {
+	q := &flakyQueues{known: map[string]bool{}, fails: map[string]int{}, got: map[string][]QueueMessage{}, tries: map[string]int{}}
+	for _, a := range arns {
+		q.known[a] = true
+	}
+	return q
+}
+
+func (q *flakyQueues) SendToQueue(ctx context.Context, arn string, m QueueMessage) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.tries[arn]++
+	if !q.known[arn] {
+		return fmt.Errorf("sending to %s: %w", arn, ErrQueueNotFound)
+	}
+	if q.fails[arn] > 0 {
+		q.fails[arn]--
+		return errors.New("injected failure")
+	}
+	q.got[arn] = append(q.got[arn], m)
+	return nil
+}
+
+func (q *flakyQueues) failNext(arn string, n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.fails[arn] = n
+}
+
+func (q *flakyQueues) messages(arn string) []QueueMessage {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]QueueMessage(nil), q.got[arn]...)
+}
+
+func (q *flakyQueues) attempts(arn string) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.tries[arn]
+}
+
+// startService starts a Service on log behind a loopback HTTP server and
+// returns it with an SDK client of it. Retries back off from 10ms.
+func startService(t *testing.T, log *storage.Log, queues QueueSender) (*Service, *eb.Client) {
+	t.Helper()
+	if log == nil {
+		var err error
+		if log, err = storage.Open(storage.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { log.Close() })
+	}
+	svc, err := New(Config{Log: log, Queues: queues,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	svc.retry.mu.Lock()
+	svc.retry.base = 10 * time.Millisecond
+	svc.retry.mu.Unlock()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		svc.Handle(w, r, strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents."), body)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { svc.Close() })
+	client := eb.New(eb.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(srv.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+		RetryMaxAttempts: 1,
+	})
+	return svc, client
+}
+
+func queueARN(name string) string { return "arn:aws:sqs:us-east-1:000000000000:" + name }
+
+// apiCode returns the AWS error code of err, or "" when err is nil.
+func apiCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return "not an API error: " + err.Error()
+}
+
+// eventually polls cond until it holds or a generous deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,238 @@
+package eventbridge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/pattern"
+	"github.com/licenseflow/licenseflow/localaws/storage"
+)
+
+// Log record operations. Config records are appended durably; retry
+// progress ("try", "done") is appended without waiting for the disk, as a
+// lost one only repeats an attempt.
+const (
+	opBus      = "bus"      // create or replace a bus (Bus)
+	opDelBus   = "delbus"   // delete bus Name with its rules
+	opRule     = "rule"     // create or update a rule (Rule); targets stay
+	opDelRule  = "delrule"  // delete rule Name on BusName
+	opTargets  = "targets"  // add or replace Targets on rule Name of BusName
+	opUntarget = "untarget" // remove IDs from rule Name of BusName
+	opTags     = "tags"     // replace the tags of ARN
+	opPending  = "pending"  // a delivery waiting for a retry (Pending)
+	opTry      = "try"      // pending ID failed again: Attempts, NextAt
+	opDone     = "done"     // pending ID is finished (delivered or dead-lettered)
+)
+
+type record struct {
+	Op       string            `json:"op"`
+	Bus      *busRecord        `json:"bus,omitempty"`
+	Rule     *ruleRecord       `json:"rule,omitempty"`
+	Pending  *delivery         `json:"p,omitempty"`
+	BusName  string            `json:"b,omitempty"`
+	Name     string            `json:"n,omitempty"`
+	Targets  []Target          `json:"t,omitempty"`
+	IDs      []string          `json:"ids,omitempty"`
+	ARN      string            `json:"arn,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+	Attempts int               `json:"a,omitempty"`
+	NextAt   int64             `json:"at,omitempty"`
+	Error    string            `json:"e,omitempty"`
+}
+
+type busRecord struct {
+	Name        string `json:"name"`
+	Description string `json:"desc,omitempty"`
+	Created     int64  `json:"c"`
+	Modified    int64  `json:"m"`
+}
+
+type ruleRecord struct {
+	Name        string `json:"name"`
+	Bus         string `json:"bus"`
+	Pattern     string `json:"pattern,omitempty"`
+	State       string `json:"state"`
+	Description string `json:"desc,omitempty"`
+	RoleArn     string `json:"role,omitempty"`
+}
+
+// update runs fn under the config lock; fn validates the request against
+// the current state and returns the records describing the change. They
+// take their place in the log and are applied under the lock, and are
+// durable when update returns nil.
+func (s *Service) update(ctx context.Context, fn func() ([]*record, error)) error {
+	s.mu.Lock()
+	recs, err := fn()
+	var pos storage.Pos
+	if err == nil && len(recs) > 0 {
+		if pos, err = s.add(recs...); err == nil {
+			for _, rec := range recs {
+				s.applyConfig(rec)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	if err := s.cfg.Log.Wait(ctx, pos, true); err != nil {
+		return fmt.Errorf("recording %s: %w", recs[0].Op, err)
+	}
+	s.maybeCheckpoint()
+	return nil
+}
+
+// add puts records in the log, in order, without waiting for the write.
+// Call it under the lock that guards the state they describe.
+func (s *Service) add(recs ...*record) (storage.Pos, error) {
+	bufs := make([][]byte, len(recs))
+	for i, r := range recs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return 0, fmt.Errorf("encoding %s record: %w", r.Op, err)
+		}
+		bufs[i] = b
+	}
+	pos, err := s.cfg.Log.Add(bufs...)
+	if err != nil {
+		return 0, fmt.Errorf("recording %s: %w", recs[0].Op, err)
+	}
+	return pos, nil
+}
+
+// replay applies one record of the log at start. Records that no longer
+// fit the state (they cannot, unless the log was edited) are logged and
+// skipped, never fatal: the rest of the state still comes back.
+func (s *Service) replay(b []byte) {
+	var rec record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		s.cfg.Logger.Warn("skipping unreadable eventbridge record", "err", err)
+		return
+	}
+	switch rec.Op {
+	case opPending, opTry, opDone:
+		s.retry.apply(&rec)
+	default:
+		s.applyConfig(&rec)
+	}
+}
+
+// applyConfig changes the state as rec describes. The caller holds s.mu
+// (or is replaying).
+func (s *Service) applyConfig(rec *record) {
+	switch rec.Op {
+	case opBus:
+		br := rec.Bus
+		b := s.buses[br.Name]
+		if b == nil {
+			b = &bus{name: br.Name, rules: map[string]*rule{}}
+			s.buses[br.Name] = b
+		}
+		b.description = br.Description
+		b.created = time.UnixMilli(br.Created)
+		b.modified = time.UnixMilli(br.Modified)
+	case opDelBus:
+		delete(s.buses, rec.Name)
+	case opRule:
+		s.applyRule(rec.Rule)
+	case opDelRule:
+		if b := s.buses[rec.BusName]; b != nil {
+			delete(b.rules, rec.Name)
+		}
+	case opTargets:
+		if r := s.rule(rec.BusName, rec.Name); r != nil {
+			for _, t := range rec.Targets {
+				pt, err := prepareTarget(t)
+				if err != nil {
+					s.cfg.Logger.Warn("replaying target", "rule", rec.Name, "target", t.Id, "err", err)
+					continue
+				}
+				if i, ok := r.target(t.Id); ok {
+					r.targets[i] = pt
+				} else {
+					r.targets = append(r.targets[:i], append([]*target{pt}, r.targets[i:]...)...)
+				}
+			}
+		}
+	case opUntarget:
+		if r := s.rule(rec.BusName, rec.Name); r != nil {
+			for _, id := range rec.IDs {
+				if i, ok := r.target(id); ok {
+					r.targets = append(r.targets[:i], r.targets[i+1:]...)
+				}
+			}
+		}
+	case opTags:
+		s.setTags(rec.ARN, rec.Tags)
+	default:
+		s.cfg.Logger.Warn("skipping unknown eventbridge record", "op", rec.Op)
+	}
+}
+
+func (s *Service) applyRule(rr *ruleRecord) {
+	b := s.buses[rr.Bus]
+	if b == nil {
+		s.cfg.Logger.Warn("replaying rule of a missing bus", "rule", rr.Name, "bus", rr.Bus)
+		return
+	}
+	r := b.rules[rr.Name]
+	if r == nil {
+		r = &rule{name: rr.Name, bus: rr.Bus}
+		b.rules[rr.Name] = r
+	}
+	if r.pattern != rr.Pattern || r.compiled == nil {
+		r.compiled = nil
+		if rr.Pattern != "" {
+			p, err := pattern.Compile([]byte(rr.Pattern))
+			if err != nil {
+				// Keep the rule (it matches nothing) rather than lose it and its targets.
+				s.cfg.Logger.Warn("rule pattern no longer compiles", "rule", rr.Name, "err", err)
+			}
+			r.compiled = p
+		}
+	}
+	r.pattern = rr.Pattern
+	r.state = rr.State
+	r.enabled = rr.State != "DISABLED"
+	r.description = rr.Description
+	r.roleArn = rr.RoleArn
+}
+
+func (s *Service) rule(busName, name string) *rule {
+	if b := s.buses[busName]; b != nil {
+		return b.rules[name]
+	}
+	return nil
+}
+
+// stateRecords describes the whole state as records, for a snapshot. The
+// caller holds s.mu and the retrier's lock.
+func (s *Service) stateRecords() []*record {
+	var recs []*record
+	for _, bn := range sortedKeys(s.buses) {
+		b := s.buses[bn]
+		recs = append(recs, &record{Op: opBus, Bus: &busRecord{Name: b.name, Description: b.description,
+			Created: b.created.UnixMilli(), Modified: b.modified.UnixMilli()}})
+		if len(b.tags) > 0 {
+			recs = append(recs, &record{Op: opTags, ARN: s.busARN(b.name), Tags: b.tags})
+		}
+		for _, rn := range sortedKeys(b.rules) {
+			r := b.rules[rn]
+			recs = append(recs, &record{Op: opRule, Rule: &ruleRecord{Name: r.name, Bus: r.bus, Pattern: r.pattern,
+				State: r.state, Description: r.description, RoleArn: r.roleArn}})
+			if len(r.tags) > 0 {
+				recs = append(recs, &record{Op: opTags, ARN: s.ruleARN(r.bus, r.name), Tags: r.tags})
+			}
+			if len(r.targets) > 0 {
+				ts := make([]Target, len(r.targets))
+				for i, t := range r.targets {
+					ts[i] = t.wire
+				}
+				recs = append(recs, &record{Op: opTargets, BusName: r.bus, Name: r.name, Targets: ts})
+			}
+		}
+	}
+	return append(recs, s.retry.records()...)
+}

@@ -1,0 +1,222 @@
+package eventbridge
+
+import (
+	"context"
+
+	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/pattern"
+)
+
+func invalidPattern(err error) *awsjson.Error {
+	return awsjson.Errorf("InvalidEventPatternException", "Event pattern is not valid. Reason: %v", err)
+}
+
+// putRule creates a rule or updates it in place (its targets stay).
+func (s *Service) putRule(ctx context.Context, body []byte) (any, error) {
+	var in putRuleInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkRuleName("name", in.Name); err != nil {
+		return nil, err
+	}
+	if in.ScheduleExpression != "" {
+		return nil, validation("localaws does not run scheduled rules (ScheduleExpression).")
+	}
+	if in.EventPattern == nil || *in.EventPattern == "" {
+		return nil, validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
+	}
+	if _, err := pattern.Compile([]byte(*in.EventPattern)); err != nil {
+		return nil, invalidPattern(err)
+	}
+	switch in.State {
+	case "":
+		in.State = "ENABLED"
+	case "ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS":
+	default:
+		return nil, validation("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: "+
+			"Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]", in.State)
+	}
+	bn := busName(in.EventBusName)
+	rr := &ruleRecord{Name: in.Name, Bus: bn, Pattern: *in.EventPattern, State: in.State}
+	if in.Description != nil {
+		rr.Description = *in.Description
+	}
+	if in.RoleArn != nil {
+		rr.RoleArn = *in.RoleArn
+	}
+	arn := s.ruleARN(bn, in.Name)
+	err := s.update(ctx, func() ([]*record, error) {
+		b, ok := s.buses[bn]
+		if !ok {
+			return nil, busNotFound(bn)
+		}
+		recs := []*record{{Op: opRule, Rule: rr}}
+		if len(in.Tags) > 0 {
+			tags := map[string]string{}
+			if r := b.rules[in.Name]; r != nil {
+				for k, v := range r.tags {
+					tags[k] = v
+				}
+			}
+			for k, v := range copyTags(in.Tags) {
+				tags[k] = v
+			}
+			recs = append(recs, &record{Op: opTags, ARN: arn, Tags: tags})
+		}
+		return recs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		RuleArn string `json:"RuleArn"`
+	}{arn}, nil
+}
+
+func (s *Service) ruleOutput(r *rule) ruleOutput {
+	return ruleOutput{Arn: s.ruleARN(r.bus, r.name), Name: r.name, EventBusName: r.bus, EventPattern: r.pattern,
+		State: r.state, Description: r.description, RoleArn: r.roleArn}
+}
+
+func (s *Service) describeRule(ctx context.Context, body []byte) (any, error) {
+	var in ruleRef
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	name, bn := ruleName(in.Name), busName(in.EventBusName)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.buses[bn]
+	if !ok {
+		return nil, busNotFound(bn)
+	}
+	r, ok := b.rules[name]
+	if !ok {
+		return nil, ruleNotFound(name, bn)
+	}
+	out := s.ruleOutput(r)
+	out.CreatedBy = s.cfg.AccountID
+	return out, nil
+}
+
+// deleteRule deletes a rule without targets. Deleting a rule that does not
+// exist succeeds, as on AWS.
+func (s *Service) deleteRule(ctx context.Context, body []byte) (any, error) {
+	var in ruleRef
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	name, bn := ruleName(in.Name), busName(in.EventBusName)
+	if err := checkRuleName("name", name); err != nil {
+		return nil, err
+	}
+	return nil, s.update(ctx, func() ([]*record, error) {
+		b, ok := s.buses[bn]
+		if !ok {
+			return nil, busNotFound(bn)
+		}
+		r, ok := b.rules[name]
+		if !ok {
+			return nil, nil
+		}
+		if len(r.targets) > 0 {
+			return nil, validation("Rule can't be deleted since it has targets.")
+		}
+		return []*record{{Op: opDelRule, BusName: bn, Name: name}}, nil
+	})
+}
+
+func (s *Service) listRules(ctx context.Context, body []byte) (any, error) {
+	var in listInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	bn := busName(in.EventBusName)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.buses[bn]
+	if !ok {
+		return nil, busNotFound(bn)
+	}
+	names, next, err := page(sortedKeys(b.rules), in.NamePrefix, in.NextToken, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Rules     []ruleOutput `json:"Rules"`
+		NextToken string       `json:"NextToken,omitempty"`
+	}{Rules: []ruleOutput{}, NextToken: next}
+	for _, n := range names {
+		out.Rules = append(out.Rules, s.ruleOutput(b.rules[n]))
+	}
+	return out, nil
+}
+
+func (s *Service) enableRule(ctx context.Context, body []byte) (any, error) {
+	return nil, s.setRuleState(ctx, body, "ENABLED")
+}
+
+func (s *Service) disableRule(ctx context.Context, body []byte) (any, error) {
+	return nil, s.setRuleState(ctx, body, "DISABLED")
+}
+
+func (s *Service) setRuleState(ctx context.Context, body []byte, state string) error {
+	var in ruleRef
+	if err := awsjson.Decode(body, &in); err != nil {
+		return err
+	}
+	name, bn := ruleName(in.Name), busName(in.EventBusName)
+	return s.update(ctx, func() ([]*record, error) {
+		b, ok := s.buses[bn]
+		if !ok {
+			return nil, busNotFound(bn)
+		}
+		r, ok := b.rules[name]
+		if !ok {
+			return nil, ruleNotFound(name, bn)
+		}
+		if r.state == state {
+			return nil, nil
+		}
+		return []*record{{Op: opRule, Rule: &ruleRecord{Name: r.name, Bus: r.bus, Pattern: r.pattern, State: state,
+			Description: r.description, RoleArn: r.roleArn}}}, nil
+	})
+}
+
+func (s *Service) listRuleNamesByTarget(ctx context.Context, body []byte) (any, error) {
+	var in listRuleNamesByTargetInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.TargetArn == "" {
+		return nil, validation("Parameter TargetArn is required.")
+	}
+	bn := busName(in.EventBusName)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.buses[bn]
+	if !ok {
+		return nil, busNotFound(bn)
+	}
+	var matching []string
+	for _, rn := range sortedKeys(b.rules) {
+		for _, t := range b.rules[rn].targets {
+			if t.wire.Arn == in.TargetArn {
+				matching = append(matching, rn)
+				break
+			}
+		}
+	}
+	names, next, err := page(matching, "", in.NextToken, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if names == nil {
+		names = []string{}
+	}
+	return struct {
+		RuleNames []string `json:"RuleNames"`
+		NextToken string   `json:"NextToken,omitempty"`
+	}{names, next}, nil
+}

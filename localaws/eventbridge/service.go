@@ -1,0 +1,224 @@
+// Package eventbridge is localaws's EventBridge engine: buses, rules and SQS
+// targets kept in memory, every change recorded in a durable log (package
+// storage), served over the AWS JSON 1.1 protocol exactly as aws-sdk-go-v2's
+// eventbridge client speaks it.
+//
+// PutEvents matches each event against the enabled rules of its bus and
+// delivers it to every target of every matching rule. An entry is
+// acknowledged only once each of its deliveries is durable: sent to its
+// queue, or recorded in the log as a pending retry. Pending retries follow
+// the target's RetryPolicy and end in the target's dead-letter queue.
+package eventbridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/storage"
+)
+
+// QueueMessage is one message a target delivers to an SQS queue.
+type QueueMessage struct {
+	Body string
+	// Attributes are String message attributes (e.g. ERROR_CODE on target DLQ delivery).
+	Attributes             map[string]string
+	MessageGroupID         string
+	MessageDeduplicationID string
+}
+
+// ErrQueueNotFound is what a QueueSender's error should wrap when the
+// queue does not exist; the target's dead-letter message then says
+// RESOURCE_NOT_FOUND.
+var ErrQueueNotFound = errors.New("eventbridge: target queue not found")
+
+// QueueSender delivers to SQS queues by ARN; it returns only once the message is durable.
+type QueueSender interface {
+	SendToQueue(ctx context.Context, queueARN string, m QueueMessage) error
+}
+
+// maxSendBatch bounds the messages of one SendBatchToQueue call.
+const maxSendBatch = 10
+
+// BatchQueueSender is a QueueSender that can also send several messages to
+// one queue in one durable write. PutEvents uses it, when the sender has
+// it, for the deliveries of one request that go to the same queue.
+type BatchQueueSender interface {
+	QueueSender
+	// SendBatchToQueue sends ms (at most 10) in order and returns one
+	// error per message, nil for each message that is durable. A queue
+	// that does not exist fails every message.
+	SendBatchToQueue(ctx context.Context, queueARN string, ms []QueueMessage) []error
+}
+
+// Config configures a Service.
+type Config struct {
+	// Log is the durable log (Dir "" means memory). Required.
+	Log *storage.Log
+	// Region used in ARNs. Default "us-east-1".
+	Region string
+	// AccountID used in ARNs. Default "000000000000".
+	AccountID string
+	// Queues delivers to SQS targets. Required.
+	Queues QueueSender
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives operational logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.AccountID == "" {
+		c.AccountID = "000000000000"
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate reports every problem with the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Log == nil {
+		errs = append(errs, errors.New("log is required"))
+	}
+	if c.Queues == nil {
+		errs = append(errs, errors.New("queue sender is required"))
+	}
+	return errors.Join(errs...)
+}
+
+const contentType = "application/x-amz-json-1.1"
+
+// Service is the EventBridge engine. It is safe for concurrent use.
+type Service struct {
+	cfg Config
+
+	// mu guards the buses, their rules and targets. Config records are
+	// added to the log under it (pending-delivery records under
+	// retry.mu), so a checkpoint holding both sees state and log agree.
+	mu    sync.RWMutex
+	buses map[string]*bus
+
+	retry retrier
+	ops   map[string]handlerFunc
+
+	checkpointing sync.Mutex // held while a snapshot is written
+	ckptEvery     int64      // log bytes between checkpoints
+
+	ctx    context.Context // ends at Close: stops retry attempts
+	cancel context.CancelFunc
+	stop   chan struct{}
+	wg     sync.WaitGroup
+
+	closeOnce sync.Once
+}
+
+// New replays cfg.Log, creates the default bus when it is missing and
+// resumes pending retries.
+func New(cfg Config) (*Service, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("eventbridge config: %w", err)
+	}
+	s := &Service{
+		cfg:       cfg,
+		buses:     map[string]*bus{},
+		ckptEvery: 16 << 20,
+		stop:      make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.retry.init()
+	s.ops = s.handlers()
+	if err := cfg.Log.Replay(func(b []byte) error { s.replay(b); return nil }); err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("replaying eventbridge log: %w", err)
+	}
+	if _, ok := s.buses[defaultBus]; !ok {
+		now := s.now()
+		if err := s.update(context.Background(), func() ([]*record, error) {
+			return []*record{{Op: opBus, Bus: &busRecord{Name: defaultBus, Created: now.UnixMilli(), Modified: now.UnixMilli()}}}, nil
+		}); err != nil {
+			s.cancel()
+			return nil, fmt.Errorf("creating the default bus: %w", err)
+		}
+	}
+	s.retry.start()
+	s.wg.Add(1)
+	go s.retryLoop()
+	return s, nil
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// Handle serves one EventBridge request; op is the X-Amz-Target after "AWSEvents.".
+func (s *Service) Handle(w http.ResponseWriter, r *http.Request, op string, body []byte) {
+	h, ok := s.ops[op]
+	if !ok {
+		awsjson.WriteError(w, contentType, "", awsjson.Errorf("UnknownOperationException",
+			"localaws does not implement EventBridge operation %q", op))
+		return
+	}
+	out, err := h(r.Context(), body)
+	if err != nil {
+		var ae *awsjson.Error
+		if !errors.As(err, &ae) {
+			s.cfg.Logger.Error("eventbridge request failed", "op", op, "err", err)
+			err = &awsjson.Error{Status: http.StatusInternalServerError, Code: "InternalException", Message: err.Error()}
+		}
+		awsjson.WriteError(w, contentType, "", err)
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	awsjson.WriteJSON(w, contentType, out)
+}
+
+type handlerFunc func(ctx context.Context, body []byte) (any, error)
+
+func (s *Service) handlers() map[string]handlerFunc {
+	return map[string]handlerFunc{
+		"CreateEventBus":        s.createEventBus,
+		"DeleteEventBus":        s.deleteEventBus,
+		"DescribeEventBus":      s.describeEventBus,
+		"ListEventBuses":        s.listEventBuses,
+		"PutRule":               s.putRule,
+		"DescribeRule":          s.describeRule,
+		"DeleteRule":            s.deleteRule,
+		"ListRules":             s.listRules,
+		"EnableRule":            s.enableRule,
+		"DisableRule":           s.disableRule,
+		"PutTargets":            s.putTargets,
+		"RemoveTargets":         s.removeTargets,
+		"ListTargetsByRule":     s.listTargetsByRule,
+		"ListRuleNamesByTarget": s.listRuleNamesByTarget,
+		"TestEventPattern":      s.testEventPattern,
+		"PutEvents":             s.putEvents,
+		"TagResource":           s.tagResource,
+		"UntagResource":         s.untagResource,
+		"ListTagsForResource":   s.listTagsForResource,
+	}
+}
+
+// Close stops the retry loop. Pending retries stay in the log and resume
+// on the next New. It does not close cfg.Log.
+func (s *Service) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.cancel()
+		s.wg.Wait()
+	})
+	return nil
+}

@@ -1,0 +1,105 @@
+package eventbridge
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/pattern"
+)
+
+// defaultBus is the bus every account has; it cannot be created or deleted.
+const defaultBus = "default"
+
+// maxTargetsPerRule is AWS's quota of targets on one rule.
+const maxTargetsPerRule = 5
+
+type bus struct {
+	name        string
+	description string
+	created     time.Time
+	modified    time.Time
+	tags        map[string]string
+	rules       map[string]*rule
+}
+
+type rule struct {
+	name        string
+	bus         string
+	pattern     string // the EventPattern as given
+	compiled    *pattern.Pattern
+	enabled     bool
+	state       string
+	description string
+	roleArn     string
+	tags        map[string]string
+	targets     []*target // sorted by Id
+}
+
+// target is a rule target with its transformation prepared for delivery.
+type target struct {
+	wire     Target
+	fifo     bool
+	template *template // from InputTransformer
+	path     jsonPath  // from InputPath
+}
+
+func (s *Service) busARN(name string) string {
+	return "arn:aws:events:" + s.cfg.Region + ":" + s.cfg.AccountID + ":event-bus/" + name
+}
+
+func (s *Service) ruleARN(busName, name string) string {
+	if busName == defaultBus {
+		return "arn:aws:events:" + s.cfg.Region + ":" + s.cfg.AccountID + ":rule/" + name
+	}
+	return "arn:aws:events:" + s.cfg.Region + ":" + s.cfg.AccountID + ":rule/" + busName + "/" + name
+}
+
+// busName resolves an EventBusName parameter (a name or an ARN; empty means
+// the default bus).
+func busName(v string) string {
+	if v == "" {
+		return defaultBus
+	}
+	if strings.HasPrefix(v, "arn:") {
+		if i := strings.Index(v, ":event-bus/"); i >= 0 {
+			return v[i+len(":event-bus/"):]
+		}
+	}
+	return v
+}
+
+// ruleName resolves a rule Name parameter that may be an ARN.
+func ruleName(v string) string {
+	if strings.HasPrefix(v, "arn:") {
+		if i := strings.LastIndexByte(v, '/'); i >= 0 {
+			return v[i+1:]
+		}
+	}
+	return v
+}
+
+func (r *rule) target(id string) (int, bool) {
+	i := sort.Search(len(r.targets), func(i int) bool { return r.targets[i].wire.Id >= id })
+	return i, i < len(r.targets) && r.targets[i].wire.Id == id
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func copyTags(tags []tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
+}

@@ -1,0 +1,95 @@
+package eventbridge
+
+import (
+	"context"
+	"strings"
+
+	"github.com/licenseflow/licenseflow/localaws/awsjson"
+)
+
+// tagsOf returns a pointer to the tag map of the bus or rule with the
+// given ARN, or nil when there is none. The caller holds s.mu.
+func (s *Service) tagsOf(arn string) *map[string]string {
+	prefix := "arn:aws:events:" + s.cfg.Region + ":" + s.cfg.AccountID + ":"
+	rest, ok := strings.CutPrefix(arn, prefix)
+	if !ok {
+		return nil
+	}
+	if name, ok := strings.CutPrefix(rest, "event-bus/"); ok {
+		if b := s.buses[name]; b != nil {
+			return &b.tags
+		}
+		return nil
+	}
+	if path, ok := strings.CutPrefix(rest, "rule/"); ok {
+		bn, name, found := strings.Cut(path, "/")
+		if !found {
+			bn, name = defaultBus, path
+		}
+		if r := s.rule(bn, name); r != nil {
+			return &r.tags
+		}
+	}
+	return nil
+}
+
+func (s *Service) setTags(arn string, tags map[string]string) {
+	if p := s.tagsOf(arn); p != nil {
+		*p = tags
+	}
+}
+
+func (s *Service) tagResource(ctx context.Context, body []byte) (any, error) {
+	return s.changeTags(ctx, body, func(tags map[string]string, in tagResourceInput) {
+		for _, t := range in.Tags {
+			tags[t.Key] = t.Value
+		}
+	})
+}
+
+func (s *Service) untagResource(ctx context.Context, body []byte) (any, error) {
+	return s.changeTags(ctx, body, func(tags map[string]string, in tagResourceInput) {
+		for _, k := range in.TagKeys {
+			delete(tags, k)
+		}
+	})
+}
+
+func (s *Service) changeTags(ctx context.Context, body []byte, change func(map[string]string, tagResourceInput)) (any, error) {
+	var in tagResourceInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	return nil, s.update(ctx, func() ([]*record, error) {
+		p := s.tagsOf(in.ResourceARN)
+		if p == nil {
+			return nil, notFound("Resource %s does not exist.", in.ResourceARN)
+		}
+		tags := map[string]string{}
+		for k, v := range *p {
+			tags[k] = v
+		}
+		change(tags, in)
+		return []*record{{Op: opTags, ARN: in.ResourceARN, Tags: tags}}, nil
+	})
+}
+
+func (s *Service) listTagsForResource(ctx context.Context, body []byte) (any, error) {
+	var in tagResourceInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.tagsOf(in.ResourceARN)
+	if p == nil {
+		return nil, notFound("Resource %s does not exist.", in.ResourceARN)
+	}
+	out := struct {
+		Tags []tag `json:"Tags"`
+	}{Tags: []tag{}}
+	for _, k := range sortedKeys(*p) {
+		out.Tags = append(out.Tags, tag{Key: k, Value: (*p)[k]})
+	}
+	return out, nil
+}

@@ -1,0 +1,196 @@
+package eventbridge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/licenseflow/licenseflow/localaws/awsjson"
+)
+
+var (
+	sqsARNRE     = regexp.MustCompile(`^arn:aws[a-z\-]*:sqs:[a-z0-9\-]+:[0-9]{12}:[A-Za-z0-9_\-]{1,80}(\.fifo)?$`)
+	pathsKeyRE   = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,256}$`)
+	maxInputSize = 8192
+)
+
+// prepareTarget validates a target as PutTargets does and prepares its
+// transformation.
+func prepareTarget(t Target) (*target, error) {
+	if !targetIDRE.MatchString(t.Id) {
+		return nil, fmt.Errorf("target id %q must match [\\.\\-_A-Za-z0-9]+ and have length 1 to 64", t.Id)
+	}
+	if !sqsARNRE.MatchString(t.Arn) {
+		return nil, fmt.Errorf("target %s: localaws supports SQS queue targets only; %q is not an SQS queue ARN", t.Id, t.Arn)
+	}
+	pt := &target{wire: t, fifo: strings.HasSuffix(t.Arn, ".fifo")}
+	n := 0
+	if t.Input != nil {
+		n++
+		if len(*t.Input) > maxInputSize || !json.Valid([]byte(*t.Input)) {
+			return nil, fmt.Errorf("target %s: Input must be valid JSON text of at most %d characters", t.Id, maxInputSize)
+		}
+	}
+	if t.InputPath != nil {
+		n++
+		p, err := parseJSONPath(*t.InputPath)
+		if err != nil || len(*t.InputPath) > 256 {
+			return nil, fmt.Errorf("target %s: InputPath %q is not a valid JSON path: %v", t.Id, *t.InputPath, err)
+		}
+		pt.path = p
+	}
+	if it := t.InputTransformer; it != nil {
+		n++
+		if it.InputTemplate == "" || len(it.InputTemplate) > maxInputSize {
+			return nil, fmt.Errorf("target %s: InputTemplate must have length 1 to %d", t.Id, maxInputSize)
+		}
+		if len(it.InputPathsMap) > 100 {
+			return nil, fmt.Errorf("target %s: InputPathsMap has more than 100 entries", t.Id)
+		}
+		paths := make(map[string]jsonPath, len(it.InputPathsMap))
+		for k, v := range it.InputPathsMap {
+			if !pathsKeyRE.MatchString(k) {
+				return nil, fmt.Errorf("target %s: InputPathsMap key %q must match [A-Za-z0-9_\\-]+ (the aws.* names are reserved)", t.Id, k)
+			}
+			p, err := parseJSONPath(v)
+			if err != nil {
+				return nil, fmt.Errorf("target %s: InputPathsMap %s: %q is not a valid JSON path: %v", t.Id, k, v, err)
+			}
+			paths[k] = p
+		}
+		pt.template = parseTemplate(it.InputTemplate, paths)
+		if !pt.template.valid() {
+			return nil, fmt.Errorf("target %s: InputTemplate is not valid JSON", t.Id)
+		}
+	}
+	if n > 1 {
+		return nil, fmt.Errorf("target %s: only one of Input, InputPath, or InputTransformer must be provided", t.Id)
+	}
+	if pt.fifo && (t.SqsParameters == nil || t.SqsParameters.MessageGroupId == "") {
+		return nil, fmt.Errorf("Parameter(s) SqsParameters must be specified for target: %s.", t.Id)
+	}
+	if d := t.DeadLetterConfig; d != nil && !sqsARNRE.MatchString(d.Arn) {
+		return nil, fmt.Errorf("target %s: DeadLetterConfig Arn %q is not an SQS queue ARN", t.Id, d.Arn)
+	}
+	if rp := t.RetryPolicy; rp != nil {
+		if a := rp.MaximumRetryAttempts; a != nil && (*a < 0 || *a > 185) {
+			return nil, fmt.Errorf("target %s: MaximumRetryAttempts must be between 0 and 185", t.Id)
+		}
+		if a := rp.MaximumEventAgeInSeconds; a != nil && (*a < 60 || *a > 86400) {
+			return nil, fmt.Errorf("target %s: MaximumEventAgeInSeconds must be between 60 and 86400", t.Id)
+		}
+	}
+	return pt, nil
+}
+
+func (s *Service) putTargets(ctx context.Context, body []byte) (any, error) {
+	var in putTargetsInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	name, bn := ruleName(in.Rule), busName(in.EventBusName)
+	if err := checkRuleName("rule", name); err != nil {
+		return nil, err
+	}
+	if len(in.Targets) == 0 || len(in.Targets) > 10 {
+		return nil, validation("1 validation error detected: Value at 'targets' failed to satisfy constraint: " +
+			"Member must have length between 1 and 10")
+	}
+	seen := map[string]bool{}
+	for _, t := range in.Targets {
+		if _, err := prepareTarget(t); err != nil {
+			return nil, validation("%v", err)
+		}
+		if seen[t.Id] {
+			return nil, validation("Targets must have distinct Ids; %s appears twice.", t.Id)
+		}
+		seen[t.Id] = true
+	}
+	err := s.update(ctx, func() ([]*record, error) {
+		if _, ok := s.buses[bn]; !ok {
+			return nil, busNotFound(bn)
+		}
+		r := s.rule(bn, name)
+		if r == nil {
+			return nil, ruleNotFound(name, bn)
+		}
+		total := len(r.targets)
+		for _, t := range in.Targets {
+			if _, ok := r.target(t.Id); !ok {
+				total++
+			}
+		}
+		if total > maxTargetsPerRule {
+			return nil, limitExceeded("The requested resource exceeds the maximum number allowed: a rule has at most %d targets.", maxTargetsPerRule)
+		}
+		return []*record{{Op: opTargets, BusName: bn, Name: name, Targets: in.Targets}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return targetsResult{FailedEntries: []failedTarget{}}, nil
+}
+
+// removeTargets removes targets by id; ids the rule does not have are
+// ignored, as on AWS.
+func (s *Service) removeTargets(ctx context.Context, body []byte) (any, error) {
+	var in removeTargetsInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	name, bn := ruleName(in.Rule), busName(in.EventBusName)
+	if len(in.Ids) == 0 || len(in.Ids) > 100 {
+		return nil, validation("1 validation error detected: Value at 'ids' failed to satisfy constraint: " +
+			"Member must have length between 1 and 100")
+	}
+	err := s.update(ctx, func() ([]*record, error) {
+		if _, ok := s.buses[bn]; !ok {
+			return nil, busNotFound(bn)
+		}
+		r := s.rule(bn, name)
+		if r == nil {
+			return nil, ruleNotFound(name, bn)
+		}
+		return []*record{{Op: opUntarget, BusName: bn, Name: name, IDs: in.Ids}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return targetsResult{FailedEntries: []failedTarget{}}, nil
+}
+
+func (s *Service) listTargetsByRule(ctx context.Context, body []byte) (any, error) {
+	var in listTargetsInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	name, bn := ruleName(in.Rule), busName(in.EventBusName)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if _, ok := s.buses[bn]; !ok {
+		return nil, busNotFound(bn)
+	}
+	r := s.rule(bn, name)
+	if r == nil {
+		return nil, ruleNotFound(name, bn)
+	}
+	ids := make([]string, len(r.targets))
+	for i, t := range r.targets {
+		ids[i] = t.wire.Id
+	}
+	pageIDs, next, err := page(ids, "", in.NextToken, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Targets   []Target `json:"Targets"`
+		NextToken string   `json:"NextToken,omitempty"`
+	}{Targets: []Target{}, NextToken: next}
+	for _, id := range pageIDs {
+		i, _ := r.target(id)
+		out.Targets = append(out.Targets, r.targets[i].wire)
+	}
+	return out, nil
+}

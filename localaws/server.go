@@ -1,0 +1,281 @@
+// Package localaws is a local AWS endpoint that speaks the SQS (AWS JSON 1.0)
+// and EventBridge (AWS JSON 1.1) wire protocols on one port, so unmodified
+// aws-sdk-go-v2 clients work against it. State is kept in memory and made
+// durable by a write-ahead log (see package storage): whatever SendMessage,
+// SendMessageBatch or PutEvents acknowledged survives kill -9.
+package localaws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/eventbridge"
+	"github.com/licenseflow/licenseflow/localaws/sqs"
+	"github.com/licenseflow/licenseflow/localaws/storage"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Addr is the address to listen on; "127.0.0.1:0" picks a free port.
+	// Default "127.0.0.1:4566".
+	Addr string
+	// DataDir holds the durable state. Empty means in memory.
+	DataDir string
+	// Region used in ARNs. Default "us-east-1".
+	Region string
+	// AccountID used in ARNs and queue URLs. Default "000000000000".
+	AccountID string
+	// NoSync skips fsync: acknowledged writes survive a crash of the
+	// process but not a power loss. Faster; for tests and demos.
+	NoSync bool
+	// SQSEndpoint, when set, makes EventBridge targets deliver to the SQS
+	// of that endpoint (for example ElasticMQ) instead of localaws's own;
+	// queues are matched by the name at the end of the target ARN.
+	SQSEndpoint string
+	// ReleaseInFlight makes messages that were in flight when the previous
+	// process died receivable at once instead of after their visibility
+	// timeout. Only for a process that also runs every consumer of its
+	// queues (licenseflow run): no older receipt handle can be in use.
+	ReleaseInFlight bool
+	// MaxRequestBytes bounds a request body. Default 2 MiB (one 1 MiB
+	// message plus attributes and JSON escaping).
+	MaxRequestBytes int64
+	// Logger receives operational logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:4566"
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.AccountID == "" {
+		c.AccountID = "000000000000"
+	}
+	if c.MaxRequestBytes == 0 {
+		c.MaxRequestBytes = 2 << 20
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate reports every problem with the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
+		errs = append(errs, fmt.Errorf("account id %q: must be 12 digits", c.AccountID))
+	}
+	if c.MaxRequestBytes < 1<<20 {
+		errs = append(errs, errors.New("max request bytes must be at least 1 MiB"))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
+	}
+	return errors.Join(errs...)
+}
+
+// Server is a running localaws endpoint.
+type Server struct {
+	cfg      Config
+	ln       net.Listener
+	url      string
+	sqsLog   *storage.Log
+	eventLog *storage.Log
+	sqs      *sqs.Service
+	events   *eventbridge.Service
+	http     *http.Server
+	done     chan struct{}
+	serveErr error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start listens on cfg.Addr, recovers the state in cfg.DataDir and serves
+// until ctx ends or Close is called.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("localaws config: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening: %w", err)
+	}
+	s, err := newServer(cfg, ln)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Close()
+		case <-s.done:
+		}
+	}()
+	return s, nil
+}
+
+func newServer(cfg Config, ln net.Listener) (*Server, error) {
+	s := &Server{cfg: cfg, ln: ln, url: "http://" + ln.Addr().String(), done: make(chan struct{})}
+	var err error
+	if s.sqsLog, err = openLog(cfg, "sqs"); err != nil {
+		return nil, err
+	}
+	if s.eventLog, err = openLog(cfg, "events"); err != nil {
+		s.sqsLog.Close()
+		return nil, err
+	}
+	s.sqs, err = sqs.New(sqs.Config{Log: s.sqsLog, Region: cfg.Region, AccountID: cfg.AccountID,
+		BaseURL: s.url, Logger: cfg.Logger.With("service", "sqs")})
+	if err != nil {
+		s.closeLogs()
+		return nil, fmt.Errorf("starting sqs: %w", err)
+	}
+	if cfg.ReleaseInFlight {
+		if n := s.sqs.ReleaseInFlight(); n > 0 {
+			cfg.Logger.Info("released messages in flight at the last stop", "count", n)
+		}
+	}
+	var queues eventbridge.QueueSender = queueSender{s.sqs}
+	if cfg.SQSEndpoint != "" {
+		queues = newExternalQueues(cfg.SQSEndpoint, cfg.Region)
+	}
+	s.events, err = eventbridge.New(eventbridge.Config{Log: s.eventLog, Region: cfg.Region,
+		AccountID: cfg.AccountID, Queues: queues, Logger: cfg.Logger.With("service", "events")})
+	if err != nil {
+		s.sqs.Close()
+		s.closeLogs()
+		return nil, fmt.Errorf("starting eventbridge: %w", err)
+	}
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	go func() {
+		defer close(s.done)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.serveErr = err
+		}
+	}()
+	return s, nil
+}
+
+func openLog(cfg Config, name string) (*storage.Log, error) {
+	dir := ""
+	if cfg.DataDir != "" {
+		dir = filepath.Join(cfg.DataDir, name)
+	}
+	l, err := storage.Open(storage.Options{Dir: dir, NoSync: cfg.NoSync})
+	if err != nil {
+		return nil, fmt.Errorf("opening %s log: %w", name, err)
+	}
+	return l, nil
+}
+
+// URL is the endpoint's base URL, for AWS_ENDPOINT_URL.
+func (s *Server) URL() string { return s.url }
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Done is closed when the server stopped serving.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Close stops serving, waits for in-flight requests (long polls end at
+// once) and closes the logs. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		// Engines first: that ends long polls, so Shutdown does not wait them out.
+		errs := []error{s.events.Close(), s.sqs.Close()}
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, s.http.Close())
+		}
+		<-s.done
+		errs = append(errs, s.serveErr, s.closeLogs())
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+func (s *Server) closeLogs() error {
+	return errors.Join(s.eventLog.Close(), s.sqsLog.Close())
+}
+
+// ServeHTTP dispatches on X-Amz-Target: "AmazonSQS.*" and "AWSEvents.*".
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	service, op, _ := strings.Cut(target, ".")
+	ct, ns := "application/x-amz-json-1.0", "com.amazonaws.sqs#"
+	if service == "AWSEvents" {
+		ct, ns = "application/x-amz-json-1.1", ""
+	}
+	if r.Method != http.MethodPost {
+		if r.Method == http.MethodGet && r.URL.Path == "/health" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"status":"ok"}`)
+			return
+		}
+		awsjson.WriteError(w, ct, ns, &awsjson.Error{Status: http.StatusMethodNotAllowed,
+			Code: "InvalidAction", Sender: true, Message: "only POST with X-Amz-Target is supported"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			awsjson.WriteError(w, ct, ns, &awsjson.Error{Status: http.StatusRequestEntityTooLarge,
+				Code: "RequestEntityTooLarge", Sender: true, Message: "request body too large"})
+			return
+		}
+		awsjson.WriteError(w, ct, ns, awsjson.Errorf("SerializationException", "reading request: %v", err))
+		return
+	}
+	switch service {
+	case "AmazonSQS":
+		s.sqs.Handle(w, r, op, body)
+	case "AWSEvents":
+		s.events.Handle(w, r, op, body)
+	default:
+		awsjson.WriteError(w, ct, ns, &awsjson.Error{Status: http.StatusBadRequest, Code: "UnknownOperationException",
+			Sender: true, Message: fmt.Sprintf("unknown X-Amz-Target %q", target)})
+	}
+}
+
+// queueSender lets EventBridge targets deliver into the SQS engine.
+type queueSender struct{ sqs *sqs.Service }
+
+func (q queueSender) SendToQueue(ctx context.Context, queueARN string, m eventbridge.QueueMessage) error {
+	return q.SendBatchToQueue(ctx, queueARN, []eventbridge.QueueMessage{m})[0]
+}
+
+// SendBatchToQueue makes one request's deliveries to a queue share one
+// durable write.
+func (q queueSender) SendBatchToQueue(ctx context.Context, queueARN string, ms []eventbridge.QueueMessage) []error {
+	in := make([]sqs.InternalMessage, len(ms))
+	for i, m := range ms {
+		in[i] = sqs.InternalMessage{Body: m.Body, Attributes: m.Attributes,
+			GroupID: m.MessageGroupID, DeduplicationID: m.MessageDeduplicationID}
+	}
+	_, errs := q.sqs.SendInternalBatch(ctx, queueARN, in)
+	for i, err := range errs {
+		if errors.Is(err, sqs.ErrQueueNotFound) {
+			errs[i] = fmt.Errorf("%w: %w", eventbridge.ErrQueueNotFound, err)
+		}
+	}
+	return errs
+}

@@ -1,0 +1,107 @@
+package sqs
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/licenseflow/licenseflow/localaws/storage"
+)
+
+// fakeClock is a settable clock for expiry and visibility tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// testEnv is a Service served over loopback HTTP with an SDK client.
+type testEnv struct {
+	svc    *Service
+	log    *storage.Log
+	srv    *httptest.Server
+	client *awssqs.Client
+}
+
+type envOptions struct {
+	dir string
+	now func() time.Time
+}
+
+// serveSQS is the dispatch the top-level localaws server does.
+func serveSQS(svc *Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+
+		svc.Handle(w, r, op, body)
+	})
+}
+
+// serveSQSLate serves the Service *p points to once it is set.
+func serveSQSLate(p **Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveSQS(*p).ServeHTTP(w, r) })
+}
+
+func newEnv(t testing.TB, o envOptions) *testEnv {
+	t.Helper()
+	lg, err := storage.Open(storage.Options{Dir: o.dir, NoSync: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{log: lg}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveSQS(e.svc).ServeHTTP(w, r)
+	})
+	e.srv = httptest.NewServer(h)
+	e.svc, err = New(Config{Log: lg, BaseURL: e.srv.URL, Now: o.now, TickInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = newClient(e.srv.URL)
+	t.Cleanup(func() {
+		e.srv.Close()
+		e.svc.Close()
+		e.log.Close()
+	})
+	return e
+}
+
+func newClient(url string) *awssqs.Client {
+	return awssqs.New(awssqs.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		HTTPClient:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+	})
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,199 @@
+// Command benchtable runs every benchmark of the project once and prints one
+// Markdown table: each figure beside its baseline from the same run, and
+// their ratio. A benchmark that did not run prints "n/a".
+//
+//	go run ./proof/benchtable [-benchtime 1s] [-raw FILE] [packages]   (default ./...)
+//	go run ./proof/benchtable -parse FILE                              (table from a saved run)
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// row is one line of the table: a figure and its baseline, both named by a
+// regular expression over "import/path.BenchmarkName/sub" and a unit.
+type row struct {
+	what, figure, unit, baseline, baseUnit, baseWhat string
+}
+
+var rows = []row{
+	{"localaws SQS SendMessageBatch, durable", `sqs\.BenchmarkSendBatch/durable$`, "msgs/s", `sqs\.BenchmarkSendBatch/memory$`, "msgs/s", "same, in memory"},
+	{"localaws SQS receive+delete, durable", `sqs\.BenchmarkReceiveDeleteBatch/durable$`, "msgs/s", `sqs\.BenchmarkReceiveDeleteBatch/memory$`, "msgs/s", "same, in memory"},
+	{"localaws SQS long-poll wake", `sqs\.BenchmarkLongPollWake$`, "ms/send-to-wake", `sqs\.BenchmarkLongPollWake$`, "ms/baseline-receive", "receive of a ready message"},
+	{"localaws PutEvents -> SQS delivery", `conformance\.BenchmarkEventBridgePutEventsToSQS/PutEvents$`, "events/s", `conformance\.BenchmarkEventBridgePutEventsToSQS/SendMessageBatch-baseline$`, "events/s", "SendMessageBatch straight to SQS"},
+	{"our SQS subscriber", `events\.BenchmarkSQSSubscriber/ours$`, "msgs/s", `events\.BenchmarkSQSSubscriber/watermill-aws$`, "msgs/s", "watermill-aws subscriber"},
+	{"webhook ingress (verify + map)", `webhook\.BenchmarkIngress/webhook$`, "req/s", `webhook\.BenchmarkIngress/bare$`, "req/s", "bare net/http handler"},
+	{"webhook ingress + schema validation", `webhook\.BenchmarkIngress/webhook\+schema$`, "req/s", `webhook\.BenchmarkIngress/bare$`, "req/s", "bare net/http handler"},
+	{"storage append, durable, 8x batch 10", `storage\.BenchmarkAppend/durable/goroutines=8/batch=10/impl=log$`, "records/s", `storage\.BenchmarkAppend/durable/goroutines=8/batch=10/impl=naive$`, "records/s", "write+fdatasync per append"},
+	{"storage append, durable, 1 goroutine", `storage\.BenchmarkAppend/durable/goroutines=1/batch=1/impl=log$`, "records/s", `storage\.BenchmarkAppend/durable/goroutines=1/batch=1/impl=naive$`, "records/s", "write+fdatasync per append"},
+	{"pattern match, 100 rules", `pattern\.BenchmarkMatch100Rules$`, "events/s", `pattern\.BenchmarkMatch100RulesReparse$`, "events/s", "Match per rule (reparse)"},
+	{"store consume (Tx + FirstTime), SQLite", `sqlstore\.BenchmarkConsume/sqlite/tx-firsttime$`, "events/s", `sqlstore\.BenchmarkConsume/sqlite/baseline-sql-tx$`, "events/s", "bare sql.Tx insert"},
+	{"store consume (Tx + FirstTime), PostgreSQL", `sqlstore\.BenchmarkConsume/postgres/tx-firsttime$`, "events/s", `sqlstore\.BenchmarkConsume/postgres/baseline-sql-tx$`, "events/s", "bare sql.Tx insert"},
+	{"webhook -> license on app server, p50", `bench\.BenchmarkWebhookToLicense$`, "p50-ms", `bench\.BenchmarkWebhookToLicense$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop"},
+	{"webhook -> license on app server, p99", `bench\.BenchmarkWebhookToLicense$`, "p99-ms", `bench\.BenchmarkWebhookToLicense$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop"},
+	{"webhook -> license on app server", `bench\.BenchmarkWebhookToLicense$`, "events/s", `bench\.BenchmarkWebhookToLicense$`, "baseline-events/s", "PutEvents -> ReceiveMessage hop"},
+	{"DLQ replay", `dlq\.BenchmarkReplay/dlq$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
+	{"DLQ replay, short polling", `dlq\.BenchmarkReplay/dlq-shortpoll$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
+	{"license-push poller peak RSS under load", `bench\.BenchmarkPollerRSS$`, "peak-MiB", `bench\.BenchmarkPollerRSS$`, "idle-MiB", "idle poller"},
+}
+
+// results maps "import/path.BenchmarkName/sub" to its metrics by unit.
+type results map[string]map[string]float64
+
+var cpuSuffix = regexp.MustCompile(`-\d+$`)
+
+// parse reads `go test -bench` output.
+func parse(r io.Reader) (results, error) {
+	res := results{}
+	pkg := ""
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = strings.TrimSpace(p)
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
+			continue // a log line that starts with a benchmark's name
+		}
+		name := pkg + "." + cpuSuffix.ReplaceAllString(f[0], "")
+		m := map[string]float64{}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				break
+			}
+			m[f[i+1]] = v
+		}
+		res[name] = m
+	}
+	return res, sc.Err()
+}
+
+// lookup finds the first benchmark matching re that reports unit.
+func (r results) lookup(re, unit string) (float64, bool) {
+	x := regexp.MustCompile(re)
+	for name, m := range r {
+		if v, ok := m[unit]; ok && x.MatchString(name) {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func format(v float64, ok bool, unit string) string {
+	if !ok {
+		return "n/a"
+	}
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f %s", v, unit)
+	case v >= 1:
+		return fmt.Sprintf("%.2f %s", v, unit)
+	default:
+		return fmt.Sprintf("%.3f %s", v, unit)
+	}
+}
+
+// display is how a metric's unit is printed: without the "baseline-"
+// prefix, and without a quantile or phase prefix the row's name already
+// says ("p50-ms" is "ms", "peak-MiB" is "MiB").
+func display(unit string) string {
+	unit = strings.TrimPrefix(unit, "baseline-")
+	for _, p := range []string{"p50-", "p99-", "peak-", "idle-"} {
+		unit = strings.TrimPrefix(unit, p)
+	}
+	return unit
+}
+
+// table writes the Markdown table.
+func table(w io.Writer, r results, when time.Time) {
+	fmt.Fprintf(w, "Measured %s on %d cores (%s/%s, %s) with `make bench`; each figure beside its baseline from the same run.\n\n",
+		when.Format("2006-01-02"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintln(w, "| what | figure | baseline | baseline is | ratio |")
+	fmt.Fprintln(w, "|---|---:|---:|---|---:|")
+	for _, row := range rows {
+		fv, fok := r.lookup(row.figure, row.unit)
+		bv, bok := r.lookup(row.baseline, row.baseUnit)
+		ratio := "n/a"
+		if fok && bok && bv != 0 {
+			ratio = fmt.Sprintf("%.2fx", fv/bv)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", row.what, format(fv, fok, display(row.unit)),
+			format(bv, bok, display(row.baseUnit)), row.baseWhat, ratio)
+	}
+}
+
+func main() {
+	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
+	raw := flag.String("raw", "", "also save the raw go test output to this file")
+	saved := flag.String("parse", "", "print the table from a saved raw output instead of running")
+	flag.Parse()
+	if err := run(*benchtime, *raw, *saved, flag.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(benchtime, raw, saved string, pkgs []string) error {
+	if saved != "" {
+		f, err := os.Open(saved)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r, err := parse(f)
+		if err != nil {
+			return err
+		}
+		table(os.Stdout, r, time.Now())
+		return nil
+	}
+	if len(pkgs) == 0 {
+		pkgs = []string{"./..."}
+	}
+	args := append([]string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", benchtime}, pkgs...)
+	cmd := exec.Command("go", args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	var sink io.Writer = os.Stderr // progress: the raw output as it comes
+	if raw != "" {
+		f, err := os.Create(raw)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		sink = io.MultiWriter(os.Stderr, f)
+	}
+	r, perr := parse(io.TeeReader(out, sink))
+	werr := cmd.Wait()
+	if perr != nil {
+		return perr
+	}
+	table(os.Stdout, r, time.Now())
+	if werr != nil {
+		return fmt.Errorf("go test -bench: %w (figures of failed packages show n/a)", werr)
+	}
+	return nil
+}

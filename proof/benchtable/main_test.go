@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+const sample = `goos: linux
+pkg: github.com/licenseflow/licenseflow/services/webhook
+BenchmarkIngress/bare-2         	   20000	     50000 ns/op	  20000 req/s	 1000 B/op
+BenchmarkIngress/webhook-2      	   10000	    100000 ns/op	  10000 req/s	 2000 B/op
+BenchmarkIngress/webhook logged line
+ok  	github.com/licenseflow/licenseflow/services/webhook	3.1s
+pkg: github.com/licenseflow/licenseflow/localaws/sqs
+BenchmarkLongPollWake-2   	  100	  1000 ns/op	  1.500 ms/send-to-wake	  0.5000 ms/baseline-receive
+pkg: github.com/licenseflow/licenseflow/services/dlq
+BenchmarkReplay/dlq-2         	       1	1057028766 ns/op	      1892 msgs/s	42682896 B/op	  376000 allocs/op
+BenchmarkReplay/baseline-2              	      14	  86645849 ns/op	     23083 msgs/s	40090660 B/op	  350850 allocs/op
+pkg: github.com/licenseflow/licenseflow/proof/bench
+BenchmarkPollerRSS-2   	       1	5405801842 ns/op	       370.0 deliveries/s	        37.37 idle-MiB	        48.36 peak-MiB
+`
+
+func TestTable(t *testing.T) {
+	r, err := parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r["github.com/licenseflow/licenseflow/services/webhook.BenchmarkIngress/webhook"]["req/s"]; got != 10000 {
+		t.Fatalf("parsed req/s %v", got)
+	}
+	var b bytes.Buffer
+	table(&b, r, time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+	out := b.String()
+	for _, want := range []string{
+		"Measured 2026-01-02 on ",
+		"| webhook ingress (verify + map) | 10000 req/s | 20000 req/s | bare net/http handler | 0.50x |",
+		"| localaws SQS long-poll wake | 1.50 ms/send-to-wake | 0.500 ms/baseline-receive |",
+		"| DLQ replay | 1892 msgs/s | 23083 msgs/s | plain receive, send, delete loop | 0.08x |",
+		"| DLQ replay, short polling | n/a | 23083 msgs/s | plain receive, send, delete loop | n/a |",
+		"| license-push poller peak RSS under load | 48.36 MiB | 37.37 MiB | idle poller | 1.29x |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
