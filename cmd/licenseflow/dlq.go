@@ -21,7 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/licenseflow/licenseflow/services/dlq"
+	"github.com/licenseflow/licenseflow/ops/dlq"
 )
 
 // dlqFlags are the flags every dlq subcommand shares.

@@ -23,7 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/localaws"
-	"github.com/licenseflow/licenseflow/services/dlq"
+	"github.com/licenseflow/licenseflow/ops/dlq"
 )
 
 // dlqRoot is a root command holding only dlq, as root.go wires it.

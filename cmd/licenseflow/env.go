@@ -17,7 +17,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
-	"github.com/licenseflow/licenseflow/services/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // Environment of the deployed parts (Lambda, ECS, systemd) — the same names

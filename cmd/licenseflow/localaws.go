@@ -9,7 +9,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/localaws"
-	"github.com/licenseflow/licenseflow/services/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // defaultDataDir is where state lives unless --data says otherwise.

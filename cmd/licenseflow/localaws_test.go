@@ -11,7 +11,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/localaws"
-	"github.com/licenseflow/licenseflow/services/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // TestLocalAWSTopologyFromTemplate: `localaws --topology` creates exactly the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/licenseflow/licenseflow/services/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 

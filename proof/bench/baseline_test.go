@@ -15,7 +15,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/infra"
-	"github.com/licenseflow/licenseflow/services/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // baseline measures the bare localaws hop: PutEvents of one event on the

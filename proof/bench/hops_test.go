@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/licenseflow/licenseflow/services/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // hopWatch records the first successful hop per (stage, detail-type,

@@ -15,7 +15,7 @@ BenchmarkIngress/webhook logged line
 ok  	github.com/licenseflow/licenseflow/services/webhook	3.1s
 pkg: github.com/licenseflow/licenseflow/localaws/sqs
 BenchmarkLongPollWake-2   	  100	  1000 ns/op	  1.500 ms/send-to-wake	  0.5000 ms/baseline-receive
-pkg: github.com/licenseflow/licenseflow/services/dlq
+pkg: github.com/licenseflow/licenseflow/ops/dlq
 BenchmarkReplay/dlq-2         	       1	1057028766 ns/op	      1892 msgs/s	42682896 B/op	  376000 allocs/op
 BenchmarkReplay/baseline-2              	      14	  86645849 ns/op	     23083 msgs/s	40090660 B/op	  350850 allocs/op
 pkg: github.com/licenseflow/licenseflow/proof/bench

@@ -24,8 +24,8 @@ import (
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
-	"github.com/licenseflow/licenseflow/services/pipeline"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 // TestConcurrentDeliveries: the same event delivered to several consumers

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // effect is one event's change to the store, run inside apply's

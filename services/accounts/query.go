@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // GetCompany returns a stored company (ErrNotFound if none).

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql

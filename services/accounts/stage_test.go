@@ -11,8 +11,8 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/eventstest"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // Times are stored as Unix milliseconds (the store's portable form); the

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/services/appserver"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
 )
 
 // TestConcurrentLicensesNeverDowngrade: licenses arriving concurrently and

@@ -10,7 +10,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // Config configures the license-push stage. New calls setDefaults and

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // stored is a company's latest license.

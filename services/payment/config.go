@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // Config configures the payment stage.

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 // cidBus records the correlation id each License Issued is published with.

@@ -13,7 +13,7 @@ import (
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/license"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/services/payment"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // lastEntitlement returns the entitlement and serial of company's newest

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // errConflict: another transaction changed the row first; the event is

@@ -12,7 +12,7 @@ import (
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/events/stripeevent"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql

@@ -12,8 +12,8 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/services/payment"
 )
 

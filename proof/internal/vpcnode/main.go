@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/services/appserver"
-	"github.com/licenseflow/licenseflow/services/pipeline"
 )
 
 func main() {

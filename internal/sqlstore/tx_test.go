@@ -12,8 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 func migrateCounter(t *testing.T, db *sqlstore.DB) {

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing/fstest"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // A consumer applies each event once: the FirstTime mark and the effect

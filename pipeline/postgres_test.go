@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 // TestDemoFlowOnPostgres runs the whole flow with the stages on PostgreSQL

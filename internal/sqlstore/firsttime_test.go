@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 func firstTime(t *testing.T, db *sqlstore.DB, consumer, key string) bool {

@@ -22,7 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 // EnvPostgresURL names the variable holding the admin URL of the test

@@ -6,8 +6,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 // TestTimestampRoundTrip stores times the portable way (BIGINT Unix

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 // BenchmarkConsume measures the cost of one idempotent event: Tx with a

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 func TestOpenErrors(t *testing.T) {

@@ -18,10 +18,10 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/services/accounts"
 	"github.com/licenseflow/licenseflow/services/appserver"
-	"github.com/licenseflow/licenseflow/services/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/services/licensepush"
 	"github.com/licenseflow/licenseflow/services/payment"
 	"github.com/licenseflow/licenseflow/services/signup"
