@@ -14,7 +14,7 @@ func TestStripePartnerBusRule(t *testing.T) {
 	if len(tpl.OfType("AWS::Events::Rule")) != 4 {
 		t.Fatalf("rules with the partner bus: %d, want 4", len(tpl.OfType("AWS::Events::Rule")))
 	}
-	for _, r := range CheckPosture(tpl) {
+	for _, r := range CheckPosture(tpl, binaryEntries) {
 		if !r.Passed() {
 			t.Errorf("%s: %v", r.ID, r.Problems)
 		}

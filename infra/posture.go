@@ -46,12 +46,22 @@ func Checks() []Check {
 		{"secrets", "secrets come only from Secrets Manager or SSM references, never parameters or plain values", checkSecrets},
 		{"iam-least-privilege", "no wildcard actions; sqs and events permissions name this stack's resources", checkIAM},
 		{"http-api-throttling", "every HTTP API has default route throttling and every HTTP event uses one", checkThrottling},
+		{"lambda-entries", "every function's Handler names an entry the binary serves; no function sets a reserved environment variable", checkLambdaEntries},
 	}
 }
 
+// PostureConfig is what the checks need to know beyond the template.
+type PostureConfig struct {
+	// LambdaEntries are the entries the binary serves, the values a
+	// function's Handler may take (the provided runtime hands it to the
+	// binary as _HANDLER). Required: without it "lambda-entries" fails.
+	LambdaEntries []string
+}
+
 // CheckPosture runs every check on t.
-func CheckPosture(t *Template) []Result {
+func CheckPosture(t *Template, cfg PostureConfig) []Result {
 	p := newPosture(t)
+	p.entries = cfg.LambdaEntries
 	var out []Result
 	for _, c := range Checks() {
 		problems := c.run(p)
@@ -67,6 +77,8 @@ type posture struct {
 	// subnets, inVPC, endpointSGs and dbSGs are sets of logical ids.
 	subnets, inVPC, endpointSGs, dbSGs map[string]bool
 	licensePort                        int
+	// entries are the binary's Lambda entries.
+	entries []string
 }
 
 func newPosture(t *Template) *posture {

@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -220,6 +221,38 @@ func checkThrottling(p *posture) []string {
 			}
 			if !apis[id] {
 				out = append(out, fmt.Sprintf("function %s event %s is not on a throttled HTTP API of this template (SAM's implicit API has no throttling)", f.LogicalID, name))
+			}
+		}
+	}
+	return out
+}
+
+// reservedEnv are the environment variables Lambda sets itself and refuses
+// in a function's configuration.
+var reservedEnv = []string{"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
+	"AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+	"AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+	"AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+	"AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"}
+
+func checkLambdaEntries(p *posture) []string {
+	var out []string
+	if len(p.entries) == 0 {
+		out = append(out, "the binary's Lambda entries were not given, so no Handler can be checked")
+	}
+	for _, f := range p.functions() {
+		h := stringOf(f.Properties["Handler"])
+		switch {
+		case h == "":
+			out = append(out, fmt.Sprintf("function %s has no Handler: the runtime would start the binary without an entry", f.LogicalID))
+		case len(p.entries) > 0 && !slices.Contains(p.entries, h):
+			out = append(out, fmt.Sprintf("function %s Handler %q is not an entry of the binary (%s)", f.LogicalID, h, strings.Join(p.entries, ", ")))
+		}
+		env, _ := f.Properties["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		for name := range vars {
+			if slices.Contains(reservedEnv, name) {
+				out = append(out, fmt.Sprintf("function %s sets the reserved environment variable %s: Lambda refuses to create it", f.LogicalID, name))
 			}
 		}
 	}

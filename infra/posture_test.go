@@ -17,13 +17,17 @@ func failed(results []Result) []string {
 	return ids
 }
 
+// binaryEntries stands for the entries cmd/licenseflow serves; its own
+// test checks the embedded template against the real list.
+var binaryEntries = PostureConfig{LambdaEntries: []string{"webhook", "signup", "payment", "accounts"}}
+
 func TestTemplatePassesEveryCheck(t *testing.T) {
 	t.Parallel()
 	tpl, err := LoadTemplate(templateYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := CheckPosture(tpl)
+	results := CheckPosture(tpl, binaryEntries)
 	if len(results) != len(Checks()) {
 		t.Fatalf("%d results for %d checks", len(results), len(Checks()))
 	}
@@ -219,6 +223,10 @@ func TestEachCheckCanFail(t *testing.T) {
 		{"no throttling", "http-api-throttling", replace(`      DefaultRouteSettings:
         ThrottlingBurstLimit: 200
         ThrottlingRateLimit: 100`, `      Description: no throttling`)},
+		{"handler not an entry", "lambda-entries", replace("      Handler: accounts\n", "      Handler: bootstrap\n")},
+		{"no handler", "lambda-entries", replace("      Handler: signup\n", "")},
+		{"reserved variable", "lambda-entries", replace("          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n",
+			"          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n          _HANDLER: webhook\n")},
 	}
 	covered := map[string]bool{}
 	for _, tc := range cases {
@@ -230,7 +238,7 @@ func TestEachCheckCanFail(t *testing.T) {
 			if err != nil {
 				t.Fatalf("mutated template does not load: %v", err)
 			}
-			results := CheckPosture(tpl)
+			results := CheckPosture(tpl, binaryEntries)
 			if got := failed(results); len(got) != 1 || got[0] != tc.rule {
 				for _, r := range results {
 					if !r.Passed() {
@@ -245,5 +253,16 @@ func TestEachCheckCanFail(t *testing.T) {
 		if !covered[c.ID] {
 			t.Errorf("rule %s has no mutation that makes it fail", c.ID)
 		}
+	}
+}
+
+func TestLambdaEntriesRequired(t *testing.T) {
+	t.Parallel()
+	tpl, err := LoadTemplate(templateYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := failed(CheckPosture(tpl, PostureConfig{})); len(got) != 1 || got[0] != "lambda-entries" {
+		t.Fatalf("failed rules without the entry list %v, want [lambda-entries]", got)
 	}
 }

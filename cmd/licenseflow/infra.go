@@ -41,7 +41,7 @@ security posture and generate what local runs need from it.`,
 			}
 			out := cmd.OutOrStdout()
 			failedRules := 0
-			for _, r := range infra.CheckPosture(t) {
+			for _, r := range infra.CheckPosture(t, infra.PostureConfig{LambdaEntries: lambdaEntries}) {
 				status := "PASS"
 				if !r.Passed() {
 					status = "FAIL"

@@ -92,3 +92,18 @@ func TestElasticMQConfNotDrifted(t *testing.T) {
 		}
 	}
 }
+
+// A function whose Handler is not one of the binary's entries would start
+// and fail on every invocation; check refuses the template.
+func TestInfraCheckRefusesAnUnknownHandler(t *testing.T) {
+	t.Parallel()
+	bad := strings.Replace(string(infra.EmbeddedTemplate()), "      Handler: payment\n", "      Handler: payments\n", 1)
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runInfra(t, "check", "--template", path)
+	if err == nil || !strings.Contains(out, "FAIL  lambda-entries") || !strings.Contains(out, `Handler "payments"`) {
+		t.Fatalf("want lambda-entries to fail on Handler payments (err %v):\n%s", err, out)
+	}
+}

@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/pipeline"
 )
+
+// lambdaEntries are the values _HANDLER may take: the Handler of each
+// function in the template (infra check holds the template to this list).
+var lambdaEntries = []string{"webhook", "signup", pipeline.PartPayment, pipeline.PartAccounts, pipeline.PartLicensePush}
 
 // inLambda reports whether the process is a Lambda function: the runtime
 // API is set and _HANDLER names the part (the template sets it).
@@ -44,7 +49,7 @@ func startLambda(ctx context.Context) error {
 	case pipeline.PartPayment, pipeline.PartAccounts, pipeline.PartLicensePush:
 		lambda.StartWithOptions(events.SQSLambdaHandler(p.Handlers[part], events.WithName(part)), lambda.WithContext(ctx))
 	default:
-		return fmt.Errorf("_HANDLER %q: want webhook, signup, payment, accounts or licensepush", part)
+		return fmt.Errorf("_HANDLER %q: want one of %s", part, strings.Join(lambdaEntries, ", "))
 	}
 	return nil
 }
