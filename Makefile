@@ -15,8 +15,9 @@ build: ## build the CLI into bin/
 run: build ## run the whole pipeline on the embedded default and drive the demo flow
 	./$(BIN) run --demo
 
-test: ## the whole test suite (starts a throwaway PostgreSQL), then a short fuzz pass
+test: ## the whole test suite (installs what it drives, starts a throwaway PostgreSQL), then a short fuzz pass
 	$(GO) vet $(PKGS)
+	bash .ci/deps.sh
 	bash .ci/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
 	bash .ci/fuzz.sh 3s
 
