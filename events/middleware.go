@@ -12,7 +12,8 @@ import (
 
 // Metadata keys a handler sets on a message it gives up on (a Permanent
 // error); the SQS subscriber copies them into the dead-letter message's
-// attributes together with MetadataPoisonSource.
+// attributes together with MetadataPoisonSource, and the DLQ tooling
+// (ops/dlq) reads them back as the reason the message is dead.
 const (
 	MetadataPoisonReason  = "reason_poisoned"
 	MetadataPoisonHandler = "handler_poisoned"

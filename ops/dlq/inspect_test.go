@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/licenseflow/licenseflow/events"
 )
 
 func TestShowDoesNotConsumeAndList(t *testing.T) {
@@ -78,14 +80,14 @@ func TestShowPoisonReason(t *testing.T) {
 	// What our subscriber stamps on a poison message, and what EventBridge
 	// stamps on an event a target refused.
 	send(t, p.dlq, msg{body: envelope("p1", "licenseflow.signup", "User Added"), attrs: map[string]string{
-		AttrPoisonReason: "permanent: unknown company", AttrPoisonHandler: "accounts", AttrPoisonSource: p.srcARN,
+		events.MetadataPoisonReason: "permanent: unknown company", events.MetadataPoisonHandler: "accounts", events.MetadataPoisonSource: p.srcARN,
 		AttrErrorCode: "SQS.QueueDoesNotExist", AttrRuleARN: "arn:aws:events:us-east-1:000000000000:rule/bus/r"}})
 	msgs, _, err := newTool(t, nil).Show(context.Background(), p.dlq, 1, nil)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("show: %v %d", err, len(msgs))
 	}
 	r := msgs[0].Reason
-	if r[AttrPoisonReason] != "permanent: unknown company" || r[AttrPoisonHandler] != "accounts" || r[AttrPoisonSource] != p.srcARN ||
+	if r[events.MetadataPoisonReason] != "permanent: unknown company" || r[events.MetadataPoisonHandler] != "accounts" || r[events.MetadataPoisonSource] != p.srcARN ||
 		r[AttrErrorCode] != "SQS.QueueDoesNotExist" || !strings.HasSuffix(r[AttrRuleARN], "rule/bus/r") || msgs[0].SourceARN != p.srcARN {
 		t.Fatalf("reason %+v", msgs[0])
 	}
@@ -98,8 +100,8 @@ func TestReplayToEachMessagesSource(t *testing.T) {
 	dlq := newQueue(t, false)
 	a, b := newQueue(t, false), newQueue(t, false)
 	send(t, dlq,
-		msg{body: "to-a", attrs: map[string]string{AttrPoisonSource: arnOf(t, a)}},
-		msg{body: "to-b", attrs: map[string]string{AttrPoisonSource: arnOf(t, b)}},
+		msg{body: "to-a", attrs: map[string]string{events.MetadataPoisonSource: arnOf(t, a)}},
+		msg{body: "to-b", attrs: map[string]string{events.MetadataPoisonSource: arnOf(t, b)}},
 		msg{body: "nowhere"})
 	sum, err := newTool(t, nil).Replay(context.Background(), ReplayOptions{Queue: dlq}, nil)
 	if err != nil {

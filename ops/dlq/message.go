@@ -8,15 +8,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/licenseflow/licenseflow/events"
 )
 
-// Attribute names that say why a message is dead. The first three are
-// stamped by our subscriber (package events) on poison messages; the rest
-// by EventBridge on events a rule target could not take.
+// Attribute names EventBridge stamps on events a rule target could not
+// take. Our subscriber stamps events.MetadataPoisonReason,
+// events.MetadataPoisonHandler and events.MetadataPoisonSource on poison
+// messages.
 const (
-	AttrPoisonReason  = "reason_poisoned"
-	AttrPoisonHandler = "handler_poisoned"
-	AttrPoisonSource  = "topic_poisoned"
 	AttrErrorCode     = "ERROR_CODE"
 	AttrErrorMessage  = "ERROR_MESSAGE"
 	AttrRuleARN       = "RULE_ARN"
@@ -24,7 +24,7 @@ const (
 )
 
 // deathAttributes are shown as the message's Reason, in this order.
-var deathAttributes = []string{AttrPoisonReason, AttrPoisonHandler, AttrPoisonSource,
+var deathAttributes = []string{events.MetadataPoisonReason, events.MetadataPoisonHandler, events.MetadataPoisonSource,
 	AttrErrorCode, AttrErrorMessage, AttrRuleARN, AttrTargetARN}
 
 // Message is a dead-letter message as show prints it.
@@ -106,7 +106,7 @@ func sourceARN(m sqstypes.Message) string {
 	if s := m.Attributes["DeadLetterQueueSourceArn"]; s != "" {
 		return s
 	}
-	if a, ok := m.MessageAttributes[AttrPoisonSource]; ok {
+	if a, ok := m.MessageAttributes[events.MetadataPoisonSource]; ok {
 		return aws.ToString(a.StringValue)
 	}
 	return ""

@@ -63,7 +63,7 @@ func TestPoisonFixReplayOnce(t *testing.T) {
 		t.Fatalf("show: %v, %d messages", err, len(msgs))
 	}
 	for _, m := range msgs {
-		if m.Reason[AttrPoisonHandler] != "accounts" || m.Reason[AttrPoisonSource] != p.srcARN || m.Event == nil ||
+		if m.Reason[events.MetadataPoisonHandler] != "accounts" || m.Reason[events.MetadataPoisonSource] != p.srcARN || m.Event == nil ||
 			m.Event.DetailType != "User Add Requested" {
 			t.Fatalf("dead message %+v", m)
 		}
