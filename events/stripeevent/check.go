@@ -3,7 +3,6 @@ package stripeevent
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
@@ -26,8 +25,6 @@ func checkTime(errs *[]error, field string, t time.Time) {
 		*errs = append(*errs, fmt.Errorf("%s is after year 9999", field))
 	}
 }
-
-var statuses = []string{"trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"}
 
 // idChar reports whether c may appear in an id: [A-Za-z0-9_.:-].
 func idChar(c byte) bool {
@@ -71,7 +68,7 @@ func check(d events.Detail) error {
 	case events.SubscriptionChanged:
 		common(d.Provider, d.CompanyID, d.CustomerID, d.SubscriptionID, false)
 		checkID(&errs, "price lookup_key", d.PriceLookupKey, false, maxLookupKeyLen)
-		if !slices.Contains(statuses, d.Status) {
+		if !events.ValidSubscriptionStatus(d.Status) {
 			errs = append(errs, fmt.Errorf("unknown subscription status %q", d.Status))
 		}
 		checkTime(&errs, "current_period_end", d.CurrentPeriodEnd)

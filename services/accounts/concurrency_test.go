@@ -23,9 +23,9 @@ func TestConcurrentDeliveries(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, 2*n)
 		for i := range n {
-			wg.Go(func() { errs[i] = f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_a")) })
+			wg.Go(func() { errs[i] = f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_a")) })
 			wg.Go(func() {
-				errs[n+i] = f.handle(fmt.Sprint("race-", i), addUser("co_a", fmt.Sprint("usr_r", i), "race@a.example", RoleMember, "usr_a"))
+				errs[n+i] = f.handle(fmt.Sprint("race-", i), addUser("co_a", fmt.Sprint("usr_r", i), "race@a.example", events.RoleMember, "usr_a"))
 			})
 		}
 		wg.Wait()
@@ -39,10 +39,10 @@ func TestConcurrentDeliveries(t *testing.T) {
 				}
 				retry = true
 				if i < n {
-					errs[i] = f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_a"))
+					errs[i] = f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_a"))
 				} else {
 					j := i - n
-					errs[i] = f.handle(fmt.Sprint("race-", j), addUser("co_a", fmt.Sprint("usr_r", j), "race@a.example", RoleMember, "usr_a"))
+					errs[i] = f.handle(fmt.Sprint("race-", j), addUser("co_a", fmt.Sprint("usr_r", j), "race@a.example", events.RoleMember, "usr_a"))
 				}
 			}
 			if !retry {

@@ -58,7 +58,7 @@ func (s *Stage) companySignup(d events.CompanySignupRequested) effect {
 		}
 		now := s.now()
 		c = Company{ID: d.CompanyID, Name: d.CompanyName, AdminUserID: d.AdminUserID, CreatedAt: now}
-		admin := User{ID: d.AdminUserID, CompanyID: d.CompanyID, Email: d.AdminEmail, Name: d.AdminName, Role: RoleAdmin, CreatedAt: now}
+		admin := User{ID: d.AdminUserID, CompanyID: d.CompanyID, Email: d.AdminEmail, Name: d.AdminName, Role: events.RoleAdmin, CreatedAt: now}
 		if err := insertCompany(ctx, tx, c); err != nil {
 			return outcome{}, err
 		}
@@ -106,7 +106,7 @@ func (s *Stage) addUser(d events.UserAddRequested) effect {
 		if err != nil {
 			return outcome{}, s.dependency(ctx, tx, err, d.RequestedBy, "requesting admin")
 		}
-		if by.CompanyID != d.CompanyID || by.Role != RoleAdmin {
+		if by.CompanyID != d.CompanyID || by.Role != events.RoleAdmin {
 			return s.refuse(ctx, tx, d.UserID, fmt.Sprintf("%s is not an admin of company %s", d.RequestedBy, d.CompanyID))
 		}
 		taken, err := emailTaken(ctx, tx, d.CompanyID, d.Email)
@@ -193,7 +193,7 @@ func validCompanySignup(d events.CompanySignupRequested) error {
 
 func validUserAdd(d events.UserAddRequested) error {
 	var role error
-	if d.Role != RoleAdmin && d.Role != RoleMember {
+	if !events.ValidRole(d.Role) {
 		role = fmt.Errorf("unknown role %q", d.Role)
 	}
 	return errors.Join(need("company_id", d.CompanyID), need("user_id", d.UserID), need("name", d.Name),

@@ -5,12 +5,6 @@ import (
 	"time"
 )
 
-// Roles of a user in its company.
-const (
-	RoleAdmin  = "admin"
-	RoleMember = "member"
-)
-
 var (
 	// ErrNotFound: the company, user or session is not stored.
 	ErrNotFound = errors.New("not found")

@@ -78,11 +78,11 @@ func TestCompanyUsersSessions(t *testing.T) {
 		cc, ok1 := got[0].(events.CompanyCreated)
 		ua, ok2 := got[1].(events.UserAdded)
 		if len(got) != 2 || !ok1 || !ok2 || cc.CompanyID != "co_a" || cc.AdminUserID != "usr_admin" || !cc.CreatedAt.Equal(testNow) ||
-			ua.UserID != "usr_admin" || ua.Role != RoleAdmin {
+			ua.UserID != "usr_admin" || ua.Role != events.RoleAdmin {
 			t.Fatalf("published %#v", got)
 		}
 		f.now = f.now.Add(time.Minute)
-		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_admin")))
+		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin")))
 		if got := f.pub.Take(); len(got) != 1 || got[0].(events.UserAdded).UserID != "usr_m" {
 			t.Fatalf("published %#v", got)
 		}
@@ -98,7 +98,7 @@ func TestCompanyUsersSessions(t *testing.T) {
 			t.Fatalf("company %+v %v", c, err)
 		}
 		users, err := f.stage.ListUsers(ctx, "co_a")
-		if err != nil || len(users) != 2 || users[0].ID != "usr_admin" || users[1].Role != RoleMember || users[1].CreatedBy != "usr_admin" {
+		if err != nil || len(users) != 2 || users[0].ID != "usr_admin" || users[1].Role != events.RoleMember || users[1].CreatedBy != "usr_admin" {
 			t.Fatalf("users %+v %v", users, err)
 		}
 		sessions, err := f.stage.ListSessions(ctx, "co_a")
@@ -125,8 +125,8 @@ func TestDuplicatesAreReplays(t *testing.T) {
 		if len(again) != 4 || again[0] != first[0] || again[1] != first[1] || again[2] != first[0] {
 			t.Fatalf("replayed %#v, first %#v", again, first)
 		}
-		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_admin")))
-		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_admin")))
+		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin")))
+		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin")))
 		must(t, f.handle("e3", session("ses_1", "co_a", "usr_m")))
 		must(t, f.handle("e3", session("ses_1", "co_a", "usr_m")))
 		users, _ := f.stage.ListUsers(context.Background(), "co_a")
@@ -151,7 +151,7 @@ func TestOutOfOrder(t *testing.T) {
 		f := newFixture(t, db)
 		// Session, then user, then company: each waits for its dependency.
 		errSession := f.handle("e3", session("ses_1", "co_a", "usr_m"))
-		errUser := f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_admin"))
+		errUser := f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin"))
 		for _, err := range []error{errSession, errUser} {
 			if err == nil || events.IsPermanent(err) || !errors.Is(err, ErrNotYetStored) {
 				t.Fatalf("early event: %v, want retryable ErrNotYetStored", err)
@@ -163,7 +163,7 @@ func TestOutOfOrder(t *testing.T) {
 		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
 		// The redeliveries now succeed: the earlier attempts left no mark.
 		must(t, f.handle("e3-retry-is-same-id", session("ses_0", "co_a", "usr_admin")))
-		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_admin")))
+		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin")))
 		must(t, f.handle("e3", session("ses_1", "co_a", "usr_m")))
 		sessions, _ := f.stage.ListSessions(context.Background(), "co_a")
 		if len(sessions) != 2 {
@@ -177,7 +177,7 @@ func TestRefusals(t *testing.T) {
 		f := newFixture(t, db)
 		must(t, f.handle("a1", signup("co_a", "usr_a", "boss@a.example")))
 		must(t, f.handle("b1", signup("co_b", "usr_b", "boss@b.example")))
-		must(t, f.handle("a2", addUser("co_a", "usr_m", "m@a.example", RoleMember, "usr_a")))
+		must(t, f.handle("a2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_a")))
 		f.pub.Take()
 
 		for _, tc := range []struct {
@@ -186,12 +186,12 @@ func TestRefusals(t *testing.T) {
 			d    events.Detail
 			want string
 		}{
-			{"duplicate email, other case", "a3", addUser("co_a", "usr_dup", "M@A.example", RoleMember, "usr_a"), "already has a user"},
-			{"added by a member", "a4", addUser("co_a", "usr_x", "x@a.example", RoleMember, "usr_m"), "not an admin"},
-			{"added by another company's admin", "a5", addUser("co_a", "usr_y", "y@a.example", RoleAdmin, "usr_b"), "not an admin"},
+			{"duplicate email, other case", "a3", addUser("co_a", "usr_dup", "M@A.example", events.RoleMember, "usr_a"), "already has a user"},
+			{"added by a member", "a4", addUser("co_a", "usr_x", "x@a.example", events.RoleMember, "usr_m"), "not an admin"},
+			{"added by another company's admin", "a5", addUser("co_a", "usr_y", "y@a.example", events.RoleAdmin, "usr_b"), "not an admin"},
 			{"session for another company's user", "a6", session("ses_x", "co_a", "usr_b"), "not a user of company"},
 			{"bad role", "a7", addUser("co_a", "usr_z", "z@a.example", "owner", "usr_a"), "unknown role"},
-			{"bad email", "a8", addUser("co_a", "usr_z", "not an email", RoleMember, "usr_a"), "not valid"},
+			{"bad email", "a8", addUser("co_a", "usr_z", "not an email", events.RoleMember, "usr_a"), "not valid"},
 			{"empty ids", "a9", session("", "", ""), "session_id is empty"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -210,7 +210,7 @@ func TestRefusals(t *testing.T) {
 			t.Fatalf("session of a refused user: %v", err)
 		}
 		// The same email in another company is fine.
-		must(t, f.handle("b2", addUser("co_b", "usr_bm", "m@a.example", RoleMember, "usr_b")))
+		must(t, f.handle("b2", addUser("co_b", "usr_bm", "m@a.example", events.RoleMember, "usr_b")))
 		if got := f.pub.Take(); len(got) != 1 {
 			t.Fatalf("published %d events; refusals must publish nothing", len(got))
 		}

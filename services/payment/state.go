@@ -13,7 +13,7 @@ import (
 const StatusNone = ""
 
 // StatusIncomplete: the first payment has not succeeded; grants nothing.
-const StatusIncomplete = "incomplete"
+const StatusIncomplete = events.SubscriptionIncomplete
 
 // Subscription is the payment stage's view of one provider subscription.
 type Subscription struct {
@@ -89,13 +89,13 @@ func (s Subscription) latest() Version {
 // mapStatus maps a provider status to the license status it grants.
 func mapStatus(provider string) string {
 	switch provider {
-	case "trialing":
+	case events.SubscriptionTrialing:
 		return license.StatusTrialing
-	case "active":
+	case events.SubscriptionActive:
 		return license.StatusActive
-	case "past_due":
+	case events.SubscriptionPastDue:
 		return license.StatusPastDue
-	case "incomplete":
+	case events.SubscriptionIncomplete:
 		return StatusIncomplete
 	default: // canceled, unpaid, incomplete_expired, paused
 		return license.StatusCanceled

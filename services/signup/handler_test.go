@@ -22,11 +22,11 @@ func TestSignupFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if claims.CompanyID != acme.id || claims.UserID != acme.admin || claims.Role != RoleAdmin {
+	if claims.CompanyID != acme.id || claims.UserID != acme.admin || claims.Role != events.RoleAdmin {
 		t.Fatalf("admin token claims %+v", claims)
 	}
 
-	memberID, memberTok := e.addUser(acme, "dev@acme.example", RoleMember)
+	memberID, memberTok := e.addUser(acme, "dev@acme.example", events.RoleMember)
 	if !validID(memberID, prefixUser) {
 		t.Fatalf("user id %q", memberID)
 	}
@@ -55,7 +55,7 @@ func TestSignupFlow(t *testing.T) {
 		t.Fatalf("signup event %#v", got[0])
 	}
 	ua, ok := got[1].(events.UserAddRequested)
-	if !ok || ua.CompanyID != acme.id || ua.UserID != memberID || ua.Role != RoleMember || ua.RequestedBy != acme.admin || ua.Email != "dev@acme.example" {
+	if !ok || ua.CompanyID != acme.id || ua.UserID != memberID || ua.Role != events.RoleMember || ua.RequestedBy != acme.admin || ua.Email != "dev@acme.example" {
 		t.Fatalf("user event %#v", got[1])
 	}
 	ss, ok := got[2].(events.SessionRequested)
@@ -69,21 +69,21 @@ func TestAuthorisation(t *testing.T) {
 	e := newEnv(t, nil)
 	acme := e.signup("Acme", "a@acme.example")
 	globex := e.signup("Globex", "g@globex.example")
-	_, memberTok := e.addUser(acme, "m@acme.example", RoleMember)
-	_, adminTok := e.addUser(acme, "second-admin@acme.example", RoleAdmin)
+	_, memberTok := e.addUser(acme, "m@acme.example", events.RoleMember)
+	_, adminTok := e.addUser(acme, "second-admin@acme.example", events.RoleAdmin)
 
 	other, err := NewTokens([]byte(strings.Repeat("x", 32)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, _ := other.Issue(Claims{CompanyID: acme.id, UserID: acme.admin, Role: RoleAdmin, Expires: e.clock.Now().Add(time.Hour)})
+	forged, _ := other.Issue(Claims{CompanyID: acme.id, UserID: acme.admin, Role: events.RoleAdmin, Expires: e.clock.Now().Add(time.Hour)})
 	// Swap in the payload of a member token made admin, keeping its signature.
 	parts := strings.Split(memberTok, ".")
-	escalated, _ := e.h.Tokens().Issue(Claims{CompanyID: acme.id, UserID: acme.admin, Role: RoleAdmin, Expires: e.clock.Now().Add(time.Hour)})
+	escalated, _ := e.h.Tokens().Issue(Claims{CompanyID: acme.id, UserID: acme.admin, Role: events.RoleAdmin, Expires: e.clock.Now().Add(time.Hour)})
 	tampered := parts[0] + "." + strings.Split(escalated, ".")[1] + "." + parts[2]
-	expired, _ := e.h.Tokens().Issue(Claims{CompanyID: acme.id, UserID: acme.admin, Role: RoleAdmin, Expires: e.clock.Now().Add(-time.Second)})
+	expired, _ := e.h.Tokens().Issue(Claims{CompanyID: acme.id, UserID: acme.admin, Role: events.RoleAdmin, Expires: e.clock.Now().Add(-time.Second)})
 
-	body := map[string]string{"email": "new@acme.example", "name": "New", "role": RoleMember}
+	body := map[string]string{"email": "new@acme.example", "name": "New", "role": events.RoleMember}
 	path := "/v1/companies/" + acme.id + "/users"
 	before := len(e.pub.Details())
 	for _, tc := range []struct {

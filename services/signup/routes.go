@@ -42,7 +42,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) (any, *apiError
 		AdminName:   strings.TrimSpace(req.Admin.Name),
 		RequestedAt: now,
 	}
-	tok, err := h.tokens.Issue(Claims{CompanyID: d.CompanyID, UserID: d.AdminUserID, Role: RoleAdmin, Expires: now.Add(h.cfg.TokenTTL)})
+	tok, err := h.tokens.Issue(Claims{CompanyID: d.CompanyID, UserID: d.AdminUserID, Role: events.RoleAdmin, Expires: now.Add(h.cfg.TokenTTL)})
 	if err != nil {
 		return nil, errorf(http.StatusInternalServerError, "internal", "issuing token failed")
 	}
@@ -73,7 +73,7 @@ func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) (any, *apiErro
 	if company != c.CompanyID {
 		return nil, errorf(http.StatusForbidden, "forbidden", "the token does not belong to this company")
 	}
-	if c.Role != RoleAdmin {
+	if c.Role != events.RoleAdmin {
 		return nil, errorf(http.StatusForbidden, "forbidden", "only an admin of the company can add users")
 	}
 	var req addUserRequest

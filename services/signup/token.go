@@ -10,12 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Roles a user has in its company.
-const (
-	RoleAdmin  = "admin"
-	RoleMember = "member"
+	"github.com/licenseflow/licenseflow/events"
 )
 
 // Token errors; Verify wraps one of them.
@@ -36,7 +32,7 @@ const (
 type Claims struct {
 	CompanyID string
 	UserID    string
-	Role      string // RoleAdmin or RoleMember
+	Role      string // events.RoleAdmin or events.RoleMember
 	Expires   time.Time
 }
 
@@ -108,7 +104,7 @@ func (t *Tokens) Verify(token string, now time.Time) (Claims, error) {
 	if err := dec.Decode(&w); err != nil {
 		return Claims{}, fmt.Errorf("%w: payload: %v", ErrTokenInvalid, err)
 	}
-	if !validID(w.CompanyID, prefixCompany) || !validID(w.UserID, prefixUser) || (w.Role != RoleAdmin && w.Role != RoleMember) {
+	if !validID(w.CompanyID, prefixCompany) || !validID(w.UserID, prefixUser) || !events.ValidRole(w.Role) {
 		return Claims{}, fmt.Errorf("%w: claims", ErrTokenInvalid)
 	}
 	c := Claims{CompanyID: w.CompanyID, UserID: w.UserID, Role: w.Role, Expires: time.Unix(w.Exp, 0)}

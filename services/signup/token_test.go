@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/licenseflow/licenseflow/events"
 )
 
 func TestTokens(t *testing.T) {
@@ -18,7 +20,7 @@ func TestTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims := Claims{CompanyID: newID(prefixCompany), UserID: newID(prefixUser), Role: RoleMember, Expires: now.Add(time.Hour)}
+	claims := Claims{CompanyID: newID(prefixCompany), UserID: newID(prefixUser), Role: events.RoleMember, Expires: now.Add(time.Hour)}
 	oldTok, _ := old.Issue(claims)
 	curTok, _ := cur.Issue(claims)
 	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"c":"` + claims.CompanyID + `","u":"` + claims.UserID + `","r":"admin","exp":1900000000}`))
@@ -62,7 +64,7 @@ func TestTokens(t *testing.T) {
 
 func FuzzVerifyToken(f *testing.F) {
 	tk, _ := NewTokens([]byte(strings.Repeat("s", 32)))
-	good, _ := tk.Issue(Claims{CompanyID: newID(prefixCompany), UserID: newID(prefixUser), Role: RoleAdmin, Expires: time.Unix(2e9, 0)})
+	good, _ := tk.Issue(Claims{CompanyID: newID(prefixCompany), UserID: newID(prefixUser), Role: events.RoleAdmin, Expires: time.Unix(2e9, 0)})
 	f.Add(good)
 	f.Add("v1..")
 	f.Add("v1.e30.AAAA")

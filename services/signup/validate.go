@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/licenseflow/licenseflow/events"
 )
 
 // Field limits, matching the event schemas.
@@ -79,7 +81,7 @@ func normalizeEmail(s string) string {
 
 // validRole accepts the two roles.
 func validRole(s string) error {
-	if s != RoleAdmin && s != RoleMember {
+	if !events.ValidRole(s) {
 		return errors.New(`role must be "member" or "admin"`)
 	}
 	return nil

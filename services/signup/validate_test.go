@@ -22,7 +22,7 @@ func FuzzEmail(f *testing.F) {
 			return
 		}
 		d := events.UserAddRequested{CompanyID: "co_a", UserID: "usr_a", Email: normalizeEmail(email), Name: "n",
-			Role: RoleMember, RequestedBy: "usr_b", RequestedAt: time.Unix(0, 0)}
+			Role: events.RoleMember, RequestedBy: "usr_b", RequestedAt: time.Unix(0, 0)}
 		b, err := events.MarshalDetail(t.Context(), d)
 		if err != nil {
 			t.Fatal(err)
