@@ -2,7 +2,6 @@ package appserver
 
 import (
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 )
 
 // Config configures the demo application server's license endpoint.
@@ -88,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("PUT /v1/licenses/{company_id}", s.put)
 	s.mux.HandleFunc("GET /v1/licenses/{company_id}", s.get)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	return s, nil
 }
@@ -112,17 +113,17 @@ type installResult struct {
 func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	company := r.PathValue("company_id")
 	if !s.sourceAllowed(r) {
-		writeError(w, http.StatusForbidden, "source_not_allowed", "this address may not install licenses")
+		httpapi.WriteError(w, http.StatusForbidden, "source_not_allowed", "this address may not install licenses")
 		return
 	}
 	file, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("license file exceeds %d bytes", s.cfg.MaxBodyBytes))
+			httpapi.WriteError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("license file exceeds %d bytes", s.cfg.MaxBodyBytes))
 			return
 		}
-		writeError(w, http.StatusBadRequest, "bad_body", "reading the body failed")
+		httpapi.WriteError(w, http.StatusBadRequest, "bad_body", "reading the body failed")
 		return
 	}
 	lic, outcome, err := s.holder.InstallFor(company, file)
@@ -130,22 +131,22 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		log.Info("appserver: license "+outcome.String(), "serial", lic.Serial, "plan", lic.Plan, "status", lic.Status)
-		writeJSON(w, http.StatusOK, installResult{CompanyID: lic.CompanyID, Serial: lic.Serial, Outcome: outcome.String()})
+		httpapi.WriteJSON(w, http.StatusOK, installResult{CompanyID: lic.CompanyID, Serial: lic.Serial, Outcome: outcome.String()})
 		return
 	case errors.Is(err, ErrMalformed):
-		writeError(w, http.StatusBadRequest, "malformed_license", err.Error())
+		httpapi.WriteError(w, http.StatusBadRequest, "malformed_license", err.Error())
 	case errors.Is(err, ErrSignature):
-		writeError(w, http.StatusUnprocessableEntity, "bad_signature", err.Error())
+		httpapi.WriteError(w, http.StatusUnprocessableEntity, "bad_signature", err.Error())
 	case errors.Is(err, ErrCompanyMismatch):
-		writeError(w, http.StatusUnprocessableEntity, "company_mismatch", err.Error())
+		httpapi.WriteError(w, http.StatusUnprocessableEntity, "company_mismatch", err.Error())
 	case errors.Is(err, ErrStale):
 		if cur, _, ok := s.holder.Current(company); ok {
 			w.Header().Set("X-License-Serial", strconv.FormatInt(cur.Serial, 10))
 		}
-		writeError(w, http.StatusConflict, "stale_license", err.Error())
+		httpapi.WriteError(w, http.StatusConflict, "stale_license", err.Error())
 	default:
 		log.Error("appserver: installing license failed", "error", err)
-		writeError(w, http.StatusInternalServerError, "internal", "installing the license failed")
+		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "installing the license failed")
 		return
 	}
 	log.Info("appserver: license refused", "error", err)
@@ -156,7 +157,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	company := r.PathValue("company_id")
 	lic, file, ok := s.holder.Current(company)
 	if !ok {
-		writeError(w, http.StatusNotFound, "no_license", "no license held for this company")
+		httpapi.WriteError(w, http.StatusNotFound, "no_license", "no license held for this company")
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-licenseflow-license")
@@ -185,15 +186,4 @@ func (s *Server) sourceAllowed(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, _ := json.Marshal(v)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]map[string]string{"error": {"code": code, "message": msg}})
 }

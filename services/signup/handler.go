@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 )
 
 // Handler is the signup edge's http.Handler. It keeps no state but its
@@ -105,7 +106,7 @@ func (h *Handler) route(e endpoint) http.HandlerFunc {
 			writeError(w, aerr)
 			return
 		}
-		writeJSON(w, http.StatusAccepted, resp)
+		httpapi.WriteJSON(w, http.StatusAccepted, resp)
 	}
 }
 

@@ -3,24 +3,15 @@ package signup
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"testing"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/httpapi/httpapitest"
 )
 
 func loadAPIGW(t *testing.T) awsevents.APIGatewayV2HTTPRequest {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/apigw-v2-signup.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req awsevents.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &req); err != nil {
-		t.Fatal(err)
-	}
-	return req
+	return httpapitest.Request(t, "testdata/apigw-v2-signup.json")
 }
 
 func TestLambdaSignup(t *testing.T) {
@@ -77,7 +68,7 @@ func TestLambdaErrorsAreResponses(t *testing.T) {
 		t.Fatalf("session without token: %d", res.StatusCode)
 	}
 	req.IsBase64Encoded, req.Body = true, "%%%"
-	if _, err := e.h.Lambda(context.Background(), req); err == nil {
-		t.Fatal("undecodable base64 body accepted")
+	if res, err := e.h.Lambda(context.Background(), req); err != nil || res.StatusCode != 400 {
+		t.Fatalf("undecodable base64 body: %d %v, want 400", res.StatusCode, err)
 	}
 }

@@ -10,15 +10,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-)
 
-// errorBody is every error response: {"error":{"code":...,"message":...}}.
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
+	"github.com/licenseflow/licenseflow/internal/httpapi"
+)
 
 // apiError is an error with its HTTP answer.
 type apiError struct {
@@ -34,25 +28,12 @@ func errorf(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"encoding response"}}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
-
 func writeError(w http.ResponseWriter, e *apiError) {
 	if e.retryAfter > 0 {
 		secs := int64((e.retryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 	}
-	var b errorBody
-	b.Error.Code, b.Error.Message = e.code, e.msg
-	writeJSON(w, e.status, b)
+	httpapi.WriteError(w, e.status, e.code, e.msg)
 }
 
 // decodeBody reads one JSON object of at most limit bytes into v,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/stripeevent"
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 )
 
 // Handler serves the payment webhook. It is safe for concurrent use.
@@ -35,17 +36,12 @@ func New(cfg Config) (*Handler, error) {
 
 // reply is the JSON answer of every request.
 type reply struct {
-	Received  bool     `json:"received,omitempty"`
-	EventID   string   `json:"event_id,omitempty"`
-	EventType string   `json:"event_type,omitempty"`
-	Ignored   bool     `json:"ignored,omitempty"`
-	Published []string `json:"published,omitempty"` // detail-types
-	Error     *errBody `json:"error,omitempty"`
-}
-
-type errBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Received  bool           `json:"received,omitempty"`
+	EventID   string         `json:"event_id,omitempty"`
+	EventType string         `json:"event_type,omitempty"`
+	Ignored   bool           `json:"ignored,omitempty"`
+	Published []string       `json:"published,omitempty"` // detail-types
+	Error     *httpapi.Error `json:"error,omitempty"`
 }
 
 // result is a status code and its JSON body.
@@ -55,10 +51,10 @@ type result struct {
 }
 
 func failure(status int, code, msg string) result {
-	return result{status, reply{Error: &errBody{Code: code, Message: msg}}}
+	return result{status, reply{Error: &httpapi.Error{Code: code, Message: msg}}}
 }
 
-// process verifies, maps and publishes one webhook; transports only move
+// process verifies, maps and publishes one webhook; ServeHTTP only moves
 // bytes in and out.
 func (h *Handler) process(ctx context.Context, signature string, body []byte) result {
 	log := h.cfg.Logger

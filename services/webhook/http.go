@@ -1,11 +1,12 @@
 package webhook
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 )
 
 // ServeHTTP handles POST requests carrying a signed Stripe event.
@@ -36,10 +37,4 @@ func tooLarge(limit int64) result {
 	return failure(http.StatusRequestEntityTooLarge, "body_too_large", "body exceeds "+strconv.FormatInt(limit, 10)+" bytes")
 }
 
-func writeReply(w http.ResponseWriter, res result) {
-	b, _ := json.Marshal(res.body) // reply holds only strings and bools
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(res.status)
-	w.Write(append(b, '\n'))
-}
+func writeReply(w http.ResponseWriter, res result) { httpapi.WriteJSON(w, res.status, res.body) }

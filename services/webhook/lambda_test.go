@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,16 +13,12 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/eventstest"
+	"github.com/licenseflow/licenseflow/internal/httpapi/httpapitest"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
 func apiEvent(t *testing.T, name string) awsevents.APIGatewayV2HTTPRequest {
-	t.Helper()
-	var req awsevents.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(fixture(t, name), &req); err != nil {
-		t.Fatal(err)
-	}
-	return req
+	return httpapitest.Request(t, filepath.Join("testdata", name))
 }
 
 func TestLambda(t *testing.T) {
