@@ -300,7 +300,7 @@ func (p *EventBridgePublisher) sendBatch(ctx context.Context, batch []pendingEnt
 				return append(rejected, rejectAll(pending, "CallFailed", err.Error())...), fmt.Errorf("put events: %w", err)
 			}
 			p.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "put events failed, retrying",
-				slog.Int("entries", len(pending)), slog.Int("attempt", attempt), slog.String("error", err.Error()))
+				slog.Int("entries", len(pending)), slog.Int("attempt", attempt), slog.String("err", err.Error()))
 			continue
 		}
 		if len(out.Entries) != len(pending) {

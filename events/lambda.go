@@ -2,8 +2,6 @@ package events
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -54,28 +52,17 @@ func (o options) handleRecord(ctx context.Context, h Handler, rec awsevents.SQSM
 		env, e = consume(ctx, o.validator, h, []byte(rec.Body))
 		return e
 	})
-	attrs := []slog.Attr{
-		slog.String("handler", o.name),
-		slog.String("queue", queueNameOfARN(rec.EventSourceARN)),
-		slog.String("message_id", rec.MessageId),
-		slog.String("event_id", env.ID),
-		slog.String("detail_type", env.DetailType),
-		slog.String("correlation_id", DetailCorrelationID(env.Detail)),
-		slog.String("receive_count", rec.Attributes["ApproximateReceiveCount"]),
-		slog.Duration("latency", time.Since(start)),
-		slog.String("outcome", outcome(err)),
-	}
-	level := slog.LevelInfo
-	if err != nil {
-		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", err.Error()))
-		var p *PanicError
-		if errors.As(err, &p) {
-			level = slog.LevelError
-			attrs = append(attrs, slog.String("stack", string(p.Stack)))
-		}
-	}
-	o.logger.LogAttrs(context.WithoutCancel(ctx), level, "event handled", attrs...)
+	handled{
+		handler:       o.name,
+		queue:         queueNameOfARN(rec.EventSourceARN),
+		messageID:     rec.MessageId,
+		eventID:       env.ID,
+		detailType:    env.DetailType,
+		correlationID: DetailCorrelationID(env.Detail),
+		receiveCount:  rec.Attributes["ApproximateReceiveCount"],
+		latency:       time.Since(start),
+		err:           err,
+	}.log(ctx, o.logger)
 	return err
 }
 

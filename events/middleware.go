@@ -101,7 +101,8 @@ func RecoverMiddleware(next message.HandlerFunc) message.HandlerFunc {
 // LogMiddleware logs one line per handled message: handler, queue, event
 // id, detail-type, correlation id, receive count, latency and outcome (ack,
 // retry or dead-letter). Failures log at Warn (Error for a panic, with its
-// stack).
+// stack), their error under "err". It is the one place a handler's error is
+// logged: the Router does not log it again.
 func LogMiddleware(l *slog.Logger) message.HandlerMiddleware {
 	return func(next message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
@@ -109,31 +110,56 @@ func LogMiddleware(l *slog.Logger) message.HandlerMiddleware {
 			out, err := next(msg)
 			ctx := msg.Context()
 			h := hopOf(ctx)
-			attrs := []slog.Attr{
-				slog.String("handler", message.HandlerNameFromCtx(ctx)),
-				slog.String("queue", message.SubscribeTopicFromCtx(ctx)),
-				slog.String("message_id", msg.UUID),
-				slog.String("event_id", h.id),
-				slog.String("detail_type", h.detailType),
-				slog.String("correlation_id", CorrelationID(ctx)),
-				slog.String("receive_count", msg.Metadata.Get(MetadataReceiveCount)),
-				slog.Duration("latency", time.Since(start)),
-				slog.String("outcome", outcome(err)),
-			}
-			level := slog.LevelInfo
+			handled{
+				handler:       message.HandlerNameFromCtx(ctx),
+				queue:         message.SubscribeTopicFromCtx(ctx),
+				messageID:     msg.UUID,
+				eventID:       h.id,
+				detailType:    h.detailType,
+				correlationID: CorrelationID(ctx),
+				receiveCount:  msg.Metadata.Get(MetadataReceiveCount),
+				latency:       time.Since(start),
+				err:           err,
+			}.log(ctx, l)
 			if err != nil {
-				level = slog.LevelWarn
-				attrs = append(attrs, slog.String("error", err.Error()))
-				var p *PanicError
-				if errors.As(err, &p) {
-					level = slog.LevelError
-					attrs = append(attrs, slog.String("stack", string(p.Stack)))
-				}
+				err = loggedError{err}
 			}
-			l.LogAttrs(context.WithoutCancel(ctx), level, "event handled", attrs...)
 			return out, err
 		}
 	}
+}
+
+// handled is one handled message, as LogMiddleware and SQSLambdaHandler
+// log it.
+type handled struct {
+	handler, queue, messageID, eventID, detailType, correlationID, receiveCount string
+	latency                                                                     time.Duration
+	err                                                                         error
+}
+
+func (h handled) log(ctx context.Context, l *slog.Logger) {
+	attrs := []slog.Attr{
+		slog.String("handler", h.handler),
+		slog.String("queue", h.queue),
+		slog.String("message_id", h.messageID),
+		slog.String("event_id", h.eventID),
+		slog.String("detail_type", h.detailType),
+		slog.String("correlation_id", h.correlationID),
+		slog.String("receive_count", h.receiveCount),
+		slog.Duration("latency", h.latency),
+		slog.String("outcome", outcome(h.err)),
+	}
+	level := slog.LevelInfo
+	if h.err != nil {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("err", h.err.Error()))
+		var p *PanicError
+		if errors.As(h.err, &p) {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("stack", string(p.Stack)))
+		}
+	}
+	l.LogAttrs(context.WithoutCancel(ctx), level, "event handled", attrs...)
 }
 
 // HandlerFunc adapts h to watermill: the payload must be an EventBridge

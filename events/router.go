@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 )
 
@@ -63,7 +62,7 @@ func NewRouter(logger *slog.Logger, closeTimeout time.Duration, routes ...Route)
 	if logger == nil {
 		logger = slog.Default()
 	}
-	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: closeTimeout}, watermill.NewSlogLogger(logger))
+	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: closeTimeout}, routerLogger{logger})
 	if err != nil {
 		return nil, fmt.Errorf("new router: %w", err)
 	}

@@ -125,4 +125,8 @@ func TestRunMiddlewareOverSQS(t *testing.T) {
 			t.Errorf("logs lack %q", want)
 		}
 	}
+	// A handler's error is logged once, by LogMiddleware, under "err".
+	if strings.Contains(out, "Handler returned error") || strings.Contains(out, " error=") || !strings.Contains(out, " err=") {
+		t.Errorf("handler errors are not logged once under err:\n%s", out)
+	}
 }

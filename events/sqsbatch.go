@@ -87,12 +87,12 @@ func (d *deleteBatcher) send(receipts []string) {
 	}
 	out, err := d.client.DeleteMessageBatch(ctx, in)
 	if err != nil {
-		d.log.Warn("deleting acked messages failed; they will be delivered again", "count", len(receipts), "error", err)
+		d.log.Warn("deleting acked messages failed; they will be delivered again", "count", len(receipts), "err", err)
 		return
 	}
 	for _, f := range out.Failed {
 		d.log.Warn("deleting an acked message failed; it will be delivered again",
-			"code", aws.ToString(f.Code), "error", aws.ToString(f.Message))
+			"code", aws.ToString(f.Code), "err", aws.ToString(f.Message))
 	}
 }
 
@@ -183,12 +183,12 @@ func (h *heartbeat) beat() {
 		out, err := h.client.ChangeMessageVisibilityBatch(ctx, in)
 		cancel()
 		if err != nil {
-			h.log.Warn("extending visibility failed", "count", n, "error", err)
+			h.log.Warn("extending visibility failed", "count", n, "err", err)
 			continue
 		}
 		for _, f := range out.Failed {
 			// Usually a message acked meanwhile; else it may be delivered twice.
-			h.log.Debug("extending visibility of a message failed", "code", aws.ToString(f.Code), "error", aws.ToString(f.Message))
+			h.log.Debug("extending visibility of a message failed", "code", aws.ToString(f.Code), "err", aws.ToString(f.Message))
 		}
 	}
 }

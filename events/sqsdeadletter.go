@@ -41,7 +41,7 @@ func (s *subscription) deadLetter(m sqstypes.Message, msg *message.Message) bool
 	defer cancel()
 	url, err := s.dlqURL(ctx)
 	if err != nil {
-		log.Error("resolving the dead-letter queue failed; retrying the message", "error", err)
+		log.Error("resolving the dead-letter queue failed; retrying the message", "err", err)
 		return false
 	}
 	attrs := map[string]sqstypes.MessageAttributeValue{
@@ -67,7 +67,7 @@ func (s *subscription) deadLetter(m sqstypes.Message, msg *message.Message) bool
 		in.MessageDeduplicationId = m.MessageId
 	}
 	if _, err := s.q.client.SendMessage(ctx, in); err != nil {
-		log.Error("sending to the dead-letter queue failed; retrying the message", "error", err)
+		log.Error("sending to the dead-letter queue failed; retrying the message", "err", err)
 		return false
 	}
 	log.Warn("message sent to the dead-letter queue", "dead_letter_queue", url,

@@ -103,7 +103,7 @@ func (s *subscription) receive() {
 			}
 			failures++
 			wait := backoff(time.Second, 30*time.Second, failures)
-			s.log.Warn("receiving messages failed", "error", err, "retry_in", wait)
+			s.log.Warn("receiving messages failed", "err", err, "retry_in", wait)
 			select {
 			case <-time.After(wait):
 			case <-s.recvCtx.Done():
@@ -192,7 +192,7 @@ func (s *subscription) changeVisibility(receipt string, d time.Duration) {
 		QueueUrl: aws.String(s.q.url), ReceiptHandle: aws.String(receipt), VisibilityTimeout: secs,
 	})
 	if err != nil {
-		s.log.Warn("changing message visibility failed; it returns after its visibility timeout", "error", err)
+		s.log.Warn("changing message visibility failed; it returns after its visibility timeout", "err", err)
 	}
 }
 

@@ -112,7 +112,7 @@ func (s *Stage) apply(ctx context.Context, e events.Envelope, fx effect) error {
 		return fmt.Errorf("%s: %w", e.DetailType, err)
 	}
 	if out.refused != nil {
-		log.Warn("accounts: request refused", "reason", out.refused)
+		// Returned, not logged: the handler's caller logs it once.
 		return events.Permanent(out.refused)
 	}
 	if err := s.cfg.Publisher.Publish(ctx, out.publish...); err != nil {

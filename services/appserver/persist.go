@@ -62,7 +62,7 @@ func (h *Holder) load() error {
 			err = ErrCompanyMismatch
 		}
 		if err != nil {
-			h.cfg.Logger.Warn("appserver: skipping stored license file", "path", path, "error", err)
+			h.cfg.Logger.Warn("appserver: skipping stored license file", "path", path, "err", err)
 			continue
 		}
 		h.licenses[lic.CompanyID] = held{lic: lic, file: file}

@@ -145,11 +145,11 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 		}
 		httpapi.WriteError(w, http.StatusConflict, "stale_license", err.Error())
 	default:
-		log.Error("appserver: installing license failed", "error", err)
+		log.Error("appserver: installing license failed", "err", err)
 		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "installing the license failed")
 		return
 	}
-	log.Info("appserver: license refused", "error", err)
+	log.Info("appserver: license refused", "err", err)
 }
 
 // get answers the company's license file.

@@ -154,11 +154,12 @@ func (s *Stage) deliverLatest(ctx context.Context, server, company string) error
 		return nil
 	}
 	if err := s.deliver.deliver(ctx, server, company, []byte(latest.file)); err != nil {
+		// Returned, not logged: the handler's caller logs it once with the
+		// message it belongs to.
+		err = fmt.Errorf("license %d of %s: %w", latest.serial, company, err)
 		if errors.Is(err, ErrTargetNotAllowed) || errors.Is(err, ErrRefused) {
-			log.Error("licensepush: delivery refused", "error", err)
 			return events.Permanent(err)
 		}
-		log.Warn("licensepush: delivery failed; will retry", "error", err)
 		return err
 	}
 	if err := s.markDelivered(ctx, server, company, latest.serial); err != nil {

@@ -102,7 +102,11 @@ func (h *Handler) route(e endpoint) http.HandlerFunc {
 			if aerr.status >= 500 {
 				lvl = slog.LevelError
 			}
-			log.Log(r.Context(), lvl, "signup edge: request refused", "status", aerr.status, "code", aerr.code, "error", aerr.msg)
+			var cause any = aerr.msg
+			if aerr.cause != nil {
+				cause = aerr.cause
+			}
+			log.Log(r.Context(), lvl, "signup edge: request refused", "status", aerr.status, "code", aerr.code, "err", cause)
 			writeError(w, aerr)
 			return
 		}
@@ -150,9 +154,9 @@ func (h *Handler) authenticate(r *http.Request) (Claims, *apiError) {
 // publish sends d to the bus; a failure is a 503 and nothing is claimed.
 func (h *Handler) publish(r *http.Request, d events.Detail) *apiError {
 	if err := h.cfg.Publisher.Publish(r.Context(), d); err != nil {
-		h.cfg.Logger.Error("signup edge: publishing failed", "detail_type", d.DetailType(), "error", err,
-			"correlation_id", events.CorrelationID(r.Context()))
-		return errorf(http.StatusServiceUnavailable, "unavailable", "the request could not be recorded; retry later")
+		e := errorf(http.StatusServiceUnavailable, "unavailable", "the request could not be recorded; retry later")
+		e.cause = fmt.Errorf("publishing %s: %w", d.DetailType(), err)
+		return e
 	}
 	return nil
 }

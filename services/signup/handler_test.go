@@ -1,6 +1,8 @@
 package signup
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -197,7 +199,8 @@ func TestAcceptedInputsMatchTheSchemas(t *testing.T) {
 
 func TestPublishFailureClaimsNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	var logs lockedBuffer
+	e := newEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	acme := e.signup("Acme", "a@acme.example")
 	e.pub.SetFail(errBusDown)
 	for _, tc := range []struct {
@@ -209,7 +212,7 @@ func TestPublishFailureClaimsNothing(t *testing.T) {
 		{"/v1/sessions", acme.token, nil},
 	} {
 		r := e.post(tc.path, tc.token, tc.body)
-		if r.status != http.StatusServiceUnavailable || r.errCode() != "unavailable" {
+		if r.status != http.StatusServiceUnavailable || r.errCode() != "unavailable" || strings.Contains(string(r.raw), errBusDown.Error()) {
 			t.Fatalf("%s: %d %s", tc.path, r.status, r.raw)
 		}
 		for _, k := range []string{"company_id", "user_id", "session_id", "token", "app_server"} {
@@ -220,6 +223,23 @@ func TestPublishFailureClaimsNothing(t *testing.T) {
 	}
 	if n := len(e.pub.Details()); n != 1 {
 		t.Fatalf("%d events recorded", n)
+	}
+	// Each failure is logged once, with its cause under "err".
+	var errorLines int
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec["level"] == "ERROR" {
+			errorLines++
+			if cause, _ := rec["err"].(string); !strings.Contains(cause, errBusDown.Error()) {
+				t.Errorf("error line without its cause under err: %s", line)
+			}
+		}
+	}
+	if errorLines != 3 {
+		t.Fatalf("%d error lines for 3 failed requests:\n%s", errorLines, logs.String())
 	}
 }
 

@@ -20,6 +20,9 @@ type apiError struct {
 	code       string
 	msg        string
 	retryAfter time.Duration
+	// cause is what went wrong inside, for the log only; the client sees
+	// code and msg.
+	cause error
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.msg }

@@ -59,7 +59,7 @@ func failure(status int, code, msg string) result {
 func (h *Handler) process(ctx context.Context, signature string, body []byte) result {
 	log := h.cfg.Logger
 	if err := Verify(signature, body, h.cfg.Secrets, h.cfg.Tolerance, h.cfg.Now()); err != nil {
-		log.WarnContext(ctx, "webhook rejected", "reason", err.Error(), "bytes", len(body))
+		log.WarnContext(ctx, "webhook rejected", "err", err, "bytes", len(body))
 		code := "bad_signature"
 		if errors.Is(err, ErrStale) {
 			code = "stale_signature"
