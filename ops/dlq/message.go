@@ -17,10 +17,10 @@ import (
 // events.MetadataPoisonHandler and events.MetadataPoisonSource on poison
 // messages.
 const (
-	AttrErrorCode     = "ERROR_CODE"
-	AttrErrorMessage  = "ERROR_MESSAGE"
-	AttrRuleARN       = "RULE_ARN"
-	AttrTargetARN     = "TARGET_ARN"
+	AttrErrorCode    = "ERROR_CODE"
+	AttrErrorMessage = "ERROR_MESSAGE"
+	AttrRuleARN      = "RULE_ARN"
+	AttrTargetARN    = "TARGET_ARN"
 )
 
 // deathAttributes are shown as the message's Reason, in this order.
