@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
@@ -176,7 +177,7 @@ func TestEventBridgePublisherBatchesAndRetriesOnlyFailedEntries(t *testing.T) {
 			bus, q := newRoutedBus(t)
 			client := &faultyEventBridge{real: newEventBridgeClient(), fail: tc.fail}
 			p, err := NewEventBridgePublisher(EventBridgePublisherConfig{Client: client, Concurrency: 1,
-				InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Logger: quietLogger()})
+				InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Logger: testlog.Quiet()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +210,7 @@ func TestEventBridgePublisherReportsRejectedEntries(t *testing.T) {
 		return ""
 	}}
 	p, err := NewEventBridgePublisher(EventBridgePublisherConfig{Client: client, MaxAttempts: 3,
-		InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, Logger: quietLogger()})
+		InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,17 @@
 package events
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
 func loadSQSEvent(t *testing.T) awsevents.SQSEvent {
@@ -25,24 +25,6 @@ func loadSQSEvent(t *testing.T) awsevents.SQSEvent {
 		t.Fatal(err)
 	}
 	return ev
-}
-
-// syncBuffer is a log sink safe for the parallel subtests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func failedIDs(r awsevents.SQSEventResponse) []string {
@@ -90,7 +72,7 @@ func TestSQSLambdaHandler(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs testlog.Buffer
 			var mu sync.Mutex
 			handled := 0
 			h := func(ctx context.Context, e Envelope) error {
@@ -100,7 +82,7 @@ func TestSQSLambdaHandler(t *testing.T) {
 				return tc.h(ctx, e)
 			}
 			lh := SQSLambdaHandler(h, WithValidator(v), WithName("test"),
-				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+				WithLogger(logs.Text()))
 			resp, err := lh(context.Background(), tc.ev)
 			if err != nil {
 				t.Fatalf("handler error: %v", err)
@@ -129,7 +111,7 @@ func TestSQSLambdaHandlerCorrelation(t *testing.T) {
 	lh := SQSLambdaHandler(func(ctx context.Context, e Envelope) error {
 		got = CorrelationID(ctx)
 		return nil
-	}, WithLogger(slog.New(slog.DiscardHandler)))
+	}, WithLogger(testlog.Quiet()))
 	if resp, _ := lh(context.Background(), ev); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures: %v", resp.BatchItemFailures)
 	}

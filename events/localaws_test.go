@@ -3,8 +3,6 @@ package events
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
@@ -23,21 +22,7 @@ import (
 var local *localaws.Server
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", NoSync: true,
-		Logger: quietLogger()})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting localaws:", err)
-		return 1
-	}
-	local = srv
-	defer srv.Close()
-	return m.Run()
+	localawstest.Main(m, localaws.Config{NoSync: true, Logger: testlog.Quiet()}, &local)
 }
 
 func awsConfig() aws.Config {

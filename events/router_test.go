@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/schemas"
 )
 
@@ -37,9 +37,9 @@ func TestRunMiddlewareOverSQS(t *testing.T) {
 	invalid := strings.Replace(compact(t, good), `"admin_email":"ada@acme.example"`, `"admin_email":12`, 1)
 	sendBodies(t, q.url, []string{compact(t, good), compact(t, panicky), compact(t, slow), invalid, "not json at all"})
 
-	var logs syncBuffer
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	sub := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.InitialBackoff = time.Second; c.Logger = quietLogger() })
+	var logs testlog.Buffer
+	logger := logs.Text()
+	sub := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.InitialBackoff = time.Second; c.Logger = testlog.Quiet() })
 
 	var mu sync.Mutex
 	seen := map[string][]string{} // detail-type -> correlation ids per call

@@ -9,6 +9,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	wmsqs "github.com/ThreeDotsLabs/watermill-aws/sqs"
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
 // BenchmarkSQSSubscriber compares our subscriber with watermill-aws v1.0.3's
@@ -24,7 +26,7 @@ func BenchmarkSQSSubscriber(b *testing.B) {
 	}{
 		{"ours", func(b *testing.B) message.Subscriber {
 			s, err := NewSQSSubscriber(SQSSubscriberConfig{Client: newSQSClient(), Receivers: workers,
-				WaitTime: time.Second, Logger: quietLogger()})
+				WaitTime: time.Second, Logger: testlog.Quiet()})
 			if err != nil {
 				b.Fatal(err)
 			}

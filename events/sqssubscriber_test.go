@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
@@ -41,7 +42,7 @@ func (c *countingSQS) ChangeMessageVisibility(ctx context.Context, in *sqs.Chang
 
 func newTestSubscriber(t testing.TB, client SQSAPI, tune func(*SQSSubscriberConfig)) *SQSSubscriber {
 	t.Helper()
-	cfg := SQSSubscriberConfig{Client: client, WaitTime: 2 * time.Second, Logger: quietLogger(), DrainTimeout: 20 * time.Second}
+	cfg := SQSSubscriberConfig{Client: client, WaitTime: 2 * time.Second, Logger: testlog.Quiet(), DrainTimeout: 20 * time.Second}
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -1,6 +1,8 @@
-// Package eventstest provides an events.Publisher for tests: it checks what
-// is published as the real bus publisher does and records it. It is meant
-// for _test.go files only; production code must not import it.
+// Package eventstest provides what tests of event producers and consumers
+// share: an events.Publisher that checks what is published as the real bus
+// publisher does and records it, and Envelope, which wraps a detail as a
+// queue delivers it. It is meant for _test.go files only; production code
+// must not import it.
 package eventstest
 
 import (

@@ -1,6 +1,7 @@
 // Package localawstest holds what tests that talk to a localaws (or any
-// SQS/EventBridge endpoint) share: names unique to a run and SDK
-// configuration with static credentials. For tests only.
+// SQS/EventBridge endpoint) share: one in-process localaws for a package's
+// tests (Main), names unique to a run and SDK configuration with static
+// credentials. For tests only.
 package localawstest
 
 import (

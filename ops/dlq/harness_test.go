@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
@@ -24,22 +22,9 @@ import (
 // local is the in-process localaws every test of this package shares.
 var local *localaws.Server
 
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
-
-func runMain(m *testing.M) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", NoSync: true, Logger: quiet()})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting localaws:", err)
-		return 1
-	}
-	local = srv
-	defer srv.Close()
-	return m.Run()
+func TestMain(m *testing.M) {
+	localawstest.Main(m, localaws.Config{NoSync: true, Logger: testlog.Quiet()}, &local)
 }
-
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // client returns the shared SDK client (one connection pool for all tests).
 func client() *sqs.Client {
@@ -56,7 +41,7 @@ var (
 
 func newTool(t testing.TB, mod func(*Config)) *Tool {
 	t.Helper()
-	cfg := Config{Client: client(), Logger: quiet(), HoldVisibility: 30 * time.Second}
+	cfg := Config{Client: client(), Logger: testlog.Quiet(), HoldVisibility: 30 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}

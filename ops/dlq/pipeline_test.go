@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
 // TestPoisonFixReplayOnce is the operator's story end to end: a handler
@@ -39,13 +40,13 @@ func TestPoisonFixReplayOnce(t *testing.T) {
 		return nil
 	}
 	sub, err := events.NewSQSSubscriber(events.SQSSubscriberConfig{Client: client(), WaitTime: time.Second,
-		InitialBackoff: 100 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Logger: quiet()})
+		InitialBackoff: 100 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runDone := make(chan error, 1)
 	go func() {
-		runDone <- events.Run(ctx, sub, p.src, handler, events.WithName("accounts"), events.WithLogger(quiet()))
+		runDone <- events.Run(ctx, sub, p.src, handler, events.WithName("accounts"), events.WithLogger(testlog.Quiet()))
 	}()
 
 	const n = 5

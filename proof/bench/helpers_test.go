@@ -9,18 +9,12 @@ package bench
 import (
 	"bufio"
 	"fmt"
-	"log/slog"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// quiet logs errors only, so the benchmark output stays parseable.
-func quiet() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-}
 
 // percentile returns the q-quantile (0..1) of ds by the nearest-rank
 // method; ds need not be sorted. It returns 0 for no samples.

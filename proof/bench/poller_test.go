@@ -15,6 +15,7 @@ import (
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 )
@@ -65,12 +66,12 @@ func BenchmarkPollerRSS(b *testing.B) {
 	// This process: localaws (durable) with the topology, and the app server.
 	host, err := pipeline.Start(ctx, pipeline.Config{Parts: []string{pipeline.PartAppServer},
 		DataDir: filepath.Join(dir, "host"), LocalAWS: true, ApplyTopology: true,
-		AppServerAddr: "127.0.0.1:0", PublicKey: pub, Logger: quiet()})
+		AppServerAddr: "127.0.0.1:0", PublicKey: pub, Logger: testlog.Quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer host.Close()
-	ebp, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: host.Clients.Events, Logger: quiet()})
+	ebp, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: host.Clients.Events, Logger: testlog.Quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 )
@@ -57,7 +58,7 @@ func BenchmarkWebhookToLicense(b *testing.B) {
 	p, err := pipeline.Start(ctx, pipeline.Config{DataDir: b.TempDir(), LocalAWS: true, LocalAWSNoSync: false,
 		ApplyTopology: true, HTTPAddr: "127.0.0.1:0", AppServerAddr: "127.0.0.1:0",
 		SigningKey: priv, PublicKey: pub, WebhookSecrets: []string{webhookSecret},
-		TokenSecret: bytes.Repeat([]byte("b"), 32), Hops: hops, Logger: quiet()})
+		TokenSecret: bytes.Repeat([]byte("b"), 32), Hops: hops, Logger: testlog.Quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,9 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -24,6 +22,7 @@ import (
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 	"github.com/licenseflow/licenseflow/services/webhook"
@@ -73,7 +72,7 @@ func TestConcurrentSignedAndForgedWebhooks(t *testing.T) {
 	p, err := pipeline.Start(ctx, pipeline.Config{DataDir: t.TempDir(), LocalAWS: true, ApplyTopology: true,
 		HTTPAddr: "127.0.0.1:0", AppServerAddr: "127.0.0.1:0", SigningKey: priv, PublicKey: pub,
 		WebhookSecrets: []string{secret}, TokenSecret: bytes.Repeat([]byte("t"), 32), Hops: hops,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+		Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"os"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 )
@@ -62,7 +62,7 @@ func TestVPCPromise(t *testing.T) {
 		DataDir: filepath.Join(dir, "host"), LocalAWS: true, LocalAWSAddr: n.HostAddr + ":0", ApplyTopology: true,
 		HTTPAddr: "127.0.0.1:0", SigningKey: priv, PublicKey: pub,
 		WebhookSecrets: []string{webhookSecret}, TokenSecret: bytes.Repeat([]byte("k"), 32),
-		AppServers: []string{appServer}, Hops: hops, Logger: quiet(),
+		AppServers: []string{appServer}, Hops: hops, Logger: testlog.Quiet(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -300,8 +300,4 @@ func checkAppLog(t *testing.T, app *prooftest.Proc, n *network) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func quiet() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }

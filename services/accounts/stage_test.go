@@ -2,9 +2,7 @@ package accounts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
 var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -28,24 +27,15 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, pub: &eventstest.Recorder{}, now: testNow}
 	var err error
-	f.stage, err = New(context.Background(), Config{DB: db, Publisher: f.pub, Now: func() time.Time { return f.now }, Logger: slog.New(slog.DiscardHandler)})
+	f.stage, err = New(context.Background(), Config{DB: db, Publisher: f.pub, Now: func() time.Time { return f.now }, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
 
-func env(t *testing.T, id string, d events.Detail) events.Envelope {
-	t.Helper()
-	b, err := json.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.Envelope{Version: "0", ID: id, DetailType: d.DetailType(), Source: d.Source(), Time: testNow, Detail: b}
-}
-
 func (f *fixture) handle(id string, d events.Detail) error {
-	return f.stage.Handle(context.Background(), env(f.t, id, d))
+	return f.stage.Handle(context.Background(), eventstest.Envelope(f.t, id, testNow, d))
 }
 
 func signup(co, admin, email string) events.CompanySignupRequested {

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
 var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -53,7 +53,7 @@ func (k keys) sign(t testing.TB, company string, serial int64, adjust ...func(*l
 
 func newServer(t *testing.T, k keys, adjust func(*Config)) (*Server, *httptest.Server) {
 	t.Helper()
-	cfg := Config{PublicKey: k.pub, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)}
+	cfg := Config{PublicKey: k.pub, Now: func() time.Time { return testNow }, Logger: testlog.Quiet()}
 	if adjust != nil {
 		adjust(&cfg)
 	}

@@ -3,10 +3,8 @@ package licensepush
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,15 +16,17 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/services/appserver"
 )
 
 var (
 	testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	quiet   = slog.New(slog.DiscardHandler)
+	quiet   = testlog.Quiet()
 )
 
 // app is a real demo app server on 127.0.0.1 counting the PUTs it gets.
@@ -123,13 +123,7 @@ func (f *fixture) sign(company string, serial int64, key ed25519.PrivateKey) str
 }
 
 func envelope(t *testing.T, d events.Detail) events.Envelope {
-	t.Helper()
-	b, err := json.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.Envelope{Version: "0", ID: fmt.Sprintf("ev-%d", time.Now().UnixNano()), DetailType: d.DetailType(),
-		Source: d.Source(), Time: testNow, Detail: b}
+	return eventstest.Envelope(t, fmt.Sprintf("ev-%d", time.Now().UnixNano()), testNow, d)
 }
 
 func (f *fixture) issued(company string, serial int64) error {

@@ -3,7 +3,6 @@ package payment_test
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -103,12 +102,7 @@ func newStage(t testing.TB, db *sqlstore.DB, pub events.Publisher, mod ...func(*
 
 // envelope wraps d as the payment queue delivers it.
 func envelope(t testing.TB, d events.Detail) events.Envelope {
-	t.Helper()
-	raw, err := json.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.Envelope{Version: "0", ID: "env-" + d.DetailType(), DetailType: d.DetailType(), Source: d.Source(), Time: t0, Detail: raw}
+	return eventstest.Envelope(t, "env-"+d.DetailType(), t0, d)
 }
 
 func prov(id string, sec int) events.Provider {

@@ -2,7 +2,6 @@ package signup
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
 func TestSignupFlow(t *testing.T) {
@@ -199,8 +199,8 @@ func TestAcceptedInputsMatchTheSchemas(t *testing.T) {
 
 func TestPublishFailureClaimsNothing(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
-	e := newEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	var logs testlog.Buffer
+	e := newEnv(t, func(c *Config) { c.Logger = logs.JSON() })
 	acme := e.signup("Acme", "a@acme.example")
 	e.pub.SetFail(errBusDown)
 	for _, tc := range []struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/eventstest"
+	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
 // clock is a settable time source.
@@ -56,7 +56,7 @@ func newEnv(t *testing.T, adjust func(*Config)) *env {
 		CompanyRate:  1000,
 		CompanyBurst: 1000,
 		Now:          e.clock.Now,
-		Logger:       slog.New(slog.DiscardHandler),
+		Logger:       testlog.Quiet(),
 	}
 	if adjust != nil {
 		adjust(&cfg)
@@ -151,21 +151,3 @@ func (e *env) addUser(c company, email, role string) (string, string) {
 }
 
 var errBusDown = errors.New("bus down")
-
-// lockedBuffer is a log sink safe for concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
