@@ -188,10 +188,12 @@ func (s *SQSSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 	return sub.out, nil
 }
 
-// Close stops every subscription: no new receives, handlers already holding
-// a message get up to DrainTimeout to ack or nack it, messages not yet
-// handed out are made visible again, pending deletes are flushed. It returns
-// once all of that is done.
+// Close stops every subscription: no new receives (a receive sent within
+// the last second may still answer, so that what it took is released
+// rather than left invisible), handlers already holding a message get up to
+// DrainTimeout to ack or nack it, messages not yet handed out are made
+// visible again, pending deletes are flushed. It returns once all of that
+// is done.
 func (s *SQSSubscriber) Close() error {
 	s.mu.Lock()
 	s.closed = true

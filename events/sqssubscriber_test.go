@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -301,6 +302,62 @@ func TestSQSSubscriberDrainsOnClose(t *testing.T) {
 		t.Error("Subscribe after Close succeeded")
 	}
 	wg.Wait()
+}
+
+// lossCountingSQS forwards to localaws without SDK retries of
+// ReceiveMessage and counts the receives that failed other than by being
+// canceled: a failed receive may have taken messages that stay invisible
+// until their visibility timeout (see the brief on lost responses).
+type lossCountingSQS struct {
+	*sqs.Client
+	lost atomic.Int64
+}
+
+func (c *lossCountingSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, o ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	out, err := c.Client.ReceiveMessage(ctx, in, append(o, func(o *sqs.Options) { o.RetryMaxAttempts = 1 })...)
+	if err != nil && ctx.Err() == nil {
+		c.lost.Add(1)
+	}
+	return out, err
+}
+
+// Close right after acks, while receives for the freed slots are being
+// answered: what those receives took is released, not left invisible for
+// the queue's visibility timeout.
+func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
+	t.Parallel()
+	q := newQueue(t, 60*time.Second, 0)
+	sendBodies(t, q.url, bodies("c", 50))
+	client := &lossCountingSQS{Client: newSQSClient()}
+	s := newTestSubscriber(t, client, nil)
+	msgs, err := s.Subscribe(context.Background(), q.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for got := 0; got < 25; got++ {
+		select {
+		case m := <-msgs:
+			m.Ack()
+		case <-time.After(30 * time.Second):
+			t.Fatalf("got %d of 25 messages", got)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := newSQSClient().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.url),
+		AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	visible, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
+	hidden, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	if visible+hidden != 25 {
+		t.Errorf("%d visible + %d invisible after 25 acks of 50", visible, hidden)
+	}
+	if lost := int(client.lost.Load()); hidden > 10*lost {
+		t.Errorf("%d messages invisible after Close (%d receives failed in transport)", hidden, lost)
+	}
 }
 
 func TestSQSSubscriberConfig(t *testing.T) {

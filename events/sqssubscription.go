@@ -82,14 +82,7 @@ func (s *subscription) receive() {
 		if n == 0 {
 			return
 		}
-		out, err := s.q.client.ReceiveMessage(s.recvCtx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(s.q.url),
-			MaxNumberOfMessages:         int32(n),
-			WaitTimeSeconds:             int32(s.cfg.WaitTime / time.Second),
-			VisibilityTimeout:           visibilitySeconds(s.cfg.VisibilityTimeout),
-			MessageAttributeNames:       []string{"All"},
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
-		})
+		out, err := s.receiveMessages(n)
 		var msgs []sqstypes.Message
 		if err == nil {
 			msgs = out.Messages
@@ -118,6 +111,32 @@ func (s *subscription) receive() {
 			go s.deliver(m)
 		}
 	}
+}
+
+// receiveGrace is how long, counted from when it was sent, a receive may
+// still answer once the subscription stops. Canceling a receive that SQS is
+// answering would leave what it took invisible until its visibility
+// timeout; a receive that answers is released at once. One that has waited
+// longer is an idle long poll and is canceled at once.
+const receiveGrace = time.Second
+
+// receiveMessages asks for up to n messages.
+func (s *subscription) receiveMessages(n int) (*sqs.ReceiveMessageOutput, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sent := time.Now()
+	stop := context.AfterFunc(s.recvCtx, func() {
+		time.AfterFunc(time.Until(sent.Add(receiveGrace)), cancel)
+	})
+	defer stop()
+	return s.q.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(s.q.url),
+		MaxNumberOfMessages:         int32(n),
+		WaitTimeSeconds:             int32(s.cfg.WaitTime / time.Second),
+		VisibilityTimeout:           visibilitySeconds(s.cfg.VisibilityTimeout),
+		MessageAttributeNames:       []string{"All"},
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+	})
 }
 
 // acquire takes between 1 and MaxMessages in-flight slots, blocking for the
