@@ -164,8 +164,9 @@ var ErrSubscriberClosed = errors.New("subscriber closed")
 
 // Subscribe starts receiving from topic (a queue name or URL) and returns
 // the channel of its messages, closed once the subscription drained after
-// ctx ended or Close. Messages carry a context that is not canceled with
-// ctx, so that handlers can finish during the drain.
+// ctx ended or Close. A message's context carries ctx's values but is not
+// canceled with ctx, so that handlers can finish during the drain; it ends
+// once the message is acked or nacked, or when the drain gives up on it.
 func (s *SQSSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -360,6 +360,49 @@ func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
 	}
 }
 
+// A message's context carries the values of Subscribe's, survives its
+// cancellation (a handler finishes during the drain) and ends once the
+// message is acked, nacked, or given up on at the end of the drain.
+func TestSQSSubscriberMessageContext(t *testing.T) {
+	t.Parallel()
+	q := newQueue(t, 30*time.Second, 0)
+	sendBodies(t, q.url, bodies("ctx", 3))
+	s := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.DrainTimeout = time.Second })
+	type key struct{}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	msgs, err := s.Subscribe(ctx, q.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*message.Message
+	for len(got) < 3 {
+		select {
+		case m := <-msgs:
+			got = append(got, m)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("got %d of 3 messages", len(got))
+		}
+	}
+	cancel() // starts the drain; the messages are still being handled
+	for i, m := range got {
+		if m.Context().Value(key{}) != "v" {
+			t.Errorf("message %d: context lacks Subscribe's values", i)
+		}
+		if m.Context().Err() != nil {
+			t.Errorf("message %d: context ended before its message was settled", i)
+		}
+	}
+	got[0].Ack()
+	got[1].Nack()
+	for i, m := range got {
+		select {
+		case <-m.Context().Done(): // the third one at the end of the drain
+		case <-time.After(20 * time.Second):
+			t.Errorf("message %d: context still open", i)
+		}
+	}
+}
+
 func TestSQSSubscriberConfig(t *testing.T) {
 	t.Parallel()
 	for name, cfg := range map[string]SQSSubscriberConfig{

@@ -167,7 +167,9 @@ func (s *subscription) deliver(m sqstypes.Message) {
 	defer s.heart.untrack(receipt)
 
 	msg := toWatermill(m, s.q.url)
-	msg.SetContext(s.msgCtx)
+	ctx, cancel := context.WithCancel(s.msgCtx)
+	defer cancel() // the message is settled, or given up on
+	msg.SetContext(ctx)
 	select {
 	case s.out <- msg:
 	case <-s.stopping:
