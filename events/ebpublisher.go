@@ -95,8 +95,11 @@ func (c EventBridgePublisherConfig) Validate() error {
 
 // EventBridgePublisher is a watermill message.Publisher that puts messages
 // on an EventBridge bus (the topic: a bus name or ARN). The payload is the
-// detail; metadata MetadataSource and MetadataDetailType are required,
-// MetadataResources optional. Messages are packed into PutEvents calls of
+// detail, a JSON object; metadata MetadataSource and MetadataDetailType are
+// required, MetadataResources optional. The UUID and the other metadata
+// travel in the detail's DetailMessageMember, for SQSSubscriber to give
+// back (keys that describe one delivery, such as MetadataReceiveCount or
+// the poison marks, are left behind). Messages are packed into PutEvents calls of
 // at most MaxPutEventsEntries entries and MaxBatchBytes; entries the bus
 // rejects with a retryable code (throttling, internal failure) are retried
 // alone with exponential backoff. It is safe for concurrent use.
@@ -223,11 +226,15 @@ func toEntry(bus string, m *message.Message, now time.Time) (pendingEntry, error
 	if source == "" || dtype == "" {
 		return pendingEntry{}, errors.New("metadata lacks source or detail-type")
 	}
+	detail, err := stampMessage(m.Payload, m.UUID, m.Metadata)
+	if err != nil {
+		return pendingEntry{}, err
+	}
 	e := ebtypes.PutEventsRequestEntry{
 		EventBusName: aws.String(bus),
 		Source:       aws.String(source),
 		DetailType:   aws.String(dtype),
-		Detail:       aws.String(string(m.Payload)),
+		Detail:       aws.String(string(detail)),
 		Time:         aws.Time(now),
 	}
 	if r := m.Metadata.Get(MetadataResources); r != "" {

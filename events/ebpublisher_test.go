@@ -215,10 +215,11 @@ func TestEventBridgePublisherReportsRejectedEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := newMessages(t, 3)
-	// An entry the real bus refuses for good: a detail that is not JSON.
-	bad := message.NewMessage("m-bad", []byte(`{"unterminated`))
+	// An entry the real bus refuses for good: a detail-type over 128
+	// characters.
+	bad := message.NewMessage("m-bad", []byte(`{}`))
 	bad.Metadata.Set(MetadataSource, SourceAccounts)
-	bad.Metadata.Set(MetadataDetailType, TypeUserAdded)
+	bad.Metadata.Set(MetadataDetailType, strings.Repeat("d", 129))
 	err = p.Publish(bus, append(msgs, bad)...)
 	var pe *PublishError
 	if !errors.As(err, &pe) {
@@ -251,7 +252,14 @@ func TestEventBridgePublisherRefusesBadInput(t *testing.T) {
 	huge := message.NewMessage("y", []byte(`{"a":"`+strings.Repeat("a", MaxEventBytes)+`"}`))
 	huge.Metadata.Set(MetadataSource, "s")
 	huge.Metadata.Set(MetadataDetailType, "d")
-	for name, m := range map[string]*message.Message{"no metadata": noMeta, "oversized": huge} {
+	notObject := message.NewMessage("z", []byte(`{"unterminated`))
+	taken := message.NewMessage("w", []byte(`{"`+DetailMessageMember+`":{}}`))
+	for _, m := range []*message.Message{notObject, taken} {
+		m.Metadata.Set(MetadataSource, "s")
+		m.Metadata.Set(MetadataDetailType, "d")
+	}
+	for name, m := range map[string]*message.Message{"no metadata": noMeta, "oversized": huge,
+		"not a JSON object": notObject, "reserved member": taken} {
 		if err := p.Publish("bus", m); err == nil {
 			t.Errorf("%s: Publish succeeded", name)
 		}

@@ -113,7 +113,7 @@ func LogMiddleware(l *slog.Logger) message.HandlerMiddleware {
 			handled{
 				handler:       message.HandlerNameFromCtx(ctx),
 				queue:         message.SubscribeTopicFromCtx(ctx),
-				messageID:     msg.UUID,
+				messageID:     sqsMessageID(msg),
 				eventID:       h.id,
 				detailType:    h.detailType,
 				correlationID: CorrelationID(ctx),
@@ -160,6 +160,15 @@ func (h handled) log(ctx context.Context, l *slog.Logger) {
 		}
 	}
 	l.LogAttrs(context.WithoutCancel(ctx), level, "event handled", attrs...)
+}
+
+// sqsMessageID is the SQS MessageId of msg (what the queue and the DLQ
+// tooling name it by), or its UUID when it did not come from our subscriber.
+func sqsMessageID(msg *message.Message) string {
+	if id := msg.Metadata.Get(MetadataMessageID); id != "" {
+		return id
+	}
+	return msg.UUID
 }
 
 // HandlerFunc adapts h to watermill: the payload must be an EventBridge

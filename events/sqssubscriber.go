@@ -130,9 +130,14 @@ func (c SQSSubscriberConfig) Validate() error {
 
 // SQSSubscriber is a watermill message.Subscriber over SQS. The topic is a
 // queue name or URL. Each subscription runs Receivers long-polling loops;
-// the payload of a message is its body, its metadata the String and Number
-// message attributes plus MetadataMessageID, MetadataReceiveCount and
-// MetadataQueueURL.
+// the payload of a message is its body. When the body is an EventBridge
+// envelope, the message has the UUID and metadata its publisher gave it
+// (see DetailMessageMember) and the envelope's source, detail-type and
+// resources as MetadataSource, MetadataDetailType and MetadataResources;
+// otherwise its UUID is the SQS MessageId. The String and Number message
+// attributes are metadata too, except the poison marks of an earlier
+// dead-lettering (MetadataPoisonReason and friends), and every message has
+// MetadataMessageID, MetadataReceiveCount and MetadataQueueURL.
 //
 // Ack deletes the message (batched). Nack makes it visible again after a
 // backoff that grows with its receive count; once the queue's

@@ -222,11 +222,20 @@ func visibilitySeconds(d time.Duration) int32 {
 	return int32(math.Ceil(d.Seconds()))
 }
 
-// toWatermill converts an SQS message; its UUID is the SQS MessageId.
+// toWatermill converts an SQS message (see SQSSubscriber for its UUID and
+// metadata).
 func toWatermill(m sqstypes.Message, queueURL string) *message.Message {
-	msg := message.NewMessage(aws.ToString(m.MessageId), []byte(aws.ToString(m.Body)))
+	body := []byte(aws.ToString(m.Body))
+	uuid, md, _ := restoreMessage(body)
+	if uuid == "" {
+		uuid = aws.ToString(m.MessageId)
+	}
+	msg := message.NewMessage(uuid, body)
+	for k, v := range md {
+		msg.Metadata.Set(k, v)
+	}
 	for k, v := range m.MessageAttributes {
-		if v.StringValue != nil {
+		if v.StringValue != nil && !perDelivery(k) {
 			msg.Metadata.Set(k, *v.StringValue)
 		}
 	}

@@ -50,8 +50,10 @@ func TestSchemasAreSelfDescribing(t *testing.T) {
 		if doc.Additional == nil || *doc.Additional {
 			t.Errorf("%s: additionalProperties must be false", f)
 		}
-		if _, ok := doc.Properties["correlation_id"]; !ok {
-			t.Errorf("%s: correlation_id not allowed", f)
+		for _, member := range []string{"correlation_id", "message"} {
+			if _, ok := doc.Properties[member]; !ok {
+				t.Errorf("%s: %s not allowed", f, member)
+			}
 		}
 	}
 }
