@@ -27,9 +27,7 @@ func firstTime(t *testing.T, db *sqlstore.DB, consumer, key string) bool {
 }
 
 func TestFirstTime(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		if !firstTime(t, db, "payment", "evt_1") {
 			t.Fatal("first mark reported as seen")
@@ -83,9 +81,7 @@ func TestFirstTime(t *testing.T) {
 // TestFirstTimeOneWinner: many transactions race to process the same event;
 // exactly one applies its effect.
 func TestFirstTimeOneWinner(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		migrateCounter(t, db)
 		const workers = 12
@@ -137,9 +133,7 @@ func TestFirstTimeOneWinner(t *testing.T) {
 }
 
 func TestForgetProcessed(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		firstTime(t, db, "old", "k1")
 		firstTime(t, db, "old", "k2")

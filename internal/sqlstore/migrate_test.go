@@ -25,49 +25,37 @@ INSERT INTO applied (file, n) VALUES ('001', 1);`)},
 }
 
 func appliedFiles(t *testing.T, db *sqlstore.DB) string {
+	return column(t, db, "SELECT file FROM applied ORDER BY n")
+}
+
+func recorded(t *testing.T, db *sqlstore.DB, component string) string {
+	return column(t, db, "SELECT name FROM schema_migrations WHERE component = ? ORDER BY version", component)
+}
+
+// column returns the strings query selects, joined by commas.
+func column(t *testing.T, db *sqlstore.DB, query string, args ...any) string {
 	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT file FROM applied ORDER BY n")
+	rows, err := db.Query(context.Background(), query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var files []string
+	var vs []string
 	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, f)
+		vs = append(vs, v)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(files, ",")
-}
-
-func recorded(t *testing.T, db *sqlstore.DB, component string) string {
-	t.Helper()
-	rows, err := db.Query(context.Background(),
-		"SELECT name FROM schema_migrations WHERE component = ? ORDER BY version", component)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	return strings.Join(names, ",")
+	return strings.Join(vs, ",")
 }
 
 func TestMigrateOnce(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		for range 3 {
 			if err := db.Migrate(ctx, "counter", counterMigrations()); err != nil {
@@ -85,9 +73,7 @@ func TestMigrateOnce(t *testing.T) {
 
 // TestMigrateIncremental adds a file later, as a new release would.
 func TestMigrateIncremental(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		first := counterMigrations()
 		delete(first, "010_index.sql")
@@ -109,9 +95,7 @@ func TestMigrateIncremental(t *testing.T) {
 // TestMigrateConcurrently migrates from separate pools at once, as several
 // processes starting together would.
 func TestMigrateConcurrently(t *testing.T) {
-	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		t.Parallel()
 		ctx := context.Background()
 		const n = 4
 		dbs := make([]*sqlstore.DB, n)
@@ -141,9 +125,7 @@ func TestMigrateConcurrently(t *testing.T) {
 }
 
 func TestMigrateComponentsIndependent(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		a := fstest.MapFS{"001_a.sql": {Data: []byte("CREATE TABLE comp_a (x TEXT)")}}
 		b := fstest.MapFS{"001_b.sql": {Data: []byte("CREATE TABLE comp_b (x TEXT)")}}
@@ -165,9 +147,7 @@ func TestMigrateComponentsIndependent(t *testing.T) {
 // TestMigrateFailureRollsBack: a failing file leaves none of its statements
 // and no record; the files before it stay applied; fixing it succeeds.
 func TestMigrateFailureRollsBack(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		fsys := counterMigrations()
 		fsys["002_more.sql"] = &fstest.MapFile{Data: []byte(
@@ -192,9 +172,7 @@ func TestMigrateFailureRollsBack(t *testing.T) {
 }
 
 func TestMigrateRefuses(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		if err := db.Migrate(ctx, "counter", counterMigrations()); err != nil {
 			t.Fatal(err)

@@ -58,9 +58,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestOpenDialectAndReopen(t *testing.T) {
-	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		t.Parallel()
 		ctx := context.Background()
 		db := storetest.OpenURL(t, url)
 		want := sqlstore.SQLite
@@ -131,9 +129,7 @@ func TestSQLiteSettings(t *testing.T) {
 }
 
 func TestForeignKeysEnforced(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		if _, err := db.Exec(ctx, `CREATE TABLE parent (id TEXT NOT NULL PRIMARY KEY);
 			CREATE TABLE child (id TEXT NOT NULL PRIMARY KEY, parent_id TEXT NOT NULL REFERENCES parent (id))`); err != nil {

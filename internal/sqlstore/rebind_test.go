@@ -44,9 +44,7 @@ func TestRebind(t *testing.T) {
 // TestRebindRuns sends rebound queries with ? in literals and comments to
 // both servers.
 func TestRebindRuns(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		var got string
 		err := db.QueryRow(ctx, "SELECT 'a?' || CAST(? AS TEXT) /* b? */ || CAST(? AS TEXT) -- c?\n", "x", "y").Scan(&got)

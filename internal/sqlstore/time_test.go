@@ -14,9 +14,7 @@ import (
 // milliseconds, UTC) and checks value, precision and ordering on both
 // backends.
 func TestTimestampRoundTrip(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		fsys := fstest.MapFS{"001_times.sql": {Data: []byte(
 			"CREATE TABLE times (id BIGINT NOT NULL PRIMARY KEY, at BIGINT NOT NULL, flag INTEGER NOT NULL)")}}

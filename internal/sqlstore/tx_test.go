@@ -46,9 +46,7 @@ func increment(ctx context.Context, tx *sqlstore.Tx) error {
 }
 
 func TestTxCommitAndRollback(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		migrateCounter(t, db)
 		if err := db.Tx(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err != nil {
@@ -106,9 +104,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 // TestTxRetriesRetryable: a retryable error rolls back the attempt and runs
 // fn again; its writes from the failed attempt are gone.
 func TestTxRetriesRetryable(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		migrateCounter(t, db)
 		calls := 0
@@ -154,9 +150,7 @@ func TestTxRetryStopsWithContext(t *testing.T) {
 // no update. On PostgreSQL this exercises real serialization failures and
 // their retries; on SQLite, writers queue on the lock.
 func TestTxConcurrentIncrements(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		migrateCounter(t, db)
 		const workers, each = 8, 10
@@ -253,9 +247,7 @@ func TestSQLiteBusyIsRetryable(t *testing.T) {
 }
 
 func TestIsUniqueViolation(t *testing.T) {
-	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		t.Parallel()
 		ctx := context.Background()
 		migrateCounter(t, db)
 		_, err := db.Exec(ctx, "INSERT INTO counter (name, n) VALUES (?, ?)", "c", 5)

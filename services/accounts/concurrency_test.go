@@ -8,16 +8,13 @@ import (
 	"testing"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 )
 
 // TestConcurrentDeliveries: the same event delivered to several consumers
 // at once, and two users racing for one email, leave exactly one of each.
 // Errors are allowed (the subscriber retries them) but never a second row.
 func TestConcurrentDeliveries(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		must(t, f.handle("e1", signup("co_a", "usr_a", "boss@a.example")))
 		const n = 6
 		var wg sync.WaitGroup

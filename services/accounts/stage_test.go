@@ -23,6 +23,12 @@ type fixture struct {
 	now   time.Time
 }
 
+// eachFixture runs fn on each store backend (storetest.Each) with a fresh
+// fixture.
+func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) { fn(t, newFixture(t, db)) })
+}
+
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, pub: &eventstest.Recorder{}, now: testNow}
@@ -60,8 +66,7 @@ func must(t *testing.T, err error) {
 }
 
 func TestCompanyUsersSessions(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
 		got := f.pub.Take()
@@ -102,8 +107,7 @@ func TestCompanyUsersSessions(t *testing.T) {
 }
 
 func TestDuplicatesAreReplays(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
 		first := f.pub.Take()
 		f.now = f.now.Add(time.Hour)
@@ -137,8 +141,7 @@ func TestDuplicatesAreReplays(t *testing.T) {
 }
 
 func TestOutOfOrder(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		// Session, then user, then company: each waits for its dependency.
 		errSession := f.handle("e3", session("ses_1", "co_a", "usr_m"))
 		errUser := f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin"))
@@ -163,8 +166,7 @@ func TestOutOfOrder(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		must(t, f.handle("a1", signup("co_a", "usr_a", "boss@a.example")))
 		must(t, f.handle("b1", signup("co_b", "usr_b", "boss@b.example")))
 		must(t, f.handle("a2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_a")))
@@ -219,8 +221,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestPublishAfterCommitIsRepeated(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		f.pub.SetFail(errors.New("bus down"))
 		err := f.handle("e1", signup("co_a", "usr_a", "boss@a.example"))
 		if err == nil || events.IsPermanent(err) {

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
-	"github.com/licenseflow/licenseflow/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/services/appserver"
 )
 
@@ -22,8 +20,7 @@ import (
 // in any order end with the newest on the server, and the stage never even
 // attempts to send a server an older serial than it already sent it.
 func TestConcurrentLicensesNeverDowngrade(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		as, err := appserver.New(appserver.Config{PublicKey: f.pub, Now: func() time.Time { return testNow }, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)

@@ -79,6 +79,12 @@ type fixture struct {
 	dialed []string
 }
 
+// eachFixture runs fn on each store backend (storetest.Each) with a fresh
+// fixture.
+func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) { fn(t, newFixture(t, db)) })
+}
+
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
 	pub, priv, err := license.GenerateKey()
@@ -141,8 +147,7 @@ func (f *fixture) session(company, server string) error {
 }
 
 func TestDeliveryFlow(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		a, b := newApp(t, f.pub), newApp(t, f.pub)
 		ctx := context.Background()
 
@@ -212,8 +217,7 @@ func TestDeliveryFlow(t *testing.T) {
 }
 
 func TestServerDownThenBack(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		if err := f.issued("co_acme", 1); err != nil {
 			t.Fatal(err)
 		}
@@ -270,8 +274,7 @@ func TestServerDownThenBack(t *testing.T) {
 }
 
 func TestRefusedTargets(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		a := newApp(t, f.pub)
 		if err := f.issued("co_acme", 1); err != nil {
 			t.Fatal(err)
@@ -310,8 +313,7 @@ func TestRefusedTargets(t *testing.T) {
 }
 
 func TestBadLicensesArePermanent(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		a := newApp(t, f.pub)
 		if err := f.session("co_acme", a.addr()); err != nil {
 			t.Fatal(err)
@@ -353,8 +355,7 @@ func TestBadLicensesArePermanent(t *testing.T) {
 }
 
 func TestExpiredNewerLicenseIsDelivered(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		a := newApp(t, f.pub)
 		must := func(err error) {
 			t.Helper()
@@ -377,8 +378,7 @@ func TestExpiredNewerLicenseIsDelivered(t *testing.T) {
 }
 
 func TestNoRedirects(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+	eachFixture(t, func(t *testing.T, f *fixture) {
 		target := newApp(t, f.pub)
 		redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, target.srv.URL+r.URL.Path, http.StatusTemporaryRedirect)

@@ -9,17 +9,14 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
-	"github.com/licenseflow/licenseflow/internal/sqlstore"
-	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/services/payment"
 )
 
 // TestConcurrentDeliveries: concurrent receivers handle events of one
 // company, each retried on error as the queue would redeliver it. Serials
 // stay unique and gapless, and the final license matches the newest event.
 func TestConcurrentDeliveries(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		b := newBus(t)
-		s := newStage(t, db, b)
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		var evs []events.Detail
 		evs = append(evs, checkout("c0", 0, "cmp_1", "team_monthly"))
 		for i := 1; i <= 12; i++ {

@@ -9,16 +9,15 @@ import (
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/services/payment"
 )
 
 // TestCrashBetweenCommitAndPublish: the bus fails after the license was
 // stored. Handle reports a retryable error; the redelivery (now a duplicate)
 // publishes the stored license; nothing is issued twice.
 func TestCrashBetweenCommitAndPublish(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		b := newBus(t)
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		b.failNext = 1
-		s := newStage(t, db, b)
 		e := envelope(t, checkout("e1", 0, "cmp_1", "team_monthly"))
 		err := s.Handle(context.Background(), e)
 		if err == nil || events.IsPermanent(err) {
@@ -70,9 +69,7 @@ func TestCrashRestartFlush(t *testing.T) {
 // stage died before marking it published. The retry publishes the same
 // license again (same serial, same bytes) and issues no new one.
 func TestCrashAfterPublishBeforeMark(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		b := newBus(t)
-		s := newStage(t, db, b)
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		ctx, cancel := context.WithCancel(context.Background())
 		b.after = cancel // the "crash": the context dies right after Publish
 		err := s.Handle(ctx, envelope(t, checkout("e1", 0, "cmp_1", "team_monthly")))

@@ -13,6 +13,7 @@ import (
 	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/services/payment"
 )
 
@@ -85,6 +86,15 @@ func (b *bus) verified(t testing.TB, companies ...string) []license.License {
 		out = append(out, l)
 	}
 	return out
+}
+
+// eachStage runs fn on each store backend (storetest.Each) with a fresh
+// stage publishing to a fresh bus.
+func eachStage(t *testing.T, fn func(t *testing.T, s *payment.Stage, b *bus)) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		fn(t, newStage(t, db, b), b)
+	})
 }
 
 func newStage(t testing.TB, db *sqlstore.DB, pub events.Publisher, mod ...func(*payment.Config)) *payment.Stage {

@@ -18,9 +18,7 @@ import (
 )
 
 func TestLifecycle(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		b := newBus(t)
-		s := newStage(t, db, b)
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		steps := []struct {
 			d                  events.Detail
 			serial             int64
@@ -106,9 +104,7 @@ func TestOutOfOrder(t *testing.T) {
 		invoiceFailed("evt_5", 5, "cmp_1"),
 	}
 	orders := permutations(len(evs))
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		b := newBus(t)
-		s := newStage(t, db, b)
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		for i, order := range orders {
 			if testing.Short() && i%10 != 0 {
 				continue
@@ -177,9 +173,7 @@ func serials(ls []license.License) []int64 {
 // TestParkedUntilCompanyKnown: an invoice (no company) before the checkout
 // is kept and licensed once the checkout names the company.
 func TestParkedUntilCompanyKnown(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		b := newBus(t)
-		s := newStage(t, db, b)
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		handle(t, s, invoiceFailed("e0", 0, "cmp_1"))
 		handle(t, s, invoicePaid("e1", 1, "cmp_1"))
 		if n := len(b.licenses()); n != 0 {
@@ -196,9 +190,7 @@ func TestParkedUntilCompanyKnown(t *testing.T) {
 // TestCheckoutWithoutPlan: no license until a subscription event names the
 // plan.
 func TestCheckoutWithoutPlan(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		b := newBus(t)
-		s := newStage(t, db, b)
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		handle(t, s, checkout("e1", 0, "cmp_1", ""))
 		if n := len(b.licenses()); n != 0 {
 			t.Fatalf("%d licenses without a plan", n)
@@ -254,13 +246,11 @@ func TestPartnerEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
 		var e events.Envelope
 		if err := json.Unmarshal(raw, &e); err != nil {
 			t.Fatal(err)
 		}
-		b := newBus(t)
-		s := newStage(t, db, b)
 		for range 2 { // Stripe delivers at least once too
 			if err := s.Handle(context.Background(), e); err != nil {
 				t.Fatal(err)

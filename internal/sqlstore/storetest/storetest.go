@@ -33,19 +33,20 @@ const EnvPostgresURL = "LICENSEFLOW_TEST_POSTGRES_URL"
 // machine may be busy.
 const setupTimeout = 2 * time.Minute
 
-// Each runs fn as the subtests "sqlite" and "postgres", each with a freshly
-// opened, empty store (no component migrations applied) that is closed and
-// removed when the subtest ends. fn may call t.Parallel.
+// Each runs fn as the parallel subtests "sqlite" and "postgres" of t, each
+// with a freshly opened, empty store (no component migrations applied) that
+// is closed and removed when the subtest ends. It marks t parallel too: it
+// is a test's whole body, so call it once per test and not after
+// t.Parallel or t.Setenv.
 func Each(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+	eachBackend(t, func(t *testing.T, url string) { fn(t, OpenURL(t, url)) })
 }
 
 // SQLite opens a store on a new file in t.TempDir().
 func SQLite(t testing.TB) *sqlstore.DB {
 	t.Helper()
-	return OpenURL(t, "sqlite:"+filepath.Join(t.TempDir(), "store.db"))
+	return OpenURL(t, sqliteURL(t))
 }
 
 // Postgres creates a uniquely named database on the test server, opens a
@@ -121,12 +122,26 @@ func OpenURL(t testing.TB, url string) *sqlstore.DB {
 	return db
 }
 
-// EachURL runs fn as the subtests "sqlite" and "postgres", each with the URL
-// of a fresh, empty store for fn to open (and reopen) itself. The SQLite file
-// lives in t.TempDir(); the PostgreSQL database is dropped at the end, so fn
-// must close what it opens (t.Cleanup does).
+// EachURL is Each with the URL of a fresh, empty store for fn to open (and
+// reopen) itself. The SQLite file lives in t.TempDir(); the PostgreSQL
+// database is dropped at the end, so fn must close what it opens (t.Cleanup
+// does).
 func EachURL(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "store.db")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+	eachBackend(t, fn)
 }
+
+func eachBackend(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, sqliteURL(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, PostgresURL(t))
+	})
+}
+
+// sqliteURL names a new database file in t.TempDir().
+func sqliteURL(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "store.db") }
