@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,24 +53,12 @@ type EventBridgePublisherConfig struct {
 }
 
 func (c *EventBridgePublisherConfig) setDefaults() {
-	if c.MaxAttempts == 0 {
-		c.MaxAttempts = 5
-	}
-	if c.InitialBackoff == 0 {
-		c.InitialBackoff = 100 * time.Millisecond
-	}
-	if c.MaxBackoff == 0 {
-		c.MaxBackoff = 5 * time.Second
-	}
-	if c.MaxBatchBytes == 0 {
-		c.MaxBatchBytes = MaxEventBytes
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = 4
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, 5)
+	c.InitialBackoff = cmp.Or(c.InitialBackoff, 100*time.Millisecond)
+	c.MaxBackoff = cmp.Or(c.MaxBackoff, 5*time.Second)
+	c.MaxBatchBytes = cmp.Or(c.MaxBatchBytes, MaxEventBytes)
+	c.Concurrency = cmp.Or(c.Concurrency, 4)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every problem with the configuration.

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,36 +67,16 @@ type SQSSubscriberConfig struct {
 }
 
 func (c *SQSSubscriberConfig) setDefaults() {
-	if c.Receivers == 0 {
-		c.Receivers = 4
-	}
-	if c.MaxMessages == 0 {
-		c.MaxMessages = 10
-	}
-	if c.WaitTime == 0 {
-		c.WaitTime = 20 * time.Second
-	}
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = c.Receivers * c.MaxMessages
-	}
-	if c.InitialBackoff == 0 {
-		c.InitialBackoff = time.Second
-	}
-	if c.MaxBackoff == 0 {
-		c.MaxBackoff = 5 * time.Minute
-	}
-	if c.DeleteDelay == 0 {
-		c.DeleteDelay = 50 * time.Millisecond
-	}
-	if c.DrainTimeout == 0 {
-		c.DrainTimeout = 30 * time.Second
-	}
-	if c.CallTimeout == 0 {
-		c.CallTimeout = 10 * time.Second
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Receivers = cmp.Or(c.Receivers, 4)
+	c.MaxMessages = cmp.Or(c.MaxMessages, 10)
+	c.WaitTime = cmp.Or(c.WaitTime, 20*time.Second)
+	c.MaxInFlight = cmp.Or(c.MaxInFlight, c.Receivers*c.MaxMessages)
+	c.InitialBackoff = cmp.Or(c.InitialBackoff, time.Second)
+	c.MaxBackoff = cmp.Or(c.MaxBackoff, 5*time.Minute)
+	c.DeleteDelay = cmp.Or(c.DeleteDelay, 50*time.Millisecond)
+	c.DrainTimeout = cmp.Or(c.DrainTimeout, 30*time.Second)
+	c.CallTimeout = cmp.Or(c.CallTimeout, 10*time.Second)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every problem with the configuration.

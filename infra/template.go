@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -38,18 +39,10 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
-	if o.StackName == "" {
-		o.StackName = "licenseflow"
-	}
-	if o.Region == "" {
-		o.Region = "us-east-1"
-	}
-	if o.AccountID == "" {
-		o.AccountID = "000000000000"
-	}
-	if o.Partition == "" {
-		o.Partition = "aws"
-	}
+	o.StackName = cmp.Or(o.StackName, "licenseflow")
+	o.Region = cmp.Or(o.Region, "us-east-1")
+	o.AccountID = cmp.Or(o.AccountID, "000000000000")
+	o.Partition = cmp.Or(o.Partition, "aws")
 }
 
 // Resource is one resolved resource of a template: every intrinsic function

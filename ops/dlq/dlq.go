@@ -10,6 +10,7 @@
 package dlq
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,30 +73,14 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Concurrency == 0 {
-		c.Concurrency = 4
-	}
-	if c.HoldVisibility == 0 {
-		c.HoldVisibility = 2 * time.Minute
-	}
-	if c.PeekVisibility == 0 {
-		c.PeekVisibility = 30 * time.Second
-	}
-	if c.WaitTime == 0 {
-		c.WaitTime = time.Second
-	}
-	if c.IdleReceives == 0 {
-		c.IdleReceives = 1
-	}
-	if c.PollInterval == 0 {
-		c.PollInterval = 2 * time.Second
-	}
-	if c.CallTimeout == 0 {
-		c.CallTimeout = 10 * time.Second
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Concurrency = cmp.Or(c.Concurrency, 4)
+	c.HoldVisibility = cmp.Or(c.HoldVisibility, 2*time.Minute)
+	c.PeekVisibility = cmp.Or(c.PeekVisibility, 30*time.Second)
+	c.WaitTime = cmp.Or(c.WaitTime, time.Second)
+	c.IdleReceives = cmp.Or(c.IdleReceives, 1)
+	c.PollInterval = cmp.Or(c.PollInterval, 2*time.Second)
+	c.CallTimeout = cmp.Or(c.CallTimeout, 10*time.Second)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every problem with the configuration.

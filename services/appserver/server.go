@@ -1,6 +1,7 @@
 package appserver
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -36,15 +37,11 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 128 << 10
-	}
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 128<<10)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every invalid field.

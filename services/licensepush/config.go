@@ -1,6 +1,7 @@
 package licensepush
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -38,15 +39,9 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	if c.Resolver == nil {
-		c.Resolver = net.DefaultResolver
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.HTTPClient = cmp.Or(c.HTTPClient, &http.Client{Timeout: 30 * time.Second})
+	c.Resolver = cmp.Or(c.Resolver, net.DefaultResolver)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	if c.Now == nil {
 		c.Now = time.Now
 	}

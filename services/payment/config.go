@@ -1,9 +1,9 @@
 package payment
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
-	"io"
 	"log/slog"
 	"time"
 
@@ -42,21 +42,13 @@ func (c *Config) setDefaults() {
 	if c.Plans == nil {
 		c.Plans = DefaultCatalogue()
 	}
-	if c.LicenseGrace == 0 {
-		c.LicenseGrace = 72 * time.Hour
-	}
-	if c.LicenseTTL == 0 {
-		c.LicenseTTL = 31 * 24 * time.Hour
-	}
-	if c.Issuer == "" {
-		c.Issuer = events.SourcePayment
-	}
+	c.LicenseGrace = cmp.Or(c.LicenseGrace, 72*time.Hour)
+	c.LicenseTTL = cmp.Or(c.LicenseTTL, 31*24*time.Hour)
+	c.Issuer = cmp.Or(c.Issuer, events.SourcePayment)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 }
 
 // Validate reports every problem of the configuration.

@@ -1,6 +1,7 @@
 package signup
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,33 +51,17 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.TokenTTL == 0 {
-		c.TokenTTL = 12 * time.Hour
-	}
-	if c.ClientRate == 0 {
-		c.ClientRate = 5
-	}
-	if c.ClientBurst == 0 {
-		c.ClientBurst = 20
-	}
-	if c.CompanyRate == 0 {
-		c.CompanyRate = 10
-	}
-	if c.CompanyBurst == 0 {
-		c.CompanyBurst = 50
-	}
-	if c.MaxLimiterKeys == 0 {
-		c.MaxLimiterKeys = 100000
-	}
-	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 64 << 10
-	}
+	c.TokenTTL = cmp.Or(c.TokenTTL, 12*time.Hour)
+	c.ClientRate = cmp.Or(c.ClientRate, 5)
+	c.ClientBurst = cmp.Or(c.ClientBurst, 20)
+	c.CompanyRate = cmp.Or(c.CompanyRate, 10)
+	c.CompanyBurst = cmp.Or(c.CompanyBurst, 50)
+	c.MaxLimiterKeys = cmp.Or(c.MaxLimiterKeys, 100000)
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 64<<10)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every invalid field.

@@ -1,9 +1,9 @@
 package webhook
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -38,21 +38,13 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Tolerance == 0 {
-		c.Tolerance = 300 * time.Second
-	}
-	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 1 << 20
-	}
-	if c.PublishTimeout == 0 {
-		c.PublishTimeout = 10 * time.Second
-	}
+	c.Tolerance = cmp.Or(c.Tolerance, 300*time.Second)
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 1<<20)
+	c.PublishTimeout = cmp.Or(c.PublishTimeout, 10*time.Second)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 }
 
 // Validate reports every problem of the configuration.
