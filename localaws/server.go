@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/eventbridge"
 	"github.com/licenseflow/licenseflow/localaws/sqs"
 	"github.com/licenseflow/licenseflow/localaws/storage"
@@ -216,43 +216,33 @@ func (s *Server) closeLogs() error {
 	return errors.Join(s.eventLog.Close(), s.sqsLog.Close())
 }
 
-// ServeHTTP dispatches on X-Amz-Target: "AmazonSQS.*" and "AWSEvents.*".
+// ServeHTTP routes on X-Amz-Target: "AmazonSQS.*" to the SQS engine and
+// "AWSEvents.*" to the EventBridge engine, each of which serves its
+// operations (package awsapi). GET /health answers {"status":"ok"}.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
-	service, op, _ := strings.Cut(target, ".")
-	ct, ns := "application/x-amz-json-1.0", "com.amazonaws.sqs#"
-	if service == "AWSEvents" {
-		ct, ns = "application/x-amz-json-1.1", ""
-	}
-	if r.Method != http.MethodPost {
-		if r.Method == http.MethodGet && r.URL.Path == "/health" {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"status":"ok"}`)
-			return
-		}
-		awsjson.WriteError(w, ct, ns, &awsjson.Error{Status: http.StatusMethodNotAllowed,
-			Code: "InvalidAction", Sender: true, Message: "only POST with X-Amz-Target is supported"})
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			awsjson.WriteError(w, ct, ns, &awsjson.Error{Status: http.StatusRequestEntityTooLarge,
-				Code: "RequestEntityTooLarge", Sender: true, Message: "request body too large"})
-			return
-		}
-		awsjson.WriteError(w, ct, ns, awsjson.Errorf("SerializationException", "reading request: %v", err))
-		return
-	}
+	service, _, _ := strings.Cut(target, ".")
+	var engine http.Handler
+	codec := sqs.JSON
 	switch service {
 	case "AmazonSQS":
-		s.sqs.Handle(w, r, op, body)
+		engine = s.sqs
 	case "AWSEvents":
-		s.events.Handle(w, r, op, body)
-	default:
-		awsjson.WriteError(w, ct, ns, &awsjson.Error{Status: http.StatusBadRequest, Code: "UnknownOperationException",
+		engine, codec = s.events, eventbridge.JSON
+	}
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/health":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	case r.Method != http.MethodPost:
+		codec.WriteError(w, &awsapi.Error{Status: http.StatusMethodNotAllowed,
+			Code: "InvalidAction", Sender: true, Message: "only POST with X-Amz-Target is supported"})
+	case engine == nil:
+		codec.WriteError(w, &awsapi.Error{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Sender: true, Message: fmt.Sprintf("unknown X-Amz-Target %q", target)})
+	default:
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes)
+		engine.ServeHTTP(w, r)
 	}
 }
 

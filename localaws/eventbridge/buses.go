@@ -4,14 +4,10 @@ import (
 	"context"
 	"strings"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
 
-func (s *Service) createEventBus(ctx context.Context, body []byte) (any, error) {
-	var in createEventBusInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) createEventBus(ctx context.Context, in *createEventBusInput) (*createEventBusOutput, error) {
 	if !busNameRE.MatchString(in.Name) {
 		return nil, validation("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: "+
 			"Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length 1 to 256", in.Name)
@@ -40,20 +36,12 @@ func (s *Service) createEventBus(ctx context.Context, body []byte) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		EventBusArn string `json:"EventBusArn"`
-		Description string `json:"Description,omitempty"`
-	}{s.busARN(in.Name), in.Description}
-	return out, nil
+	return &createEventBusOutput{s.busARN(in.Name), in.Description}, nil
 }
 
 // deleteEventBus deletes a custom bus with its rules and their targets.
 // Deleting a bus that does not exist succeeds, as on AWS.
-func (s *Service) deleteEventBus(ctx context.Context, body []byte) (any, error) {
-	var in nameInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) deleteEventBus(ctx context.Context, in *nameInput) (*awsapi.Empty, error) {
 	name := busName(in.Name)
 	if in.Name == "" {
 		return nil, validation("Parameter Name is required.")
@@ -69,41 +57,30 @@ func (s *Service) deleteEventBus(ctx context.Context, body []byte) (any, error) 
 	})
 }
 
-func (s *Service) describeEventBus(ctx context.Context, body []byte) (any, error) {
-	var in nameInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) describeEventBus(ctx context.Context, in *nameInput) (*eventBusOutput, error) {
 	name := busName(in.Name)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	b, ok := s.buses[name]
-	if !ok {
-		return nil, busNotFound(name)
+	b, err := s.findBus(name)
+	if err != nil {
+		return nil, err
 	}
 	return s.busOutput(b), nil
 }
 
-func (s *Service) busOutput(b *bus) eventBusOutput {
-	return eventBusOutput{Arn: s.busARN(b.name), Name: b.name, Description: b.description,
+func (s *Service) busOutput(b *bus) *eventBusOutput {
+	return &eventBusOutput{Arn: s.busARN(b.name), Name: b.name, Description: b.description,
 		CreationTime: epochPtr(b.created), LastModifiedTime: epochPtr(b.modified)}
 }
 
-func (s *Service) listEventBuses(ctx context.Context, body []byte) (any, error) {
-	var in listInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) listEventBuses(ctx context.Context, in *listInput) (*listEventBusesOutput, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	names, next, err := page(sortedKeys(s.buses), in.NamePrefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		EventBuses []eventBusOutput `json:"EventBuses"`
-		NextToken  string           `json:"NextToken,omitempty"`
-	}{EventBuses: []eventBusOutput{}, NextToken: next}
+	out := &listEventBusesOutput{EventBuses: []*eventBusOutput{}, NextToken: next}
 	for _, n := range names {
 		out.EventBuses = append(out.EventBuses, s.busOutput(s.buses[n]))
 	}

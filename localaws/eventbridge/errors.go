@@ -2,43 +2,38 @@ package eventbridge
 
 import (
 	"encoding/base64"
-	"net/http"
 	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
 
 // The error codes below are the shape names aws-sdk-go-v2 maps to the typed
 // errors of service/eventbridge/types (ValidationException stays generic,
 // as on AWS).
 
-func validation(format string, args ...any) *awsjson.Error {
-	return awsjson.Errorf("ValidationException", format, args...)
+func validation(format string, args ...any) *awsapi.Error {
+	return awsapi.Errorf("ValidationException", format, args...)
 }
 
-func notFound(format string, args ...any) *awsjson.Error {
-	return awsjson.Errorf("ResourceNotFoundException", format, args...)
+func notFound(format string, args ...any) *awsapi.Error {
+	return awsapi.Errorf("ResourceNotFoundException", format, args...)
 }
 
-func alreadyExists(format string, args ...any) *awsjson.Error {
-	return awsjson.Errorf("ResourceAlreadyExistsException", format, args...)
+func alreadyExists(format string, args ...any) *awsapi.Error {
+	return awsapi.Errorf("ResourceAlreadyExistsException", format, args...)
 }
 
-func limitExceeded(format string, args ...any) *awsjson.Error {
-	return awsjson.Errorf("LimitExceededException", format, args...)
+func limitExceeded(format string, args ...any) *awsapi.Error {
+	return awsapi.Errorf("LimitExceededException", format, args...)
 }
 
-func internal(err error) *awsjson.Error {
-	return &awsjson.Error{Status: http.StatusInternalServerError, Code: "InternalException", Message: err.Error()}
-}
-
-func busNotFound(name string) *awsjson.Error {
+func busNotFound(name string) *awsapi.Error {
 	return notFound("Event bus %s does not exist.", name)
 }
 
-func ruleNotFound(name, busName string) *awsjson.Error {
+func ruleNotFound(name, busName string) *awsapi.Error {
 	return notFound("Rule %s does not exist on EventBus %s.", name, busName)
 }
 

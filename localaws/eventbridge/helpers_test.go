@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,14 +89,7 @@ func startService(t *testing.T, log *storage.Log, queues QueueSender) (*Service,
 	svc.retry.mu.Lock()
 	svc.retry.base = 10 * time.Millisecond
 	svc.retry.mu.Unlock()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		svc.Handle(w, r, strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents."), body)
-	}))
+	srv := httptest.NewServer(svc)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { svc.Close() })
 	client := eb.New(eb.Options{

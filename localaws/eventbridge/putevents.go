@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
 	"github.com/licenseflow/licenseflow/localaws/pattern"
 )
 
@@ -16,17 +15,13 @@ const (
 	defaultMaxAge     = 24 * time.Hour
 )
 
-func (s *Service) putEvents(ctx context.Context, body []byte) (any, error) {
-	var in putEventsInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEventsOutput, error) {
 	if len(in.Entries) == 0 || len(in.Entries) > 10 {
 		return nil, validation("1 validation error detected: Value at 'entries' failed to satisfy constraint: " +
 			"Member must have length between 1 and 10")
 	}
 	now := s.now()
-	out := putEventsOutput{Entries: make([]putEventsResultEntry, len(in.Entries))}
+	out := &putEventsOutput{Entries: make([]putEventsResultEntry, len(in.Entries))}
 	var ds []*delivery
 	var entryOf []int // entry index of each delivery
 

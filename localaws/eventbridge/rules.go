@@ -3,20 +3,16 @@ package eventbridge
 import (
 	"context"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/pattern"
 )
 
-func invalidPattern(err error) *awsjson.Error {
-	return awsjson.Errorf("InvalidEventPatternException", "Event pattern is not valid. Reason: %v", err)
+func invalidPattern(err error) *awsapi.Error {
+	return awsapi.Errorf("InvalidEventPatternException", "Event pattern is not valid. Reason: %v", err)
 }
 
 // putRule creates a rule or updates it in place (its targets stay).
-func (s *Service) putRule(ctx context.Context, body []byte) (any, error) {
-	var in putRuleInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput, error) {
 	if err := checkRuleName("name", in.Name); err != nil {
 		return nil, err
 	}
@@ -47,9 +43,9 @@ func (s *Service) putRule(ctx context.Context, body []byte) (any, error) {
 	}
 	arn := s.ruleARN(bn, in.Name)
 	err := s.update(ctx, func() ([]*record, error) {
-		b, ok := s.buses[bn]
-		if !ok {
-			return nil, busNotFound(bn)
+		b, err := s.findBus(bn)
+		if err != nil {
+			return nil, err
 		}
 		recs := []*record{{Op: opRule, Rule: rr}}
 		if len(in.Tags) > 0 {
@@ -69,31 +65,20 @@ func (s *Service) putRule(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		RuleArn string `json:"RuleArn"`
-	}{arn}, nil
+	return &putRuleOutput{arn}, nil
 }
 
-func (s *Service) ruleOutput(r *rule) ruleOutput {
-	return ruleOutput{Arn: s.ruleARN(r.bus, r.name), Name: r.name, EventBusName: r.bus, EventPattern: r.pattern,
+func (s *Service) ruleOutput(r *rule) *ruleOutput {
+	return &ruleOutput{Arn: s.ruleARN(r.bus, r.name), Name: r.name, EventBusName: r.bus, EventPattern: r.pattern,
 		State: r.state, Description: r.description, RoleArn: r.roleArn}
 }
 
-func (s *Service) describeRule(ctx context.Context, body []byte) (any, error) {
-	var in ruleRef
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
-	name, bn := ruleName(in.Name), busName(in.EventBusName)
+func (s *Service) describeRule(ctx context.Context, in *ruleRef) (*ruleOutput, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	b, ok := s.buses[bn]
-	if !ok {
-		return nil, busNotFound(bn)
-	}
-	r, ok := b.rules[name]
-	if !ok {
-		return nil, ruleNotFound(name, bn)
+	r, err := s.findRule(busName(in.EventBusName), ruleName(in.Name))
+	if err != nil {
+		return nil, err
 	}
 	out := s.ruleOutput(r)
 	out.CreatedBy = s.cfg.AccountID
@@ -102,19 +87,15 @@ func (s *Service) describeRule(ctx context.Context, body []byte) (any, error) {
 
 // deleteRule deletes a rule without targets. Deleting a rule that does not
 // exist succeeds, as on AWS.
-func (s *Service) deleteRule(ctx context.Context, body []byte) (any, error) {
-	var in ruleRef
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) deleteRule(ctx context.Context, in *ruleRef) (*awsapi.Empty, error) {
 	name, bn := ruleName(in.Name), busName(in.EventBusName)
 	if err := checkRuleName("name", name); err != nil {
 		return nil, err
 	}
 	return nil, s.update(ctx, func() ([]*record, error) {
-		b, ok := s.buses[bn]
-		if !ok {
-			return nil, busNotFound(bn)
+		b, err := s.findBus(bn)
+		if err != nil {
+			return nil, err
 		}
 		r, ok := b.rules[name]
 		if !ok {
@@ -127,54 +108,38 @@ func (s *Service) deleteRule(ctx context.Context, body []byte) (any, error) {
 	})
 }
 
-func (s *Service) listRules(ctx context.Context, body []byte) (any, error) {
-	var in listInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
-	bn := busName(in.EventBusName)
+func (s *Service) listRules(ctx context.Context, in *listInput) (*listRulesOutput, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	b, ok := s.buses[bn]
-	if !ok {
-		return nil, busNotFound(bn)
+	b, err := s.findBus(busName(in.EventBusName))
+	if err != nil {
+		return nil, err
 	}
 	names, next, err := page(sortedKeys(b.rules), in.NamePrefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Rules     []ruleOutput `json:"Rules"`
-		NextToken string       `json:"NextToken,omitempty"`
-	}{Rules: []ruleOutput{}, NextToken: next}
+	out := &listRulesOutput{Rules: []*ruleOutput{}, NextToken: next}
 	for _, n := range names {
 		out.Rules = append(out.Rules, s.ruleOutput(b.rules[n]))
 	}
 	return out, nil
 }
 
-func (s *Service) enableRule(ctx context.Context, body []byte) (any, error) {
-	return nil, s.setRuleState(ctx, body, "ENABLED")
+func (s *Service) enableRule(ctx context.Context, in *ruleRef) (*awsapi.Empty, error) {
+	return nil, s.setRuleState(ctx, in, "ENABLED")
 }
 
-func (s *Service) disableRule(ctx context.Context, body []byte) (any, error) {
-	return nil, s.setRuleState(ctx, body, "DISABLED")
+func (s *Service) disableRule(ctx context.Context, in *ruleRef) (*awsapi.Empty, error) {
+	return nil, s.setRuleState(ctx, in, "DISABLED")
 }
 
-func (s *Service) setRuleState(ctx context.Context, body []byte, state string) error {
-	var in ruleRef
-	if err := awsjson.Decode(body, &in); err != nil {
-		return err
-	}
+func (s *Service) setRuleState(ctx context.Context, in *ruleRef, state string) error {
 	name, bn := ruleName(in.Name), busName(in.EventBusName)
 	return s.update(ctx, func() ([]*record, error) {
-		b, ok := s.buses[bn]
-		if !ok {
-			return nil, busNotFound(bn)
-		}
-		r, ok := b.rules[name]
-		if !ok {
-			return nil, ruleNotFound(name, bn)
+		r, err := s.findRule(bn, name)
+		if err != nil {
+			return nil, err
 		}
 		if r.state == state {
 			return nil, nil
@@ -184,20 +149,15 @@ func (s *Service) setRuleState(ctx context.Context, body []byte, state string) e
 	})
 }
 
-func (s *Service) listRuleNamesByTarget(ctx context.Context, body []byte) (any, error) {
-	var in listRuleNamesByTargetInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) listRuleNamesByTarget(ctx context.Context, in *listRuleNamesByTargetInput) (*listRuleNamesOutput, error) {
 	if in.TargetArn == "" {
 		return nil, validation("Parameter TargetArn is required.")
 	}
-	bn := busName(in.EventBusName)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	b, ok := s.buses[bn]
-	if !ok {
-		return nil, busNotFound(bn)
+	b, err := s.findBus(busName(in.EventBusName))
+	if err != nil {
+		return nil, err
 	}
 	var matching []string
 	for _, rn := range sortedKeys(b.rules) {
@@ -215,8 +175,5 @@ func (s *Service) listRuleNamesByTarget(ctx context.Context, body []byte) (any, 
 	if names == nil {
 		names = []string{}
 	}
-	return struct {
-		RuleNames []string `json:"RuleNames"`
-		NextToken string   `json:"NextToken,omitempty"`
-	}{names, next}, nil
+	return &listRuleNamesOutput{names, next}, nil
 }

@@ -16,9 +16,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/awsjson"
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
@@ -99,8 +101,6 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-const contentType = "application/x-amz-json-1.1"
-
 // Service is the EventBridge engine. It is safe for concurrent use.
 type Service struct {
 	cfg Config
@@ -112,7 +112,7 @@ type Service struct {
 	buses map[string]*bus
 
 	retry retrier
-	ops   map[string]handlerFunc
+	api   *awsapi.API
 
 	checkpointing sync.Mutex // held while a snapshot is written
 	ckptEvery     int64      // log bytes between checkpoints
@@ -140,7 +140,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.retry.init()
-	s.ops = s.handlers()
+	s.api = s.newAPI()
 	if err := cfg.Log.Replay(func(b []byte) error { s.replay(b); return nil }); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("replaying eventbridge log: %w", err)
@@ -162,53 +162,46 @@ func New(cfg Config) (*Service, error) {
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
 
-// Handle serves one EventBridge request; op is the X-Amz-Target after "AWSEvents.".
-func (s *Service) Handle(w http.ResponseWriter, r *http.Request, op string, body []byte) {
-	h, ok := s.ops[op]
-	if !ok {
-		awsjson.WriteError(w, contentType, "", awsjson.Errorf("UnknownOperationException",
-			"localaws does not implement EventBridge operation %q", op))
-		return
-	}
-	out, err := h(r.Context(), body)
-	if err != nil {
-		var ae *awsjson.Error
-		if !errors.As(err, &ae) {
-			s.cfg.Logger.Error("eventbridge request failed", "op", op, "err", err)
-			err = &awsjson.Error{Status: http.StatusInternalServerError, Code: "InternalException", Message: err.Error()}
-		}
-		awsjson.WriteError(w, contentType, "", err)
-		return
-	}
-	if out == nil {
-		out = struct{}{}
-	}
-	awsjson.WriteJSON(w, contentType, out)
+// ServeHTTP serves one EventBridge request of the AWS JSON 1.1 protocol;
+// the operation is the X-Amz-Target after "AWSEvents.".
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	s.api.Serve(w, r, JSON, op)
 }
 
-type handlerFunc func(ctx context.Context, body []byte) (any, error)
+// JSON is EventBridge's wire protocol, AWS JSON 1.1.
+var JSON = &awsjson.Codec{ContentType: "application/x-amz-json-1.1"}
 
-func (s *Service) handlers() map[string]handlerFunc {
-	return map[string]handlerFunc{
-		"CreateEventBus":        s.createEventBus,
-		"DeleteEventBus":        s.deleteEventBus,
-		"DescribeEventBus":      s.describeEventBus,
-		"ListEventBuses":        s.listEventBuses,
-		"PutRule":               s.putRule,
-		"DescribeRule":          s.describeRule,
-		"DeleteRule":            s.deleteRule,
-		"ListRules":             s.listRules,
-		"EnableRule":            s.enableRule,
-		"DisableRule":           s.disableRule,
-		"PutTargets":            s.putTargets,
-		"RemoveTargets":         s.removeTargets,
-		"ListTargetsByRule":     s.listTargetsByRule,
-		"ListRuleNamesByTarget": s.listRuleNamesByTarget,
-		"TestEventPattern":      s.testEventPattern,
-		"PutEvents":             s.putEvents,
-		"TagResource":           s.tagResource,
-		"UntagResource":         s.untagResource,
-		"ListTagsForResource":   s.listTagsForResource,
+// newAPI is EventBridge's table of operations.
+func (s *Service) newAPI() *awsapi.API {
+	return &awsapi.API{
+		Name: "eventbridge",
+		Ops: map[string]awsapi.Operation{
+			"CreateEventBus":        awsapi.Op(s.createEventBus),
+			"DeleteEventBus":        awsapi.Op(s.deleteEventBus),
+			"DescribeEventBus":      awsapi.Op(s.describeEventBus),
+			"ListEventBuses":        awsapi.Op(s.listEventBuses),
+			"PutRule":               awsapi.Op(s.putRule),
+			"DescribeRule":          awsapi.Op(s.describeRule),
+			"DeleteRule":            awsapi.Op(s.deleteRule),
+			"ListRules":             awsapi.Op(s.listRules),
+			"EnableRule":            awsapi.Op(s.enableRule),
+			"DisableRule":           awsapi.Op(s.disableRule),
+			"PutTargets":            awsapi.Op(s.putTargets),
+			"RemoveTargets":         awsapi.Op(s.removeTargets),
+			"ListTargetsByRule":     awsapi.Op(s.listTargetsByRule),
+			"ListRuleNamesByTarget": awsapi.Op(s.listRuleNamesByTarget),
+			"TestEventPattern":      awsapi.Op(s.testEventPattern),
+			"PutEvents":             awsapi.Op(s.putEvents),
+			"TagResource":           awsapi.Op(s.tagResource),
+			"UntagResource":         awsapi.Op(s.untagResource),
+			"ListTagsForResource":   awsapi.Op(s.listTagsForResource),
+		},
+		Unknown: func(op string) *awsapi.Error {
+			return awsapi.Errorf("UnknownOperationException", "localaws does not implement EventBridge operation %q", op)
+		},
+		InternalCode: "InternalException",
+		Logger:       s.cfg.Logger,
 	}
 }
 

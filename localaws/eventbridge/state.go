@@ -44,6 +44,31 @@ type target struct {
 	path     jsonPath  // from InputPath
 }
 
+// findBus returns the named bus or ResourceNotFoundException. The caller
+// holds s.mu.
+func (s *Service) findBus(name string) (*bus, error) {
+	b := s.buses[name]
+	if b == nil {
+		return nil, busNotFound(name)
+	}
+	return b, nil
+}
+
+// findRule returns the named rule of the named bus or
+// ResourceNotFoundException for whichever is missing. The caller holds
+// s.mu.
+func (s *Service) findRule(busName, name string) (*rule, error) {
+	b, err := s.findBus(busName)
+	if err != nil {
+		return nil, err
+	}
+	r := b.rules[name]
+	if r == nil {
+		return nil, ruleNotFound(name, busName)
+	}
+	return r, nil
+}
+
 func (s *Service) busARN(name string) string {
 	return "arn:aws:events:" + s.cfg.Region + ":" + s.cfg.AccountID + ":event-bus/" + name
 }

@@ -2,9 +2,10 @@ package eventbridge
 
 import (
 	"context"
+	"maps"
 	"strings"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
 
 // tagsOf returns a pointer to the tag map of the bus or rule with the
@@ -39,55 +40,45 @@ func (s *Service) setTags(arn string, tags map[string]string) {
 	}
 }
 
-func (s *Service) tagResource(ctx context.Context, body []byte) (any, error) {
-	return s.changeTags(ctx, body, func(tags map[string]string, in tagResourceInput) {
+func (s *Service) tagResource(ctx context.Context, in *tagResourceInput) (*awsapi.Empty, error) {
+	return nil, s.changeTags(ctx, in.ResourceARN, func(tags map[string]string) {
 		for _, t := range in.Tags {
 			tags[t.Key] = t.Value
 		}
 	})
 }
 
-func (s *Service) untagResource(ctx context.Context, body []byte) (any, error) {
-	return s.changeTags(ctx, body, func(tags map[string]string, in tagResourceInput) {
+func (s *Service) untagResource(ctx context.Context, in *tagResourceInput) (*awsapi.Empty, error) {
+	return nil, s.changeTags(ctx, in.ResourceARN, func(tags map[string]string) {
 		for _, k := range in.TagKeys {
 			delete(tags, k)
 		}
 	})
 }
 
-func (s *Service) changeTags(ctx context.Context, body []byte, change func(map[string]string, tagResourceInput)) (any, error) {
-	var in tagResourceInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
-	return nil, s.update(ctx, func() ([]*record, error) {
-		p := s.tagsOf(in.ResourceARN)
+func (s *Service) changeTags(ctx context.Context, arn string, change func(map[string]string)) error {
+	return s.update(ctx, func() ([]*record, error) {
+		p := s.tagsOf(arn)
 		if p == nil {
-			return nil, notFound("Resource %s does not exist.", in.ResourceARN)
+			return nil, notFound("Resource %s does not exist.", arn)
 		}
-		tags := map[string]string{}
-		for k, v := range *p {
-			tags[k] = v
+		tags := maps.Clone(*p)
+		if tags == nil {
+			tags = map[string]string{}
 		}
-		change(tags, in)
-		return []*record{{Op: opTags, ARN: in.ResourceARN, Tags: tags}}, nil
+		change(tags)
+		return []*record{{Op: opTags, ARN: arn, Tags: tags}}, nil
 	})
 }
 
-func (s *Service) listTagsForResource(ctx context.Context, body []byte) (any, error) {
-	var in tagResourceInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) listTagsForResource(ctx context.Context, in *tagResourceInput) (*listTagsOutput, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	p := s.tagsOf(in.ResourceARN)
 	if p == nil {
 		return nil, notFound("Resource %s does not exist.", in.ResourceARN)
 	}
-	out := struct {
-		Tags []tag `json:"Tags"`
-	}{Tags: []tag{}}
+	out := &listTagsOutput{Tags: []tag{}}
 	for _, k := range sortedKeys(*p) {
 		out.Tags = append(out.Tags, tag{Key: k, Value: (*p)[k]})
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
 )
 
 var (
@@ -85,11 +83,7 @@ func prepareTarget(t Target) (*target, error) {
 	return pt, nil
 }
 
-func (s *Service) putTargets(ctx context.Context, body []byte) (any, error) {
-	var in putTargetsInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targetsResult, error) {
 	name, bn := ruleName(in.Rule), busName(in.EventBusName)
 	if err := checkRuleName("rule", name); err != nil {
 		return nil, err
@@ -109,12 +103,9 @@ func (s *Service) putTargets(ctx context.Context, body []byte) (any, error) {
 		seen[t.Id] = true
 	}
 	err := s.update(ctx, func() ([]*record, error) {
-		if _, ok := s.buses[bn]; !ok {
-			return nil, busNotFound(bn)
-		}
-		r := s.rule(bn, name)
-		if r == nil {
-			return nil, ruleNotFound(name, bn)
+		r, err := s.findRule(bn, name)
+		if err != nil {
+			return nil, err
 		}
 		total := len(r.targets)
 		for _, t := range in.Targets {
@@ -130,51 +121,35 @@ func (s *Service) putTargets(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return targetsResult{FailedEntries: []failedTarget{}}, nil
+	return &targetsResult{FailedEntries: []failedTarget{}}, nil
 }
 
 // removeTargets removes targets by id; ids the rule does not have are
 // ignored, as on AWS.
-func (s *Service) removeTargets(ctx context.Context, body []byte) (any, error) {
-	var in removeTargetsInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) removeTargets(ctx context.Context, in *removeTargetsInput) (*targetsResult, error) {
 	name, bn := ruleName(in.Rule), busName(in.EventBusName)
 	if len(in.Ids) == 0 || len(in.Ids) > 100 {
 		return nil, validation("1 validation error detected: Value at 'ids' failed to satisfy constraint: " +
 			"Member must have length between 1 and 100")
 	}
 	err := s.update(ctx, func() ([]*record, error) {
-		if _, ok := s.buses[bn]; !ok {
-			return nil, busNotFound(bn)
-		}
-		r := s.rule(bn, name)
-		if r == nil {
-			return nil, ruleNotFound(name, bn)
+		if _, err := s.findRule(bn, name); err != nil {
+			return nil, err
 		}
 		return []*record{{Op: opUntarget, BusName: bn, Name: name, IDs: in.Ids}}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return targetsResult{FailedEntries: []failedTarget{}}, nil
+	return &targetsResult{FailedEntries: []failedTarget{}}, nil
 }
 
-func (s *Service) listTargetsByRule(ctx context.Context, body []byte) (any, error) {
-	var in listTargetsInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
-	name, bn := ruleName(in.Rule), busName(in.EventBusName)
+func (s *Service) listTargetsByRule(ctx context.Context, in *listTargetsInput) (*listTargetsOutput, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if _, ok := s.buses[bn]; !ok {
-		return nil, busNotFound(bn)
-	}
-	r := s.rule(bn, name)
-	if r == nil {
-		return nil, ruleNotFound(name, bn)
+	r, err := s.findRule(busName(in.EventBusName), ruleName(in.Rule))
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(r.targets))
 	for i, t := range r.targets {
@@ -184,10 +159,7 @@ func (s *Service) listTargetsByRule(ctx context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Targets   []Target `json:"Targets"`
-		NextToken string   `json:"NextToken,omitempty"`
-	}{Targets: []Target{}, NextToken: next}
+	out := &listTargetsOutput{Targets: []Target{}, NextToken: next}
 	for _, id := range pageIDs {
 		i, _ := r.target(id)
 		out.Targets = append(out.Targets, r.targets[i].wire)

@@ -4,18 +4,13 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
 	"github.com/licenseflow/licenseflow/localaws/pattern"
 )
 
 // eventRequiredFields are the fields TestEventPattern requires of an event.
 var eventRequiredFields = []string{"id", "account", "source", "time", "region", "resources", "detail-type"}
 
-func (s *Service) testEventPattern(ctx context.Context, body []byte) (any, error) {
-	var in testEventPatternInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) testEventPattern(ctx context.Context, in *testEventPatternInput) (*testEventPatternOutput, error) {
 	if in.EventPattern == nil || *in.EventPattern == "" {
 		return nil, validation("Parameter EventPattern is required.")
 	}
@@ -39,7 +34,5 @@ func (s *Service) testEventPattern(ctx context.Context, body []byte) (any, error
 	if err != nil {
 		return nil, validation("Parameter Event is not valid. Reason: %v", err)
 	}
-	return struct {
-		Result bool `json:"Result"`
-	}{ok}, nil
+	return &testEventPatternOutput{ok}, nil
 }

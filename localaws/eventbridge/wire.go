@@ -208,3 +208,40 @@ type tagResourceInput struct {
 	Tags        []tag    `json:"Tags"`
 	TagKeys     []string `json:"TagKeys"`
 }
+
+type createEventBusOutput struct {
+	EventBusArn string `json:"EventBusArn"`
+	Description string `json:"Description,omitempty"`
+}
+
+type listEventBusesOutput struct {
+	EventBuses []*eventBusOutput `json:"EventBuses"`
+	NextToken  string            `json:"NextToken,omitempty"`
+}
+
+type putRuleOutput struct {
+	RuleArn string `json:"RuleArn"`
+}
+
+type listRulesOutput struct {
+	Rules     []*ruleOutput `json:"Rules"`
+	NextToken string        `json:"NextToken,omitempty"`
+}
+
+type listTargetsOutput struct {
+	Targets   []Target `json:"Targets"`
+	NextToken string   `json:"NextToken,omitempty"`
+}
+
+type listRuleNamesOutput struct {
+	RuleNames []string `json:"RuleNames"`
+	NextToken string   `json:"NextToken,omitempty"`
+}
+
+type testEventPatternOutput struct {
+	Result bool `json:"Result"`
+}
+
+type listTagsOutput struct {
+	Tags []tag `json:"Tags"`
+}

@@ -42,15 +42,14 @@ func FuzzHandle(f *testing.F) {
 	f.Cleanup(func() { svc.Close() })
 	// One queue of each kind, so most bodies reach deep into the engine.
 	for _, s := range seeds[:2] {
-		rec := httptest.NewRecorder()
-		svc.Handle(rec, httptest.NewRequest(http.MethodPost, "/", nil), s.op, []byte(s.body))
+		svc.ServeHTTP(httptest.NewRecorder(), request(s.op, []byte(s.body)))
 	}
 	f.Fuzz(func(t *testing.T, op string, body []byte) {
 		if bytes.Contains(body, []byte(`"WaitTimeSeconds"`)) {
 			return // long polls would make the fuzzer wait, not find bugs
 		}
 		rec := httptest.NewRecorder()
-		svc.Handle(rec, httptest.NewRequest(http.MethodPost, "/", nil), op, body)
+		svc.ServeHTTP(rec, request(op, body))
 		if rec.Code != http.StatusOK {
 			if rec.Code < 400 || rec.Code > 599 {
 				t.Fatalf("%s: status %d", op, rec.Code)
@@ -63,4 +62,11 @@ func FuzzHandle(f *testing.F) {
 			}
 		}
 	})
+}
+
+// request is an SQS request of the JSON protocol for operation op.
+func request(op string, body []byte) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	r.Header.Set("X-Amz-Target", "AmazonSQS."+op)
+	return r
 }

@@ -2,10 +2,8 @@ package sqs
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,23 +46,9 @@ type envOptions struct {
 	now func() time.Time
 }
 
-// serveSQS is the dispatch the top-level localaws server does.
-func serveSQS(svc *Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-
-		svc.Handle(w, r, op, body)
-	})
-}
-
 // serveSQSLate serves the Service *p points to once it is set.
 func serveSQSLate(p **Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveSQS(*p).ServeHTTP(w, r) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*p).ServeHTTP(w, r) })
 }
 
 func newEnv(t testing.TB, o envOptions) *testEnv {
@@ -74,10 +58,7 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		t.Fatal(err)
 	}
 	e := &testEnv{log: lg}
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		serveSQS(e.svc).ServeHTTP(w, r)
-	})
-	e.srv = httptest.NewServer(h)
+	e.srv = httptest.NewServer(serveSQSLate(&e.svc))
 	e.svc, err = New(Config{Log: lg, BaseURL: e.srv.URL, Now: o.now, TickInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -61,32 +61,34 @@ func (s *Service) isDeadLetterQueue(q *queue) bool {
 	return false
 }
 
-// StartMessageMoveTask starts moving the messages of a dead-letter queue.
-func (s *Service) StartMessageMoveTask(sourceARN, destARN string, rate *int32) (string, error) {
+// startMessageMoveTask is the StartMessageMoveTask operation: it starts
+// moving the messages of a dead-letter queue.
+func (s *Service) startMessageMoveTask(ctx context.Context, in *startMessageMoveTaskInput) (*startMessageMoveTaskOutput, error) {
+	sourceARN, destARN, rate := in.SourceArn, in.DestinationArn, in.Rate
 	if sourceARN == "" {
-		return "", errMissingParameter("SourceArn")
+		return nil, errMissingParameter("SourceArn")
 	}
 	src := s.lookupARN(sourceARN)
 	if src == nil {
-		return "", errResourceNotFound("The resource that you requested couldn't be found.")
+		return nil, errResourceNotFound("The resource that you requested couldn't be found.")
 	}
 	if !s.isDeadLetterQueue(src) {
-		return "", errInvalidParameter("Source queue must be configured as a Dead Letter Queue.")
+		return nil, errInvalidParameter("Source queue must be configured as a Dead Letter Queue.")
 	}
 	if destARN != "" {
 		dst := s.lookupARN(destARN)
 		if dst == nil {
-			return "", errResourceNotFound("The resource that you requested couldn't be found.")
+			return nil, errResourceNotFound("The resource that you requested couldn't be found.")
 		}
 		if dst == src {
-			return "", errInvalidParameter("Source queue and destination queue must be different.")
+			return nil, errInvalidParameter("Source queue and destination queue must be different.")
 		}
 	}
 	t := &moveTask{source: src, sourceARN: sourceARN, destARN: destARN, rate: defaultMoveRate,
 		status: taskRunning, started: s.nowMs()}
 	if rate != nil {
 		if *rate < 1 || *rate > 500 {
-			return "", errInvalidParameter("Value %d for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.", *rate)
+			return nil, errInvalidParameter("Value %d for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.", *rate)
 		}
 		t.rate, t.rateSet = *rate, true
 	}
@@ -102,44 +104,34 @@ func (s *Service) StartMessageMoveTask(sourceARN, destARN string, rate *int32) (
 	defer s.tasks.mu.Unlock()
 	for _, o := range s.tasks.bySource[sourceARN] {
 		if o.status == taskRunning {
-			return "", errUnsupported("There is already a task running. Only one active task is allowed for each source queue arn at a given time.")
+			return nil, errUnsupported("There is already a task running. Only one active task is allowed for each source queue arn at a given time.")
 		}
 	}
 	s.tasks.byHandle[t.handle] = t
 	s.tasks.bySource[sourceARN] = append(s.tasks.bySource[sourceARN], t)
-	return t.handle, nil
+	return &startMessageMoveTaskOutput{t.handle}, nil
 }
 
-// CancelMessageMoveTask stops a running task; messages moved stay moved.
-func (s *Service) CancelMessageMoveTask(handle string) (int64, error) {
+// cancelMessageMoveTask is the CancelMessageMoveTask operation: it stops a
+// running task; messages moved stay moved.
+func (s *Service) cancelMessageMoveTask(ctx context.Context, in *cancelMessageMoveTaskInput) (*cancelMessageMoveTaskOutput, error) {
 	s.tasks.mu.Lock()
 	defer s.tasks.mu.Unlock()
-	t := s.tasks.byHandle[handle]
+	t := s.tasks.byHandle[in.TaskHandle]
 	if t == nil {
-		return 0, errResourceNotFound("Task does not exist.")
+		return nil, errResourceNotFound("Task does not exist.")
 	}
 	if t.status != taskRunning {
-		return 0, errUnsupported("Only active tasks can be cancelled.")
+		return nil, errUnsupported("Only active tasks can be cancelled.")
 	}
 	t.status = taskCancelled
-	return t.moved, nil
+	return &cancelMessageMoveTaskOutput{t.moved}, nil
 }
 
-// taskView is one ListMessageMoveTasks result.
-type taskView struct {
-	TaskHandle                        string `json:"TaskHandle,omitempty"`
-	Status                            string `json:"Status"`
-	SourceArn                         string `json:"SourceArn"`
-	DestinationArn                    string `json:"DestinationArn,omitempty"`
-	MaxNumberOfMessagesPerSecond      *int32 `json:"MaxNumberOfMessagesPerSecond,omitempty"`
-	ApproximateNumberOfMessagesMoved  int64  `json:"ApproximateNumberOfMessagesMoved"`
-	ApproximateNumberOfMessagesToMove *int64 `json:"ApproximateNumberOfMessagesToMove,omitempty"`
-	FailureReason                     string `json:"FailureReason,omitempty"`
-	StartedTimestamp                  int64  `json:"StartedTimestamp"`
-}
-
-// ListMessageMoveTasks lists a source's tasks, most recent first.
-func (s *Service) ListMessageMoveTasks(sourceARN string, maxResults *int32) ([]taskView, error) {
+// listMessageMoveTasks is the ListMessageMoveTasks operation: a source's
+// tasks, most recent first.
+func (s *Service) listMessageMoveTasks(ctx context.Context, in *listMessageMoveTasksInput) (*listMessageMoveTasksOutput, error) {
+	sourceARN, maxResults := in.SourceArn, in.MaxResults
 	if sourceARN == "" {
 		return nil, errMissingParameter("SourceArn")
 	}
@@ -172,7 +164,7 @@ func (s *Service) ListMessageMoveTasks(sourceARN string, maxResults *int32) ([]t
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return &listMessageMoveTasksOutput{out}, nil
 }
 
 // runTasks advances every running task by one tick's worth of messages.

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
 
 // validQueueName applies AWS's queue name rules.
@@ -18,16 +20,7 @@ func validQueueName(name string, fifo bool) bool {
 			return false
 		}
 	}
-	if base == "" || len(name) > 80 {
-		return false
-	}
-	for i := 0; i < len(base); i++ {
-		c := base[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
+	return len(name) <= 80 && validName(base)
 }
 
 // dlqKind reports whether a dead-letter target exists and is FIFO.
@@ -39,27 +32,28 @@ func (s *Service) dlqKind(arn string) (bool, bool) {
 	return true, q.fifo
 }
 
-// CreateQueue creates a queue, or returns the URL of an existing queue
-// whose attributes equal the requested ones.
-func (s *Service) CreateQueue(ctx context.Context, name string, attrs, tags map[string]string) (string, error) {
+// createQueue is the CreateQueue operation: it creates a queue, or returns
+// the URL of an existing queue whose attributes equal the requested ones.
+func (s *Service) createQueue(ctx context.Context, in *createQueueInput) (*queueURLOutput, error) {
+	name, attrs, tags := in.QueueName, in.Attributes, in.Tags
 	if name == "" {
-		return "", errMissingParameter("QueueName")
+		return nil, errMissingParameter("QueueName")
 	}
 	fifo := attrs[attrFifoQueue] == "true"
 	if !validQueueName(name, fifo) {
 		if !fifo && strings.HasSuffix(name, ".fifo") && validQueueName(name, true) {
-			return "", errInvalidParameter("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
+			return nil, errInvalidParameter("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 		}
-		return "", errInvalidParameter("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+		return nil, errInvalidParameter("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	want, err := validateAttrs(attrs, fifo, true, s.dlqKind)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	full := defaultAttrs(fifo)
 	maps.Copy(full, want)
 	if err := checkFifoCombination(full); err != nil {
-		return "", err
+		return nil, err
 	}
 	for k, v := range full {
 		if v == "" {
@@ -67,7 +61,7 @@ func (s *Service) CreateQueue(ctx context.Context, name string, attrs, tags map[
 		}
 	}
 	if len(tags) > 50 {
-		return "", errInvalidParameter("Too many tags added for queue %s.", name)
+		return nil, errInvalidParameter("Too many tags added for queue %s.", name)
 	}
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
@@ -78,9 +72,9 @@ func (s *Service) CreateQueue(ctx context.Context, name string, attrs, tags map[
 		same := q.fifo == fifo && sameAttrs(q.attrs, want)
 		q.mu.Unlock()
 		if !same {
-			return "", errQueueNameExists(name)
+			return nil, errQueueNameExists(name)
 		}
-		return q.url, nil
+		return &queueURLOutput{q.url}, nil
 	}
 	now := s.cfg.Now().Unix()
 	q := newQueue(s.nextQID, name, s.queueURL(name), s.queueARN(name), fifo, full, maps.Clone(tags), now)
@@ -95,28 +89,30 @@ func (s *Service) CreateQueue(ctx context.Context, name string, attrs, tags map[
 		delete(s.byID, q.qid)
 		s.mu.Unlock()
 		q.deleted = true
-		return "", err
+		return nil, err
 	}
-	return q.url, nil
+	return &queueURLOutput{q.url}, nil
 }
 
-// GetQueueURL returns the URL of the named queue.
-func (s *Service) GetQueueURL(name, owner string) (string, error) {
-	if name == "" {
-		return "", errMissingParameter("QueueName")
+// getQueueURL is the GetQueueUrl operation.
+func (s *Service) getQueueURL(ctx context.Context, in *getQueueURLInput) (*queueURLOutput, error) {
+	if in.QueueName == "" {
+		return nil, errMissingParameter("QueueName")
 	}
-	if owner != "" && owner != s.cfg.AccountID {
-		return "", errQueueDoesNotExist()
+	if in.Owner != "" && in.Owner != s.cfg.AccountID {
+		return nil, errQueueDoesNotExist()
 	}
-	q := s.lookupName(name)
+	q := s.lookupName(in.QueueName)
 	if q == nil {
-		return "", errQueueDoesNotExist()
+		return nil, errQueueDoesNotExist()
 	}
-	return q.url, nil
+	return &queueURLOutput{q.url}, nil
 }
 
-// page cuts a sorted name list by token and max results.
-func page(names []string, maxResults *int32, token string) ([]string, string, error) {
+// urlPage sorts names, cuts the list by token and max results and returns
+// the page's queue URLs (never nil) and the next token.
+func (s *Service) urlPage(names []string, maxResults *int32, token string) ([]string, string, error) {
+	sort.Strings(names)
 	if token != "" {
 		b, err := base64.RawURLEncoding.DecodeString(token)
 		if err != nil {
@@ -142,24 +138,6 @@ func page(names []string, maxResults *int32, token string) ([]string, string, er
 			next = base64.RawURLEncoding.EncodeToString([]byte(names[limit-1]))
 		}
 	}
-	return names, next, nil
-}
-
-// ListQueues lists queue URLs whose names start with prefix.
-func (s *Service) ListQueues(prefix string, maxResults *int32, token string) ([]string, string, error) {
-	s.mu.RLock()
-	var names []string
-	for n := range s.byName {
-		if strings.HasPrefix(n, prefix) {
-			names = append(names, n)
-		}
-	}
-	s.mu.RUnlock()
-	sort.Strings(names)
-	names, next, err := page(names, maxResults, token)
-	if err != nil {
-		return nil, "", err
-	}
 	urls := make([]string, len(names))
 	for i, n := range names {
 		urls[i] = s.queueURL(n)
@@ -167,8 +145,27 @@ func (s *Service) ListQueues(prefix string, maxResults *int32, token string) ([]
 	return urls, next, nil
 }
 
-// ListDeadLetterSourceQueues lists the queues whose RedrivePolicy targets dlq.
-func (s *Service) ListDeadLetterSourceQueues(dlq *queue, maxResults *int32, token string) ([]string, string, error) {
+// listQueues is the ListQueues operation: the queues whose names start
+// with the prefix.
+func (s *Service) listQueues(ctx context.Context, in *listQueuesInput) (*listQueuesOutput, error) {
+	s.mu.RLock()
+	var names []string
+	for n := range s.byName {
+		if strings.HasPrefix(n, in.Prefix) {
+			names = append(names, n)
+		}
+	}
+	s.mu.RUnlock()
+	urls, next, err := s.urlPage(names, in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	return &listQueuesOutput{urls, next}, nil
+}
+
+// listDeadLetterSourceQueues is the ListDeadLetterSourceQueues operation:
+// the queues whose RedrivePolicy targets dlq.
+func (s *Service) listDeadLetterSourceQueues(ctx context.Context, dlq *queue, in *listDeadLetterSourceQueuesInput) (*listDeadLetterSourceQueuesOutput, error) {
 	var names []string
 	for _, q := range s.queues() {
 		q.mu.Lock()
@@ -177,26 +174,22 @@ func (s *Service) ListDeadLetterSourceQueues(dlq *queue, maxResults *int32, toke
 		}
 		q.mu.Unlock()
 	}
-	sort.Strings(names)
-	names, next, err := page(names, maxResults, token)
+	urls, next, err := s.urlPage(names, in.MaxResults, in.NextToken)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	urls := make([]string, len(names))
-	for i, n := range names {
-		urls[i] = s.queueURL(n)
-	}
-	return urls, next, nil
+	return &listDeadLetterSourceQueuesOutput{urls, next}, nil
 }
 
-// DeleteQueue deletes a queue and its messages.
-func (s *Service) DeleteQueue(ctx context.Context, q *queue) error {
+// deleteQueue is the DeleteQueue operation: it deletes the queue and its
+// messages.
+func (s *Service) deleteQueue(ctx context.Context, q *queue, _ *queueRef) (*awsapi.Empty, error) {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	s.mu.Lock()
 	if s.byID[q.qid] != q {
 		s.mu.Unlock()
-		return errQueueDoesNotExist()
+		return nil, errQueueDoesNotExist()
 	}
 	delete(s.byName, q.name)
 	delete(s.byID, q.qid)
@@ -210,11 +203,13 @@ func (s *Service) DeleteQueue(ctx context.Context, q *queue) error {
 	var e enc
 	e.u8(recQueueGone)
 	e.uv(q.qid)
-	return s.appendRecs(context.WithoutCancel(ctx), true, e)
+	return nil, s.appendRecs(context.WithoutCancel(ctx), true, e)
 }
 
-// GetQueueAttributes returns the named attributes ("All" for every one).
-func (s *Service) GetQueueAttributes(q *queue, names []string) (map[string]string, error) {
+// getQueueAttributes is the GetQueueAttributes operation: the named
+// attributes ("All" for every one).
+func (s *Service) getQueueAttributes(ctx context.Context, q *queue, in *getQueueAttributesInput) (*getQueueAttributesOutput, error) {
+	names := in.AttributeNames
 	all := false
 	for _, n := range names {
 		if n == "All" {
@@ -253,7 +248,7 @@ func (s *Service) GetQueueAttributes(q *queue, names []string) (map[string]strin
 		delete(full, attrKmsReusePeriod)
 	}
 	if all {
-		return full, nil
+		return &getQueueAttributesOutput{full}, nil
 	}
 	out := make(map[string]string, len(names))
 	for _, n := range names {
@@ -261,21 +256,22 @@ func (s *Service) GetQueueAttributes(q *queue, names []string) (map[string]strin
 			out[n] = v
 		}
 	}
-	return out, nil
+	return &getQueueAttributesOutput{out}, nil
 }
 
-// SetQueueAttributes changes settable attributes.
-func (s *Service) SetQueueAttributes(ctx context.Context, q *queue, attrs map[string]string) error {
-	want, err := validateAttrs(attrs, q.fifo, false, s.dlqKind)
+// setQueueAttributes is the SetQueueAttributes operation: it changes
+// settable attributes.
+func (s *Service) setQueueAttributes(ctx context.Context, q *queue, in *setQueueAttributesInput) (*awsapi.Empty, error) {
+	want, err := validateAttrs(in.Attributes, q.fifo, false, s.dlqKind)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.deleted {
-		return errQueueDoesNotExist()
+		return nil, errQueueDoesNotExist()
 	}
 	next := maps.Clone(q.attrs)
 	for k, v := range want {
@@ -286,11 +282,11 @@ func (s *Service) SetQueueAttributes(ctx context.Context, q *queue, attrs map[st
 		}
 	}
 	if err := checkFifoCombination(next); err != nil {
-		return err
+		return nil, err
 	}
 	q.attrs, q.set = next, parseSettings(next)
 	q.modified = s.cfg.Now().Unix()
-	return s.appendRecs(context.WithoutCancel(ctx), true, queueRecord(q))
+	return nil, s.appendRecs(context.WithoutCancel(ctx), true, queueRecord(q))
 }
 
 // changeTags applies a tag change under the queue lock and logs it.
@@ -310,13 +306,13 @@ func (s *Service) changeTags(ctx context.Context, q *queue, fn func(map[string]s
 	return s.appendRecs(context.WithoutCancel(ctx), true, queueRecord(q))
 }
 
-// TagQueue adds or replaces tags.
-func (s *Service) TagQueue(ctx context.Context, q *queue, tags map[string]string) error {
-	if len(tags) == 0 {
-		return errMissingParameter("Tags")
+// tagQueue is the TagQueue operation: it adds or replaces tags.
+func (s *Service) tagQueue(ctx context.Context, q *queue, in *tagQueueInput) (*awsapi.Empty, error) {
+	if len(in.Tags) == 0 {
+		return nil, errMissingParameter("Tags")
 	}
-	return s.changeTags(ctx, q, func(m map[string]string) error {
-		maps.Copy(m, tags)
+	return nil, s.changeTags(ctx, q, func(m map[string]string) error {
+		maps.Copy(m, in.Tags)
 		if len(m) > 50 {
 			return errInvalidParameter("Too many tags added for queue %s.", q.name)
 		}
@@ -324,38 +320,43 @@ func (s *Service) TagQueue(ctx context.Context, q *queue, tags map[string]string
 	})
 }
 
-// UntagQueue removes tags.
-func (s *Service) UntagQueue(ctx context.Context, q *queue, keys []string) error {
-	if len(keys) == 0 {
-		return errMissingParameter("TagKeys")
+// untagQueue is the UntagQueue operation: it removes tags.
+func (s *Service) untagQueue(ctx context.Context, q *queue, in *untagQueueInput) (*awsapi.Empty, error) {
+	if len(in.TagKeys) == 0 {
+		return nil, errMissingParameter("TagKeys")
 	}
-	return s.changeTags(ctx, q, func(m map[string]string) error {
-		for _, k := range keys {
+	return nil, s.changeTags(ctx, q, func(m map[string]string) error {
+		for _, k := range in.TagKeys {
 			delete(m, k)
 		}
 		return nil
 	})
 }
 
-// ListQueueTags returns the queue's tags.
-func (s *Service) ListQueueTags(q *queue) map[string]string {
+// listQueueTags is the ListQueueTags operation.
+func (s *Service) listQueueTags(ctx context.Context, q *queue, _ *queueRef) (*listQueueTagsOutput, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return maps.Clone(q.tags)
+	out := &listQueueTagsOutput{Tags: maps.Clone(q.tags)}
+	if out.Tags == nil {
+		out.Tags = map[string]string{}
+	}
+	return out, nil
 }
 
-// PurgeQueue deletes every message; AWS allows one purge a minute.
-func (s *Service) PurgeQueue(ctx context.Context, q *queue) error {
+// purgeQueue is the PurgeQueue operation: it deletes every message; AWS
+// allows one purge a minute.
+func (s *Service) purgeQueue(ctx context.Context, q *queue, _ *queueRef) (*awsapi.Empty, error) {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.deleted {
-		return errQueueDoesNotExist()
+		return nil, errQueueDoesNotExist()
 	}
 	now := s.nowMs()
 	if q.lastPurge != 0 && now-q.lastPurge < 60_000 {
-		return errPurgeInProgress(q.name)
+		return nil, errPurgeInProgress(q.name)
 	}
 	q.lastPurge = now
 	q.purgedBelow = q.nextSeq
@@ -365,5 +366,5 @@ func (s *Service) PurgeQueue(ctx context.Context, q *queue) error {
 	e.uv(q.qid)
 	e.uv(q.purgedBelow)
 	e.iv(now)
-	return s.appendRecs(context.WithoutCancel(ctx), false, e)
+	return nil, s.appendRecs(context.WithoutCancel(ctx), false, e)
 }

@@ -3,21 +3,7 @@ package sqs
 import (
 	"context"
 	"time"
-
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
 )
-
-// receiveInput is ReceiveMessage's request.
-type receiveInput struct {
-	QueueURL                    string   `json:"QueueUrl"`
-	AttributeNames              []string `json:"AttributeNames"`
-	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
-	MessageAttributeNames       []string `json:"MessageAttributeNames"`
-	MaxNumberOfMessages         *int32   `json:"MaxNumberOfMessages"`
-	VisibilityTimeout           *int32   `json:"VisibilityTimeout"`
-	WaitTimeSeconds             *int32   `json:"WaitTimeSeconds"`
-	ReceiveRequestAttemptID     *string  `json:"ReceiveRequestAttemptId"`
-}
 
 // delivered is a received message as it was at the time of receipt.
 type delivered struct {
@@ -32,7 +18,21 @@ type dlqMove struct {
 	srcSeq uint64
 }
 
-// Receive returns up to MaxNumberOfMessages messages, waiting up to
+// receiveMessage is the ReceiveMessage operation.
+func (s *Service) receiveMessage(ctx context.Context, q *queue, in *receiveInput) (*receiveOutput, error) {
+	got, err := s.receive(ctx, q, in)
+	if err != nil || len(got) == 0 {
+		return nil, err
+	}
+	sys := systemAttrSet(in.AttributeNames, in.MessageSystemAttributeNames)
+	out := &receiveOutput{Messages: make([]receivedMessage, len(got))}
+	for i := range got {
+		out.Messages[i] = got[i].output(sys, in.MessageAttributeNames)
+	}
+	return out, nil
+}
+
+// receive returns up to MaxNumberOfMessages messages, waiting up to
 // WaitTimeSeconds for the first one; it returns as soon as one arrives.
 func (s *Service) receive(ctx context.Context, q *queue, in *receiveInput) ([]delivered, error) {
 	n := 1
@@ -210,114 +210,86 @@ func (s *Service) moveMessage(ctx context.Context, src *queue, srcSeq uint64, ds
 	return nil
 }
 
-// handleFor resolves a receipt handle to its message in q. stale is true
-// when the handle is well formed but not the message's latest receipt (or
-// the message is gone).
-func (q *queue) handleFor(h string) (m *message, stale bool, err *awsjson.Error) {
-	qid, seq, rc, ok := decodeReceipt(h)
-	if !ok || qid != q.qid {
-		return nil, false, errReceiptHandleInvalid(h)
-	}
-	m = q.msgs[seq]
-	if m == nil || m.receiveCount != rc {
-		return nil, true, nil
-	}
-	return m, false, nil
+// System attribute bits a receive asked for.
+const (
+	sysSenderID = 1 << iota
+	sysSentTimestamp
+	sysReceiveCount
+	sysFirstReceive
+	sysSequenceNumber
+	sysDedupID
+	sysGroupID
+	sysTraceHeader
+	sysDLQSource
+	sysAll = 1<<iota - 1
+)
+
+var sysAttrBits = map[string]int{
+	"All": sysAll, "SenderId": sysSenderID, "SentTimestamp": sysSentTimestamp,
+	"ApproximateReceiveCount": sysReceiveCount, "ApproximateFirstReceiveTimestamp": sysFirstReceive,
+	"SequenceNumber": sysSequenceNumber, "MessageDeduplicationId": sysDedupID,
+	"MessageGroupId": sysGroupID, "AWSTraceHeader": sysTraceHeader,
+	"DeadLetterQueueSourceArn": sysDLQSource,
 }
 
-// deleteMessages deletes by receipt handle. A handle of a message that
-// is already gone, or that was received again since, succeeds without
-// deleting anything, as AWS documents.
-func (s *Service) deleteMessages(ctx context.Context, q *queue, handles []string) ([]*awsjson.Error, error) {
-	errs := make([]*awsjson.Error, len(handles))
-	s.ckpt.RLock()
-	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, errQueueDoesNotExist()
-	}
-	var seqs []uint64
-	woke := false
-	for i, h := range handles {
-		m, stale, err := q.handleFor(h)
-		if err != nil {
-			errs[i] = err
-			continue
+func systemAttrSet(lists ...[]string) int {
+	bits := 0
+	for _, l := range lists {
+		for _, n := range l {
+			bits |= sysAttrBits[n]
 		}
-		if stale {
-			continue
-		}
-		wasBlocking := q.fifo && m.state == stateInflight
-		q.remove(m)
-		seqs = append(seqs, m.seq)
-		woke = woke || wasBlocking
 	}
-	if woke {
-		q.wake()
-	}
-	q.mu.Unlock()
-	if len(seqs) > 0 {
-		s.logNonDurable(context.WithoutCancel(ctx), deleteRecord(q.qid, seqs))
-	}
-	return errs, nil
+	return bits
 }
 
-// visibilityChange is one ChangeMessageVisibility entry.
-type visibilityChange struct {
-	handle  string
-	timeout int32
+// output is the message as ReceiveMessage answers it, with the system
+// attributes sys asks for and the message attributes names ask for.
+func (d *delivered) output(sys int, names []string) receivedMessage {
+	m := &d.m
+	r := receivedMessage{MessageID: m.id, ReceiptHandle: d.receipt, MD5OfBody: m.md5Body, Body: m.body}
+	if sys != 0 {
+		r.Attributes = m.systemAttributes(sys)
+	}
+	if attrs := filterAttrs(m.attrs, names); len(attrs) > 0 {
+		r.MessageAttributes = attrs
+		r.MD5OfMessageAttributes = m.md5Attrs
+		if len(attrs) != len(m.attrs) {
+			r.MD5OfMessageAttributes = md5OfAttributes(attrs)
+		}
+	}
+	return r
 }
 
-// changeVisibility changes the visibility timeout of in-flight messages.
-func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visibilityChange) ([]*awsjson.Error, error) {
-	errs := make([]*awsjson.Error, len(changes))
-	s.ckpt.RLock()
-	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, errQueueDoesNotExist()
+// systemAttributes returns the system attributes sys asks for that m has,
+// in AWS's order; never nil.
+func (m *message) systemAttributes(sys int) []nameValue {
+	a := make([]nameValue, 0, 4)
+	if sys&sysSenderID != 0 {
+		a = append(a, nameValue{"SenderId", m.senderID})
 	}
-	now := s.nowMs()
-	if q.promote(now) {
-		q.wake()
+	if sys&sysSentTimestamp != 0 {
+		a = append(a, nameValue{"SentTimestamp", fmtInt(m.sentAt)})
 	}
-	var changed []*message
-	woke := false
-	for i, c := range changes {
-		if c.timeout < 0 || c.timeout > 43200 {
-			errs[i] = errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", c.timeout)
-			continue
-		}
-		m, stale, err := q.handleFor(c.handle)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		if stale {
-			errs[i] = errInvalidParameter("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", c.handle)
-			continue
-		}
-		if m.state != stateInflight {
-			errs[i] = errMessageNotInflight()
-			continue
-		}
-		if q.setVisibility(m, now+int64(c.timeout)*1000, now) {
-			woke = true
-		}
-		changed = append(changed, m)
+	if sys&sysReceiveCount != 0 {
+		a = append(a, nameValue{"ApproximateReceiveCount", fmtInt(int64(m.receiveCount))})
 	}
-	var rec []byte
-	if len(changed) > 0 {
-		rec = visibilityRecord(q.qid, changed)
+	if sys&sysFirstReceive != 0 {
+		a = append(a, nameValue{"ApproximateFirstReceiveTimestamp", fmtInt(m.firstReceive)})
 	}
-	if woke {
-		q.wake()
+	if sys&sysSequenceNumber != 0 && m.dedupID != "" {
+		a = append(a, nameValue{"SequenceNumber", fmtSeq(m.seq)})
 	}
-	q.mu.Unlock()
-	if rec != nil {
-		s.logNonDurable(context.WithoutCancel(ctx), rec)
+	if sys&sysDedupID != 0 && m.dedupID != "" {
+		a = append(a, nameValue{"MessageDeduplicationId", m.dedupID})
 	}
-	return errs, nil
+	if sys&sysGroupID != 0 && m.groupID != "" {
+		a = append(a, nameValue{"MessageGroupId", m.groupID})
+	}
+	if sys&sysTraceHeader != 0 && m.traceHeader != "" {
+		a = append(a, nameValue{"AWSTraceHeader", m.traceHeader})
+	}
+	if sys&sysDLQSource != 0 && m.dlqSourceARN != "" {
+		a = append(a, nameValue{"DeadLetterQueueSourceArn", m.dlqSourceARN})
+	}
+	return a
 }

@@ -8,34 +8,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
-
-// attrValue is a message attribute as the wire carries it.
-type attrValue struct {
-	DataType         string   `json:"DataType"`
-	StringValue      *string  `json:"StringValue,omitempty"`
-	BinaryValue      []byte   `json:"BinaryValue,omitempty"`
-	StringListValues []string `json:"StringListValues,omitempty"`
-	BinaryListValues [][]byte `json:"BinaryListValues,omitempty"`
-}
-
-// sendInput is one message to send (SendMessage or one batch entry).
-type sendInput struct {
-	ID                      string               `json:"Id"`
-	MessageBody             *string              `json:"MessageBody"`
-	DelaySeconds            *int32               `json:"DelaySeconds"`
-	MessageAttributes       map[string]attrValue `json:"MessageAttributes"`
-	MessageSystemAttributes map[string]attrValue `json:"MessageSystemAttributes"`
-	MessageDeduplicationID  *string              `json:"MessageDeduplicationId"`
-	MessageGroupID          *string              `json:"MessageGroupId"`
-}
 
 // sendResult is the outcome of one sent message.
 type sendResult struct {
 	msg *message
 	dup *dedupEntry // set when a FIFO duplicate was suppressed
-	err *awsjson.Error
+	err *awsapi.Error
 }
 
 func (r sendResult) sequenceNumber() string {
@@ -54,9 +34,77 @@ func (r sendResult) messageID() string {
 
 func fmtSeq(seq uint64) string { return fmt.Sprintf("%020d", seq) }
 
+// output is the result as SendMessage answers it; id is the batch entry's.
+func (r sendResult) output(id string) sendMessageOutput {
+	o := sendMessageOutput{ID: id, MessageID: r.messageID(), MD5OfMessageBody: r.msg.md5Body,
+		MD5OfMessageAttributes: r.msg.md5Attrs, MD5OfMessageSystemAttributes: r.msg.md5Sys}
+	if r.msg.dedupID != "" || r.dup != nil {
+		o.SequenceNumber = r.sequenceNumber()
+	}
+	return o
+}
+
+// sendMessage is the SendMessage operation.
+func (s *Service) sendMessage(ctx context.Context, q *queue, in *sendMessageInput) (*sendMessageOutput, error) {
+	res, err := s.send(ctx, q, []*sendInput{&in.sendInput}, s.senderID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if res[0].err != nil {
+		return nil, res[0].err
+	}
+	out := res[0].output("")
+	return &out, nil
+}
+
+// sendMessageBatch is the SendMessageBatch operation.
+func (s *Service) sendMessageBatch(ctx context.Context, q *queue, in *sendMessageBatchInput) (*batchResult[sendMessageOutput], error) {
+	ids, err := in.check()
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.send(ctx, q, in.Entries, s.senderID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return newBatchResult(ids,
+		func(i int) *awsapi.Error { return res[i].err },
+		func(i int) sendMessageOutput { return res[i].output(ids[i]) }), nil
+}
+
+// check applies the batch rules and the limit on the whole batch's size,
+// and returns the entries' ids. A null entry becomes an empty one.
+func (in *sendMessageBatchInput) check() ([]string, error) {
+	ids := make([]string, len(in.Entries))
+	total := 0
+	for i, e := range in.Entries {
+		if e == nil {
+			e = &sendInput{}
+			in.Entries[i] = e
+		}
+		ids[i] = e.ID
+		if e.MessageBody != nil {
+			total += len(*e.MessageBody)
+		}
+		for k, v := range e.MessageAttributes {
+			total += len(k) + len(v.DataType) + len(v.BinaryValue)
+			if v.StringValue != nil {
+				total += len(*v.StringValue)
+			}
+		}
+	}
+	if err := checkBatchIDs(ids, "SendMessageBatchRequestEntry"); err != nil {
+		return nil, err
+	}
+	if total > maxMessageBytes {
+		return nil, errBatchTooLong(total, maxMessageBytes)
+	}
+	return ids, nil
+}
+
 // prepare validates one message and builds it (without seq, id and times).
 // size is what it counts against the size limit.
-func (q *queue) prepare(in *sendInput, senderID string, set queueSettings) (*message, int64, int, *awsjson.Error) {
+func (q *queue) prepare(in *sendInput, senderID string, set queueSettings) (*message, int64, int, *awsapi.Error) {
 	if in.MessageBody == nil || *in.MessageBody == "" {
 		return nil, 0, 0, errMissingParameter("MessageBody")
 	}
@@ -135,7 +183,7 @@ func (q *queue) prepare(in *sendInput, senderID string, set queueSettings) (*mes
 	return m, delay, size, nil
 }
 
-func buildAttr(name string, v attrValue) (msgAttr, *awsjson.Error) {
+func buildAttr(name string, v attrValue) (msgAttr, *awsapi.Error) {
 	if !validAttrName(name) {
 		return msgAttr{}, errInvalidParameter("Message (user) attribute name '%s' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.", name)
 	}
@@ -328,7 +376,7 @@ func (s *Service) SendInternalBatch(ctx context.Context, queueARN string, ms []I
 	}
 	res, err := s.send(ctx, q, ins, s.cfg.AccountID)
 	if err != nil {
-		var ae *awsjson.Error
+		var ae *awsapi.Error
 		if errors.As(err, &ae) && ae.Code == "QueueDoesNotExist" {
 			return failAll(ErrQueueNotFound)
 		}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
@@ -89,6 +90,7 @@ func (c Config) Validate() error {
 type Service struct {
 	cfg Config
 	log *storage.Log
+	api *awsapi.API
 
 	// ckpt is held shared by every change from its first in-memory step
 	// until its record is appended, and exclusively by Checkpoint, so a
@@ -124,6 +126,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, log: cfg.Log, byName: map[string]*queue{}, byID: map[uint64]*queue{},
 		nextQID: 1, idPrefix: hex.EncodeToString(p[:]), closed: make(chan struct{})}
 	s.tasks.init()
+	s.api = s.newAPI()
 	if err := s.replay(); err != nil {
 		return nil, err
 	}

@@ -1,109 +1,226 @@
 package sqs
 
-import (
-	"encoding/base64"
-	"net/http"
-	"strconv"
-	"unicode/utf8"
-)
+// The inputs and outputs of the operations, as typed values. Field names
+// are the Smithy shape member names; json tags give the JSON protocol's
+// spelling where encoding/json reads or writes the value. The outputs of
+// the message operations (send, receive, batch results) write their own
+// JSON instead (json.go), as the hot paths avoid reflection.
 
-// jsonBuf builds JSON responses by appending: the hot paths (send,
-// receive, delete) avoid reflection.
-type jsonBuf []byte
-
-const hexDigits = "0123456789abcdef"
-
-// str appends s as a JSON string.
-func (b *jsonBuf) str(s string) {
-	out := append(*b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			out = append(out, s[start:i]...)
-			switch c {
-			case '"':
-				out = append(out, '\\', '"')
-			case '\\':
-				out = append(out, '\\', '\\')
-			case '\n':
-				out = append(out, '\\', 'n')
-			case '\r':
-				out = append(out, '\\', 'r')
-			case '\t':
-				out = append(out, '\\', 't')
-			default:
-				out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			out = append(out, s[start:i]...)
-			out = append(out, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			out = append(out, s[start:i]...)
-			out = append(out, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	out = append(out, s[start:]...)
-	*b = append(out, '"')
+type createQueueInput struct {
+	QueueName  string            `json:"QueueName"`
+	Attributes map[string]string `json:"Attributes"`
+	Tags       map[string]string `json:"tags"`
 }
 
-// key appends "k": (with a leading comma unless first).
-func (b *jsonBuf) key(k string, first bool) {
-	if !first {
-		*b = append(*b, ',')
-	}
-	b.str(k)
-	*b = append(*b, ':')
+type getQueueURLInput struct {
+	QueueName string `json:"QueueName"`
+	Owner     string `json:"QueueOwnerAWSAccountId"`
 }
 
-func (b *jsonBuf) field(k, v string, first bool) {
-	b.key(k, first)
-	b.str(v)
+// queueURLOutput is CreateQueue's and GetQueueUrl's output.
+type queueURLOutput struct {
+	QueueURL string `json:"QueueUrl"`
 }
 
-func (b *jsonBuf) raw(s string) { *b = append(*b, s...) }
-
-func (b *jsonBuf) blob(v []byte) {
-	*b = append(*b, '"')
-	*b = base64.StdEncoding.AppendEncode(*b, v)
-	*b = append(*b, '"')
+type listQueuesInput struct {
+	Prefix     string `json:"QueueNamePrefix"`
+	MaxResults *int32 `json:"MaxResults"`
+	NextToken  string `json:"NextToken"`
 }
 
-func (b *jsonBuf) integer(n int64) { *b = strconv.AppendInt(*b, n, 10) }
-
-// strMap appends a JSON object of strings.
-func (b *jsonBuf) strMap(m map[string]string) {
-	*b = append(*b, '{')
-	first := true
-	for k, v := range m {
-		b.field(k, v, first)
-		first = false
-	}
-	*b = append(*b, '}')
+type listQueuesOutput struct {
+	QueueURLs []string `json:"QueueUrls"`
+	NextToken string   `json:"NextToken,omitempty"`
 }
 
-const contentType = "application/x-amz-json-1.0"
-
-func writeBody(w http.ResponseWriter, b []byte) {
-	h := w.Header()
-	h["Content-Type"] = []string{contentType}
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	_, _ = w.Write(b)
+type listDeadLetterSourceQueuesInput struct {
+	queueRef
+	MaxResults *int32 `json:"MaxResults"`
+	NextToken  string `json:"NextToken"`
 }
+
+type listDeadLetterSourceQueuesOutput struct {
+	QueueURLs []string `json:"queueUrls"`
+	NextToken string   `json:"NextToken,omitempty"`
+}
+
+type getQueueAttributesInput struct {
+	queueRef
+	AttributeNames []string `json:"AttributeNames"`
+}
+
+type getQueueAttributesOutput struct {
+	Attributes map[string]string `json:"Attributes,omitempty"`
+}
+
+type setQueueAttributesInput struct {
+	queueRef
+	Attributes map[string]string `json:"Attributes"`
+}
+
+type tagQueueInput struct {
+	queueRef
+	Tags map[string]string `json:"Tags"`
+}
+
+type untagQueueInput struct {
+	queueRef
+	TagKeys []string `json:"TagKeys"`
+}
+
+type listQueueTagsOutput struct {
+	Tags map[string]string `json:"Tags"` // never nil: the SDK expects the member
+}
+
+type startMessageMoveTaskInput struct {
+	SourceArn      string `json:"SourceArn"`
+	DestinationArn string `json:"DestinationArn"`
+	Rate           *int32 `json:"MaxNumberOfMessagesPerSecond"`
+}
+
+type startMessageMoveTaskOutput struct {
+	TaskHandle string `json:"TaskHandle"`
+}
+
+type cancelMessageMoveTaskInput struct {
+	TaskHandle string `json:"TaskHandle"`
+}
+
+type cancelMessageMoveTaskOutput struct {
+	Moved int64 `json:"ApproximateNumberOfMessagesMoved"`
+}
+
+type listMessageMoveTasksInput struct {
+	SourceArn  string `json:"SourceArn"`
+	MaxResults *int32 `json:"MaxResults"`
+}
+
+type listMessageMoveTasksOutput struct {
+	Results []taskView `json:"Results"`
+}
+
+// taskView is one ListMessageMoveTasks result.
+type taskView struct {
+	TaskHandle                        string `json:"TaskHandle,omitempty"`
+	Status                            string `json:"Status"`
+	SourceArn                         string `json:"SourceArn"`
+	DestinationArn                    string `json:"DestinationArn,omitempty"`
+	MaxNumberOfMessagesPerSecond      *int32 `json:"MaxNumberOfMessagesPerSecond,omitempty"`
+	ApproximateNumberOfMessagesMoved  int64  `json:"ApproximateNumberOfMessagesMoved"`
+	ApproximateNumberOfMessagesToMove *int64 `json:"ApproximateNumberOfMessagesToMove,omitempty"`
+	FailureReason                     string `json:"FailureReason,omitempty"`
+	StartedTimestamp                  int64  `json:"StartedTimestamp"`
+}
+
+// attrValue is a message attribute as the wire carries it.
+type attrValue struct {
+	DataType         string   `json:"DataType"`
+	StringValue      *string  `json:"StringValue,omitempty"`
+	BinaryValue      []byte   `json:"BinaryValue,omitempty"`
+	StringListValues []string `json:"StringListValues,omitempty"`
+	BinaryListValues [][]byte `json:"BinaryListValues,omitempty"`
+}
+
+// sendInput is one message to send (SendMessage or one batch entry).
+type sendInput struct {
+	ID                      string               `json:"Id"`
+	MessageBody             *string              `json:"MessageBody"`
+	DelaySeconds            *int32               `json:"DelaySeconds"`
+	MessageAttributes       map[string]attrValue `json:"MessageAttributes"`
+	MessageSystemAttributes map[string]attrValue `json:"MessageSystemAttributes"`
+	MessageDeduplicationID  *string              `json:"MessageDeduplicationId"`
+	MessageGroupID          *string              `json:"MessageGroupId"`
+}
+
+type sendMessageInput struct {
+	queueRef
+	sendInput
+}
+
+// sendMessageOutput is SendMessage's output and a successful
+// SendMessageBatch entry (the only one with an ID).
+type sendMessageOutput struct {
+	ID                           string
+	MessageID                    string
+	MD5OfMessageBody             string
+	MD5OfMessageAttributes       string // when the message has attributes
+	MD5OfMessageSystemAttributes string // when it has AWSTraceHeader
+	SequenceNumber               string // FIFO queues only
+}
+
+type sendMessageBatchInput struct {
+	queueRef
+	Entries []*sendInput `json:"Entries"`
+}
+
+// receiveInput is ReceiveMessage's input.
+type receiveInput struct {
+	queueRef
+	AttributeNames              []string `json:"AttributeNames"`
+	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
+	MessageAttributeNames       []string `json:"MessageAttributeNames"`
+	MaxNumberOfMessages         *int32   `json:"MaxNumberOfMessages"`
+	VisibilityTimeout           *int32   `json:"VisibilityTimeout"`
+	WaitTimeSeconds             *int32   `json:"WaitTimeSeconds"`
+	ReceiveRequestAttemptID     *string  `json:"ReceiveRequestAttemptId"`
+}
+
+type receiveOutput struct {
+	Messages []receivedMessage
+}
+
+// receivedMessage is one message of a ReceiveMessage output, with the
+// attributes the request asked for.
+type receivedMessage struct {
+	MessageID     string
+	ReceiptHandle string
+	MD5OfBody     string
+	Body          string
+	// Attributes are the system attributes asked for, in AWS's order; nil
+	// when none was asked for, empty when the message has none of them.
+	Attributes             []nameValue
+	MD5OfMessageAttributes string // of MessageAttributes, when there are any
+	MessageAttributes      []msgAttr
+}
+
+// nameValue is one system attribute of a received message.
+type nameValue struct{ Name, Value string }
+
+// receiptInput is DeleteMessage's and ChangeMessageVisibility's input.
+type receiptInput struct {
+	queueRef
+	ReceiptHandle     string `json:"ReceiptHandle"`
+	VisibilityTimeout *int32 `json:"VisibilityTimeout"` // ChangeMessageVisibility only
+}
+
+// receiptBatchInput is DeleteMessageBatch's and
+// ChangeMessageVisibilityBatch's input.
+type receiptBatchInput struct {
+	queueRef
+	Entries []receiptEntry `json:"Entries"`
+}
+
+type receiptEntry struct {
+	ID                string `json:"Id"`
+	ReceiptHandle     string `json:"ReceiptHandle"`
+	VisibilityTimeout *int32 `json:"VisibilityTimeout"` // ChangeMessageVisibilityBatch only
+}
+
+// batchResult is a batch operation's output: an entry for each request
+// entry that succeeded and one for each that failed, in request order.
+type batchResult[T jsonObject] struct {
+	Successful []T
+	Failed     []batchFailure
+}
+
+// batchFailure is a BatchResultErrorEntry.
+type batchFailure struct {
+	ID          string
+	SenderFault bool
+	Code        string
+	Message     string
+}
+
+// batchEntryID is the successful entry of DeleteMessageBatch and
+// ChangeMessageVisibilityBatch.
+type batchEntryID struct{ ID string }

@@ -1,0 +1,98 @@
+package localaws
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// TestServerRoutes holds the answers the server gives before an engine
+// sees a request, and the engines' answers for operations they lack.
+func TestServerRoutes(t *testing.T) {
+	t.Parallel()
+	srv, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	tests := []struct {
+		name, method, path, target, body string
+		status                           int
+		contentType, want                string
+	}{
+		{"health", http.MethodGet, "/health", "", "", 200, "application/json", `{"status":"ok"}`},
+		{"not POST", http.MethodGet, "/", "", "", 405, "application/x-amz-json-1.0",
+			`{"__type":"com.amazonaws.sqs#InvalidAction","message":"only POST with X-Amz-Target is supported"}`},
+		{"unknown service", http.MethodPost, "/", "AmazonS3.GetObject", "{}", 400, "application/x-amz-json-1.0",
+			`{"__type":"com.amazonaws.sqs#UnknownOperationException","message":"unknown X-Amz-Target \"AmazonS3.GetObject\""}`},
+		{"unknown SQS operation", http.MethodPost, "/", "AmazonSQS.Fly", "{}", 400, "application/x-amz-json-1.0",
+			`{"__type":"com.amazonaws.sqs#InvalidAction","message":"The action Fly is not valid for this endpoint."}`},
+		{"unknown EventBridge operation", http.MethodPost, "/", "AWSEvents.Fly", "{}", 400, "application/x-amz-json-1.1",
+			`{"__type":"UnknownOperationException","message":"localaws does not implement EventBridge operation \"Fly\""}`},
+		{"body too large", http.MethodPost, "/", "AmazonSQS.SendMessage", strings.Repeat(" ", 1<<20+1), 413,
+			"application/x-amz-json-1.0", `{"__type":"com.amazonaws.sqs#RequestEntityTooLarge","message":"request body too large"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, err := http.NewRequest(tt.method, srv.URL()+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.target != "" {
+				req.Header.Set("X-Amz-Target", tt.target)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || string(body) != tt.want || resp.Header.Get("Content-Type") != tt.contentType {
+				t.Errorf("got %d %s %s, want %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body,
+					tt.status, tt.contentType, tt.want)
+			}
+		})
+	}
+}
+
+// TestSenderIDIsTheAccessKey checks that SQS reports the access key of the
+// request's signature as a message's SenderId, as AWS does.
+func TestSenderIDIsTheAccessKey(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, err := Start(ctx, Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDSENDER", "secret", "")})
+	// Visibility 0: a receive whose response the client lost leaves the
+	// message for the SDK's retry.
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("sender"),
+		Attributes: map[string]string{"VisibilityTimeout": "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameSenderId}})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive: %v %v", out, err)
+	}
+	if got := out.Messages[0].Attributes["SenderId"]; got != "AKIDSENDER" {
+		t.Errorf("SenderId %q, want AKIDSENDER", got)
+	}
+}

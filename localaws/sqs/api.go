@@ -1,0 +1,98 @@
+package sqs
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
+	"github.com/licenseflow/licenseflow/localaws/awsjson"
+)
+
+// JSON is SQS's wire protocol, AWS JSON 1.0.
+var JSON = &awsjson.Codec{ContentType: "application/x-amz-json-1.0", Namespace: "com.amazonaws.sqs#"}
+
+// ServeHTTP serves one SQS request of the AWS JSON 1.0 protocol; the
+// operation is the X-Amz-Target after "AmazonSQS.". Errors are written in
+// the shape the SDK turns into typed errors.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	s.api.Serve(w, r, JSON, op)
+}
+
+// newAPI is SQS's table of operations. The operations addressed to one
+// queue are made by queueOp, which finds the queue first.
+func (s *Service) newAPI() *awsapi.API {
+	return &awsapi.API{
+		Name: "sqs",
+		Ops: map[string]awsapi.Operation{
+			"SendMessage":                  queueOp(s, s.sendMessage),
+			"SendMessageBatch":             queueOp(s, s.sendMessageBatch),
+			"ReceiveMessage":               queueOp(s, s.receiveMessage),
+			"DeleteMessage":                queueOp(s, s.deleteMessage),
+			"DeleteMessageBatch":           queueOp(s, s.deleteMessageBatch),
+			"ChangeMessageVisibility":      queueOp(s, s.changeMessageVisibility),
+			"ChangeMessageVisibilityBatch": queueOp(s, s.changeMessageVisibilityBatch),
+			"CreateQueue":                  awsapi.Op(s.createQueue),
+			"GetQueueUrl":                  awsapi.Op(s.getQueueURL),
+			"ListQueues":                   awsapi.Op(s.listQueues),
+			"ListDeadLetterSourceQueues":   queueOp(s, s.listDeadLetterSourceQueues),
+			"DeleteQueue":                  queueOp(s, s.deleteQueue),
+			"PurgeQueue":                   queueOp(s, s.purgeQueue),
+			"GetQueueAttributes":           queueOp(s, s.getQueueAttributes),
+			"SetQueueAttributes":           queueOp(s, s.setQueueAttributes),
+			"TagQueue":                     queueOp(s, s.tagQueue),
+			"UntagQueue":                   queueOp(s, s.untagQueue),
+			"ListQueueTags":                queueOp(s, s.listQueueTags),
+			"AddPermission":                queueOp(s, acceptPermission),
+			"RemovePermission":             queueOp(s, acceptPermission),
+			"StartMessageMoveTask":         awsapi.Op(s.startMessageMoveTask),
+			"CancelMessageMoveTask":        awsapi.Op(s.cancelMessageMoveTask),
+			"ListMessageMoveTasks":         awsapi.Op(s.listMessageMoveTasks),
+		},
+		Unknown: func(op string) *awsapi.Error {
+			return apiError("InvalidAction", "InvalidAction", "The action %s is not valid for this endpoint.", op)
+		},
+		InternalCode: "InternalFailure",
+		Logger:       s.cfg.Logger,
+	}
+}
+
+// queueRef is the part of every queue-addressed input: the queue's URL.
+type queueRef struct {
+	QueueURL string `json:"QueueUrl"`
+}
+
+func (r *queueRef) queueURL() string { return r.QueueURL }
+
+// queueOp makes an operation of fn, an operation addressed to one queue:
+// the queue the input's QueueUrl names is looked up (MissingParameter,
+// QueueDoesNotExist) before fn runs.
+func queueOp[In any, PIn interface {
+	*In
+	queueURL() string
+}, Out any](s *Service, fn func(context.Context, *queue, PIn) (*Out, error)) awsapi.Operation {
+	return awsapi.Op(func(ctx context.Context, in *In) (*Out, error) {
+		q, err := s.lookupURL(PIn(in).queueURL())
+		if err != nil {
+			return nil, err
+		}
+		return fn(ctx, q, in)
+	})
+}
+
+// acceptPermission is AddPermission and RemovePermission: localaws has no
+// access policies, so both succeed once the queue exists.
+func acceptPermission(context.Context, *queue, *queueRef) (*awsapi.Empty, error) {
+	return nil, nil
+}
+
+// senderID is the SenderId of a message sent by the request: the access
+// key of its SigV4 signature, as AWS reports it; the account id when the
+// request is unsigned.
+func (s *Service) senderID(ctx context.Context) string {
+	if k := awsapi.AccessKeyID(ctx); k != "" {
+		return k
+	}
+	return s.cfg.AccountID
+}

@@ -1,0 +1,92 @@
+package sqs
+
+import (
+	"context"
+
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
+)
+
+// changeMessageVisibility is the ChangeMessageVisibility operation.
+func (s *Service) changeMessageVisibility(ctx context.Context, q *queue, in *receiptInput) (*awsapi.Empty, error) {
+	if in.ReceiptHandle == "" {
+		return nil, errMissingParameter("ReceiptHandle")
+	}
+	if in.VisibilityTimeout == nil {
+		return nil, errMissingParameter("VisibilityTimeout")
+	}
+	errs, err := s.changeVisibility(ctx, q, []visibilityChange{{in.ReceiptHandle, *in.VisibilityTimeout}})
+	return nil, firstError(errs, err)
+}
+
+// changeMessageVisibilityBatch is the ChangeMessageVisibilityBatch operation.
+func (s *Service) changeMessageVisibilityBatch(ctx context.Context, q *queue, in *receiptBatchInput) (*batchResult[batchEntryID], error) {
+	return receiptBatch(in, "ChangeMessageVisibilityBatchRequestEntry", func(es []receiptEntry) ([]*awsapi.Error, error) {
+		changes := make([]visibilityChange, len(es))
+		for i, e := range es {
+			changes[i].handle = e.ReceiptHandle
+			if e.VisibilityTimeout != nil {
+				changes[i].timeout = *e.VisibilityTimeout
+			}
+		}
+		return s.changeVisibility(ctx, q, changes)
+	})
+}
+
+// visibilityChange is one ChangeMessageVisibility entry.
+type visibilityChange struct {
+	handle  string
+	timeout int32
+}
+
+// changeVisibility changes the visibility timeout of in-flight messages.
+func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visibilityChange) ([]*awsapi.Error, error) {
+	errs := make([]*awsapi.Error, len(changes))
+	s.ckpt.RLock()
+	defer s.ckpt.RUnlock()
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, errQueueDoesNotExist()
+	}
+	now := s.nowMs()
+	if q.promote(now) {
+		q.wake()
+	}
+	var changed []*message
+	woke := false
+	for i, c := range changes {
+		if c.timeout < 0 || c.timeout > 43200 {
+			errs[i] = errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", c.timeout)
+			continue
+		}
+		m, stale, err := q.handleFor(c.handle)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if stale {
+			errs[i] = errInvalidParameter("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", c.handle)
+			continue
+		}
+		if m.state != stateInflight {
+			errs[i] = errMessageNotInflight()
+			continue
+		}
+		if q.setVisibility(m, now+int64(c.timeout)*1000, now) {
+			woke = true
+		}
+		changed = append(changed, m)
+	}
+	var rec []byte
+	if len(changed) > 0 {
+		rec = visibilityRecord(q.qid, changed)
+	}
+	if woke {
+		q.wake()
+	}
+	q.mu.Unlock()
+	if rec != nil {
+		s.logNonDurable(context.WithoutCancel(ctx), rec)
+	}
+	return errs, nil
+}
