@@ -102,14 +102,17 @@ func (s *Service) add(recs ...*record) (storage.Pos, error) {
 	return pos, nil
 }
 
-// replay applies one record of the log at start. Records that no longer
-// fit the state (they cannot, unless the log was edited) are logged and
-// skipped, never fatal: the rest of the state still comes back.
-func (s *Service) replay(b []byte) {
+// replay applies one record of the log at start. A record that does not
+// decode, has an unknown op or lacks the part its op needs is damage: the
+// error stops the replay (see package storage). A well-formed record about
+// a bus or rule that is gone is history and is skipped.
+func (s *Service) replay(b []byte) error {
 	var rec record
 	if err := json.Unmarshal(b, &rec); err != nil {
-		s.cfg.Logger.Warn("skipping unreadable eventbridge record", "err", err)
-		return
+		return fmt.Errorf("eventbridge record: %w", err)
+	}
+	if err := rec.check(); err != nil {
+		return err
 	}
 	switch rec.Op {
 	case opPending, opTry, opDone:
@@ -117,6 +120,33 @@ func (s *Service) replay(b []byte) {
 	default:
 		s.applyConfig(&rec)
 	}
+	return nil
+}
+
+// check reports a record whose op is unknown or lacks the part it needs.
+func (r *record) check() error {
+	var missing string
+	switch r.Op {
+	case opBus:
+		if r.Bus == nil {
+			missing = "bus"
+		}
+	case opRule:
+		if r.Rule == nil {
+			missing = "rule"
+		}
+	case opPending:
+		if r.Pending == nil {
+			missing = "delivery"
+		}
+	case opDelBus, opDelRule, opTargets, opUntarget, opTags, opTry, opDone:
+	default:
+		return fmt.Errorf("eventbridge record: unknown op %q", r.Op)
+	}
+	if missing != "" {
+		return fmt.Errorf("eventbridge %s record without its %s", r.Op, missing)
+	}
+	return nil
 }
 
 // applyConfig changes the state as rec describes. The caller holds s.mu
@@ -166,8 +196,6 @@ func (s *Service) applyConfig(rec *record) {
 		}
 	case opTags:
 		s.setTags(rec.ARN, rec.Tags)
-	default:
-		s.cfg.Logger.Warn("skipping unknown eventbridge record", "op", rec.Op)
 	}
 }
 

@@ -48,9 +48,7 @@ func (r *retrier) next(d *delivery, now time.Time) time.Time {
 func (r *retrier) apply(rec *record) {
 	switch rec.Op {
 	case opPending:
-		if rec.Pending != nil {
-			r.byID[rec.Pending.ID] = rec.Pending
-		}
+		r.byID[rec.Pending.ID] = rec.Pending
 	case opTry:
 		if d := r.byID[rec.Name]; d != nil {
 			d.Attempts, d.NextAt, d.ErrMessage = rec.Attempts, rec.NextAt, rec.Error

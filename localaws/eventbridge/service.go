@@ -141,7 +141,7 @@ func New(cfg Config) (*Service, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.retry.init()
 	s.api = s.newAPI()
-	if err := cfg.Log.Replay(func(b []byte) error { s.replay(b); return nil }); err != nil {
+	if err := cfg.Log.Replay(s.replay); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("replaying eventbridge log: %w", err)
 	}

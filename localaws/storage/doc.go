@@ -50,6 +50,25 @@
 // last segment (reported in Stats, not as an error); a bad record anywhere
 // else is ErrCorrupt, because every other file was fsynced whole.
 //
+// # Damaged records
+//
+// A record can be whole (its CRC holds) and still be one its engine cannot
+// read: written by a newer localaws, by a bug, or edited by hand. Both
+// engines treat that the same way: Replay stops with ErrCorrupt naming the
+// file and offset of the record and the engine's reason, and the engine
+// refuses to start. They do not log and skip, because every record that
+// reached a segment may have been acknowledged after its fsync: skipping a
+// send record loses accepted messages, skipping a pending-delivery record
+// loses an accepted event, and skipping a rule or queue record silently
+// changes what every later record means. Worse, the next checkpoint would
+// write the state without it and delete the segments that still held it,
+// making the loss permanent; refusing to start keeps the files as they are
+// for an operator (or a newer binary) to read. The one kind of damage that
+// is safe to drop, a torn tail from a crash in the middle of a write, was
+// never acknowledged, and Open already cut it off. A well-formed record
+// about something that is gone (a send to a queue deleted since) is
+// history, not damage: engines skip it.
+//
 // Checkpoint rotates to a new segment (after fsyncing the old one), the
 // snapshot is written to a temporary file, fsynced, renamed into place, the
 // directory fsynced, and only then are older segments deleted. A crash at

@@ -19,7 +19,10 @@ var ErrReplayTooLate = errors.New("storage: replay after append")
 // Open already cut a torn tail off the last segment (Stats.TruncatedBytes
 // says how much), so every file Replay reads must be whole: a bad record
 // or a missing segment is ErrCorrupt. fn may keep rec; it is not reused.
-// An error from fn stops Replay and is returned.
+//
+// fn returns an error for a record it cannot apply (see "Damaged records"
+// in the package doc): Replay stops and returns ErrCorrupt naming the
+// file and offset of the record, wrapping fn's error.
 func (l *Log) Replay(fn func(rec []byte) error) error {
 	if l.opts.Dir == "" {
 		return nil
@@ -78,12 +81,13 @@ func (l *Log) replayFile(path string, magic [fileHeaderLen]byte, fn func([]byte)
 	fr := frameReader{r: r, tab: l.tab, off: fileHeaderLen, size: fi.Size()}
 	var count uint64
 	for {
+		off := fr.off
 		rec, err := fr.next(nil)
 		switch {
 		case err == nil:
 			count++
 			if err := fn(rec); err != nil {
-				return err
+				return fmt.Errorf("%w: %s: offset %d: %w", ErrCorrupt, path, off, err)
 			}
 			continue
 		case err == io.EOF && !isSnap:

@@ -329,3 +329,33 @@ func TestBadInput(t *testing.T) {
 		t.Error("Open of a file succeeded")
 	}
 }
+
+// TestReplayStopsAtARejectedRecord: a record the engine cannot apply stops
+// Replay with ErrCorrupt naming the file and offset, wrapping the engine's
+// reason, and the records before it were delivered.
+func TestReplayStopsAtARejectedRecord(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l := openLog(t, Options{Dir: dir})
+	if err := l.Append(context.Background(), true, recs("a", "bad", "c")...); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	l = openLog(t, Options{Dir: dir})
+	errUnknown := errors.New("unknown record kind")
+	var got []string
+	err := l.Replay(func(rec []byte) error {
+		if string(rec) == "bad" {
+			return errUnknown
+		}
+		got = append(got, string(rec))
+		return nil
+	})
+	want := fmt.Sprintf("%s: offset %d: %v", segmentName(dir, 1), fileHeaderLen+frameHeaderLen+len("a"), errUnknown)
+	if !errors.Is(err, ErrCorrupt) || !errors.Is(err, errUnknown) || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("Replay = %v, want ErrCorrupt ending in %q", err, want)
+	}
+	if !slices.Equal(got, []string{"a"}) {
+		t.Errorf("delivered %q before the rejected record, want [a]", got)
+	}
+}
