@@ -22,19 +22,22 @@ type decimal struct {
 
 // parseDecimal reads a JSON number (already validated) into a decimal.
 func parseDecimal(s string) decimal {
+	var buf [32]byte
+	neg, digits, shift := scanNumber(s, buf[:0])
+	return scaled(neg, digits, shift)
+}
+
+// scanNumber splits a JSON number into its sign, its significant digits
+// (appended to digits, without leading or trailing zeros) and the power of
+// ten, in millionths, the digit string is multiplied by.
+func scanNumber(s string, digits []byte) (neg bool, _ []byte, shift int) {
 	i := 0
-	neg := false
 	if i < len(s) && s[i] == '-' {
 		neg = true
 		i++
 	}
-	// digits without leading zeros; shift is the power of ten the digit
-	// string is multiplied by, in millionths.
-	var digits []byte
-	var buf [32]byte
-	digits = buf[:0]
-	shift := 6
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+	shift = 6
+	for ; i < len(s) && isDigit(s[i]); i++ {
 		if len(digits) == 0 && s[i] == '0' {
 			continue
 		}
@@ -42,7 +45,7 @@ func parseDecimal(s string) decimal {
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
-		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		for ; i < len(s) && isDigit(s[i]); i++ {
 			shift--
 			if len(digits) == 0 && s[i] == '0' {
 				continue
@@ -51,27 +54,41 @@ func parseDecimal(s string) decimal {
 		}
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		eneg := false
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			eneg = s[i] == '-'
-			i++
-		}
-		exp := 0
-		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-			if exp < 1_000_000 {
-				exp = exp*10 + int(s[i]-'0')
-			}
-		}
-		if eneg {
-			exp = -exp
-		}
-		shift += exp
+		shift += exponent(s[i+1:])
 	}
 	for len(digits) > 0 && digits[len(digits)-1] == '0' {
 		digits = digits[:len(digits)-1]
 		shift++
 	}
+	return neg, digits, shift
+}
+
+// exponent reads the exponent of a JSON number (after the e), clamped far
+// beyond any number a decimal holds.
+func exponent(s string) int {
+	i := 0
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	exp := 0
+	for ; i < len(s) && isDigit(s[i]); i++ {
+		if exp < 1_000_000 {
+			exp = exp*10 + int(s[i]-'0')
+		}
+	}
+	if neg {
+		return -exp
+	}
+	return exp
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// scaled is the decimal of the digit string times 10^shift millionths,
+// negated when neg.
+func scaled(neg bool, digits []byte, shift int) decimal {
 	if len(digits) == 0 {
 		return decimal{ok: true}
 	}

@@ -261,6 +261,27 @@ func (s *Service) send(ctx context.Context, q *queue, ins []*sendInput, senderID
 		q.mu.Unlock()
 		return nil, errQueueDoesNotExist()
 	}
+	fresh := s.number(q, res, delays, valid)
+	q.mu.Unlock()
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	if err := s.appendRecs(context.WithoutCancel(ctx), true, sendRecord(q.qid, fresh)); err != nil {
+		q.mu.Lock()
+		q.forgetDedup(fresh)
+		q.mu.Unlock()
+		return nil, err
+	}
+	q.mu.Lock()
+	q.insertSent(fresh, s.nowMs())
+	q.mu.Unlock()
+	return res, nil
+}
+
+// number gives the prepared messages of res their sequence numbers, ids
+// and times, and returns them; a FIFO duplicate within the deduplication
+// window gets its original's result instead. The caller holds q.mu.
+func (s *Service) number(q *queue, res []sendResult, delays []int64, valid int) []*message {
 	now := s.nowMs()
 	fresh := make([]*message, 0, valid)
 	for i := range res {
@@ -288,27 +309,29 @@ func (s *Service) send(ctx context.Context, q *queue, ins []*sendInput, senderID
 		}
 		fresh = append(fresh, m)
 	}
-	q.mu.Unlock()
-	if len(fresh) == 0 {
-		return res, nil
+	return fresh
+}
+
+// forgetDedup drops the deduplication entries of messages that did not
+// become durable. The caller holds q.mu.
+func (q *queue) forgetDedup(ms []*message) {
+	if !q.fifo {
+		return
 	}
-	if err := s.appendRecs(context.WithoutCancel(ctx), true, sendRecord(q.qid, fresh)); err != nil {
-		q.mu.Lock()
-		for _, m := range fresh {
-			if q.fifo {
-				key := q.dedupKey(m.groupID, m.dedupID)
-				if e, ok := q.dedup[key]; ok && e.seq == m.seq {
-					delete(q.dedup, key)
-				}
-			}
+	for _, m := range ms {
+		key := q.dedupKey(m.groupID, m.dedupID)
+		if e, ok := q.dedup[key]; ok && e.seq == m.seq {
+			delete(q.dedup, key)
 		}
-		q.mu.Unlock()
-		return nil, err
 	}
-	q.mu.Lock()
-	now = s.nowMs()
+}
+
+// insertSent makes durable sent messages receivable (or delayed), unless
+// the queue was deleted or purged past them meanwhile, and wakes waiting
+// receives. The caller holds q.mu.
+func (q *queue) insertSent(ms []*message, now int64) {
 	woke := false
-	for _, m := range fresh {
+	for _, m := range ms {
 		if q.deleted || m.seq < q.purgedBelow {
 			continue
 		}
@@ -319,8 +342,6 @@ func (s *Service) send(ctx context.Context, q *queue, ins []*sendInput, senderID
 	if woke {
 		q.wake()
 	}
-	q.mu.Unlock()
-	return res, nil
 }
 
 // SendInternal sends a message to the queue with the given ARN, with
