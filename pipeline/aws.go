@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -12,43 +11,48 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// Clients are the AWS clients every part shares.
+// Clients are the AWS clients parts share; they hold no connection state
+// that needs closing.
 type Clients struct {
 	SQS    *sqs.Client
 	Events *eventbridge.Client
 }
 
-// ExternalEndpoint reports whether the SDK's environment names an endpoint
-// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL_EVENTBRIDGE),
-// in which case no localaws is started.
-func ExternalEndpoint() bool {
-	for _, v := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_EVENTBRIDGE"} {
-		if os.Getenv(v) != "" {
-			return true
-		}
-	}
-	return false
+// AWSConfig says how to build the clients. The zero value is the SDK's
+// standard configuration (AWS_REGION, the default credential chain,
+// AWS_ENDPOINT_URL*), which the SDK reads itself.
+type AWSConfig struct {
+	// Endpoint points both clients at this URL (a localaws); it implies
+	// static local credentials.
+	Endpoint string
+	// Region is used when set; otherwise the SDK's configuration decides.
+	Region string
+	// StaticCredentials uses fixed local credentials instead of the
+	// credential chain (localaws and ElasticMQ accept any).
+	StaticCredentials bool
 }
 
-// NewClients loads the SDK configuration the standard way (AWS_REGION, the
-// default credential chain, AWS_ENDPOINT_URL*). With endpoint set, both
-// clients use it with static local credentials (the in-process localaws).
-// Against a local endpoint named by the environment without credentials,
-// static local credentials are used too: ElasticMQ accepts any.
-func NewClients(ctx context.Context, endpoint string) (Clients, error) {
+// NewClients builds the SQS and EventBridge clients for cfg.
+func NewClients(ctx context.Context, cfg AWSConfig) (Clients, error) {
 	var opts []func(*config.LoadOptions) error
-	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-		opts = append(opts, config.WithRegion("us-east-1"))
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
 	}
-	if endpoint != "" || (ExternalEndpoint() && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "") {
+	if cfg.Endpoint != "" || cfg.StaticCredentials {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return Clients{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	if endpoint != "" {
-		cfg.BaseEndpoint = aws.String(endpoint)
+	if cfg.Endpoint != "" {
+		awsCfg.BaseEndpoint = aws.String(cfg.Endpoint)
 	}
-	return Clients{SQS: sqs.NewFromConfig(cfg), Events: eventbridge.NewFromConfig(cfg)}, nil
+	return Clients{SQS: sqs.NewFromConfig(awsCfg), Events: eventbridge.NewFromConfig(awsCfg)}, nil
+}
+
+// LocalClients are the clients of a localaws at url (region us-east-1,
+// static credentials).
+func LocalClients(ctx context.Context, url string) (Clients, error) {
+	return NewClients(ctx, AWSConfig{Endpoint: url, Region: "us-east-1"})
 }

@@ -61,89 +61,132 @@ type Result struct {
 func (d *Demo) Run(ctx context.Context) (Result, error) {
 	d.setDefaults()
 	var res Result
-	start := time.Now()
-	step := start
-	hop := func(format string, args ...any) {
-		now := time.Now()
-		fmt.Fprintf(d.Out, "  %-58s +%6.1f ms  (total %6.1f ms)\n", fmt.Sprintf(format, args...),
-			float64(now.Sub(step).Microseconds())/1000, float64(now.Sub(start).Microseconds())/1000)
-		step = now
-	}
+	clock := &hopClock{out: d.Out, start: time.Now()}
+	clock.step = clock.start
 	fmt.Fprintln(d.Out, "demo: company signup -> users -> payment -> license -> login -> license on the app server")
-
-	var signup struct {
-		CompanyID   string `json:"company_id"`
-		AdminUserID string `json:"admin_user_id"`
-		Token       string `json:"token"`
+	company, err := d.signupCompany(ctx, clock)
+	if err != nil {
+		return res, err
 	}
-	if err := d.post(ctx, "/v1/signup", "", map[string]any{
-		"company": map[string]string{"name": "Acme Robotics"},
-		"admin":   map[string]string{"email": "ada@acme.example", "name": "Ada Admin"},
-	}, &signup); err != nil {
-		return res, fmt.Errorf("hop 1, company signup: %w", err)
-	}
-	res.CompanyID = signup.CompanyID
-	hop("1 signup accepted: company %s, admin %s", signup.CompanyID, signup.AdminUserID)
-	if _, err := d.await(ctx, "accounts", events.TypeCompanySignup, signup.CompanyID); err != nil {
-		return res, fmt.Errorf("hop 2, company stored: %w", err)
-	}
-	hop("2 user-signup stage stored the company and its admin")
-
-	var user struct {
-		UserID string `json:"user_id"`
-		Token  string `json:"token"`
-	}
-	if err := d.post(ctx, "/v1/companies/"+signup.CompanyID+"/users", signup.Token, map[string]string{
-		"email": "grace@acme.example", "name": "Grace User", "role": "member",
-	}, &user); err != nil {
-		return res, fmt.Errorf("hop 3, admin adds a user: %w", err)
+	res.CompanyID = company.CompanyID
+	user, err := d.addUser(ctx, clock, company.CompanyID, company.Token)
+	if err != nil {
+		return res, err
 	}
 	res.UserID = user.UserID
-	hop("3 admin added user %s", user.UserID)
-	if _, err := d.await(ctx, "accounts", events.TypeUserAddRequested, signup.CompanyID); err != nil {
-		return res, fmt.Errorf("hop 4, user stored: %w", err)
-	}
-	hop("4 user-signup stage stored the user")
-
-	for i, ev := range demoStripeEvents(signup.CompanyID, time.Now()) {
-		payload, _ := json.Marshal(ev)
-		if err := d.webhook(ctx, payload); err != nil {
-			return res, fmt.Errorf("hop 5, signed payment webhook %d: %w", i+1, err)
-		}
-	}
-	hop("5 signed webhooks accepted (checkout completed, subscription)")
-	issued, err := d.await(ctx, "licensepush", events.TypeLicenseIssued, signup.CompanyID)
+	li, err := d.pay(ctx, clock, company.CompanyID)
 	if err != nil {
-		return res, fmt.Errorf("hop 6, license issued: %w", err)
+		return res, err
 	}
-	var li events.LicenseIssued
-	_ = json.Unmarshal(issued.Detail, &li)
-	hop("6 subscription %s, license #%d issued and signed (%s)", li.Status, li.Serial, li.Plan)
-
-	var session struct {
-		SessionID string `json:"session_id"`
-		AppServer string `json:"app_server"`
+	if res.AppServer, err = d.login(ctx, clock, company.CompanyID, user.Token); err != nil {
+		return res, err
 	}
-	if err := d.post(ctx, "/v1/sessions", user.Token, map[string]any{}, &session); err != nil {
-		return res, fmt.Errorf("hop 7, user login: %w", err)
-	}
-	res.AppServer = session.AppServer
-	hop("7 user logged in: session %s on %s", session.SessionID, session.AppServer)
-	if _, err := d.await(ctx, "licensepush", events.TypeSessionStarted, signup.CompanyID); err != nil {
-		return res, fmt.Errorf("hop 8, license pushed for the session: %w", err)
-	}
-	hop("8 license-push stage delivered for the session")
-
-	lic, err := d.fetchLicense(ctx, signup.CompanyID, li.Serial)
+	lic, err := d.fetchLicense(ctx, company.CompanyID, li.Serial)
 	if err != nil {
 		return res, fmt.Errorf("hop 9, license on the app server: %w", err)
 	}
 	res.License = lic
-	hop("9 app server holds license #%d, signature verified", lic.Serial)
+	clock.hop("9 app server holds license #%d, signature verified", lic.Serial)
 	fmt.Fprintf(d.Out, "demo: flow succeeded in %.1f ms: %s on plan %q, %d seats, features %s, expires %s\n",
-		float64(time.Since(start).Microseconds())/1000, lic.CompanyID, lic.Plan, lic.Seats,
+		float64(time.Since(clock.start).Microseconds())/1000, lic.CompanyID, lic.Plan, lic.Seats,
 		strings.Join(lic.Features, ","), lic.ExpiresAt.Format(time.RFC3339))
 	return res, nil
+}
+
+// hopClock prints one hop line with the time since the previous hop and
+// since the start.
+type hopClock struct {
+	out         io.Writer
+	start, step time.Time
+}
+
+func (c *hopClock) hop(format string, args ...any) {
+	now := time.Now()
+	fmt.Fprintf(c.out, "  %-58s +%6.1f ms  (total %6.1f ms)\n", fmt.Sprintf(format, args...),
+		float64(now.Sub(c.step).Microseconds())/1000, float64(now.Sub(c.start).Microseconds())/1000)
+	c.step = now
+}
+
+type demoCompany struct {
+	CompanyID   string `json:"company_id"`
+	AdminUserID string `json:"admin_user_id"`
+	Token       string `json:"token"`
+}
+
+// signupCompany is hops 1 and 2: a company with its admin, stored.
+func (d *Demo) signupCompany(ctx context.Context, clock *hopClock) (demoCompany, error) {
+	var co demoCompany
+	if err := d.post(ctx, "/v1/signup", "", map[string]any{
+		"company": map[string]string{"name": "Acme Robotics"},
+		"admin":   map[string]string{"email": "ada@acme.example", "name": "Ada Admin"},
+	}, &co); err != nil {
+		return co, fmt.Errorf("hop 1, company signup: %w", err)
+	}
+	clock.hop("1 signup accepted: company %s, admin %s", co.CompanyID, co.AdminUserID)
+	if _, err := d.await(ctx, StageAccounts, events.TypeCompanySignup, co.CompanyID); err != nil {
+		return co, fmt.Errorf("hop 2, company stored: %w", err)
+	}
+	clock.hop("2 user-signup stage stored the company and its admin")
+	return co, nil
+}
+
+type demoUser struct {
+	UserID string `json:"user_id"`
+	Token  string `json:"token"`
+}
+
+// addUser is hops 3 and 4: the admin adds a user, stored.
+func (d *Demo) addUser(ctx context.Context, clock *hopClock, company, adminToken string) (demoUser, error) {
+	var user demoUser
+	if err := d.post(ctx, "/v1/companies/"+company+"/users", adminToken, map[string]string{
+		"email": "grace@acme.example", "name": "Grace User", "role": "member",
+	}, &user); err != nil {
+		return user, fmt.Errorf("hop 3, admin adds a user: %w", err)
+	}
+	clock.hop("3 admin added user %s", user.UserID)
+	if _, err := d.await(ctx, StageAccounts, events.TypeUserAddRequested, company); err != nil {
+		return user, fmt.Errorf("hop 4, user stored: %w", err)
+	}
+	clock.hop("4 user-signup stage stored the user")
+	return user, nil
+}
+
+// pay is hops 5 and 6: the provider's signed webhooks, and the license
+// they issue.
+func (d *Demo) pay(ctx context.Context, clock *hopClock, company string) (events.LicenseIssued, error) {
+	var li events.LicenseIssued
+	for i, ev := range demoStripeEvents(company, time.Now()) {
+		payload, _ := json.Marshal(ev)
+		if err := d.webhook(ctx, payload); err != nil {
+			return li, fmt.Errorf("hop 5, signed payment webhook %d: %w", i+1, err)
+		}
+	}
+	clock.hop("5 signed webhooks accepted (checkout completed, subscription)")
+	issued, err := d.await(ctx, StageLicensePush, events.TypeLicenseIssued, company)
+	if err != nil {
+		return li, fmt.Errorf("hop 6, license issued: %w", err)
+	}
+	_ = json.Unmarshal(issued.Detail, &li)
+	clock.hop("6 subscription %s, license #%d issued and signed (%s)", li.Status, li.Serial, li.Plan)
+	return li, nil
+}
+
+// login is hops 7 and 8: the user logs in, and the license is pushed to
+// the session's app server. It returns that server.
+func (d *Demo) login(ctx context.Context, clock *hopClock, company, userToken string) (string, error) {
+	var session struct {
+		SessionID string `json:"session_id"`
+		AppServer string `json:"app_server"`
+	}
+	if err := d.post(ctx, "/v1/sessions", userToken, map[string]any{}, &session); err != nil {
+		return "", fmt.Errorf("hop 7, user login: %w", err)
+	}
+	clock.hop("7 user logged in: session %s on %s", session.SessionID, session.AppServer)
+	if _, err := d.await(ctx, StageLicensePush, events.TypeSessionStarted, company); err != nil {
+		return session.AppServer, fmt.Errorf("hop 8, license pushed for the session: %w", err)
+	}
+	clock.hop("8 license-push stage delivered for the session")
+	return session.AppServer, nil
 }
 
 func (d *Demo) setDefaults() {

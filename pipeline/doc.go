@@ -1,8 +1,22 @@
-// Package pipeline assembles licenseflow in one process: the SQS and
-// EventBridge clients (against an in-process localaws unless an endpoint is
-// configured), the topology, the store, every stage on its queue, the edge
-// HTTP API and the demo application server. The same stage handlers run
-// under `licenseflow stage`, `licenseflow licensepush` and Lambda; this
-// package only wires them. It is not a stage: stages still talk only
-// through events.
+// Package pipeline composes licenseflow's parts. Each part has one builder
+// that takes only its own configuration and returns what it runs:
+//
+//   - NewPayment, NewAccounts, NewLicensePush: a *Stage, the stage's
+//     events.Handler on its queue. Run consumes the queue, Lambda is the
+//     same handler behind an SQS event source mapping, Close releases the
+//     store and publisher the stage opened.
+//   - NewWebhook, NewSignup: an *Edge, the edge's routes and its API
+//     Gateway Lambda entry. NewEdgeServer serves edges on one address with
+//     /metrics and /healthz.
+//   - NewAppServer: the demo application server, a *Server.
+//
+// Stages and servers are Parts (Run until the context ends, then Close).
+// What parts share is passed in, never read from the environment: the AWS
+// clients (NewClients, built from an AWSConfig), the bus they publish to,
+// the store URL, an Observer (metrics and hops) and a logger. cmd/licenseflow
+// reads flags and the environment into these configurations and builds one
+// part per command or Lambda _HANDLER; Start composes all of them with an
+// in-process localaws for `licenseflow run`, and Demo drives that whole
+// pipeline end to end over HTTP. Stages still talk only through events;
+// this package only wires them.
 package pipeline

@@ -1,91 +1,59 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
-	"time"
 
-	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/infra"
-	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/localaws"
-	"github.com/licenseflow/licenseflow/services/accounts"
-	"github.com/licenseflow/licenseflow/services/appserver"
-	"github.com/licenseflow/licenseflow/services/licensepush"
-	"github.com/licenseflow/licenseflow/services/payment"
-	"github.com/licenseflow/licenseflow/services/signup"
-	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
-// Parts of the pipeline a process can run.
-const (
-	PartEdge        = "edge"        // webhook + signup HTTP API
-	PartPayment     = "payment"     // payment stage
-	PartAccounts    = "accounts"    // user-signup stage
-	PartLicensePush = "licensepush" // in-VPC license push
-	PartAppServer   = "appserver"   // demo application server
-)
+// LocalAWSConfig configures the in-process localaws of the whole pipeline.
+type LocalAWSConfig struct {
+	// Addr is its address. Default 127.0.0.1:0 (a free port).
+	Addr string
+	// NoSync trades power-loss durability for speed.
+	NoSync bool
+}
 
-// AllParts is what `licenseflow run` starts.
-var AllParts = []string{PartEdge, PartPayment, PartAccounts, PartLicensePush, PartAppServer}
-
-// Config configures a pipeline process.
+// Config configures the whole pipeline in one process, as `licenseflow
+// run` runs it: every stage, both edges behind one edge API, the demo app
+// server, and (unless AWS is given) localaws. Each part's own
+// configuration is its builder's; what parts share and leave zero (their
+// bus and queue clients, store, observer, logger, the signup edge's app
+// servers) Start fills in. Start calls setDefaults and Validate.
 type Config struct {
-	// Parts to run. Default AllParts.
-	Parts []string
-	// DataDir holds the store, localaws's state and the app server's
-	// licenses. Required.
+	// DataDir holds localaws's state, the app server's licenses and the
+	// default SQLite store. Required.
 	DataDir string
-	// StoreURL is "sqlite:PATH" or a postgres:// URL. Default
-	// sqlite:DataDir/licenseflow.db.
-	StoreURL string
-	// HTTPAddr is the edge API's address. Default 127.0.0.1:8080.
-	HTTPAddr string
-	// AppServerAddr is the demo app server's address. Default 127.0.0.1:8090.
-	AppServerAddr string
-	// LocalAWS starts an in-process localaws (on LocalAWSAddr) and points
-	// the clients at it; otherwise the SDK's environment decides.
-	LocalAWS     bool
-	LocalAWSAddr string
-	// Endpoint, when LocalAWS is false, points both clients at this URL
-	// with static local credentials (another process's localaws).
-	Endpoint string
-	// LocalAWSNoSync trades power-loss durability for speed in localaws.
-	LocalAWSNoSync bool
-	// ApplyTopology creates the queues, DLQs, bus and rules (idempotent).
-	ApplyTopology bool
-	// Topology is the bus, queues and rules. Default infra.Default().
+	// AWS are the clients of endpoints that already run (the
+	// environment's). When nil, Start runs localaws in process (LocalAWS).
+	AWS *Clients
+	// LocalAWS configures the in-process localaws; it must be zero when
+	// AWS is set.
+	LocalAWS LocalAWSConfig
+	// Topology is created at start (idempotent). Default infra.Default().
 	Topology *infra.Topology
-	// SigningKey signs licenses (payment). PublicKey verifies them
-	// (license push, app server).
-	SigningKey ed25519.PrivateKey
-	PublicKey  ed25519.PublicKey
-	// WebhookSecrets verify provider signatures (edge).
-	WebhookSecrets []string
-	// TokenSecret signs bearer tokens (edge).
-	TokenSecret []byte
-	// AppServers is the pool sessions are assigned to. Default the demo
-	// app server's address.
-	AppServers []string
-	// AllowedCIDRs bound license-push deliveries. Default 127.0.0.0/8.
-	AllowedCIDRs []netip.Prefix
-	// Queues overrides a part's queue (name or URL); default the
-	// topology's queue of that part.
-	Queues map[string]string
-	// HandlersOnly builds the parts without consuming queues or serving
-	// HTTP: the Lambda entry points take Handlers and Webhook/Signup.
-	HandlersOnly bool
+	// Store is the stages' store URL unless a stage names its own.
+	// Default sqlite:DataDir/licenseflow.db.
+	Store string
+
+	Payment     PaymentConfig
+	Accounts    AccountsConfig
+	LicensePush LicensePushConfig
+	Webhook     WebhookConfig
+	// Signup's AppServers default to the demo app server's address.
+	Signup SignupConfig
+	// AppServer's Dir defaults to DataDir/appserver.
+	AppServer AppServerConfig
+	Edge      EdgeServerConfig
+
 	// Hops receives every handled event (optional; never blocks).
 	Hops chan<- Hop
 	// Logger. Default slog.Default().
@@ -93,90 +61,53 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if len(c.Parts) == 0 {
-		c.Parts = AllParts
-	}
-	if c.StoreURL == "" {
-		c.StoreURL = "sqlite:" + filepath.Join(c.DataDir, "licenseflow.db")
-	}
-	if c.HTTPAddr == "" {
-		c.HTTPAddr = "127.0.0.1:8080"
-	}
-	if c.AppServerAddr == "" {
-		c.AppServerAddr = "127.0.0.1:8090"
-	}
-	if c.LocalAWSAddr == "" {
-		c.LocalAWSAddr = "127.0.0.1:0"
+	if c.LocalAWS.Addr == "" && c.AWS == nil {
+		c.LocalAWS.Addr = "127.0.0.1:0"
 	}
 	if c.Topology == nil {
 		t := infra.Default()
 		c.Topology = &t
 	}
-	if len(c.AllowedCIDRs) == 0 {
-		c.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Store = cmp.Or(c.Store, "sqlite:"+filepath.Join(c.DataDir, "licenseflow.db"))
+	c.AppServer.Dir = cmp.Or(c.AppServer.Dir, filepath.Join(c.DataDir, "appserver"))
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
-// Validate reports every problem with the configuration.
+// Validate reports every problem with the configuration the parts'
+// builders do not check themselves.
 func (c *Config) Validate() error {
 	var errs []error
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data directory is required"))
 	}
-	for _, p := range c.Parts {
-		if !slices.Contains(AllParts, p) {
-			errs = append(errs, fmt.Errorf("unknown part %q (want one of %s)", p, strings.Join(AllParts, ", ")))
-		}
-	}
-	if c.has(PartPayment) && c.SigningKey == nil {
-		errs = append(errs, errors.New("payment needs a signing key"))
-	}
-	if (c.has(PartLicensePush) || c.has(PartAppServer)) && c.PublicKey == nil {
-		errs = append(errs, errors.New("license push and the app server need the public key"))
-	}
-	if c.has(PartEdge) && (len(c.WebhookSecrets) == 0 || len(c.TokenSecret) == 0) {
-		errs = append(errs, errors.New("the edge needs webhook secrets and a token secret"))
+	if c.AWS != nil && c.LocalAWS != (LocalAWSConfig{}) {
+		errs = append(errs, errors.New("localaws is configured, but AWS clients are given: choose one"))
 	}
 	return errors.Join(errs...)
 }
 
-func (c *Config) has(part string) bool { return slices.Contains(c.Parts, part) }
-
-// Pipeline is a running pipeline process.
+// Pipeline is the whole pipeline, running.
 type Pipeline struct {
-	cfg      Config
+	// LocalAWS is the in-process localaws (nil when Config.AWS was given).
 	LocalAWS *localaws.Server
-	Clients  Clients
-	// EdgeURL and AppServerURL are the HTTP servers' base URLs ("" when
-	// the part is not running).
-	EdgeURL      string
-	AppServerURL string
-	// Payment is the payment stage, when running (for queries).
-	Payment *payment.Stage
-	// Handlers are the stage handlers by part, as consumers run them.
-	Handlers map[string]events.Handler
-	// Webhook and Signup are the edge handlers, when the edge runs.
-	Webhook *webhook.Handler
-	Signup  *signup.Handler
+	// Clients talk to the endpoint the parts use.
+	Clients Clients
+	// Edge serves the edge API, AppServer the demo application server.
+	Edge, AppServer *Server
+	// The stages.
+	Payment               *Payment
+	Accounts, LicensePush *Stage
 
-	db        *sqlstore.DB
-	publisher *events.BusPublisher
-	ebPub     *events.EventBridgePublisher
-	metrics   *metrics
-	servers   []*http.Server
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	errOnce   sync.Once
-	err       error
-	done      chan struct{}
-	closeOnce sync.Once
+	parts           []Part // built, in the order Close closes them
+	servers, stages group
+	done            chan struct{}
+	errOnce         sync.Once
+	err             error
+	closeOnce       sync.Once
 }
 
-// Start starts the configured parts and returns once they serve. Stop it
-// with Close; Done is closed if a part fails.
+// Start builds every part and runs it; it returns once the HTTP servers
+// listen. Stop it with Close; Done is closed if a part fails.
 func Start(ctx context.Context, cfg Config) (*Pipeline, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -185,195 +116,137 @@ func Start(ctx context.Context, cfg Config) (*Pipeline, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	p := &Pipeline{cfg: cfg, cancel: cancel, metrics: newMetrics(), done: make(chan struct{}),
-		Handlers: map[string]events.Handler{}}
-	if err := p.start(ctx, runCtx); err != nil {
-		p.Close()
-		return nil, err
+	p := &Pipeline{done: make(chan struct{})}
+	if err := p.build(ctx, &cfg); err != nil {
+		return nil, errors.Join(err, p.Close())
 	}
+	p.servers.start(p.fail, p.AppServer, p.Edge)
+	p.stages.start(p.fail, p.Payment, p.Accounts, p.LicensePush)
 	return p, nil
 }
 
-func (p *Pipeline) start(ctx, runCtx context.Context) error {
-	cfg := p.cfg
-	log := cfg.Logger
-	endpoint := cfg.Endpoint
-	if cfg.LocalAWS {
-		// Not runCtx: localaws must outlive the consumers' drain; Close
-		// closes it last.
-		srv, err := localaws.Start(context.WithoutCancel(ctx), localaws.Config{Addr: cfg.LocalAWSAddr,
-			DataDir: filepath.Join(cfg.DataDir, "localaws"), NoSync: cfg.LocalAWSNoSync,
+func (p *Pipeline) build(ctx context.Context, cfg *Config) error {
+	if err := p.startAWS(ctx, cfg); err != nil {
+		return err
+	}
+	obs := NewObserver(cfg.Hops)
+	bus := Bus{Client: p.Clients.Events, Name: cfg.Topology.Bus}
+	app := cfg.AppServer
+	app.Logger = cmp.Or(app.Logger, cfg.Logger)
+	var err error
+	if p.AppServer, err = NewAppServer(app); err != nil {
+		return err
+	}
+	p.parts = append(p.parts, p.AppServer)
+	if err := p.buildEdge(cfg, bus, obs); err != nil {
+		return err
+	}
+	p.parts = append(p.parts, p.Edge)
+	return p.buildStages(ctx, cfg, bus, obs)
+}
+
+// buildStages builds the three stages on the shared store, bus, queues'
+// client and observer (where their configurations leave them zero).
+func (p *Pipeline) buildStages(ctx context.Context, cfg *Config, bus Bus, obs *Observer) error {
+	var err error
+	c := cfg.Payment
+	p.fillStage(cfg, &c.StageConfig, obs)
+	fillBus(&c.Bus, bus)
+	if p.Payment, err = NewPayment(ctx, c); err != nil {
+		return err
+	}
+	p.parts = append(p.parts, p.Payment)
+	a := cfg.Accounts
+	p.fillStage(cfg, &a.StageConfig, obs)
+	fillBus(&a.Bus, bus)
+	if p.Accounts, err = NewAccounts(ctx, a); err != nil {
+		return err
+	}
+	p.parts = append(p.parts, p.Accounts)
+	l := cfg.LicensePush
+	p.fillStage(cfg, &l.StageConfig, obs)
+	if p.LicensePush, err = NewLicensePush(ctx, l); err != nil {
+		return err
+	}
+	p.parts = append(p.parts, p.LicensePush)
+	return nil
+}
+
+// startAWS starts localaws unless clients are given, and creates the
+// topology.
+func (p *Pipeline) startAWS(ctx context.Context, cfg *Config) error {
+	if cfg.AWS != nil {
+		p.Clients = *cfg.AWS
+	} else {
+		// Not a run context: localaws must outlive the consumers' drain;
+		// Close closes it last.
+		srv, err := localaws.Start(context.WithoutCancel(ctx), localaws.Config{Addr: cfg.LocalAWS.Addr,
+			DataDir: filepath.Join(cfg.DataDir, "localaws"), NoSync: cfg.LocalAWS.NoSync,
 			// Every consumer of these queues lives and dies with this process.
 			ReleaseInFlight: true,
-			Logger:          log.With("part", "localaws")})
+			Logger:          cfg.Logger.With("part", "localaws")})
 		if err != nil {
 			return fmt.Errorf("starting localaws: %w", err)
 		}
-		p.LocalAWS, endpoint = srv, srv.URL()
-	}
-	var err error
-	if p.Clients, err = NewClients(ctx, endpoint); err != nil {
-		return err
-	}
-	if cfg.ApplyTopology {
-		if _, err := infra.Apply(ctx, p.Clients.SQS, p.Clients.Events, *cfg.Topology); err != nil {
-			return fmt.Errorf("creating the topology: %w", err)
-		}
-	}
-	if p.ebPub, err = events.NewEventBridgePublisher(events.EventBridgePublisherConfig{
-		Client: p.Clients.Events, Logger: log.With("part", "publisher")}); err != nil {
-		return err
-	}
-	if p.publisher, err = events.NewBusPublisher(events.BusPublisherConfig{Publisher: p.ebPub, Bus: cfg.Topology.Bus}); err != nil {
-		return err
-	}
-	if cfg.has(PartPayment) || cfg.has(PartAccounts) || cfg.has(PartLicensePush) {
-		if dir, ok := strings.CutPrefix(cfg.StoreURL, "sqlite:"); ok {
-			if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-				return fmt.Errorf("creating store directory: %w", err)
-			}
-		}
-		if p.db, err = sqlstore.Open(ctx, cfg.StoreURL); err != nil {
-			return fmt.Errorf("opening the store: %w", err)
-		}
-	}
-	if cfg.has(PartAppServer) {
-		app, err := appserver.New(appserver.Config{PublicKey: cfg.PublicKey,
-			Dir: filepath.Join(cfg.DataDir, "appserver"), Logger: log.With("part", "appserver")})
-		if err != nil {
-			return fmt.Errorf("app server: %w", err)
-		}
-		if cfg.HandlersOnly {
-			return errors.New("the app server has no Lambda entry")
-		}
-		if p.AppServerURL, err = p.serve(cfg.AppServerAddr, app); err != nil {
-			return fmt.Errorf("app server: %w", err)
-		}
-	}
-	if cfg.has(PartPayment) {
-		stage, err := payment.New(ctx, payment.Config{DB: p.db, Publisher: p.publisher,
-			SigningKey: cfg.SigningKey, Logger: log.With("part", "payment")})
-		if err != nil {
-			return fmt.Errorf("payment stage: %w", err)
-		}
-		p.Payment = stage
-		if !cfg.HandlersOnly {
-			p.goRun(func() error { return ignoreCanceled(stage.Run(runCtx, 5*time.Second)) })
-		}
-		p.consume(runCtx, PartPayment, infra.QueuePayment, stage.Handle)
-	}
-	if cfg.has(PartAccounts) {
-		stage, err := accounts.New(ctx, accounts.Config{DB: p.db, Publisher: p.publisher, Logger: log.With("part", "accounts")})
-		if err != nil {
-			return fmt.Errorf("user-signup stage: %w", err)
-		}
-		p.consume(runCtx, PartAccounts, infra.QueueSignup, stage.Handle)
-	}
-	if cfg.has(PartLicensePush) {
-		stage, err := licensepush.New(ctx, licensepush.Config{DB: p.db, PublicKey: cfg.PublicKey,
-			AllowedCIDRs: cfg.AllowedCIDRs, Logger: log.With("part", "licensepush")})
-		if err != nil {
-			return fmt.Errorf("license-push stage: %w", err)
-		}
-		p.consume(runCtx, PartLicensePush, infra.QueueLicensePush, stage.Handle)
-	}
-	if cfg.has(PartEdge) {
-		if err := p.startEdge(); err != nil {
+		p.LocalAWS = srv
+		if p.Clients, err = LocalClients(ctx, srv.URL()); err != nil {
 			return err
 		}
+	}
+	if _, err := infra.Apply(ctx, p.Clients.SQS, p.Clients.Events, *cfg.Topology); err != nil {
+		return fmt.Errorf("creating the topology: %w", err)
 	}
 	return nil
 }
 
-func (p *Pipeline) startEdge() error {
-	cfg := p.cfg
-	servers := cfg.AppServers
-	if len(servers) == 0 {
-		servers = []string{cfg.AppServerAddr}
-		if p.AppServerURL != "" {
-			servers = []string{strings.TrimPrefix(p.AppServerURL, "http://")}
-		}
-	}
-	hook, err := webhook.New(webhook.Config{Secrets: cfg.WebhookSecrets, Publisher: p.publisher,
-		Logger: cfg.Logger.With("part", "webhook")})
+// buildEdge builds both edges behind one edge API; sessions go to the
+// demo app server unless the signup configuration names servers.
+func (p *Pipeline) buildEdge(cfg *Config, bus Bus, obs *Observer) error {
+	w := cfg.Webhook
+	fillBus(&w.Bus, bus)
+	w.Logger = cmp.Or(w.Logger, cfg.Logger)
+	hook, err := NewWebhook(w)
 	if err != nil {
-		return fmt.Errorf("webhook edge: %w", err)
+		return err
 	}
-	sign, err := signup.New(signup.Config{Publisher: p.publisher, TokenSecret: cfg.TokenSecret,
-		AppServers: servers, Logger: cfg.Logger.With("part", "signup")})
+	s := cfg.Signup
+	fillBus(&s.Bus, bus)
+	s.Logger = cmp.Or(s.Logger, cfg.Logger)
+	if len(s.AppServers) == 0 {
+		s.AppServers = []string{p.AppServer.Addr()}
+	}
+	sign, err := NewSignup(s)
 	if err != nil {
-		return fmt.Errorf("signup edge: %w", err)
+		return errors.Join(err, hook.Close())
 	}
-	p.Webhook, p.Signup = hook, sign
-	if cfg.HandlersOnly {
-		return nil
+	e := cfg.Edge
+	if e.Observer == nil {
+		e.Observer = obs
 	}
-	mux := http.NewServeMux()
-	mux.Handle("POST "+webhook.Path, p.metrics.instrument("webhook", hook))
-	mux.Handle("/v1/signup", p.metrics.instrument("signup", sign))
-	mux.Handle("/v1/companies/", p.metrics.instrument("users", sign))
-	mux.Handle("/v1/sessions", p.metrics.instrument("sessions", sign))
-	mux.Handle("GET /metrics", p.metrics.handler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
-	p.EdgeURL, err = p.serve(cfg.HTTPAddr, mux)
+	e.Logger = cmp.Or(e.Logger, cfg.Logger)
+	p.Edge, err = NewEdgeServer(e, hook, sign)
 	if err != nil {
-		return fmt.Errorf("edge API: %w", err)
+		return errors.Join(err, hook.Close(), sign.Close())
 	}
 	return nil
 }
 
-// consume runs a stage's handler on its queue until the pipeline stops.
-func (p *Pipeline) consume(ctx context.Context, stage, queue string, h events.Handler) {
-	handler := observe(stage, h, p.cfg.Hops, p.metrics)
-	p.Handlers[stage] = handler
-	if q := p.cfg.Queues[stage]; q != "" {
-		queue = q
+// fillStage fills what a stage's configuration left zero with what the
+// pipeline shares.
+func (p *Pipeline) fillStage(cfg *Config, c *StageConfig, obs *Observer) {
+	c.Store = cmp.Or(c.Store, cfg.Store)
+	if c.Queue.Client == nil {
+		c.Queue.Client = p.Clients.SQS
 	}
-	if p.cfg.HandlersOnly {
-		return
+	if c.Observer == nil {
+		c.Observer = obs
 	}
-	log := p.cfg.Logger.With("part", stage)
-	sub, err := events.NewSQSSubscriber(events.SQSSubscriberConfig{Client: p.Clients.SQS, Logger: log})
-	if err != nil {
-		p.fail(err)
-		return
-	}
-	p.goRun(func() error {
-		defer sub.Close()
-		return events.Run(ctx, sub, queue, handler, events.WithName(stage), events.WithLogger(log))
-	})
+	c.Logger = cmp.Or(c.Logger, cfg.Logger)
 }
 
-func (p *Pipeline) serve(addr string, h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(p.cfg.Logger.Handler(), slog.LevelWarn)}
-	p.servers = append(p.servers, srv)
-	p.goRun(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
-	return "http://" + ln.Addr().String(), nil
-}
-
-func (p *Pipeline) goRun(fn func() error) {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		if err := fn(); err != nil {
-			p.fail(err)
-		}
-	}()
+func fillBus(b *Bus, shared Bus) {
+	b.Client = cmp.Or(b.Client, shared.Client)
+	b.Name = cmp.Or(b.Name, shared.Name)
 }
 
 func (p *Pipeline) fail(err error) {
@@ -396,26 +269,16 @@ func (p *Pipeline) Err() error {
 	}
 }
 
-// Close stops every part: HTTP servers stop taking requests, consumers
-// drain (running handlers finish, acknowledgements are flushed), then the
-// store and localaws close.
+// Close stops every part: the HTTP servers stop taking requests, the
+// stages drain (running handlers finish, acknowledgements are flushed),
+// then the parts' stores close and localaws closes last.
 func (p *Pipeline) Close() error {
 	var errs []error
 	p.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		for _, s := range p.servers {
-			if err := s.Shutdown(ctx); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		p.cancel()
-		p.wg.Wait()
-		if p.ebPub != nil {
-			errs = append(errs, p.ebPub.Close())
-		}
-		if p.db != nil {
-			errs = append(errs, p.db.Close())
+		p.servers.stop()
+		p.stages.stop()
+		for _, part := range p.parts {
+			errs = append(errs, part.Close())
 		}
 		if p.LocalAWS != nil {
 			errs = append(errs, p.LocalAWS.Close())
@@ -423,11 +286,4 @@ func (p *Pipeline) Close() error {
 		errs = append(errs, p.Err())
 	})
 	return errors.Join(errs...)
-}
-
-func ignoreCanceled(err error) error {
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
 }

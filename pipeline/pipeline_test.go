@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,10 +51,14 @@ func startWithKey(t *testing.T, dir string, pub ed25519.PublicKey, priv ed25519.
 	t.Helper()
 	hops := make(chan Hop, 1024)
 	cfg := Config{
-		DataDir: dir, HTTPAddr: "127.0.0.1:0", AppServerAddr: "127.0.0.1:0",
-		LocalAWS: true, LocalAWSNoSync: true, ApplyTopology: true,
-		SigningKey: priv, PublicKey: pub, WebhookSecrets: []string{testSecret},
-		TokenSecret: bytes.Repeat([]byte("k"), 32), Hops: hops, Logger: quietLogger(t),
+		DataDir: dir, LocalAWS: LocalAWSConfig{NoSync: true},
+		Edge:        EdgeServerConfig{Addr: "127.0.0.1:0"},
+		AppServer:   AppServerConfig{Addr: "127.0.0.1:0", PublicKey: pub},
+		Payment:     PaymentConfig{SigningKey: priv},
+		LicensePush: LicensePushConfig{PublicKey: pub},
+		Webhook:     WebhookConfig{Secrets: []string{testSecret}},
+		Signup:      SignupConfig{TokenSecret: bytes.Repeat([]byte("k"), 32)},
+		Hops:        hops, Logger: quietLogger(t),
 	}
 	if mutate != nil {
 		mutate(&cfg)
@@ -64,7 +69,7 @@ func startWithKey(t *testing.T, dir string, pub ed25519.PublicKey, priv ed25519.
 	}
 	t.Cleanup(func() { p.Close() })
 	f := &fixture{t: t, p: p, hops: hops, pub: pub, demo: &Demo{
-		EdgeURL: p.EdgeURL, AppServerURL: p.AppServerURL, PublicKey: pub, Hops: hops, Out: io.Discard,
+		EdgeURL: p.Edge.URL(), AppServerURL: p.AppServer.URL(), PublicKey: pub, Hops: hops, Out: io.Discard,
 		Timeout: 60 * time.Second,
 		SignWebhook: func(payload []byte, at time.Time) string {
 			return webhook.Sign(testSecret, payload, at)
@@ -87,7 +92,7 @@ func TestDemoFlowEndToEnd(t *testing.T) {
 		t.Fatalf("app server %q", res.AppServer)
 	}
 	// Metrics saw the hops.
-	body := get(t, f.p.EdgeURL+"/metrics")
+	body := get(t, f.p.Edge.URL()+"/metrics")
 	for _, want := range []string{`licenseflow_events_handled_total{detail_type="License Issued",outcome="ok",stage="licensepush"}`,
 		`licenseflow_http_requests_total{code="200",route="webhook"}`} {
 		if !strings.Contains(body, want) {
@@ -101,7 +106,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	pub, priv, _ := license.GenerateKey()
 	// The same addresses across the restart, as a real deployment has.
 	edge, app := freeAddr(t), freeAddr(t)
-	fixed := func(c *Config) { c.HTTPAddr, c.AppServerAddr = edge, app }
+	fixed := func(c *Config) { c.Edge.Addr, c.AppServer.Addr = edge, app }
 	f := startWithKey(t, dir, pub, priv, fixed)
 	res, err := f.demo.Run(context.Background())
 	if err != nil {
@@ -153,7 +158,7 @@ func TestForgedWebhookPublishesNothing(t *testing.T) {
 		"missing":      "",
 	}
 	for name, sig := range cases {
-		req, _ := http.NewRequest(http.MethodPost, f.p.EdgeURL+"/v1/webhooks/payments", bytes.NewReader(payload))
+		req, _ := http.NewRequest(http.MethodPost, f.p.Edge.URL()+"/v1/webhooks/payments", bytes.NewReader(payload))
 		if sig != "" {
 			req.Header.Set("Stripe-Signature", sig)
 		}
@@ -168,11 +173,11 @@ func TestForgedWebhookPublishesNothing(t *testing.T) {
 	}
 	// Oversized and malformed bodies.
 	big := bytes.Repeat([]byte("x"), 2<<20)
-	if code := postRaw(t, f.p.EdgeURL+"/v1/webhooks/payments", big, webhook.Sign(testSecret, big, time.Now())); code != http.StatusRequestEntityTooLarge {
+	if code := postRaw(t, f.p.Edge.URL()+"/v1/webhooks/payments", big, webhook.Sign(testSecret, big, time.Now())); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized: %d", code)
 	}
 	bad := []byte("{not json")
-	if code := postRaw(t, f.p.EdgeURL+"/v1/webhooks/payments", bad, webhook.Sign(testSecret, bad, time.Now())); code != http.StatusBadRequest {
+	if code := postRaw(t, f.p.Edge.URL()+"/v1/webhooks/payments", bad, webhook.Sign(testSecret, bad, time.Now())); code != http.StatusBadRequest {
 		t.Errorf("malformed: %d", code)
 	}
 	// Nothing reached the payment queue.
@@ -218,7 +223,11 @@ func TestPoisonLicenseEndsInDLQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := f.p.publisher
+	pub, closePub, err := Bus{Client: f.p.Clients.Events}.publisher(quietLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closePub()
 	if err := pub.Publish(context.Background(), lfevents.LicenseIssued{CompanyID: "co_poison", Serial: 1,
 		Plan: "team", Status: "active", ExpiresAt: time.Now().Add(time.Hour), License: string(file)}); err != nil {
 		t.Fatal(err)
@@ -235,7 +244,7 @@ func TestPoisonLicenseEndsInDLQ(t *testing.T) {
 func TestPushOutsideAllowedCIDRsIsRefused(t *testing.T) {
 	// Sessions are assigned to an address outside 127.0.0.0/8: the push
 	// stage refuses before connecting, and the event is dead-lettered.
-	f := start(t, t.TempDir(), func(c *Config) { c.AppServers = []string{"10.213.0.1:8090"} })
+	f := start(t, t.TempDir(), func(c *Config) { c.Signup.AppServers = []string{"10.213.0.1:8090"} })
 	ctx := context.Background()
 	res, err := runUntilSession(ctx, f)
 	if err != nil {
@@ -255,12 +264,9 @@ func TestPushOutsideAllowedCIDRsIsRefused(t *testing.T) {
 }
 
 func TestAppServerDownThenBack(t *testing.T) {
-	// A port for an app server that is not running yet.
+	// Sessions go to a port where no app server runs yet.
 	addr := freeAddr(t)
-	f := start(t, t.TempDir(), func(c *Config) {
-		c.Parts = []string{PartEdge, PartPayment, PartAccounts, PartLicensePush}
-		c.AppServers = []string{addr}
-	})
+	f := start(t, t.TempDir(), func(c *Config) { c.Signup.AppServers = []string{addr} })
 	ctx := context.Background()
 	company, err := runUntilSession(ctx, f)
 	if err != nil {
@@ -293,21 +299,22 @@ func TestAppServerDownThenBack(t *testing.T) {
 
 func TestLambdaEntryHandlesSQSEvent(t *testing.T) {
 	f := start(t, t.TempDir(), nil)
-	// The accounts handler built for Lambda (no consumers, no servers),
-	// publishing to the same localaws, over a real SQS event whose bodies
-	// are a sample envelope and a poison message.
-	p, err := Start(context.Background(), Config{Parts: []string{PartAccounts}, DataDir: t.TempDir(),
-		HandlersOnly: true, Endpoint: f.p.LocalAWS.URL(), Logger: quietLogger(t)})
+	// The accounts stage built alone, as its Lambda runs it (no queue
+	// client, never Run), publishing to the same localaws, over a real SQS
+	// event whose bodies are a sample envelope and a poison message.
+	stage, err := NewAccounts(context.Background(), AccountsConfig{
+		StageConfig: StageConfig{Store: "sqlite:" + filepath.Join(t.TempDir(), "accounts.db"), Logger: quietLogger(t)},
+		Bus:         Bus{Client: f.p.Clients.Events}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	defer stage.Close()
 	body, err := schemas.Sample("company-signup-requested.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	arn := "arn:aws:sqs:us-east-1:000000000000:licenseflow-signup"
-	h := lfevents.SQSLambdaHandler(p.Handlers[PartAccounts])
+	h := stage.Lambda()
 	resp, err := h(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
 		{MessageId: "m1", Body: string(body), EventSourceARN: arn},
 		{MessageId: "m2", Body: "{not an event", EventSourceARN: arn},
@@ -451,30 +458,41 @@ func TestDuplicateAndOutOfOrderWebhooks(t *testing.T) {
 	obj := updated["data"].(map[string]any)["object"].(map[string]any)
 	obj["id"] = evs[1]["data"].(map[string]any)["object"].(map[string]any)["id"]
 	obj["items"].(map[string]any)["data"].([]any)[0].(map[string]any)["price"].(map[string]any)["lookup_key"] = "enterprise_monthly"
-	// Newest first, then the older ones, each twice.
-	order := []map[string]any{updated, evs[1], evs[0], updated, evs[1], evs[0]}
-	for _, ev := range order {
-		payload, _ := json.Marshal(ev)
-		if err := f.demo.webhook(ctx, payload); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Wait until the payment stage handled all six deliveries.
-	handled := 0
-	deadline := time.After(60 * time.Second)
-	for handled < len(order) {
-		select {
-		case h := <-f.hops:
-			if h.Stage == "payment" && h.CompanyID == company {
-				if h.Err != nil {
-					t.Fatalf("payment failed on %s: %v", h.DetailType, h.Err)
-				}
-				handled++
+	// The newest first, handled; then the older ones and the newest
+	// again, each twice. (Sent all at once, a consumer may take them in one
+	// receive and handle an older one first, which rightly issues a license
+	// of its own.)
+	send := func(evs ...map[string]any) {
+		for _, ev := range evs {
+			payload, _ := json.Marshal(ev)
+			if err := f.demo.webhook(ctx, payload); err != nil {
+				t.Fatal(err)
 			}
-		case <-deadline:
-			t.Fatalf("payment handled %d of %d deliveries", handled, len(order))
 		}
 	}
+	var seen []string
+	awaitPayment := func(n int) {
+		deadline := time.After(60 * time.Second)
+		for handled := 0; handled < n; {
+			select {
+			case h := <-f.hops:
+				if h.Stage == StagePayment && h.CompanyID == company {
+					if h.Err != nil {
+						t.Fatalf("payment failed on %s: %v", h.DetailType, h.Err)
+					}
+					seen = append(seen, h.DetailType+" "+string(h.Detail))
+					handled++
+				}
+			case <-deadline:
+				t.Fatalf("payment handled %d of %d deliveries", handled, n)
+			}
+		}
+	}
+	send(updated)
+	awaitPayment(1)
+	later := []map[string]any{evs[1], evs[0], updated, evs[1], evs[0]}
+	send(later...)
+	awaitPayment(len(later))
 	latest, ok, err := f.p.Payment.Latest(ctx, company)
 	if err != nil || !ok {
 		t.Fatalf("no license: %v", err)
@@ -483,6 +501,6 @@ func TestDuplicateAndOutOfOrderWebhooks(t *testing.T) {
 		t.Fatalf("plan after out-of-order delivery = %q, want enterprise (the newest state)", latest.Plan)
 	}
 	if latest.Serial != 1 {
-		t.Fatalf("serial = %d: duplicates or older events issued licenses", latest.Serial)
+		t.Fatalf("serial = %d: duplicates or older events issued licenses; handled:\n%s", latest.Serial, strings.Join(seen, "\n"))
 	}
 }

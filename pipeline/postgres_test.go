@@ -11,7 +11,7 @@ import (
 // (--store postgres://...), as on AWS.
 func TestDemoFlowOnPostgres(t *testing.T) {
 	url := storetest.PostgresURL(t)
-	f := start(t, t.TempDir(), func(c *Config) { c.StoreURL = url })
+	f := start(t, t.TempDir(), func(c *Config) { c.Store = url })
 	res, err := f.demo.Run(context.Background())
 	if err != nil {
 		t.Fatalf("demo on PostgreSQL: %v", err)

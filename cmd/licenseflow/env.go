@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
-	"os"
-	"slices"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/licenseflow/licenseflow/events/license"
-	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/pipeline"
 )
 
@@ -27,134 +26,169 @@ import (
 //	LICENSEFLOW_QUEUE                   queue (name or URL) of a single stage
 //	LICENSEFLOW_SIGNING_KEY[_ARN]       Ed25519 private key, PEM or base64 (payment)
 //	LICENSEFLOW_LICENSE_PUBLIC_KEY      public key, PEM or base64 (license push, app server)
-//	LICENSEFLOW_WEBHOOK_SECRET[_ARN]    comma-separated webhook secrets (edge)
-//	LICENSEFLOW_TOKEN_SECRET[_ARN]      bearer-token secret (edge)
+//	LICENSEFLOW_WEBHOOK_SECRET[_ARN]    comma-separated webhook secrets (webhook edge)
+//	LICENSEFLOW_TOKEN_SECRET[_ARN]      bearer-token secret (signup edge)
 //	DATABASE_URL                        store URL; or LICENSEFLOW_DATABASE_HOST with
 //	LICENSEFLOW_DATABASE_SECRET[_ARN]   the RDS secret JSON {"username","password"}
-//	LICENSEFLOW_APP_SERVERS             comma-separated host:port pool (edge)
+//	LICENSEFLOW_APP_SERVERS             comma-separated host:port pool (signup edge)
 //	LICENSEFLOW_PUSH_ALLOWED_CIDRS      comma-separated CIDRs deliveries may reach
 //
 // A NAME_ARN variable is read from AWS Secrets Manager (through the VPC
-// endpoint inside the VPC), so no secret sits in plain configuration.
+// endpoint inside the VPC), so no secret sits in plain configuration. Each
+// part reads only the variables it uses.
 
-// envConfig builds the configuration of the given parts from the
-// environment. With data set, secrets missing from the environment come
-// from (or are generated under) data/keys, as `run` does.
-func envConfig(ctx context.Context, parts []string, data string) (pipeline.Config, error) {
-	cfg := pipeline.Config{Parts: parts, DataDir: data}
-	need := func(ps ...string) bool {
-		return slices.ContainsFunc(ps, func(p string) bool { return slices.Contains(parts, p) })
-	}
-	sm := &secretReader{}
-	var local *secrets
-	fallback := func() (*secrets, error) {
-		if local == nil {
-			if data == "" {
-				return nil, errors.New("no --data directory to keep generated secrets in")
-			}
-			s, err := loadSecrets(data)
-			if err != nil {
-				return nil, err
-			}
-			local = &s
-		}
-		return local, nil
-	}
-	var errs []error
-	if need(pipeline.PartPayment) {
-		v, err := sm.value(ctx, "LICENSEFLOW_SIGNING_KEY")
-		switch {
-		case err != nil:
-			errs = append(errs, err)
-		case v != "":
-			key, err := license.ParsePrivateKey([]byte(v))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("LICENSEFLOW_SIGNING_KEY: %w", err))
-			}
-			cfg.SigningKey = key
-		default:
-			s, err := fallback()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("signing key: %w", err))
-			} else {
-				cfg.SigningKey = s.SigningKey
-			}
-		}
-	}
-	if need(pipeline.PartLicensePush, pipeline.PartAppServer) {
-		if v := os.Getenv("LICENSEFLOW_LICENSE_PUBLIC_KEY"); v != "" {
-			pub, err := license.ParsePublicKey([]byte(v))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("LICENSEFLOW_LICENSE_PUBLIC_KEY: %w", err))
-			}
-			cfg.PublicKey = pub
-		} else if cfg.SigningKey != nil {
-			cfg.PublicKey = cfg.SigningKey.Public().(ed25519.PublicKey)
-		} else if s, err := fallback(); err != nil {
-			errs = append(errs, fmt.Errorf("public key: %w", err))
-		} else {
-			cfg.PublicKey = s.PublicKey
-		}
-	}
-	if need(pipeline.PartEdge) {
-		hook, err := sm.value(ctx, "LICENSEFLOW_WEBHOOK_SECRET")
-		if err != nil {
-			errs = append(errs, err)
-		}
-		token, err := sm.value(ctx, "LICENSEFLOW_TOKEN_SECRET")
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if hook == "" || token == "" {
-			if s, err := fallback(); err != nil {
-				errs = append(errs, fmt.Errorf("edge secrets: %w", err))
-			} else {
-				cfg.WebhookSecrets, cfg.TokenSecret = s.WebhookSecrets, s.TokenSecret
-			}
-		}
-		if hook != "" {
-			cfg.WebhookSecrets = splitList(hook)
-		}
-		if token != "" {
-			cfg.TokenSecret = []byte(token)
-		}
-		cfg.AppServers = splitList(os.Getenv("LICENSEFLOW_APP_SERVERS"))
-	}
-	if need(pipeline.PartPayment, pipeline.PartAccounts, pipeline.PartLicensePush) {
-		u, err := databaseURL(ctx, sm)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		cfg.StoreURL = u
-	}
-	cidrs, err := parseCIDRs(os.Getenv("LICENSEFLOW_PUSH_ALLOWED_CIDRS"))
-	if err != nil {
-		errs = append(errs, err)
-	}
-	cfg.AllowedCIDRs = cidrs
-	t := infra.Default()
-	if bus := os.Getenv("LICENSEFLOW_EVENT_BUS"); bus != "" {
-		t.Bus = bus
-	}
-	cfg.Topology = &t
-	if q := os.Getenv("LICENSEFLOW_QUEUE"); q != "" && len(parts) == 1 {
-		cfg.Queues = map[string]string{parts[0]: q}
-	}
-	return cfg, errors.Join(errs...)
+// environ reads configuration from the environment, one value at a time,
+// so a part asks for exactly what it uses. With a data directory, a secret
+// the environment lacks comes from (or is generated under) DIR/keys, as
+// `run` and the local commands do; without one (a Lambda) it is an error.
+type environ struct {
+	getenv  func(string) string
+	secrets secretReader
+	data    string
+	keys    *keyDir
 }
 
-// databaseURL is DATABASE_URL, or a PostgreSQL URL built from
-// LICENSEFLOW_DATABASE_HOST and the RDS-managed secret; "" means the
-// default SQLite file under the data directory.
-func databaseURL(ctx context.Context, sm *secretReader) (string, error) {
-	if u := os.Getenv("DATABASE_URL"); u != "" {
+// newEnviron reads through getenv (os.Getenv, or a map in tests); data ""
+// means no local fallback.
+func newEnviron(getenv func(string) string, data string) *environ {
+	e := &environ{getenv: getenv, data: data, secrets: secretReader{getenv: getenv}}
+	if data != "" {
+		e.keys = &keyDir{dir: filepath.Join(data, "keys")}
+	}
+	return e
+}
+
+// aws is the SDK configuration: the standard one, with us-east-1 when no
+// region is set, and static local credentials against a local endpoint
+// named without credentials (ElasticMQ and localaws accept any).
+func (e *environ) aws() pipeline.AWSConfig {
+	var c pipeline.AWSConfig
+	if e.getenv("AWS_REGION") == "" && e.getenv("AWS_DEFAULT_REGION") == "" {
+		c.Region = "us-east-1"
+	}
+	c.Endpoint = e.getenv("AWS_ENDPOINT_URL")
+	c.StaticCredentials = e.externalEndpoint() && e.getenv("AWS_ACCESS_KEY_ID") == "" && e.getenv("AWS_PROFILE") == ""
+	return c
+}
+
+// externalEndpoint reports whether the environment names an endpoint
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL_EVENTBRIDGE).
+func (e *environ) externalEndpoint() bool {
+	for _, v := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_EVENTBRIDGE"} {
+		if e.getenv(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// onAWS reports whether the process runs on an AWS compute service
+// (Lambda and ECS set AWS_EXECUTION_ENV).
+func (e *environ) onAWS() bool { return e.getenv("AWS_EXECUTION_ENV") != "" }
+
+// bus is LICENSEFLOW_EVENT_BUS ("" means the default).
+func (e *environ) bus() string { return e.getenv("LICENSEFLOW_EVENT_BUS") }
+
+// queue is LICENSEFLOW_QUEUE ("" means the stage's default).
+func (e *environ) queue() string { return e.getenv("LICENSEFLOW_QUEUE") }
+
+// appServers is LICENSEFLOW_APP_SERVERS.
+func (e *environ) appServers() []string { return splitList(e.getenv("LICENSEFLOW_APP_SERVERS")) }
+
+// allowedCIDRs is LICENSEFLOW_PUSH_ALLOWED_CIDRS (none: the default).
+func (e *environ) allowedCIDRs() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range splitList(e.getenv("LICENSEFLOW_PUSH_ALLOWED_CIDRS")) {
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("LICENSEFLOW_PUSH_ALLOWED_CIDRS: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// secretOrLocal is the secret name (NAME or NAME_ARN) parsed by parse, or
+// local's value from the data directory when the environment has none;
+// fromEnv says which. Without a data directory a missing secret is an
+// error naming it.
+func secretOrLocal[T any](ctx context.Context, e *environ, name string, parse func(string) (T, error),
+	local func(*keyDir) (T, error)) (v T, fromEnv bool, err error) {
+	raw, err := e.secrets.value(ctx, name)
+	switch {
+	case err != nil:
+		return v, false, err
+	case raw != "":
+		v, err = parse(raw)
+		if err != nil {
+			return v, true, fmt.Errorf("%s: %w", name, err)
+		}
+		return v, true, nil
+	case e.keys == nil:
+		return v, false, fmt.Errorf("%s (or %s_ARN) is not set", name, name)
+	}
+	v, err = local(e.keys)
+	return v, false, err
+}
+
+// signingKey is LICENSEFLOW_SIGNING_KEY[_ARN], or the local key.
+func (e *environ) signingKey(ctx context.Context) (ed25519.PrivateKey, error) {
+	key, _, err := secretOrLocal(ctx, e, "LICENSEFLOW_SIGNING_KEY", func(s string) (ed25519.PrivateKey, error) {
+		return license.ParsePrivateKey([]byte(s))
+	}, (*keyDir).signingKey)
+	return key, err
+}
+
+// publicKey is LICENSEFLOW_LICENSE_PUBLIC_KEY, or the local key's.
+func (e *environ) publicKey() (ed25519.PublicKey, error) {
+	const name = "LICENSEFLOW_LICENSE_PUBLIC_KEY"
+	if v := e.getenv(name); v != "" {
+		pub, err := license.ParsePublicKey([]byte(v))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return pub, nil
+	}
+	if e.keys == nil {
+		return nil, fmt.Errorf("%s is not set", name)
+	}
+	return e.keys.publicKey()
+}
+
+// webhookSecrets is LICENSEFLOW_WEBHOOK_SECRET[_ARN], or the local secret
+// (generated reports that it came from the data directory).
+func (e *environ) webhookSecrets(ctx context.Context) (secrets []string, generated bool, err error) {
+	secrets, fromEnv, err := secretOrLocal(ctx, e, "LICENSEFLOW_WEBHOOK_SECRET",
+		func(s string) ([]string, error) { return splitList(s), nil },
+		func(k *keyDir) ([]string, error) {
+			s, err := k.webhookSecret()
+			return []string{s}, err
+		})
+	return secrets, !fromEnv, err
+}
+
+// tokenSecret is LICENSEFLOW_TOKEN_SECRET[_ARN], or the local secret.
+func (e *environ) tokenSecret(ctx context.Context) ([]byte, error) {
+	secret, _, err := secretOrLocal(ctx, e, "LICENSEFLOW_TOKEN_SECRET",
+		func(s string) ([]byte, error) { return []byte(s), nil }, (*keyDir).tokenSecret)
+	return secret, err
+}
+
+// store is DATABASE_URL, or a PostgreSQL URL built from
+// LICENSEFLOW_DATABASE_HOST and the RDS-managed secret, or the SQLite file
+// under the data directory.
+func (e *environ) store(ctx context.Context) (string, error) {
+	if u := e.getenv("DATABASE_URL"); u != "" {
 		return u, nil
 	}
-	host := os.Getenv("LICENSEFLOW_DATABASE_HOST")
+	host := e.getenv("LICENSEFLOW_DATABASE_HOST")
 	if host == "" {
-		return "", nil
+		if e.data == "" {
+			return "", errors.New("no store: set DATABASE_URL or LICENSEFLOW_DATABASE_HOST")
+		}
+		return "sqlite:" + filepath.Join(e.data, "licenseflow.db"), nil
 	}
-	raw, err := sm.value(ctx, "LICENSEFLOW_DATABASE_SECRET")
+	raw, err := e.secrets.value(ctx, "LICENSEFLOW_DATABASE_SECRET")
 	if err != nil || raw == "" {
 		return "", errors.Join(err, errors.New("LICENSEFLOW_DATABASE_HOST needs LICENSEFLOW_DATABASE_SECRET or _ARN"))
 	}
@@ -172,13 +206,16 @@ func databaseURL(ctx context.Context, sm *secretReader) (string, error) {
 
 // secretReader reads NAME from the environment, or NAME_ARN from Secrets
 // Manager.
-type secretReader struct{ client *secretsmanager.Client }
+type secretReader struct {
+	getenv func(string) string
+	client *secretsmanager.Client
+}
 
 func (s *secretReader) value(ctx context.Context, name string) (string, error) {
-	if v := os.Getenv(name); v != "" {
+	if v := s.getenv(name); v != "" {
 		return strings.TrimSpace(v), nil
 	}
-	arn := os.Getenv(name + "_ARN")
+	arn := s.getenv(name + "_ARN")
 	if arn == "" {
 		return "", nil
 	}
@@ -194,4 +231,14 @@ func (s *secretReader) value(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("reading %s_ARN from Secrets Manager: %w", name, err)
 	}
 	return strings.TrimSpace(aws.ToString(out.SecretString)), nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

@@ -14,27 +14,16 @@ import (
 	"github.com/licenseflow/licenseflow/events/license"
 )
 
-// secrets are what the local runtime signs and verifies with, kept under
-// the data directory; envConfig prefers the environment's.
-type secrets struct {
-	SigningKey ed25519.PrivateKey
-	PublicKey  ed25519.PublicKey
-	// WebhookSecrets verify Stripe-Signature; the first one signs the demo's
-	// webhooks.
-	WebhookSecrets []string
-	TokenSecret    []byte
-}
+// keyDir holds the secrets the local runtime signs and verifies with when
+// the environment names none: each one is read from its file under dir,
+// or generated (0600) when missing so restarts keep it. Each method touches
+// only the files of its secret.
+type keyDir struct{ dir string }
 
-// loadSecrets reads the secrets from files under dir/keys, generating
-// (0600) what is missing so restarts keep them.
-func loadSecrets(dir string) (secrets, error) {
-	var s secrets
-	keys := filepath.Join(dir, "keys")
-	if err := os.MkdirAll(keys, 0o700); err != nil {
-		return s, fmt.Errorf("creating key directory: %w", err)
-	}
-
-	pem, err := loadOrCreate(filepath.Join(keys, "license-signing-key.pem"), func() ([]byte, error) {
+// signingKey is license-signing-key.pem; its public half is written beside
+// it (license-public-key.pem) for app servers.
+func (k *keyDir) signingKey() (ed25519.PrivateKey, error) {
+	pem, err := k.loadOrCreate("license-signing-key.pem", func() ([]byte, error) {
 		_, priv, err := license.GenerateKey()
 		if err != nil {
 			return nil, err
@@ -42,43 +31,58 @@ func loadSecrets(dir string) (secrets, error) {
 		return license.MarshalPrivateKey(priv)
 	})
 	if err != nil {
-		return s, err
+		return nil, err
 	}
 	priv, err := license.ParsePrivateKey(pem)
 	if err != nil {
-		return s, fmt.Errorf("license signing key: %w", err)
+		return nil, fmt.Errorf("license signing key: %w", err)
 	}
-	s.SigningKey, s.PublicKey = priv, priv.Public().(ed25519.PublicKey)
-	if err := writeIfChanged(filepath.Join(keys, "license-public-key.pem"), func() ([]byte, error) {
-		return license.MarshalPublicKey(s.PublicKey)
+	pub := priv.Public().(ed25519.PublicKey)
+	if err := writeIfChanged(filepath.Join(k.dir, "license-public-key.pem"), func() ([]byte, error) {
+		return license.MarshalPublicKey(pub)
 	}); err != nil {
-		return s, err
+		return nil, err
 	}
-
-	secret, err := loadOrCreate(filepath.Join(keys, "webhook-secret"), func() ([]byte, error) {
-		return []byte("whsec_" + randomHex(24)), nil
-	})
-	if err != nil {
-		return s, err
-	}
-	s.WebhookSecrets = []string{strings.TrimSpace(string(secret))}
-	secret, err = loadOrCreate(filepath.Join(keys, "token-secret"), func() ([]byte, error) {
-		return []byte(randomHex(32)), nil
-	})
-	if err != nil {
-		return s, err
-	}
-	s.TokenSecret = []byte(strings.TrimSpace(string(secret)))
-	return s, nil
+	return priv, nil
 }
 
-func loadOrCreate(path string, create func() ([]byte, error)) ([]byte, error) {
+// publicKey is the signing key's public half (generating the pair when
+// there is none yet, so a local app server and the payment stage agree).
+func (k *keyDir) publicKey() (ed25519.PublicKey, error) {
+	priv, err := k.signingKey()
+	if err != nil {
+		return nil, err
+	}
+	return priv.Public().(ed25519.PublicKey), nil
+}
+
+// webhookSecret is webhook-secret; the demo signs its webhooks with it.
+func (k *keyDir) webhookSecret() (string, error) {
+	b, err := k.loadOrCreate("webhook-secret", func() ([]byte, error) {
+		return []byte("whsec_" + randomHex(24)), nil
+	})
+	return strings.TrimSpace(string(b)), err
+}
+
+// tokenSecret is token-secret.
+func (k *keyDir) tokenSecret() ([]byte, error) {
+	b, err := k.loadOrCreate("token-secret", func() ([]byte, error) {
+		return []byte(randomHex(32)), nil
+	})
+	return []byte(strings.TrimSpace(string(b))), err
+}
+
+func (k *keyDir) loadOrCreate(name string, create func() ([]byte, error)) ([]byte, error) {
+	path := filepath.Join(k.dir, name)
 	b, err := os.ReadFile(path)
 	if err == nil {
 		return b, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if err := os.MkdirAll(k.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating key directory: %w", err)
 	}
 	b, err = create()
 	if err != nil {

@@ -3,18 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // lambdaEntries are the values _HANDLER may take: the Handler of each
 // function in the template (infra check holds the template to this list).
-var lambdaEntries = []string{"webhook", "signup", pipeline.PartPayment, pipeline.PartAccounts, pipeline.PartLicensePush}
+var lambdaEntries = []string{"webhook", "signup", pipeline.StagePayment, pipeline.StageAccounts, pipeline.StageLicensePush}
 
 // inLambda reports whether the process is a Lambda function: the runtime
 // API is set and _HANDLER names the part (the template sets it).
@@ -22,34 +23,43 @@ func inLambda() bool {
 	return os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" && os.Getenv("_HANDLER") != ""
 }
 
-// startLambda serves the part _HANDLER names with the Lambda runtime: the
-// edges behind API Gateway HTTP API v2, the stages on SQS event source
-// mappings with ReportBatchItemFailures. The handlers are the same code the
-// pollers run.
+// startLambda serves the part _HANDLER names with the Lambda runtime.
 func startLambda(ctx context.Context) error {
-	part := os.Getenv("_HANDLER")
-	pipelinePart := part
-	if part == "webhook" || part == "signup" {
-		pipelinePart = pipeline.PartEdge
-	}
-	cfg, err := envConfig(ctx, []string{pipelinePart}, "/tmp/licenseflow")
+	handler, closeFn, err := lambdaEntry(ctx, os.Getenv("_HANDLER"), newEnviron(os.Getenv, ""), slog.Default())
 	if err != nil {
 		return err
 	}
-	cfg.HandlersOnly = true
-	p, err := pipeline.Start(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	switch part {
-	case "webhook":
-		lambda.StartWithOptions(p.Webhook.Lambda, lambda.WithContext(ctx))
-	case "signup":
-		lambda.StartWithOptions(p.Signup.Lambda, lambda.WithContext(ctx))
-	case pipeline.PartPayment, pipeline.PartAccounts, pipeline.PartLicensePush:
-		lambda.StartWithOptions(events.SQSLambdaHandler(p.Handlers[part], events.WithName(part)), lambda.WithContext(ctx))
-	default:
-		return fmt.Errorf("_HANDLER %q: want one of %s", part, strings.Join(lambdaEntries, ", "))
-	}
+	defer closeFn()
+	lambda.StartWithOptions(handler, lambda.WithContext(ctx))
 	return nil
+}
+
+// lambdaEntry builds the one part name serves and returns its Lambda
+// handler and what releases it: the edges behind API Gateway HTTP API v2,
+// the stages on SQS event source mappings with ReportBatchItemFailures.
+// The handlers are the same code the pollers run. It reads only what that
+// part uses and has no data directory: a secret missing from the
+// environment is an error, never generated.
+func lambdaEntry(ctx context.Context, name string, e *environ, log *slog.Logger) (any, func() error, error) {
+	if !slices.Contains(lambdaEntries, name) {
+		return nil, nil, fmt.Errorf("_HANDLER %q: want one of %s", name, strings.Join(lambdaEntries, ", "))
+	}
+	clients, err := pipeline.NewClients(ctx, e.aws())
+	if err != nil {
+		return nil, nil, err
+	}
+	switch name {
+	case "webhook", "signup":
+		edge, err := buildEdge(ctx, name, e, clients, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		return edge.Lambda, edge.Close, nil
+	default:
+		stage, err := buildStage(ctx, name, e, clients, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		return stage.Lambda(), stage.Close, nil
+	}
 }

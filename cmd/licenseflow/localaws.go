@@ -68,13 +68,13 @@ func applyTopology(ctx context.Context, srv *localaws.Server, sqsEndpoint, path 
 	if err != nil {
 		return err
 	}
-	clients, err := pipeline.NewClients(ctx, srv.URL())
+	clients, err := pipeline.LocalClients(ctx, srv.URL())
 	if err != nil {
 		return err
 	}
 	queues := clients.SQS
 	if sqsEndpoint != "" {
-		ext, err := pipeline.NewClients(ctx, sqsEndpoint)
+		ext, err := pipeline.LocalClients(ctx, sqsEndpoint)
 		if err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ func TestLocalAWSTopologyFromTemplate(t *testing.T) {
 	if err := applyTopology(ctx, srv, "", "embedded"); err != nil {
 		t.Fatal(err)
 	}
-	c, err := pipeline.NewClients(ctx, srv.URL())
+	c, err := pipeline.LocalClients(ctx, srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

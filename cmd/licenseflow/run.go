@@ -1,16 +1,17 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
@@ -46,6 +47,55 @@ With --demo it drives one scripted flow end to end and prints every hop.`,
 	return cmd
 }
 
+// runConfig is every part's configuration from the flags and the
+// environment; generated reports that the webhook secret came from --data.
+func runConfig(ctx context.Context, e *environ, f runFlags) (cfg pipeline.Config, generated bool, err error) {
+	cfg = pipeline.Config{DataDir: f.data, Store: f.store,
+		Edge: pipeline.EdgeServerConfig{Addr: f.http}, AppServer: pipeline.AppServerConfig{Addr: f.app}}
+	if e.externalEndpoint() {
+		clients, err := pipeline.NewClients(ctx, e.aws())
+		if err != nil {
+			return cfg, false, err
+		}
+		cfg.AWS = &clients
+	} else {
+		cfg.LocalAWS.NoSync = f.noSync
+	}
+	t := infra.Default()
+	if bus := e.bus(); bus != "" {
+		t.Bus = bus
+	}
+	cfg.Topology = &t
+	if cfg.Store == "" {
+		if cfg.Store, err = e.store(ctx); err != nil {
+			return cfg, false, err
+		}
+	}
+	if cfg.Payment, err = paymentConfig(ctx, e); err != nil {
+		return cfg, false, err
+	}
+	pub := cfg.Payment.SigningKey.Public().(ed25519.PublicKey)
+	if e.getenv("LICENSEFLOW_LICENSE_PUBLIC_KEY") != "" {
+		if pub, err = e.publicKey(); err != nil {
+			return cfg, false, err
+		}
+	}
+	cfg.AppServer.PublicKey = pub
+	cfg.Accounts = accountsConfig(e)
+	if cfg.LicensePush, err = licensePushConfig(e, pub); err != nil {
+		return cfg, false, err
+	}
+	if cfg.Signup, err = signupConfig(ctx, e); err != nil {
+		return cfg, false, err
+	}
+	var secrets []string
+	if secrets, generated, err = e.webhookSecrets(ctx); err != nil {
+		return cfg, false, err
+	}
+	cfg.Webhook = pipeline.WebhookConfig{Secrets: secrets, Bus: pipeline.Bus{Name: e.bus()}}
+	return cfg, generated, nil
+}
+
 func runPipeline(cmd *cobra.Command, f runFlags) error {
 	ctx := cmd.Context()
 	out := cmd.OutOrStdout()
@@ -53,56 +103,28 @@ func runPipeline(cmd *cobra.Command, f runFlags) error {
 		// The demo prints every hop itself; keep the logs to what needs attention.
 		_ = cmd.Flags().Set("log-level", "warn")
 	}
-	log := newLogger(cmd)
 	if f.data == "" {
 		return errors.New("--data must name a directory")
 	}
-	cfg, err := envConfig(ctx, pipeline.AllParts, f.data)
+	cfg, generated, err := runConfig(ctx, newEnviron(os.Getenv, f.data), f)
 	if err != nil {
 		return err
-	}
-	if f.store != "" {
-		cfg.StoreURL = f.store
 	}
 	var hops chan pipeline.Hop
 	if f.demo {
 		hops = make(chan pipeline.Hop, 1024)
 	}
-	cfg.HTTPAddr, cfg.AppServerAddr, cfg.Hops, cfg.Logger = f.http, f.app, hops, log
-	cfg.LocalAWS, cfg.LocalAWSNoSync, cfg.ApplyTopology = !pipeline.ExternalEndpoint(), f.noSync, true
+	cfg.Hops, cfg.Logger = hops, newLogger(cmd)
 	p, err := pipeline.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-
-	if p.LocalAWS != nil {
-		fmt.Fprintf(out, "localaws listening on %s (state in %s)\n", p.LocalAWS.URL(), f.data)
-	} else {
-		fmt.Fprintln(out, "using the AWS endpoints from the environment")
-	}
-	if os.Getenv("LICENSEFLOW_WEBHOOK_SECRET") == "" && os.Getenv("LICENSEFLOW_WEBHOOK_SECRET_ARN") == "" {
-		fmt.Fprintf(out, "webhook secret (generated, kept in %s/keys; set LICENSEFLOW_WEBHOOK_SECRET to choose): %s\n",
-			f.data, cfg.WebhookSecrets[0])
-	}
-	fmt.Fprintf(out, "edge API on %s, app server on %s, metrics on %s/metrics\n", p.EdgeURL, p.AppServerURL, p.EdgeURL)
-	fmt.Fprintln(out, "licenseflow ready")
-
+	printReady(out, p, f.data, generated, cfg.Webhook.Secrets[0])
 	if f.demo {
-		demo := &pipeline.Demo{
-			EdgeURL: p.EdgeURL, AppServerURL: p.AppServerURL, PublicKey: cfg.PublicKey, Hops: hops, Out: out,
-			SignWebhook: func(payload []byte, t time.Time) string {
-				return webhook.Sign(cfg.WebhookSecrets[0], payload, t)
-			},
+		if err := runDemo(ctx, out, p, cfg, hops, f); err != nil || f.exitAfterDemo {
+			return errors.Join(err, p.Close())
 		}
-		res, err := demo.Run(ctx)
-		if err != nil {
-			return fmt.Errorf("demo failed: %w", err)
-		}
-		if f.exitAfterDemo {
-			return p.Close()
-		}
-		printManual(out, p, f.data, res.CompanyID)
 	}
 	select {
 	case <-ctx.Done():
@@ -111,6 +133,39 @@ func runPipeline(cmd *cobra.Command, f runFlags) error {
 	case <-p.Done():
 		return p.Err()
 	}
+}
+
+func printReady(out io.Writer, p *pipeline.Pipeline, data string, generated bool, secret string) {
+	if p.LocalAWS != nil {
+		fmt.Fprintf(out, "localaws listening on %s (state in %s)\n", p.LocalAWS.URL(), data)
+	} else {
+		fmt.Fprintln(out, "using the AWS endpoints from the environment")
+	}
+	if generated {
+		fmt.Fprintf(out, "webhook secret (generated, kept in %s/keys; set LICENSEFLOW_WEBHOOK_SECRET to choose): %s\n",
+			data, secret)
+	}
+	fmt.Fprintf(out, "edge API on %s, app server on %s, metrics on %s/metrics\n", p.Edge.URL(), p.AppServer.URL(), p.Edge.URL())
+	fmt.Fprintln(out, "licenseflow ready")
+}
+
+// runDemo drives the scripted flow and, unless the run ends after it,
+// prints how to drive the pipeline by hand.
+func runDemo(ctx context.Context, out io.Writer, p *pipeline.Pipeline, cfg pipeline.Config, hops chan pipeline.Hop, f runFlags) error {
+	demo := &pipeline.Demo{
+		EdgeURL: p.Edge.URL(), AppServerURL: p.AppServer.URL(), PublicKey: cfg.AppServer.PublicKey, Hops: hops, Out: out,
+		SignWebhook: func(payload []byte, t time.Time) string {
+			return webhook.Sign(cfg.Webhook.Secrets[0], payload, t)
+		},
+	}
+	res, err := demo.Run(ctx)
+	if err != nil {
+		return fmt.Errorf("demo failed: %w", err)
+	}
+	if !f.exitAfterDemo {
+		printManual(out, p, f.data, res.CompanyID)
+	}
+	return nil
 }
 
 func printManual(out io.Writer, p *pipeline.Pipeline, data, company string) {
@@ -125,7 +180,7 @@ Drive it by hand (Ctrl-C stops):
   curl -s %[2]s/v1/licenses/%[3]s
   # dead-letter queues
   AWS_ENDPOINT_URL=%[5]s %[6]s dlq list
-`, p.EdgeURL, p.AppServerURL, company, data, localURL(p), os.Args[0])
+`, p.Edge.URL(), p.AppServer.URL(), company, data, localURL(p), os.Args[0])
 }
 
 func localURL(p *pipeline.Pipeline) string {
@@ -142,7 +197,7 @@ func newWebhookSignCmd() *cobra.Command {
 		Short: "Print a Stripe-Signature header for the payload on standard input",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := envConfig(cmd.Context(), []string{pipeline.PartEdge}, data)
+			secrets, _, err := newEnviron(os.Getenv, data).webhookSecrets(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -150,32 +205,10 @@ func newWebhookSignCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), webhook.Sign(cfg.WebhookSecrets[0], payload, time.Now()))
+			fmt.Fprintln(cmd.OutOrStdout(), webhook.Sign(secrets[0], payload, time.Now()))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", defaultDataDir, "data directory holding the generated secret ($LICENSEFLOW_WEBHOOK_SECRET wins)")
 	return cmd
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
-}
-
-func parseCIDRs(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, part := range splitList(s) {
-		p, err := netip.ParsePrefix(part)
-		if err != nil {
-			return nil, fmt.Errorf("LICENSEFLOW_PUSH_ALLOWED_CIDRS: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }

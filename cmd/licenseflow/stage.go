@@ -1,60 +1,86 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"strings"
+	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/pipeline"
 )
 
-// servePart runs some parts of the pipeline as a long-running process
-// against the endpoints of the SDK's environment (or a local default).
-func servePart(cmd *cobra.Command, parts []string, data, httpAddr, appAddr string) error {
+// servePart runs one part as a long-running process until interrupted.
+// Parts that talk to SQS and EventBridge use the endpoints of the SDK's
+// environment and refuse to start without one off AWS.
+func servePart(cmd *cobra.Command, name string, e *environ, needsAWS bool,
+	build func(ctx context.Context, c pipeline.Clients, log *slog.Logger) (pipeline.Part, error)) error {
 	ctx := cmd.Context()
-	cfg, err := envConfig(ctx, parts, data)
+	if needsAWS && !e.externalEndpoint() && !e.onAWS() {
+		return errors.New("set AWS_ENDPOINT_URL (e.g. http://127.0.0.1:4566 of `licenseflow localaws`) or run on AWS")
+	}
+	var clients pipeline.Clients
+	if needsAWS {
+		var err error
+		if clients, err = pipeline.NewClients(ctx, e.aws()); err != nil {
+			return err
+		}
+	}
+	part, err := build(ctx, clients, newLogger(cmd))
 	if err != nil {
 		return err
 	}
-	cfg.Logger = newLogger(cmd)
-	cfg.HTTPAddr, cfg.AppServerAddr = httpAddr, appAddr
-	if !pipeline.ExternalEndpoint() && (len(parts) != 1 || parts[0] != pipeline.PartAppServer) {
-		return fmt.Errorf("set AWS_ENDPOINT_URL (e.g. http://127.0.0.1:4566 of `licenseflow localaws`) or run on AWS")
-	}
-	p, err := pipeline.Start(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	fmt.Fprintf(cmd.OutOrStdout(), "licenseflow %s ready\n", strings.Join(parts, "+"))
-	select {
-	case <-ctx.Done():
-		return p.Close()
-	case <-p.Done():
-		return p.Err()
-	}
+	fmt.Fprintf(cmd.OutOrStdout(), "licenseflow %s ready\n", name)
+	return errors.Join(part.Run(ctx), part.Close())
 }
 
 func newStageCmd() *cobra.Command {
 	var data, httpAddr string
+	stages := []string{pipeline.StagePayment, pipeline.StageAccounts, pipeline.StageLicensePush}
 	cmd := &cobra.Command{
 		Use:       "stage NAME",
 		Short:     "Run one stage as a long-running poller: payment, accounts, licensepush, or edge (the HTTP API)",
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{pipeline.PartPayment, pipeline.PartAccounts, pipeline.PartLicensePush, pipeline.PartEdge},
+		ValidArgs: append(stages, "edge"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch args[0] {
-			case pipeline.PartPayment, pipeline.PartAccounts, pipeline.PartLicensePush, pipeline.PartEdge:
-			default:
-				return fmt.Errorf("unknown stage %q: want payment, accounts, licensepush or edge", args[0])
+			name := args[0]
+			e := newEnviron(os.Getenv, data)
+			switch name {
+			case pipeline.StagePayment, pipeline.StageAccounts, pipeline.StageLicensePush:
+				return servePart(cmd, name, e, true, func(ctx context.Context, c pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
+					return buildStage(ctx, name, e, c, log)
+				})
+			case "edge":
+				return servePart(cmd, name, e, true, func(ctx context.Context, c pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
+					return edgeServer(ctx, e, c, httpAddr, log)
+				})
 			}
-			return servePart(cmd, []string{args[0]}, data, httpAddr, "")
+			return fmt.Errorf("unknown stage %q: want payment, accounts, licensepush or edge", name)
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", defaultDataDir, "directory for the default SQLite store and generated keys")
 	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the edge HTTP API (stage edge)")
 	return cmd
+}
+
+// edgeServer is the edge HTTP API: both edges on one address.
+func edgeServer(ctx context.Context, e *environ, c pipeline.Clients, addr string, log *slog.Logger) (*pipeline.Server, error) {
+	hook, err := buildEdge(ctx, "webhook", e, c, log)
+	if err != nil {
+		return nil, err
+	}
+	sign, err := buildEdge(ctx, "signup", e, c, log)
+	if err != nil {
+		return nil, errors.Join(err, hook.Close())
+	}
+	srv, err := pipeline.NewEdgeServer(pipeline.EdgeServerConfig{Addr: addr, Logger: log}, hook, sign)
+	if err != nil {
+		return nil, errors.Join(err, hook.Close(), sign.Close())
+	}
+	return srv, nil
 }
 
 func newLicensePushCmd() *cobra.Command {
@@ -67,7 +93,10 @@ delivers verified licenses to application servers inside LICENSEFLOW_PUSH_ALLOWE
 listens on no port.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return servePart(cmd, []string{pipeline.PartLicensePush}, data, "", "")
+			e := newEnviron(os.Getenv, data)
+			return servePart(cmd, pipeline.StageLicensePush, e, true, func(ctx context.Context, c pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
+				return buildStage(ctx, pipeline.StageLicensePush, e, c, log)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", defaultDataDir, "directory for the default SQLite store and keys")
@@ -81,7 +110,15 @@ func newAppServerCmd() *cobra.Command {
 		Short: "The demo application server: accepts verified license deliveries, serves GET /v1/licenses/{company}",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return servePart(cmd, []string{pipeline.PartAppServer}, data, "", addr)
+			e := newEnviron(os.Getenv, data)
+			return servePart(cmd, "appserver", e, false, func(_ context.Context, _ pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
+				pub, err := e.publicKey()
+				if err != nil {
+					return nil, err
+				}
+				return pipeline.NewAppServer(pipeline.AppServerConfig{Addr: addr, Dir: filepath.Join(data, "appserver"),
+					PublicKey: pub, Logger: log})
+			})
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8090", "address to listen on")

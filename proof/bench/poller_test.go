@@ -64,14 +64,8 @@ func BenchmarkPollerRSS(b *testing.B) {
 		b.Fatal(err)
 	}
 	// This process: localaws (durable) with the topology, and the app server.
-	host, err := pipeline.Start(ctx, pipeline.Config{Parts: []string{pipeline.PartAppServer},
-		DataDir: filepath.Join(dir, "host"), LocalAWS: true, ApplyTopology: true,
-		AppServerAddr: "127.0.0.1:0", PublicKey: pub, Logger: testlog.Quiet()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer host.Close()
-	ebp, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: host.Clients.Events, Logger: testlog.Quiet()})
+	endpoint, clients, appURL := startPollerHost(ctx, b, filepath.Join(dir, "host"), pub)
+	ebp, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: clients.Events, Logger: testlog.Quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,15 +74,15 @@ func BenchmarkPollerRSS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	appServer := strings.TrimPrefix(host.AppServerURL, "http://")
-	c := prooftest.NewClient("", host.AppServerURL, "")
+	appServer := strings.TrimPrefix(appURL, "http://")
+	c := prooftest.NewClient("", appURL, "")
 
 	var idle, peak, rate float64
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
 		sessions, licenses := pollerEvents(b, priv, fmt.Sprintf("r%d", i), appServer)
-		child := startPoller(b, bin, keyFile, filepath.Join(dir, fmt.Sprintf("poller-%d", i)), host.LocalAWS.URL())
+		child := startPoller(b, bin, keyFile, filepath.Join(dir, fmt.Sprintf("poller-%d", i)), endpoint)
 		time.Sleep(pollerIdle)
 		idleMiB, err := vmHWM(child.Pid())
 		if err != nil {
@@ -113,6 +107,21 @@ func BenchmarkPollerRSS(b *testing.B) {
 	b.ReportMetric(idle/float64(b.N), "idle-MiB")
 	b.ReportMetric(peak/float64(b.N), "peak-MiB")
 	b.ReportMetric(rate/float64(b.N), "deliveries/s")
+}
+
+// startPollerHost runs this process's side: localaws (durable) with the
+// topology, and the app server. It returns localaws's URL, its clients and
+// the app server's URL.
+func startPollerHost(ctx context.Context, b *testing.B, dir string, pub ed25519.PublicKey) (string, pipeline.Clients, string) {
+	b.Helper()
+	endpoint, clients := prooftest.LocalAWS(ctx, b, "127.0.0.1:0", dir, testlog.Quiet())
+	app, err := pipeline.NewAppServer(pipeline.AppServerConfig{Addr: "127.0.0.1:0", Dir: filepath.Join(dir, "appserver"),
+		PublicKey: pub, Logger: testlog.Quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	prooftest.RunParts(b, app)
+	return endpoint, clients, app.URL()
 }
 
 // pollerEvents returns pollerLoad Session Started events on appServer and

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"fmt"
@@ -55,16 +54,13 @@ func BenchmarkWebhookToLicense(b *testing.B) {
 		b.Fatal(err)
 	}
 	hops := make(chan pipeline.Hop, 1<<16)
-	p, err := pipeline.Start(ctx, pipeline.Config{DataDir: b.TempDir(), LocalAWS: true, LocalAWSNoSync: false,
-		ApplyTopology: true, HTTPAddr: "127.0.0.1:0", AppServerAddr: "127.0.0.1:0",
-		SigningKey: priv, PublicKey: pub, WebhookSecrets: []string{webhookSecret},
-		TokenSecret: bytes.Repeat([]byte("b"), 32), Hops: hops, Logger: testlog.Quiet()})
+	p, err := pipeline.Start(ctx, prooftest.PipelineConfig(b.TempDir(), pub, priv, webhookSecret, hops, testlog.Quiet()))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer p.Close()
 	watch := watchHops(ctx, hops)
-	c := prooftest.NewClient(p.EdgeURL, p.AppServerURL, webhookSecret)
+	c := prooftest.NewClient(p.Edge.URL(), p.AppServer.URL(), webhookSecret)
 	c.HTTP.Transport = &http.Transport{MaxIdleConnsPerHost: 2 * e2eSenders}
 	base := newBaseline(p.Clients)
 
@@ -109,13 +105,13 @@ func setupCompanies(ctx context.Context, b *testing.B, c *prooftest.Client, watc
 		if err != nil {
 			return err
 		}
-		if _, err := watch.wait(ctx, pipeline.PartAccounts, events.TypeCompanySignup, co.CompanyID); err != nil {
+		if _, err := watch.wait(ctx, pipeline.StageAccounts, events.TypeCompanySignup, co.CompanyID); err != nil {
 			return err
 		}
 		if _, err := c.Login(ctx, co.Token); err != nil {
 			return err
 		}
-		if _, err := watch.wait(ctx, pipeline.PartLicensePush, events.TypeSessionStarted, co.CompanyID); err != nil {
+		if _, err := watch.wait(ctx, pipeline.StageLicensePush, events.TypeSessionStarted, co.CompanyID); err != nil {
 			return err
 		}
 		cos[k] = co
@@ -156,7 +152,7 @@ func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch 
 	lat := make([]time.Duration, len(cos))
 	var last time.Time
 	for k, co := range cos {
-		h, err := watch.wait(ctx, pipeline.PartLicensePush, events.TypeLicenseIssued, co.CompanyID)
+		h, err := watch.wait(ctx, pipeline.StageLicensePush, events.TypeLicenseIssued, co.CompanyID)
 		if err != nil {
 			b.Fatalf("license never reached the app server: %v", err)
 		}

@@ -69,10 +69,8 @@ func TestConcurrentSignedAndForgedWebhooks(t *testing.T) {
 	hops := make(chan pipeline.Hop, 4096)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	p, err := pipeline.Start(ctx, pipeline.Config{DataDir: t.TempDir(), LocalAWS: true, ApplyTopology: true,
-		HTTPAddr: "127.0.0.1:0", AppServerAddr: "127.0.0.1:0", SigningKey: priv, PublicKey: pub,
-		WebhookSecrets: []string{secret}, TokenSecret: bytes.Repeat([]byte("t"), 32), Hops: hops,
-		Logger: testlog.Quiet()})
+	p, err := pipeline.Start(ctx, prooftest.PipelineConfig(t.TempDir(), pub, priv, secret, hops,
+		testlog.Quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +81,7 @@ func TestConcurrentSignedAndForgedWebhooks(t *testing.T) {
 	handled := map[string]int{}
 	go func() {
 		for h := range hops {
-			if h.Stage == pipeline.PartPayment && h.DetailType == events.TypeCheckoutCompleted && (h.Err == nil || strings.HasPrefix(h.CompanyID, "co_forged_")) {
+			if h.Stage == pipeline.StagePayment && h.DetailType == events.TypeCheckoutCompleted && (h.Err == nil || strings.HasPrefix(h.CompanyID, "co_forged_")) {
 				mu.Lock()
 				handled[h.CompanyID]++
 				mu.Unlock()
@@ -93,7 +91,7 @@ func TestConcurrentSignedAndForgedWebhooks(t *testing.T) {
 
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	send := func(body []byte, sig string) (int, error) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.EdgeURL+webhook.Path, bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.Edge.URL()+webhook.Path, bytes.NewReader(body))
 		if sig != "-" {
 			req.Header.Set(webhook.SignatureHeader, sig)
 		}

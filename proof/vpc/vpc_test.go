@@ -9,6 +9,7 @@ package vpc
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -57,18 +58,7 @@ func TestVPCPromise(t *testing.T) {
 	// on loopback, unreachable from the namespace.
 	hops := make(chan pipeline.Hop, 1024)
 	appServer := n.VPCAddr + ":" + appPort
-	host, err := pipeline.Start(ctx, pipeline.Config{
-		Parts:   []string{pipeline.PartEdge, pipeline.PartPayment, pipeline.PartAccounts},
-		DataDir: filepath.Join(dir, "host"), LocalAWS: true, LocalAWSAddr: n.HostAddr + ":0", ApplyTopology: true,
-		HTTPAddr: "127.0.0.1:0", SigningKey: priv, PublicKey: pub,
-		WebhookSecrets: []string{webhookSecret}, TokenSecret: bytes.Repeat([]byte("k"), 32),
-		AppServers: []string{appServer}, Hops: hops, Logger: testlog.Quiet(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = host.Close() })
-	endpoint := host.LocalAWS.URL()
+	edgeURL, endpoint := startHost(t, ctx, filepath.Join(dir, "host"), n.HostAddr, appServer, priv, hops)
 	t.Logf("namespace %s: vpc %s, endpoint %s", n.NS, n.VPCAddr, endpoint)
 
 	// The VPC side: the app server and the poller, each its own process.
@@ -81,7 +71,7 @@ func TestVPCPromise(t *testing.T) {
 
 	// 1. Licenses are delivered: on login (Session Started) and on a new
 	// license for a company the server already serves (License Issued).
-	c := prooftest.NewClient(host.EdgeURL, "http://"+appServer, webhookSecret)
+	c := prooftest.NewClient(edgeURL, "http://"+appServer, webhookSecret)
 	co, err := c.Signup(ctx, "Vpc Proof Inc", "admin@vpc-proof.example")
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +136,41 @@ func TestVPCPromise(t *testing.T) {
 		t.Fatalf("PUT from the host %s answered %d, want 403", n.HostAddr, resp.StatusCode)
 	}
 	checkAppLog(t, app, n)
+}
+
+// startHost runs the parts outside the VPC: localaws on the host end of
+// the veth pair (the "interface endpoint") with the topology, and the edge
+// (on loopback, unreachable from the namespace), the payment and the
+// user-signup stages. It returns the edge's and localaws's URLs.
+func startHost(t *testing.T, ctx context.Context, dir, hostAddr, appServer string, priv ed25519.PrivateKey, hops chan<- pipeline.Hop) (string, string) {
+	t.Helper()
+	endpoint, clients := prooftest.LocalAWS(ctx, t, hostAddr+":0", dir, testlog.Quiet())
+	obs, bus := pipeline.NewObserver(hops), pipeline.Bus{Client: clients.Events}
+	hook, err := pipeline.NewWebhook(pipeline.WebhookConfig{Secrets: []string{webhookSecret}, Bus: bus, Logger: testlog.Quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign, err := pipeline.NewSignup(pipeline.SignupConfig{TokenSecret: bytes.Repeat([]byte("k"), 32),
+		AppServers: []string{appServer}, Bus: bus, Logger: testlog.Quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge, err := pipeline.NewEdgeServer(pipeline.EdgeServerConfig{Addr: "127.0.0.1:0", Observer: obs, Logger: testlog.Quiet()}, hook, sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := pipeline.StageConfig{Store: "sqlite:" + filepath.Join(dir, "licenseflow.db"),
+		Queue: pipeline.Queue{Client: clients.SQS}, Observer: obs, Logger: testlog.Quiet()}
+	pay, err := pipeline.NewPayment(ctx, pipeline.PaymentConfig{StageConfig: stage, Bus: bus, SigningKey: priv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := pipeline.NewAccounts(ctx, pipeline.AccountsConfig{StageConfig: stage, Bus: bus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prooftest.RunParts(t, edge, pay, acc)
+	return edge.URL(), endpoint
 }
 
 // startNode runs the vpcnode binary inside the namespace and stops it when

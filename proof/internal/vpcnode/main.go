@@ -22,6 +22,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,17 +67,20 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		p, err := pipeline.Start(ctx, pipeline.Config{Parts: []string{pipeline.PartLicensePush},
-			DataDir: *data, PublicKey: pub, AllowedCIDRs: cidrs, Logger: log})
+		// The SDK's environment names the endpoint (AWS_ENDPOINT_URL).
+		clients, err := pipeline.NewClients(ctx, pipeline.AWSConfig{Region: "us-east-1", StaticCredentials: true})
+		if err != nil {
+			return err
+		}
+		stage, err := pipeline.NewLicensePush(ctx, pipeline.LicensePushConfig{
+			StageConfig: pipeline.StageConfig{Store: "sqlite:" + filepath.Join(*data, "licenseflow.db"),
+				Queue: pipeline.Queue{Client: clients.SQS}, Logger: log},
+			PublicKey: pub, AllowedCIDRs: cidrs})
 		if err != nil {
 			return err
 		}
 		fmt.Println("ready")
-		select {
-		case <-ctx.Done():
-		case <-p.Done():
-		}
-		return p.Close()
+		return errors.Join(stage.Run(ctx), stage.Close())
 	case "appserver":
 		sources, err := prefixes(*allowSources)
 		if err != nil {

@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/services/accounts"
+)
+
+// AccountsConfig configures the user-signup stage. NewAccounts calls
+// setDefaults and Validate.
+type AccountsConfig struct {
+	StageConfig
+	// Bus receives Company Created, User Added and Session Started.
+	// Required.
+	Bus Bus
+}
+
+func (c *AccountsConfig) setDefaults() {
+	c.Bus.setDefaults()
+	c.StageConfig.setDefaults(infra.QueueSignup)
+}
+
+// Validate reports every problem with the configuration.
+func (c *AccountsConfig) Validate() error {
+	var errs []error
+	if err := c.StageConfig.validate("accounts"); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Bus.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("accounts: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// NewAccounts opens the store, migrates it and builds the user-signup
+// stage.
+func NewAccounts(ctx context.Context, cfg AccountsConfig) (*Stage, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return buildStage(ctx, StageAccounts, cfg.StageConfig,
+		func(st *stageDeps) (events.Handler, error) {
+			pub, err := st.publish(cfg.Bus)
+			if err != nil {
+				return nil, err
+			}
+			stage, err := accounts.New(ctx, accounts.Config{DB: st.db, Publisher: pub, Logger: st.log})
+			if err != nil {
+				return nil, err
+			}
+			return stage.Handle, nil
+		})
+}

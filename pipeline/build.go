@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+)
+
+// StageConfig is what every stage is built on: its store, the queue it
+// consumes, its observer and its logger.
+type StageConfig struct {
+	// Store is the store URL: "sqlite:PATH" or a postgres:// URL. Required.
+	Store string
+	// Queue is the queue Run consumes. Its name defaults to the stage's
+	// queue of the default topology.
+	Queue Queue
+	// Observer sees every handled event. Default one of its own.
+	Observer *Observer
+	// Logger. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *StageConfig) setDefaults(queue string) {
+	c.Queue.Name = cmp.Or(c.Queue.Name, queue)
+	if c.Observer == nil { // built only when needed: each has a registry
+		c.Observer = NewObserver(nil)
+	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+}
+
+func (c *StageConfig) validate(stage string) error {
+	if c.Store == "" {
+		return fmt.Errorf("%s: a store is required", stage)
+	}
+	return nil
+}
+
+// stageDeps is what buildStage hands a stage's constructor: the open
+// store, the stage's logger, and ways to publish and to run work beside
+// the consumer, all released by the Stage's Close.
+type stageDeps struct {
+	db    *sqlstore.DB
+	log   *slog.Logger
+	stage *Stage
+}
+
+func (d *stageDeps) publish(b Bus) (events.Publisher, error) {
+	pub, closePub, err := b.publisher(d.log)
+	if err != nil {
+		return nil, err
+	}
+	d.stage.closers = append(d.stage.closers, closePub)
+	return pub, nil
+}
+
+func (d *stageDeps) background(fn func(context.Context) error) {
+	d.stage.background = append(d.stage.background, fn)
+}
+
+// buildStage opens the store and builds the named stage around the
+// handler build returns; on failure it releases what it opened.
+func buildStage(ctx context.Context, name string, cfg StageConfig, build func(*stageDeps) (events.Handler, error)) (*Stage, error) {
+	log := cfg.Logger.With("part", name)
+	s := &Stage{name: name, queue: cfg.Queue, log: log}
+	db, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	s.closers = append(s.closers, db.Close)
+	h, err := build(&stageDeps{db: db, log: log, stage: s})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s stage: %w", name, err), s.Close())
+	}
+	s.handler = cfg.Observer.Stage(name, h)
+	return s, nil
+}

@@ -1,0 +1,59 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"net/netip"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/services/licensepush"
+)
+
+// LicensePushConfig configures the license-push stage, the in-VPC poller.
+// NewLicensePush calls setDefaults and Validate.
+type LicensePushConfig struct {
+	StageConfig
+	// PublicKey verifies licenses before anything else. Required.
+	PublicKey ed25519.PublicKey
+	// AllowedCIDRs bound where deliveries may go. Default 127.0.0.0/8.
+	AllowedCIDRs []netip.Prefix
+}
+
+func (c *LicensePushConfig) setDefaults() {
+	c.StageConfig.setDefaults(infra.QueueLicensePush)
+	if len(c.AllowedCIDRs) == 0 {
+		c.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+}
+
+// Validate reports every problem with the configuration.
+func (c *LicensePushConfig) Validate() error {
+	var errs []error
+	if err := c.StageConfig.validate("licensepush"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PublicKey == nil {
+		errs = append(errs, errors.New("licensepush: the license public key is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// NewLicensePush opens the store, migrates it and builds the license-push
+// stage. It publishes nothing and listens on no port.
+func NewLicensePush(ctx context.Context, cfg LicensePushConfig) (*Stage, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return buildStage(ctx, StageLicensePush, cfg.StageConfig,
+		func(st *stageDeps) (events.Handler, error) {
+			stage, err := licensepush.New(ctx, licensepush.Config{DB: st.db, PublicKey: cfg.PublicKey,
+				AllowedCIDRs: cfg.AllowedCIDRs, Logger: st.log})
+			if err != nil {
+				return nil, err
+			}
+			return stage.Handle, nil
+		})
+}

@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/services/payment"
+)
+
+// PaymentConfig configures the payment stage. NewPayment calls
+// setDefaults and Validate.
+type PaymentConfig struct {
+	StageConfig
+	// Bus receives License Issued. Required.
+	Bus Bus
+	// SigningKey signs licenses. Required.
+	SigningKey ed25519.PrivateKey
+	// FlushInterval is how often Run publishes licenses whose publishing
+	// failed. Default 5 s.
+	FlushInterval time.Duration
+}
+
+func (c *PaymentConfig) setDefaults() {
+	c.Bus.setDefaults()
+	c.StageConfig.setDefaults(infra.QueuePayment)
+	c.FlushInterval = cmp.Or(c.FlushInterval, 5*time.Second)
+}
+
+// Validate reports every problem with the configuration.
+func (c *PaymentConfig) Validate() error {
+	var errs []error
+	if err := c.StageConfig.validate("payment"); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Bus.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("payment: %w", err))
+	}
+	if c.SigningKey == nil {
+		errs = append(errs, errors.New("payment: a signing key is required"))
+	}
+	if c.FlushInterval < 0 {
+		errs = append(errs, errors.New("payment: flush interval is negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Payment is the built payment stage.
+type Payment struct {
+	*Stage
+	stage *payment.Stage
+}
+
+// NewPayment opens the store, migrates it and builds the payment stage.
+func NewPayment(ctx context.Context, cfg PaymentConfig) (*Payment, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Payment{}
+	s, err := buildStage(ctx, StagePayment, cfg.StageConfig,
+		func(st *stageDeps) (events.Handler, error) {
+			pub, err := st.publish(cfg.Bus)
+			if err != nil {
+				return nil, err
+			}
+			if p.stage, err = payment.New(ctx, payment.Config{DB: st.db, Publisher: pub,
+				SigningKey: cfg.SigningKey, Logger: st.log}); err != nil {
+				return nil, err
+			}
+			st.background(func(ctx context.Context) error { return p.stage.Run(ctx, cfg.FlushInterval) })
+			return p.stage.Handle, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	p.Stage = s
+	return p, nil
+}
+
+// Latest returns the newest license issued for company, or ok=false.
+func (p *Payment) Latest(ctx context.Context, company string) (events.LicenseIssued, bool, error) {
+	return p.stage.Latest(ctx, company)
+}
