@@ -1,8 +1,6 @@
 package events
 
 import (
-	"context"
-	"encoding/json"
 	"strconv"
 	"testing"
 	"time"
@@ -43,94 +41,33 @@ type testQueue struct {
 // maxReceive > 0 it also gets a DLQ with that redrive policy.
 func newQueue(t testing.TB, visibility time.Duration, maxReceive int) testQueue {
 	t.Helper()
-	ctx := context.Background()
-	c := newSQSClient()
-	q := testQueue{name: localawstest.FreshName(t, "q")}
+	name := localawstest.FreshName(t, "q")
 	attrs := map[string]string{"VisibilityTimeout": strconv.Itoa(int(visibility / time.Second))}
-	if maxReceive > 0 {
-		dlq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q.name + "-dlq")})
-		if err != nil {
-			t.Fatalf("creating dlq: %v", err)
-		}
-		q.dlqURL = aws.ToString(dlq.QueueUrl)
-		rp, _ := json.Marshal(map[string]any{"deadLetterTargetArn": queueARN(t, q.dlqURL), "maxReceiveCount": maxReceive})
-		attrs["RedrivePolicy"] = string(rp)
+	if maxReceive == 0 {
+		q := localawstest.CreateQueue(t, newSQSClient(), name, attrs)
+		return testQueue{name: q.Name, url: q.URL, arn: q.ARN}
 	}
-	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q.name), Attributes: attrs})
-	if err != nil {
-		t.Fatalf("creating queue: %v", err)
-	}
-	q.url = aws.ToString(out.QueueUrl)
-	q.arn = queueARN(t, q.url)
-	return q
+	q, dlq := localawstest.CreateRedrivenQueue(t, newSQSClient(), name, "", maxReceive, attrs)
+	return testQueue{name: q.Name, url: q.URL, arn: q.ARN, dlqURL: dlq.URL}
 }
 
-func queueARN(t testing.TB, url string) string {
-	t.Helper()
-	out, err := newSQSClient().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatalf("queue arn: %v", err)
-	}
-	return out.Attributes["QueueArn"]
-}
+func queueARN(t testing.TB, url string) string { return localawstest.QueueARN(t, newSQSClient(), url) }
 
 // queueDepth returns visible + in-flight + delayed messages of a queue.
 func queueDepth(t testing.TB, url string) int {
-	t.Helper()
-	out, err := newSQSClient().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
-	if err != nil {
-		t.Fatalf("queue attributes: %v", err)
-	}
-	n := 0
-	for _, k := range []string{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"} {
-		v, _ := strconv.Atoi(out.Attributes[k])
-		n += v
-	}
-	return n
+	v, f, d := localawstest.Counts(t, newSQSClient(), url)
+	return v + f + d
 }
 
 // sendBodies sends bodies to the queue in batches of 10.
 func sendBodies(t testing.TB, url string, bodies []string) {
-	t.Helper()
-	c := newSQSClient()
-	for len(bodies) > 0 {
-		n := min(10, len(bodies))
-		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(url)}
-		for i, b := range bodies[:n] {
-			in.Entries = append(in.Entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(b)})
-		}
-		out, err := c.SendMessageBatch(context.Background(), in)
-		if err != nil || len(out.Failed) > 0 {
-			t.Fatalf("sending: %v %v", err, out)
-		}
-		bodies = bodies[n:]
-	}
+	localawstest.Send(t, newSQSClient(), url, localawstest.Bodies(bodies...)...)
 }
 
 // receiveAll drains the queue with plain SDK calls until want messages came
 // or the deadline passed, deleting what it reads.
 func receiveAll(t testing.TB, url string, want int, within time.Duration) []sqstypes.Message {
-	t.Helper()
-	c := newSQSClient()
-	var got []sqstypes.Message
-	deadline := time.Now().Add(within)
-	for len(got) < want && time.Now().Before(deadline) {
-		out, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
-			MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-		if err != nil {
-			t.Fatalf("receiving: %v", err)
-		}
-		for _, m := range out.Messages {
-			got = append(got, m)
-			if _, err := c.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				t.Fatalf("deleting: %v", err)
-			}
-		}
-	}
-	return got
+	return localawstest.Drain(t, newSQSClient(), url, want, within)
 }
 
 // eventually polls cond every 50ms until it holds or within passes.

@@ -2,7 +2,6 @@ package dlq
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,72 +63,30 @@ type pair struct {
 // maxReceive receives. fifo makes both FIFO queues.
 func newPair(t testing.TB, maxReceive int, fifo bool) pair {
 	t.Helper()
-	ctx := context.Background()
-	c := client()
-	base := localawstest.FreshName(t, "q")
-	suffix, attrs := "", map[string]string{}
+	suffix := ""
 	if fifo {
 		suffix = ".fifo"
-		attrs["FifoQueue"] = "true"
 	}
-	var p pair
-	p.dlqName = base + "-dlq" + suffix
-	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(p.dlqName), Attributes: attrs})
-	if err != nil {
-		t.Fatalf("creating dlq: %v", err)
-	}
-	p.dlq = aws.ToString(out.QueueUrl)
-	p.dlqARN = arnOf(t, p.dlq)
-	rp, _ := json.Marshal(map[string]any{"deadLetterTargetArn": p.dlqARN, "maxReceiveCount": maxReceive})
-	srcAttrs := map[string]string{"RedrivePolicy": string(rp), "VisibilityTimeout": "30"}
-	for k, v := range attrs {
-		srcAttrs[k] = v
-	}
-	p.srcName = base + suffix
-	out, err = c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(p.srcName), Attributes: srcAttrs})
-	if err != nil {
-		t.Fatalf("creating queue: %v", err)
-	}
-	p.src = aws.ToString(out.QueueUrl)
-	p.srcARN = arnOf(t, p.src)
-	return p
+	src, dlq := localawstest.CreateRedrivenQueue(t, client(), localawstest.FreshName(t, "q"), suffix, maxReceive,
+		map[string]string{"VisibilityTimeout": "30"})
+	return pair{src: src.URL, dlq: dlq.URL, srcARN: src.ARN, dlqARN: dlq.ARN, srcName: src.Name, dlqName: dlq.Name}
 }
 
 // newQueue creates a plain queue.
 func newQueue(t testing.TB, fifo bool) string {
 	t.Helper()
-	name, attrs := localawstest.FreshName(t, "plain"), map[string]string{}
+	name := localawstest.FreshName(t, "plain")
 	if fifo {
 		name += ".fifo"
-		attrs["FifoQueue"] = "true"
 	}
-	out, err := client().CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-	if err != nil {
-		t.Fatalf("creating queue: %v", err)
-	}
-	return aws.ToString(out.QueueUrl)
+	return localawstest.CreateQueue(t, client(), name, nil).URL
 }
 
-func arnOf(t testing.TB, url string) string {
-	t.Helper()
-	out, err := client().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatalf("queue arn: %v", err)
-	}
-	return out.Attributes["QueueArn"]
-}
+func arnOf(t testing.TB, url string) string { return localawstest.QueueARN(t, client(), url) }
 
 // counts returns a queue's visible and not-visible messages.
 func counts(t testing.TB, url string) (visible, inFlight int) {
-	t.Helper()
-	out, err := client().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
-	if err != nil {
-		t.Fatalf("queue attributes: %v", err)
-	}
-	visible, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
-	inFlight, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	visible, inFlight, _ = localawstest.Counts(t, client(), url)
 	return visible, inFlight
 }
 
@@ -143,30 +100,20 @@ type msg struct {
 
 func send(t testing.TB, url string, msgs ...msg) {
 	t.Helper()
-	c := client()
-	for len(msgs) > 0 {
-		n := min(10, len(msgs))
-		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(url)}
-		for i, m := range msgs[:n] {
-			e := sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(m.body)}
-			for k, v := range m.attrs {
-				if e.MessageAttributes == nil {
-					e.MessageAttributes = map[string]sqstypes.MessageAttributeValue{}
-				}
-				e.MessageAttributes[k] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	entries := make([]sqstypes.SendMessageBatchRequestEntry, len(msgs))
+	for i, m := range msgs {
+		entries[i].MessageBody = aws.String(m.body)
+		for k, v := range m.attrs {
+			if entries[i].MessageAttributes == nil {
+				entries[i].MessageAttributes = map[string]sqstypes.MessageAttributeValue{}
 			}
-			if m.group != "" {
-				e.MessageGroupId = aws.String(m.group)
-				e.MessageDeduplicationId = aws.String(m.dedup)
-			}
-			in.Entries = append(in.Entries, e)
+			entries[i].MessageAttributes[k] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 		}
-		out, err := c.SendMessageBatch(context.Background(), in)
-		if err != nil || len(out.Failed) > 0 {
-			t.Fatalf("sending: %v %+v", err, out)
+		if m.group != "" {
+			entries[i].MessageGroupId, entries[i].MessageDeduplicationId = aws.String(m.group), aws.String(m.dedup)
 		}
-		msgs = msgs[n:]
 	}
+	localawstest.Send(t, client(), url, entries...)
 }
 
 // killToDLQ receives every message of p.src maxReceive+1 times without
@@ -204,30 +151,7 @@ func killToDLQ(t testing.TB, p pair, want int) {
 
 // drain receives and deletes every message of url, returning them.
 func drain(t testing.TB, url string) []sqstypes.Message {
-	t.Helper()
-	c := client()
-	ctx := context.Background()
-	var all []sqstypes.Message
-	for empty := 0; empty < 2; {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10,
-			WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-		if err != nil {
-			t.Fatalf("receiving: %v", err)
-		}
-		if len(out.Messages) == 0 {
-			empty++
-			continue
-		}
-		empty = 0
-		for _, m := range out.Messages {
-			all = append(all, m)
-			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				t.Fatalf("deleting: %v", err)
-			}
-		}
-	}
-	return all
+	return localawstest.Drain(t, client(), url, 0, 2*time.Minute)
 }
 
 func bodies(msgs []sqstypes.Message) []string {

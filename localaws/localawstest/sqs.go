@@ -1,0 +1,145 @@
+package localawstest
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// Queue is a queue a test created.
+type Queue struct{ Name, URL, ARN string }
+
+// CreateQueue creates the queue name with attrs (a FIFO queue when name
+// ends in ".fifo") and returns it with its ARN.
+func CreateQueue(tb testing.TB, c *sqs.Client, name string, attrs map[string]string) Queue {
+	tb.Helper()
+	if strings.HasSuffix(name, ".fifo") {
+		attrs = withAttr(attrs, "FifoQueue", "true")
+	}
+	out, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	if err != nil {
+		tb.Fatalf("creating queue %s: %v", name, err)
+	}
+	url := aws.ToString(out.QueueUrl)
+	return Queue{Name: name, URL: url, ARN: QueueARN(tb, c, url)}
+}
+
+// CreateRedrivenQueue creates the dead-letter queue base+"-dlq"+suffix and
+// the queue base+suffix with attrs, which moves a message to the dead-letter
+// queue after maxReceive receives; suffix is "" or ".fifo".
+func CreateRedrivenQueue(tb testing.TB, c *sqs.Client, base, suffix string, maxReceive int, attrs map[string]string) (src, dlq Queue) {
+	tb.Helper()
+	dlq = CreateQueue(tb, c, base+"-dlq"+suffix, nil)
+	policy, err := json.Marshal(map[string]any{"deadLetterTargetArn": dlq.ARN, "maxReceiveCount": maxReceive})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return CreateQueue(tb, c, base+suffix, withAttr(attrs, "RedrivePolicy", string(policy))), dlq
+}
+
+// withAttr returns a copy of attrs with k set to v.
+func withAttr(attrs map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for a, b := range attrs {
+		if a != k {
+			out[a] = b
+		}
+	}
+	return out
+}
+
+// QueueARN returns the ARN of the queue at url.
+func QueueARN(tb testing.TB, c *sqs.Client, url string) string {
+	tb.Helper()
+	return attributes(tb, c, url, sqstypes.QueueAttributeNameQueueArn)["QueueArn"]
+}
+
+// Counts returns the queue's visible, in-flight and delayed messages.
+func Counts(tb testing.TB, c *sqs.Client, url string) (visible, inFlight, delayed int) {
+	tb.Helper()
+	attrs := attributes(tb, c, url, sqstypes.QueueAttributeNameAll)
+	visible, _ = strconv.Atoi(attrs["ApproximateNumberOfMessages"])
+	inFlight, _ = strconv.Atoi(attrs["ApproximateNumberOfMessagesNotVisible"])
+	delayed, _ = strconv.Atoi(attrs["ApproximateNumberOfMessagesDelayed"])
+	return visible, inFlight, delayed
+}
+
+func attributes(tb testing.TB, c *sqs.Client, url string, name sqstypes.QueueAttributeName) map[string]string {
+	tb.Helper()
+	out, err := c.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{name}})
+	if err != nil {
+		tb.Fatalf("queue attributes of %s: %v", url, err)
+	}
+	return out.Attributes
+}
+
+// Send sends entries to the queue at url in batches of ten, numbering
+// their ids; it fails tb unless SQS accepted every one.
+func Send(tb testing.TB, c *sqs.Client, url string, entries ...sqstypes.SendMessageBatchRequestEntry) {
+	tb.Helper()
+	for len(entries) > 0 {
+		n := min(10, len(entries))
+		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: slices.Clone(entries[:n])}
+		for i := range in.Entries {
+			in.Entries[i].Id = aws.String(strconv.Itoa(i))
+		}
+		out, err := c.SendMessageBatch(context.Background(), in)
+		if err != nil || len(out.Failed) > 0 {
+			tb.Fatalf("sending to %s: %v %+v", url, err, out)
+		}
+		entries = entries[n:]
+	}
+}
+
+// Bodies returns an entry for each body.
+func Bodies(bodies ...string) []sqstypes.SendMessageBatchRequestEntry {
+	out := make([]sqstypes.SendMessageBatchRequestEntry, len(bodies))
+	for i, b := range bodies {
+		out[i].MessageBody = aws.String(b)
+	}
+	return out
+}
+
+// Drain receives (long polling, every attribute) and deletes the messages
+// of the queue at url and returns them: until it has want of them, or, for
+// want 0, until two receives in a row brought nothing; and no longer than
+// within. Deleting as it goes means a receive whose answer the client lost
+// hides nothing it already counted.
+func Drain(tb testing.TB, c *sqs.Client, url string, want int, within time.Duration) []sqstypes.Message {
+	tb.Helper()
+	ctx := context.Background()
+	var got []sqstypes.Message
+	deadline := time.Now().Add(within)
+	for empty := 0; time.Now().Before(deadline); {
+		if want > 0 && len(got) >= want || want == 0 && empty == 2 {
+			break
+		}
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
+			MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
+		if err != nil {
+			tb.Fatalf("receiving from %s: %v", url, err)
+		}
+		if len(out.Messages) == 0 {
+			empty++
+			continue
+		}
+		empty = 0
+		for _, m := range out.Messages {
+			got = append(got, m)
+			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				tb.Fatalf("deleting from %s: %v", url, err)
+			}
+		}
+	}
+	return got
+}
