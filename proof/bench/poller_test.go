@@ -47,22 +47,11 @@ func BenchmarkPollerRSS(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir := b.TempDir()
-	bin, err := prooftest.Build(dir, "github.com/licenseflow/licenseflow/proof/internal/vpcnode")
+	nodes, err := prooftest.BuildNodes(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	pub, priv, err := license.GenerateKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	pemKey, err := license.MarshalPublicKey(pub)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "license-public-key.pem")
-	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
-		b.Fatal(err)
-	}
+	bin, keyFile, pub, priv := nodes.Bin, nodes.KeyFile, nodes.Public, nodes.Private
 	// This process: localaws (durable) with the topology, and the app server.
 	endpoint, clients, appURL := startPollerHost(ctx, b, filepath.Join(dir, "host"), pub)
 	ebp, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: clients.Events, Logger: testlog.Quiet()})

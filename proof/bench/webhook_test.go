@@ -208,9 +208,7 @@ func parallel(n, workers int, fn func(k int) error) error {
 	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for !failed.Load() {
 				k := int(next.Add(1)) - 1
 				if k >= n {
@@ -221,7 +219,7 @@ func parallel(n, workers int, fn func(k int) error) error {
 					failed.Store(true)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return first

@@ -125,9 +125,7 @@ func killNineRound(t *testing.T, s uint64) {
 	var wg sync.WaitGroup
 	errs := make(chan error, companies)
 	for i := range companies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			began := time.Now()
 			r, err := stream(ctx, c, pub, i, &retried)
 			t.Logf("company %d: stream took %s", i, time.Since(began).Round(time.Millisecond))
@@ -135,7 +133,7 @@ func killNineRound(t *testing.T, s uint64) {
 			if err != nil {
 				errs <- fmt.Errorf("company %d: %w", i, err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(workDone)

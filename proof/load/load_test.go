@@ -124,9 +124,7 @@ func TestConcurrentSignedAndForgedWebhooks(t *testing.T) {
 	var failures sync.Map
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := range jobs {
 				if !j.forged {
 					body := checkout("valid", j.i)
@@ -158,7 +156,7 @@ func TestConcurrentSignedAndForgedWebhooks(t *testing.T) {
 					failures.Store(fmt.Sprintf("forged %s %d", f.name, j.i), code)
 				}
 			}
-		}()
+		})
 	}
 	began := time.Now()
 	for i := 0; i < valid || i < forged; i++ {

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
@@ -37,19 +36,11 @@ func TestVPCPromise(t *testing.T) {
 	skipUnlessNetns(t)
 	n := newNetwork(t)
 	dir := t.TempDir()
-	bin, err := prooftest.Build(dir, "github.com/licenseflow/licenseflow/proof/internal/vpcnode")
+	nodes, err := prooftest.BuildNodes(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, priv, err := license.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey, _ := license.MarshalPublicKey(pub)
-	keyFile := filepath.Join(dir, "license-public-key.pem")
-	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bin, keyFile, pub, priv := nodes.Bin, nodes.KeyFile, nodes.Public, nodes.Private
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
