@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 )
 
@@ -17,11 +16,7 @@ const ownComponent = "sqlstore"
 
 // bootstrap creates the store's own tables.
 func (db *DB) bootstrap(ctx context.Context) error {
-	sub, err := fs.Sub(ownMigrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("store migrations: %w", err)
-	}
-	return db.Migrate(ctx, ownComponent, sub)
+	return db.MigrateDir(ctx, ownComponent, ownMigrations, "migrations")
 }
 
 // FirstTime records that consumer has processed key, in tx, and reports

@@ -28,6 +28,16 @@ type migration struct {
 // processes starting at once apply each file exactly once.
 const migrateLockKey = 7_260_113_001
 
+// MigrateDir is Migrate with the migrations in directory dir of fsys, as
+// `//go:embed migrations/*.sql` lays them out.
+func (db *DB) MigrateDir(ctx context.Context, component string, fsys fs.FS, dir string) error {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("migrating %s: %w", component, err)
+	}
+	return db.Migrate(ctx, component, sub)
+}
+
 // Migrate applies component's migrations found in the root of fsys: files
 // named NNN_name.sql (NNN a decimal version; other files are ignored),
 // ascending by version. Each file runs in its own transaction together with

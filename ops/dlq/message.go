@@ -2,7 +2,6 @@ package dlq
 
 import (
 	"encoding/json"
-	"sort"
 	"strconv"
 	"time"
 
@@ -120,14 +119,4 @@ func attrString(a sqstypes.MessageAttributeValue) string {
 		return "<binary " + strconv.Itoa(len(a.BinaryValue)) + " bytes>"
 	}
 	return ""
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -185,13 +185,5 @@ func startPoller(b *testing.B, bin, keyFile, data, endpoint string) *prooftest.P
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data), "AWS_REGION=us-east-1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint}
 	cmd.Stderr = stderr
-	p, err := prooftest.StartProc(cmd, "ready")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Stop(10 * time.Second) })
-	if _, err := p.WaitReady(60 * time.Second); err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return prooftest.StartNode(b, cmd)
 }

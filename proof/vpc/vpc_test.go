@@ -171,15 +171,7 @@ func startNode(t *testing.T, n *network, env []string, bin string, args ...strin
 	cmd := n.inNS(bin, args...)
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
-	p, err := prooftest.StartProc(cmd, "ready")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Stop(10 * time.Second) })
-	if _, err := p.WaitReady(60 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return prooftest.StartNode(t, cmd)
 }
 
 func awaitHop(t *testing.T, ctx context.Context, hops <-chan pipeline.Hop, stage, detailType, company string) {

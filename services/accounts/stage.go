@@ -17,7 +17,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
@@ -41,12 +40,8 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("accounts config: %w", err)
 	}
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("accounts migrations: %w", err)
-	}
-	if err := cfg.DB.Migrate(ctx, Component, sub); err != nil {
-		return nil, fmt.Errorf("accounts migrations: %w", err)
+	if err := cfg.DB.MigrateDir(ctx, Component, migrations, "migrations"); err != nil {
+		return nil, err
 	}
 	return &Stage{cfg: cfg}, nil
 }

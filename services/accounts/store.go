@@ -45,7 +45,7 @@ func insertCompany(ctx context.Context, tx *sqlstore.Tx, c Company) error {
 
 const userColumns = `user_id, company_id, email, name, role, created_by, created_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+func scanUser(sc sqlstore.Scanner) (User, error) {
 	var u User
 	var created int64
 	if err := sc.Scan(&u.ID, &u.CompanyID, &u.Email, &u.Name, &u.Role, &u.CreatedBy, &created); err != nil {
@@ -80,7 +80,7 @@ func emailTaken(ctx context.Context, tx *sqlstore.Tx, company, email string) (bo
 
 const sessionColumns = `session_id, company_id, user_id, app_server, started_at`
 
-func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
+func scanSession(sc sqlstore.Scanner) (Session, error) {
 	var se Session
 	var started int64
 	if err := sc.Scan(&se.ID, &se.CompanyID, &se.UserID, &se.AppServer, &started); err != nil {

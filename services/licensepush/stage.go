@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/netip"
 	"strings"
 
@@ -47,12 +46,8 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("licensepush config: %w", err)
 	}
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("licensepush migrations: %w", err)
-	}
-	if err := cfg.DB.Migrate(ctx, Component, sub); err != nil {
-		return nil, fmt.Errorf("licensepush migrations: %w", err)
+	if err := cfg.DB.MigrateDir(ctx, Component, migrations, "migrations"); err != nil {
+		return nil, err
 	}
 	g := guard{allowed: append([]netip.Prefix(nil), cfg.AllowedCIDRs...), resolver: cfg.Resolver}
 	return &Stage{cfg: cfg, deliver: newDeliverer(g, cfg.HTTPClient)}, nil

@@ -68,23 +68,8 @@ func (s *Stage) addServer(ctx context.Context, company, server string) error {
 
 // servers lists the app servers with sessions of company.
 func (s *Stage) servers(ctx context.Context, company string) ([]string, error) {
-	var out []string
-	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
-		out = out[:0]
-		rows, err := tx.Query(ctx, `SELECT app_server FROM lp_servers WHERE company_id = ? ORDER BY app_server`, company)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var srv string
-			if err := rows.Scan(&srv); err != nil {
-				return err
-			}
-			out = append(out, srv)
-		}
-		return rows.Err()
-	})
+	out, err := sqlstore.List(ctx, s.cfg.DB, sqlstore.ScanString,
+		`SELECT app_server FROM lp_servers WHERE company_id = ? ORDER BY app_server`, company)
 	if err != nil {
 		return nil, fmt.Errorf("listing app servers: %w", err)
 	}

@@ -57,28 +57,23 @@ type pending struct {
 
 // unpublished returns up to limit unpublished licenses, in issue order.
 func unpublished(ctx context.Context, tx *sqlstore.Tx, limit int) ([]pending, error) {
-	rows, err := tx.Query(ctx, `SELECT entitlement, serial, license, correlation_id FROM payment_licenses
+	return sqlstore.Collect(ctx, tx, scanPending, `SELECT entitlement, serial, license, correlation_id FROM payment_licenses
 		WHERE published = 0 ORDER BY issued_at, company_id, serial LIMIT ?`, limit)
+}
+
+func scanPending(sc sqlstore.Scanner) (pending, error) {
+	var (
+		raw, file, cid string
+		serial         int64
+	)
+	if err := sc.Scan(&raw, &serial, &file, &cid); err != nil {
+		return pending{}, err
+	}
+	d, err := issuedDetail(raw, serial, file)
 	if err != nil {
-		return nil, err
+		return pending{}, err
 	}
-	defer rows.Close()
-	var out []pending
-	for rows.Next() {
-		var (
-			raw, file, cid string
-			serial         int64
-		)
-		if err := rows.Scan(&raw, &serial, &file, &cid); err != nil {
-			return nil, err
-		}
-		d, err := issuedDetail(raw, serial, file)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pending{detail: d, correlationID: cid})
-	}
-	return out, rows.Err()
+	return pending{detail: d, correlationID: cid}, nil
 }
 
 func issuedDetail(rawEntitlement string, serial int64, file string) (events.LicenseIssued, error) {

@@ -99,20 +99,9 @@ func saveSubscription(ctx context.Context, tx *sqlstore.Tx, s Subscription, rowV
 
 // companySubscriptions returns every subscription of company.
 func companySubscriptions(ctx context.Context, tx *sqlstore.Tx, company string) ([]Subscription, error) {
-	rows, err := tx.Query(ctx, `SELECT subscription_id FROM payment_subscriptions WHERE company_id = ? ORDER BY subscription_id`, company)
+	ids, err := sqlstore.Collect(ctx, tx, sqlstore.ScanString,
+		`SELECT subscription_id FROM payment_subscriptions WHERE company_id = ? ORDER BY subscription_id`, company)
 	if err != nil {
-		return nil, fmt.Errorf("listing subscriptions of %s: %w", company, err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("listing subscriptions of %s: %w", company, err)
-		}
-		ids = append(ids, id)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("listing subscriptions of %s: %w", company, err)
 	}
 	subs := make([]Subscription, 0, len(ids))

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
@@ -33,12 +32,8 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("payment config: %w", err)
 	}
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("payment migrations: %w", err)
-	}
-	if err := cfg.DB.Migrate(ctx, consumer, sub); err != nil {
-		return nil, fmt.Errorf("payment migrations: %w", err)
+	if err := cfg.DB.MigrateDir(ctx, consumer, migrations, "migrations"); err != nil {
+		return nil, err
 	}
 	return &Stage{cfg: cfg, pol: expiryPolicy{Grace: cfg.LicenseGrace, TTL: cfg.LicenseTTL}}, nil
 }

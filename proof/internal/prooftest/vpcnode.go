@@ -4,7 +4,10 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"testing"
+	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
 )
@@ -39,4 +42,20 @@ func BuildNodes(dir string) (Nodes, error) {
 		return Nodes{}, fmt.Errorf("writing the public key: %w", err)
 	}
 	return Nodes{Bin: bin, KeyFile: keyFile, Public: pub, Private: priv}, nil
+}
+
+// StartNode starts a vpcnode command, waits up to a minute for its ready
+// line and stops it when tb's test ends; it fails tb when the node does
+// not come up.
+func StartNode(tb testing.TB, cmd *exec.Cmd) *Proc {
+	tb.Helper()
+	p, err := StartProc(cmd, "ready")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Stop(10 * time.Second) })
+	if _, err := p.WaitReady(time.Minute); err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }
