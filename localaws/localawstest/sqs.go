@@ -109,37 +109,37 @@ func Bodies(bodies ...string) []sqstypes.SendMessageBatchRequestEntry {
 	return out
 }
 
+// drainVisibility is how long a message Drain received stays hidden: when
+// the SDK loses a receive's answer (it happens under load), its messages
+// come back this soon instead of after the queue's visibility timeout.
+const drainVisibility = 5
+
 // Drain receives (long polling, every attribute) and deletes the messages
-// of the queue at url and returns them: until it has want of them, or, for
-// want 0, until two receives in a row brought nothing; and no longer than
-// within. Deleting as it goes means a receive whose answer the client lost
-// hides nothing it already counted.
+// of the queue at url until it has want of them or within passes, then
+// receives once more to catch any beyond want, and returns them all in
+// the order received.
 func Drain(tb testing.TB, c *sqs.Client, url string, want int, within time.Duration) []sqstypes.Message {
 	tb.Helper()
-	ctx := context.Background()
 	var got []sqstypes.Message
-	deadline := time.Now().Add(within)
-	for empty := 0; time.Now().Before(deadline); {
-		if want > 0 && len(got) >= want || want == 0 && empty == 2 {
-			break
-		}
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
-			MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-		if err != nil {
-			tb.Fatalf("receiving from %s: %v", url, err)
-		}
-		if len(out.Messages) == 0 {
-			empty++
-			continue
-		}
-		empty = 0
-		for _, m := range out.Messages {
-			got = append(got, m)
-			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				tb.Fatalf("deleting from %s: %v", url, err)
-			}
+	for deadline := time.Now().Add(within); len(got) < want && time.Now().Before(deadline); {
+		got = append(got, receiveAndDelete(tb, c, url)...)
+	}
+	return append(got, receiveAndDelete(tb, c, url)...)
+}
+
+func receiveAndDelete(tb testing.TB, c *sqs.Client, url string) []sqstypes.Message {
+	tb.Helper()
+	ctx := context.Background()
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
+		MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: drainVisibility, MessageAttributeNames: []string{"All"},
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
+	if err != nil {
+		tb.Fatalf("receiving from %s: %v", url, err)
+	}
+	for _, m := range out.Messages {
+		if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			tb.Fatalf("deleting from %s: %v", url, err)
 		}
 	}
-	return got
+	return out.Messages
 }

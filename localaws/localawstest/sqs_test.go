@@ -44,7 +44,7 @@ func TestQueueHelpers(t *testing.T) {
 		if v, f, d := Counts(t, c, src.URL); v+f+d != len(bodies) {
 			t.Fatalf("counts %d %d %d, want %d messages", v, f, d, len(bodies))
 		}
-		got := Drain(t, c, src.URL, 0, 30*time.Second)
+		got := Drain(t, c, src.URL, len(bodies), 30*time.Second)
 		var read []string
 		for _, m := range got {
 			read = append(read, aws.ToString(m.Body))

@@ -37,7 +37,7 @@ func TestReplayFIFO(t *testing.T) {
 		if sum.Moved != 12 || v+f != 12 {
 			t.Fatalf("summary %+v, source holds %d", sum, v+f)
 		}
-		checkFIFO(t, drain(t, p.src), sent)
+		checkFIFO(t, drain(t, p.src, len(sent)), sent)
 		return
 	}
 	// (Failed messages hold their groups until the replay ends, so it may
@@ -56,7 +56,7 @@ func TestReplayFIFO(t *testing.T) {
 	if err != nil || sum.Moved != 12 || sum.Failed != 0 {
 		t.Fatalf("replay --to: %v %+v", err, sum)
 	}
-	checkFIFO(t, drain(t, dest), sent)
+	checkFIFO(t, drain(t, dest, len(sent)), sent)
 }
 
 func checkFIFO(t *testing.T, got []sqstypes.Message, sent []msg) {

@@ -149,9 +149,10 @@ func killToDLQ(t testing.TB, p pair, want int) {
 	}
 }
 
-// drain receives and deletes every message of url, returning them.
-func drain(t testing.TB, url string) []sqstypes.Message {
-	return localawstest.Drain(t, client(), url, 0, 2*time.Minute)
+// drain receives and deletes the messages of url until it has want of
+// them (or a minute passed) and whatever came beyond, returning them.
+func drain(t testing.TB, url string, want int) []sqstypes.Message {
+	return localawstest.Drain(t, client(), url, want, time.Minute)
 }
 
 func bodies(msgs []sqstypes.Message) []string {

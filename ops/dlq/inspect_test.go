@@ -110,10 +110,10 @@ func TestReplayToEachMessagesSource(t *testing.T) {
 	if sum.Moved != 2 || sum.Failed != 1 || len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0], "--to") {
 		t.Fatalf("summary %+v", sum)
 	}
-	if got := bodies(drain(t, a)); !slices.Equal(got, []string{"to-a"}) {
+	if got := bodies(drain(t, a, 1)); !slices.Equal(got, []string{"to-a"}) {
 		t.Fatalf("a got %v", got)
 	}
-	if got := bodies(drain(t, b)); !slices.Equal(got, []string{"to-b"}) {
+	if got := bodies(drain(t, b, 1)); !slices.Equal(got, []string{"to-b"}) {
 		t.Fatalf("b got %v", got)
 	}
 	if v, f := counts(t, dlq); v != 1 || f != 0 {
@@ -154,7 +154,7 @@ func TestMoveTask(t *testing.T) {
 	if sum.MoveTask == "" || sum.Moved != 20 || !strings.Contains(strings.Join(sum.Notes, " "), "StartMessageMoveTask") {
 		t.Fatalf("summary %+v", sum)
 	}
-	if got := drain(t, p.src); len(got) != 20 {
+	if got := drain(t, p.src, 20); len(got) != 20 {
 		t.Fatalf("source got %d", len(got))
 	}
 	// A filter makes it copy itself even when move tasks are allowed.

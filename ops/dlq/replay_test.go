@@ -33,7 +33,7 @@ func TestReplayMovesBackUnchanged(t *testing.T) {
 	if v, f := counts(t, p.dlq); v+f != 0 {
 		t.Fatalf("dlq still holds %d+%d", v, f)
 	}
-	got := drain(t, p.src)
+	got := drain(t, p.src, len(want))
 	gotBodies := bodies(got)
 	sort.Strings(gotBodies)
 	if !slices.Equal(gotBodies, want) {
@@ -99,7 +99,7 @@ func TestReplayFilters(t *testing.T) {
 				t.Fatalf("dlq: %d visible, %d in flight; want %d visible", v, f, 6-len(tc.want))
 			}
 			var got []string
-			for _, m := range drain(t, p.src) {
+			for _, m := range drain(t, p.src, len(tc.want)) {
 				got = append(got, parseEvent(aws.ToString(m.Body)).ID)
 			}
 			sort.Strings(got)
@@ -197,7 +197,7 @@ func TestReplayNeedsToWithSeveralSources(t *testing.T) {
 	if err != nil || sum.Moved != 1 {
 		t.Fatalf("replay --to: %v %+v", err, sum)
 	}
-	if got := bodies(drain(t, dest)); !slices.Equal(got, []string{"x"}) {
+	if got := bodies(drain(t, dest, 1)); !slices.Equal(got, []string{"x"}) {
 		t.Fatalf("destination got %v", got)
 	}
 }
