@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/licenseflow/licenseflow/pipeline"
+)
+
+func mapEnv(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func TestEnvironStore(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		vars    map[string]string
+		data    string
+		want    string
+		wantErr string
+	}{
+		{"DATABASE_URL wins", map[string]string{"DATABASE_URL": "postgres://u:p@h/db", "LICENSEFLOW_DATABASE_HOST": "x"}, "d", "postgres://u:p@h/db", ""},
+		{"RDS host and secret", map[string]string{"LICENSEFLOW_DATABASE_HOST": "db.internal",
+			"LICENSEFLOW_DATABASE_SECRET": `{"username":"lf","password":"p@ss/word"}`}, "",
+			"postgres://lf:p%40ss%2Fword@db.internal:5432/licenseflow?sslmode=require", ""},
+		{"host without secret", map[string]string{"LICENSEFLOW_DATABASE_HOST": "db.internal"}, "", "", "needs LICENSEFLOW_DATABASE_SECRET"},
+		{"secret not JSON is not echoed", map[string]string{"LICENSEFLOW_DATABASE_HOST": "db.internal",
+			"LICENSEFLOW_DATABASE_SECRET": "hunter2"}, "", "", "not the RDS secret JSON"},
+		{"local default", nil, "dir", "sqlite:" + filepath.Join("dir", "licenseflow.db"), ""},
+		{"no store where nothing is local", nil, "", "", "no store"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := newEnviron(mapEnv(c.vars), c.data).store(context.Background())
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || strings.Contains(err.Error(), "hunter2") {
+					t.Fatalf("err = %v, want one naming %q (and no secret)", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Fatalf("store = %q, %v; want %q", got, err, c.want)
+			}
+		})
+	}
+}
+
+func TestEnvironAWS(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		vars map[string]string
+		want pipeline.AWSConfig
+	}{
+		{"AWS itself", map[string]string{"AWS_REGION": "eu-west-1"}, pipeline.AWSConfig{}},
+		{"no region", nil, pipeline.AWSConfig{Region: "us-east-1"}},
+		{"local endpoint without credentials", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"},
+			pipeline.AWSConfig{Endpoint: "http://127.0.0.1:4566", Region: "us-east-1", StaticCredentials: true}},
+		{"per-service endpoint", map[string]string{"AWS_ENDPOINT_URL_SQS": "http://elasticmq:9324", "AWS_REGION": "us-east-1"},
+			pipeline.AWSConfig{StaticCredentials: true}},
+		{"endpoint with credentials", map[string]string{"AWS_ENDPOINT_URL": "http://x", "AWS_ACCESS_KEY_ID": "AK", "AWS_DEFAULT_REGION": "us-west-2"},
+			pipeline.AWSConfig{Endpoint: "http://x"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := newEnviron(mapEnv(c.vars), "").aws(); got != c.want {
+				t.Fatalf("aws() = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// Locally each secret is generated on first use, alone, and kept: the
+// edge's secrets do not create a signing key, and a second read returns
+// the same value.
+func TestLocalSecretsAreCreatedOneByOne(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	e := newEnviron(mapEnv(nil), data)
+	ctx := context.Background()
+	secrets, generated, err := e.webhookSecrets(ctx)
+	if err != nil || !generated || len(secrets) != 1 || !strings.HasPrefix(secrets[0], "whsec_") {
+		t.Fatalf("webhook secrets %v generated=%v: %v", secrets, generated, err)
+	}
+	if _, err := e.tokenSecret(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := files(t, filepath.Join(data, "keys")); !slices.Equal(got, []string{"token-secret", "webhook-secret"}) {
+		t.Fatalf("key files %v", got)
+	}
+	again, _, err := newEnviron(mapEnv(nil), data).webhookSecrets(ctx)
+	if err != nil || again[0] != secrets[0] {
+		t.Fatalf("second read %v (%v), first %v", again, err, secrets)
+	}
+	pub, err := e.publicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := e.signingKey(ctx)
+	if err != nil || !key.Public().(ed25519.PublicKey).Equal(pub) {
+		t.Fatalf("public key is not the signing key's (%v)", err)
+	}
+	if got := files(t, filepath.Join(data, "keys")); len(got) != 4 {
+		t.Fatalf("key files %v", got)
+	}
+	// The environment wins, split on commas for a rotation.
+	rot, generated, err := newEnviron(mapEnv(map[string]string{"LICENSEFLOW_WEBHOOK_SECRET": "whsec_new, whsec_old"}), data).webhookSecrets(ctx)
+	if err != nil || generated || !slices.Equal(rot, []string{"whsec_new", "whsec_old"}) {
+		t.Fatalf("from the environment: %v generated=%v %v", rot, generated, err)
+	}
+}
+
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
