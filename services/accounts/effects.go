@@ -15,17 +15,35 @@ import (
 // transaction; first says whether the event id is new.
 type effect = func(ctx context.Context, tx *sqlstore.Tx, first bool) (outcome, error)
 
-// replayed returns the outcome of an event whose entity is not stored:
-// refused earlier (same refusal), or impossible when the event was seen.
-func replayed(ctx context.Context, tx *sqlstore.Tx, id string, first bool) (outcome, bool, error) {
+// existing decides an event about the entity kind id that may have been
+// handled before. Stored with the same content (same), the event's outcome
+// is published again (announce); stored with other content, or refused
+// earlier, it is refused. Seen before but neither stored nor refused is
+// impossible, and refused too. done is false only for a new event: apply
+// it.
+func existing[T any](ctx context.Context, tx *sqlstore.Tx, first bool, kind, id string,
+	get func(context.Context, *sqlstore.Tx, string) (T, error), same func(T) bool,
+	announce func(T) ([]events.Detail, error)) (out outcome, done bool, err error) {
+	v, err := get(ctx, tx, id)
+	switch {
+	case err == nil && !same(v):
+		return outcome{refused: fmt.Errorf("%s %s already stored with other content", kind, id)}, true, nil
+	case err == nil:
+		publish, err := announce(v)
+		if err != nil {
+			return outcome{}, true, err
+		}
+		return outcome{publish: publish}, true, nil
+	case !errors.Is(err, ErrNotFound):
+		return outcome{}, true, err
+	}
 	reason, ok, err := rejection(ctx, tx, id)
-	if err != nil {
-		return outcome{}, false, err
-	}
-	if ok {
+	switch {
+	case err != nil:
+		return outcome{}, true, err
+	case ok:
 		return outcome{refused: errors.New(reason)}, true, nil
-	}
-	if !first {
+	case !first:
 		return outcome{refused: fmt.Errorf("event seen before but %s is neither stored nor refused", id)}, true, nil
 	}
 	return outcome{}, false, nil
@@ -36,28 +54,19 @@ func (s *Stage) companySignup(d events.CompanySignupRequested) effect {
 		if err := validCompanySignup(d); err != nil {
 			return outcome{}, events.Permanent(err)
 		}
-		c, err := getCompany(ctx, tx, d.CompanyID)
-		if err == nil {
-			if c.Name != d.CompanyName || c.AdminUserID != d.AdminUserID {
-				return outcome{refused: fmt.Errorf("company %s already stored with other content", d.CompanyID)}, nil
-			}
-			admin, err := getUser(ctx, tx, c.AdminUserID)
-			if err != nil {
-				return outcome{}, err
-			}
-			return outcome{publish: companyOutcome(c, admin)}, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return outcome{}, err
-		}
-		if out, done, err := replayed(ctx, tx, d.CompanyID, first); done || err != nil {
+		if out, done, err := existing(ctx, tx, first, "company", d.CompanyID, getCompany,
+			func(c Company) bool { return c.Name == d.CompanyName && c.AdminUserID == d.AdminUserID },
+			func(c Company) ([]events.Detail, error) {
+				admin, err := getUser(ctx, tx, c.AdminUserID)
+				return companyOutcome(c, admin), err
+			}); done {
 			return out, err
 		}
 		if _, err := getUser(ctx, tx, d.AdminUserID); err == nil {
 			return outcome{refused: fmt.Errorf("admin user %s already exists", d.AdminUserID)}, nil
 		}
 		now := s.now()
-		c = Company{ID: d.CompanyID, Name: d.CompanyName, AdminUserID: d.AdminUserID, CreatedAt: now}
+		c := Company{ID: d.CompanyID, Name: d.CompanyName, AdminUserID: d.AdminUserID, CreatedAt: now}
 		admin := User{ID: d.AdminUserID, CompanyID: d.CompanyID, Email: d.AdminEmail, Name: d.AdminName, Role: events.RoleAdmin, CreatedAt: now}
 		if err := insertCompany(ctx, tx, c); err != nil {
 			return outcome{}, err
@@ -85,17 +94,11 @@ func (s *Stage) addUser(d events.UserAddRequested) effect {
 		if err := validUserAdd(d); err != nil {
 			return outcome{}, events.Permanent(err)
 		}
-		u, err := getUser(ctx, tx, d.UserID)
-		if err == nil {
-			if u.CompanyID != d.CompanyID || u.Email != d.Email || u.Name != d.Name || u.Role != d.Role {
-				return outcome{refused: fmt.Errorf("user %s already stored with other content", d.UserID)}, nil
-			}
-			return outcome{publish: []events.Detail{userOutcome(u)}}, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return outcome{}, err
-		}
-		if out, done, err := replayed(ctx, tx, d.UserID, first); done || err != nil {
+		if out, done, err := existing(ctx, tx, first, "user", d.UserID, getUser,
+			func(u User) bool {
+				return u.CompanyID == d.CompanyID && u.Email == d.Email && u.Name == d.Name && u.Role == d.Role
+			},
+			func(u User) ([]events.Detail, error) { return []events.Detail{userOutcome(u)}, nil }); done {
 			return out, err
 		}
 		if _, err := getCompany(ctx, tx, d.CompanyID); err != nil {
@@ -116,7 +119,7 @@ func (s *Stage) addUser(d events.UserAddRequested) effect {
 		if taken {
 			return s.refuse(ctx, tx, d.UserID, fmt.Sprintf("company %s already has a user with email %s", d.CompanyID, d.Email))
 		}
-		u = User{ID: d.UserID, CompanyID: d.CompanyID, Email: d.Email, Name: d.Name, Role: d.Role, CreatedBy: d.RequestedBy, CreatedAt: s.now()}
+		u := User{ID: d.UserID, CompanyID: d.CompanyID, Email: d.Email, Name: d.Name, Role: d.Role, CreatedBy: d.RequestedBy, CreatedAt: s.now()}
 		if err := insertUser(ctx, tx, u); err != nil {
 			return outcome{}, err
 		}
@@ -129,17 +132,11 @@ func (s *Stage) startSession(d events.SessionRequested) effect {
 		if err := validSession(d); err != nil {
 			return outcome{}, events.Permanent(err)
 		}
-		se, err := getSession(ctx, tx, d.SessionID)
-		if err == nil {
-			if se.CompanyID != d.CompanyID || se.UserID != d.UserID || se.AppServer != d.AppServer {
-				return outcome{refused: fmt.Errorf("session %s already stored with other content", d.SessionID)}, nil
-			}
-			return outcome{publish: []events.Detail{sessionOutcome(se)}}, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return outcome{}, err
-		}
-		if out, done, err := replayed(ctx, tx, d.SessionID, first); done || err != nil {
+		if out, done, err := existing(ctx, tx, first, "session", d.SessionID, getSession,
+			func(se Session) bool {
+				return se.CompanyID == d.CompanyID && se.UserID == d.UserID && se.AppServer == d.AppServer
+			},
+			func(se Session) ([]events.Detail, error) { return []events.Detail{sessionOutcome(se)}, nil }); done {
 			return out, err
 		}
 		u, err := getUser(ctx, tx, d.UserID)
@@ -149,7 +146,7 @@ func (s *Stage) startSession(d events.SessionRequested) effect {
 		if u.CompanyID != d.CompanyID {
 			return s.refuse(ctx, tx, d.SessionID, fmt.Sprintf("user %s is not a user of company %s", d.UserID, d.CompanyID))
 		}
-		se = Session{ID: d.SessionID, CompanyID: d.CompanyID, UserID: d.UserID, AppServer: d.AppServer, StartedAt: s.now()}
+		se := Session{ID: d.SessionID, CompanyID: d.CompanyID, UserID: d.UserID, AppServer: d.AppServer, StartedAt: s.now()}
 		if err := insertSession(ctx, tx, se); err != nil {
 			return outcome{}, err
 		}

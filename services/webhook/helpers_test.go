@@ -17,9 +17,11 @@ import (
 
 var errBusDown = errors.New("bus unavailable")
 
+// fixture reads a Stripe event from the mapper's fixtures
+// (events/stripeevent/testdata), the events this edge receives.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "stripeevent", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
