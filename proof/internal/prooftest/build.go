@@ -1,10 +1,13 @@
 package prooftest
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/licenseflow/licenseflow/events/license"
 )
 
 // Build compiles the main package pkg (an import path) into dir and returns
@@ -17,4 +20,36 @@ func Build(dir, pkg string) (string, error) {
 		return "", fmt.Errorf("building %s: %w", pkg, err)
 	}
 	return out, nil
+}
+
+// Nodes is what the proofs that run vpcnode processes start from: the
+// vpcnode binary and a fresh license key pair, whose public half the nodes
+// trust (-public-key KeyFile).
+type Nodes struct {
+	Bin     string
+	KeyFile string
+	Public  ed25519.PublicKey
+	Private ed25519.PrivateKey
+}
+
+// BuildNodes builds proof/internal/vpcnode into dir and writes a new key
+// pair's public half to dir/license-public-key.pem.
+func BuildNodes(dir string) (Nodes, error) {
+	bin, err := Build(dir, "github.com/licenseflow/licenseflow/proof/internal/vpcnode")
+	if err != nil {
+		return Nodes{}, err
+	}
+	pub, priv, err := license.GenerateKey()
+	if err != nil {
+		return Nodes{}, err
+	}
+	pem, err := license.MarshalPublicKey(pub)
+	if err != nil {
+		return Nodes{}, err
+	}
+	keyFile := filepath.Join(dir, "license-public-key.pem")
+	if err := os.WriteFile(keyFile, pem, 0o600); err != nil {
+		return Nodes{}, fmt.Errorf("writing the public key: %w", err)
+	}
+	return Nodes{Bin: bin, KeyFile: keyFile, Public: pub, Private: priv}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -91,4 +92,20 @@ func (p *Proc) Stop(grace time.Duration) {
 func (p *Proc) Kill() {
 	_ = p.Cmd.Process.Kill()
 	<-p.done
+}
+
+// StartNode starts a vpcnode command, waits up to a minute for its ready
+// line and stops it when tb's test ends; it fails tb when the node does
+// not come up.
+func StartNode(tb testing.TB, cmd *exec.Cmd) *Proc {
+	tb.Helper()
+	p, err := StartProc(cmd, "ready")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Stop(10 * time.Second) })
+	if _, err := p.WaitReady(time.Minute); err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }
