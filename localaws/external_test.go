@@ -1,4 +1,4 @@
-package localaws
+package localaws_test
 
 import (
 	"context"
@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
 // TestEventsDeliverToExternalSQS runs EventBridge in one localaws whose
@@ -18,19 +20,18 @@ import (
 func TestEventsDeliverToExternalSQS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	queues, err := Start(ctx, Config{Addr: "127.0.0.1:0"})
+	queues, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer queues.Close()
-	events, err := Start(ctx, Config{Addr: "127.0.0.1:0", SQSEndpoint: queues.URL()})
+	events, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", SQSEndpoint: queues.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer events.Close()
-	creds := credentials.NewStaticCredentialsProvider("local", "local", "")
-	sq := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(queues.URL()), Credentials: creds})
-	eb := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(events.URL()), Credentials: creds})
+	sq := sqs.NewFromConfig(localawstest.Config(queues.URL()))
+	eb := eventbridge.NewFromConfig(localawstest.Config(events.URL()))
 
 	q, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders")})
 	if err != nil {

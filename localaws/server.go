@@ -6,6 +6,7 @@
 package localaws
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -55,21 +56,11 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Addr == "" {
-		c.Addr = "127.0.0.1:4566"
-	}
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
-	if c.AccountID == "" {
-		c.AccountID = "000000000000"
-	}
-	if c.MaxRequestBytes == 0 {
-		c.MaxRequestBytes = 2 << 20
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Addr = cmp.Or(c.Addr, "127.0.0.1:4566")
+	c.Region = cmp.Or(c.Region, "us-east-1")
+	c.AccountID = cmp.Or(c.AccountID, "000000000000")
+	c.MaxRequestBytes = cmp.Or(c.MaxRequestBytes, 2<<20)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every problem with the configuration.

@@ -1,4 +1,4 @@
-package localaws
+package localaws_test
 
 import (
 	"context"
@@ -9,16 +9,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
 // TestServerRoutes holds the answers the server gives before an engine
 // sees a request, and the engines' answers for operations they lack.
 func TestServerRoutes(t *testing.T) {
 	t.Parallel()
-	srv, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20})
+	srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +72,12 @@ func TestSenderIDIsTheAccessKey(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := Start(ctx, Config{Addr: "127.0.0.1:0"})
+	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDSENDER", "secret", "")})
+	c := sqs.NewFromConfig(localawstest.Config(srv.URL())) // access key "local"
 	// Visibility 0: a receive whose response the client lost leaves the
 	// message for the SDK's retry.
 	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("sender"),
@@ -92,7 +93,7 @@ func TestSenderIDIsTheAccessKey(t *testing.T) {
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatalf("receive: %v %v", out, err)
 	}
-	if got := out.Messages[0].Attributes["SenderId"]; got != "AKIDSENDER" {
-		t.Errorf("SenderId %q, want AKIDSENDER", got)
+	if got := out.Messages[0].Attributes["SenderId"]; got != "local" {
+		t.Errorf("SenderId %q, want the access key, local", got)
 	}
 }

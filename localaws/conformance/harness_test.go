@@ -2,37 +2,24 @@ package conformance
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
-// local is the in-process endpoint every test of this package shares.
+// local is the in-process endpoint every test of this package shares; it
+// keeps its state in LOCALAWS_TEST_DATA when that is set.
 var local *localaws.Server
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", DataDir: os.Getenv("LOCALAWS_TEST_DATA")})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting localaws:", err)
-		return 1
-	}
-	local = srv
-	defer srv.Close()
-	return m.Run()
+	localawstest.Main(m, localaws.Config{DataDir: os.Getenv("LOCALAWS_TEST_DATA")}, &local)
 }
 
 // externalEndpoint returns the endpoint a service's tests should use instead
@@ -44,14 +31,15 @@ func externalEndpoint(service string) string {
 	return os.Getenv("AWS_ENDPOINT_URL")
 }
 
+// awsConfig is SDK configuration for endpoint: static local credentials
+// for the in-process one, the SDK's usual sources for any other.
 func awsConfig(t testing.TB, endpoint string) aws.Config {
 	t.Helper()
-	opts := []func(*config.LoadOptions) error{}
 	if endpoint == local.URL() {
-		opts = append(opts,
-			config.WithRegion("us-east-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
-	} else if os.Getenv("AWS_REGION") == "" {
+		return localawstest.Config(endpoint)
+	}
+	var opts []func(*config.LoadOptions) error
+	if os.Getenv("AWS_REGION") == "" {
 		opts = append(opts, config.WithRegion("us-east-1"))
 	}
 	cfg, err := config.LoadDefaultConfig(context.Background(), opts...)

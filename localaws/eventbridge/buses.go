@@ -2,6 +2,8 @@ package eventbridge
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
@@ -76,7 +78,7 @@ func (s *Service) busOutput(b *bus) *eventBusOutput {
 func (s *Service) listEventBuses(ctx context.Context, in *listInput) (*listEventBusesOutput, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	names, next, err := page(sortedKeys(s.buses), in.NamePrefix, in.NextToken, in.Limit)
+	names, next, err := page(slices.Sorted(maps.Keys(s.buses)), in.NamePrefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}

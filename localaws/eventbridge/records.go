@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/licenseflow/licenseflow/localaws/pattern"
@@ -239,14 +241,14 @@ func (s *Service) rule(busName, name string) *rule {
 // caller holds s.mu and the retrier's lock.
 func (s *Service) stateRecords() []*record {
 	var recs []*record
-	for _, bn := range sortedKeys(s.buses) {
+	for _, bn := range slices.Sorted(maps.Keys(s.buses)) {
 		b := s.buses[bn]
 		recs = append(recs, &record{Op: opBus, Bus: &busRecord{Name: b.name, Description: b.description,
 			Created: b.created.UnixMilli(), Modified: b.modified.UnixMilli()}})
 		if len(b.tags) > 0 {
 			recs = append(recs, &record{Op: opTags, ARN: s.busARN(b.name), Tags: b.tags})
 		}
-		for _, rn := range sortedKeys(b.rules) {
+		for _, rn := range slices.Sorted(maps.Keys(b.rules)) {
 			r := b.rules[rn]
 			recs = append(recs, &record{Op: opRule, Rule: &ruleRecord{Name: r.name, Bus: r.bus, Pattern: r.pattern,
 				State: r.state, Description: r.description, RoleArn: r.roleArn}})

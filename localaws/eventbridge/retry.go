@@ -4,7 +4,9 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -71,7 +73,7 @@ func (r *retrier) start() {
 // holds r.mu.
 func (r *retrier) records() []*record {
 	recs := make([]*record, 0, len(r.byID))
-	for _, id := range sortedKeys(r.byID) {
+	for _, id := range slices.Sorted(maps.Keys(r.byID)) {
 		d := *r.byID[id]
 		recs = append(recs, &record{Op: opPending, Pending: &d})
 	}

@@ -2,6 +2,8 @@ package eventbridge
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/pattern"
@@ -115,7 +117,7 @@ func (s *Service) listRules(ctx context.Context, in *listInput) (*listRulesOutpu
 	if err != nil {
 		return nil, err
 	}
-	names, next, err := page(sortedKeys(b.rules), in.NamePrefix, in.NextToken, in.Limit)
+	names, next, err := page(slices.Sorted(maps.Keys(b.rules)), in.NamePrefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +162,7 @@ func (s *Service) listRuleNamesByTarget(ctx context.Context, in *listRuleNamesBy
 		return nil, err
 	}
 	var matching []string
-	for _, rn := range sortedKeys(b.rules) {
+	for _, rn := range slices.Sorted(maps.Keys(b.rules)) {
 		for _, t := range b.rules[rn].targets {
 			if t.wire.Arn == in.TargetArn {
 				matching = append(matching, rn)

@@ -11,6 +11,7 @@
 package eventbridge
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,18 +76,12 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
-	if c.AccountID == "" {
-		c.AccountID = "000000000000"
-	}
+	c.Region = cmp.Or(c.Region, "us-east-1")
+	c.AccountID = cmp.Or(c.AccountID, "000000000000")
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every problem with the configuration.

@@ -109,15 +109,6 @@ func (r *rule) target(id string) (int, bool) {
 	return i, i < len(r.targets) && r.targets[i].wire.Id == id
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func copyTags(tags []tag) map[string]string {
 	if len(tags) == 0 {
 		return nil

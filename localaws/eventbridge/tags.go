@@ -3,6 +3,7 @@ package eventbridge
 import (
 	"context"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
@@ -79,7 +80,7 @@ func (s *Service) listTagsForResource(ctx context.Context, in *tagResourceInput)
 		return nil, notFound("Resource %s does not exist.", in.ResourceARN)
 	}
 	out := &listTagsOutput{Tags: []tag{}}
-	for _, k := range sortedKeys(*p) {
+	for _, k := range slices.Sorted(maps.Keys(*p)) {
 		out.Tags = append(out.Tags, tag{Key: k, Value: (*p)[k]})
 	}
 	return out, nil

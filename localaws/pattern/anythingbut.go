@@ -76,17 +76,8 @@ func (c *compiler) anythingButValues(tok json.Token) (matcher, error) {
 	if tok != json.Delim('[') {
 		return m, add(tok)
 	}
-	for {
-		tok, err := c.next()
-		if err != nil {
-			return nil, err
-		}
-		if tok == json.Delim(']') {
-			break
-		}
-		if err := add(tok); err != nil {
-			return nil, err
-		}
+	if err := c.until(']', add); err != nil {
+		return nil, err
 	}
 	if (m.strs == nil) == (m.nums == nil) {
 		return nil, c.fail("Inside anything but list, either all values are number or string, mixed type is not supported")
@@ -135,16 +126,8 @@ func (c *compiler) anythingButTests(inner string, tok json.Token) (matcher, erro
 	if tok != json.Delim('[') {
 		return m, add(tok)
 	}
-	for {
-		tok, err := c.next()
-		if err != nil {
-			return nil, err
-		}
-		if tok == json.Delim(']') {
-			return m, nil
-		}
-		if err := add(tok); err != nil {
-			return nil, err
-		}
+	if err := c.until(']', add); err != nil {
+		return nil, err
 	}
+	return m, nil
 }

@@ -89,52 +89,64 @@ func compile(src []byte) ([][]*field, error) {
 	return out, nil
 }
 
-// object reads the members of an object whose '{' was consumed.
-func (c *compiler) object(rules *[]rule, path string, inOr bool) error {
-	empty := true
+// until reads tokens up to the end delimiter of the object or array whose
+// opening was consumed, and calls fn with each (a nested object or array
+// is fn's to read).
+func (c *compiler) until(end json.Delim, fn func(tok json.Token) error) error {
 	for {
 		tok, err := c.next()
 		if err != nil {
 			return err
 		}
-		if tok == json.Delim('}') {
-			break
+		if tok == end {
+			return nil
 		}
+		if err := fn(tok); err != nil {
+			return err
+		}
+	}
+}
+
+// object reads the members of an object whose '{' was consumed.
+func (c *compiler) object(rules *[]rule, path string, inOr bool) error {
+	empty := true
+	err := c.until('}', func(tok json.Token) error {
 		empty = false
-		name := tok.(string) // object keys are always strings
-		if name == orKeyword {
-			if err := c.or(rules, path); err != nil {
-				return err
-			}
-			continue
-		}
-		if inOr && reservedInOr[name] {
-			return c.fail("%s is Ruler reserved fieldName which cannot be used inside %s.", name, orKeyword)
-		}
-		child := name
-		if path != "" {
-			child = path + "." + name
-		}
-		tok, err = c.next()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'):
-			err = c.object(rules, child, inOr)
-		case json.Delim('['):
-			err = c.values(rules, child)
-		default:
-			err = c.fail("%q must be an object or an array", name)
-		}
-		if err != nil {
-			return err
-		}
+		return c.member(rules, path, tok.(string), inOr) // object keys are always strings
+	})
+	if err != nil {
+		return err
 	}
 	if empty {
 		return c.fail("Empty objects are not allowed")
 	}
 	return nil
+}
+
+// member reads the value of the object member name.
+func (c *compiler) member(rules *[]rule, path, name string, inOr bool) error {
+	if name == orKeyword {
+		return c.or(rules, path)
+	}
+	if inOr && reservedInOr[name] {
+		return c.fail("%s is Ruler reserved fieldName which cannot be used inside %s.", name, orKeyword)
+	}
+	child := name
+	if path != "" {
+		child = path + "." + name
+	}
+	tok, err := c.next()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		return c.object(rules, child, inOr)
+	case json.Delim('['):
+		return c.values(rules, child)
+	default:
+		return c.fail("%q must be an object or an array", name)
+	}
 }
 
 // or reads the array after "$or": every alternative so far is forked once
@@ -150,14 +162,7 @@ func (c *compiler) or(rules *[]rule, path string) error {
 		return c.fail("It must be an Array followed with %s.", orKeyword)
 	}
 	n := 0
-	for {
-		tok, err := c.next()
-		if err != nil {
-			return err
-		}
-		if tok == json.Delim(']') {
-			break
-		}
+	err = c.until(']', func(tok json.Token) error {
 		n++
 		if tok != json.Delim('{') {
 			return c.fail("Only JSON object is allowed in array of %s relationship.", orKeyword)
@@ -173,9 +178,42 @@ func (c *compiler) or(rules *[]rule, path string) error {
 		if len(*rules) > maxBranches {
 			return c.fail("Event pattern is too complex: %s expands to more than %d alternatives", orKeyword, maxBranches)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if n < 2 {
 		return c.fail("There must have at least 2 Objects in %s relationship.", orKeyword)
+	}
+	return nil
+}
+
+// value reads one element of a field's value list: a literal or an
+// expression object.
+func (c *compiler) value(f *field, tok json.Token) error {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t != '{' {
+			return c.fail("Match value must be String, number, true, false, or null")
+		}
+		return c.expression(f)
+	case string:
+		m := &exactString{s: t}
+		m.ip, m.isIP = parseIP(t)
+		f.matchers = append(f.matchers, m)
+	case json.Number:
+		n := parseDecimal(string(t))
+		n.ok = n.ok && !n.frac // more than 6 decimals: literal match only
+		f.matchers = append(f.matchers, &exactNumber{text: string(t), num: n})
+	case bool:
+		k := kindFalse
+		if t {
+			k = kindTrue
+		}
+		f.matchers = append(f.matchers, &literal{kind: k})
+	case nil:
+		f.matchers = append(f.matchers, &literal{kind: kindNull})
 	}
 	return nil
 }
@@ -195,39 +233,8 @@ func copyRules(rs []rule) []rule {
 // every alternative (a repeated path keeps its last list).
 func (c *compiler) values(rules *[]rule, path string) error {
 	f := &field{path: path}
-	for {
-		tok, err := c.next()
-		if err != nil {
-			return err
-		}
-		if tok == json.Delim(']') {
-			break
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			if t != '{' {
-				return c.fail("Match value must be String, number, true, false, or null")
-			}
-			if err := c.expression(f); err != nil {
-				return err
-			}
-		case string:
-			m := &exactString{s: t}
-			m.ip, m.isIP = parseIP(t)
-			f.matchers = append(f.matchers, m)
-		case json.Number:
-			n := parseDecimal(string(t))
-			n.ok = n.ok && !n.frac // more than 6 decimals: literal match only
-			f.matchers = append(f.matchers, &exactNumber{text: string(t), num: n})
-		case bool:
-			k := kindFalse
-			if t {
-				k = kindTrue
-			}
-			f.matchers = append(f.matchers, &literal{kind: k})
-		case nil:
-			f.matchers = append(f.matchers, &literal{kind: kindNull})
-		}
+	if err := c.until(']', func(tok json.Token) error { return c.value(f, tok) }); err != nil {
+		return err
 	}
 	if len(f.matchers) == 0 && !f.absent {
 		return c.fail("Empty arrays are not allowed")

@@ -186,20 +186,27 @@ func (p *eventParser) object(path string) error {
 		if err := p.value(child); err != nil {
 			return err
 		}
-		p.ws()
-		if p.i >= len(p.b) {
-			return errSyntax
+		if more, err := p.more('}'); !more {
+			return err
 		}
+	}
+}
+
+// more reads what follows a member or an element: a comma (true: more
+// follow) or the closing delimiter (false).
+func (p *eventParser) more(closing byte) (bool, error) {
+	p.ws()
+	if p.i < len(p.b) {
 		switch p.b[p.i] {
 		case ',':
 			p.i++
-		case '}':
+			return true, nil
+		case closing:
 			p.i++
-			return nil
-		default:
-			return errSyntax
+			return false, nil
 		}
 	}
+	return false, errSyntax
 }
 
 func (p *eventParser) array(path string) error {
@@ -222,18 +229,8 @@ func (p *eventParser) array(path string) error {
 		if err != nil {
 			return err
 		}
-		p.ws()
-		if p.i >= len(p.b) {
-			return errSyntax
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return nil
-		default:
-			return errSyntax
+		if more, err := p.more(']'); !more {
+			return err
 		}
 	}
 }

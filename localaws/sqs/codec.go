@@ -49,24 +49,18 @@ func (d *dec) u8() uint8 {
 	return v
 }
 
-func (d *dec) uv() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+// uv and iv read varints; on failure they read 0 (as binary.Uvarint and
+// Varint return it) and the decoder fails.
+func (d *dec) uv() uint64 { v, n := binary.Uvarint(d.b); d.skip(n); return v }
+func (d *dec) iv() int64  { v, n := binary.Varint(d.b); d.skip(n); return v }
 
-func (d *dec) iv() int64 {
-	v, n := binary.Varint(d.b)
+// skip consumes the n bytes a varint took; n <= 0 means it did not decode.
+func (d *dec) skip(n int) {
 	if n <= 0 {
 		d.fail()
-		return 0
+		return
 	}
 	d.b = d.b[n:]
-	return v
 }
 
 func (d *dec) raw() []byte {

@@ -59,10 +59,8 @@ func (s *Service) deleteMessages(ctx context.Context, q *queue, handles []string
 	errs := make([]*awsapi.Error, len(handles))
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, errQueueDoesNotExist()
+	if err := q.lockLive(); err != nil {
+		return nil, err
 	}
 	var seqs []uint64
 	woke := false

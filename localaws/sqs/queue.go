@@ -68,6 +68,18 @@ func newQueue(qid uint64, name, url, arn string, fifo bool, attrs, tags map[stri
 }
 
 // wake tells long-polling receivers that messages may be available.
+// lockLive locks q.mu for a change of q, or returns QueueDoesNotExist
+// (q.mu released) when q was deleted meanwhile. Callers changing durable
+// state hold Service.ckpt shared first.
+func (q *queue) lockLive() error {
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return errQueueDoesNotExist()
+	}
+	return nil
+}
+
 func (q *queue) wake() {
 	if q.waiters > 0 {
 		close(q.notify)

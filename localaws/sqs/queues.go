@@ -268,11 +268,10 @@ func (s *Service) setQueueAttributes(ctx context.Context, q *queue, in *setQueue
 	}
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.deleted {
-		return nil, errQueueDoesNotExist()
+	if err := q.lockLive(); err != nil {
+		return nil, err
 	}
+	defer q.mu.Unlock()
 	next := maps.Clone(q.attrs)
 	for k, v := range want {
 		if v == "" {
@@ -293,11 +292,10 @@ func (s *Service) setQueueAttributes(ctx context.Context, q *queue, in *setQueue
 func (s *Service) changeTags(ctx context.Context, q *queue, fn func(map[string]string) error) error {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.deleted {
-		return errQueueDoesNotExist()
+	if err := q.lockLive(); err != nil {
+		return err
 	}
+	defer q.mu.Unlock()
 	next := maps.Clone(q.tags)
 	if err := fn(next); err != nil {
 		return err
@@ -349,11 +347,10 @@ func (s *Service) listQueueTags(ctx context.Context, q *queue, _ *queueRef) (*li
 func (s *Service) purgeQueue(ctx context.Context, q *queue, _ *queueRef) (*awsapi.Empty, error) {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.deleted {
-		return nil, errQueueDoesNotExist()
+	if err := q.lockLive(); err != nil {
+		return nil, err
 	}
+	defer q.mu.Unlock()
 	now := s.nowMs()
 	if q.lastPurge != 0 && now-q.lastPurge < 60_000 {
 		return nil, errPurgeInProgress(q.name)

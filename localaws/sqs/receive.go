@@ -101,10 +101,8 @@ func (s *Service) isClosed() bool {
 func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *int32) ([]delivered, chan struct{}, int64, error) {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nil, 0, errQueueDoesNotExist()
+	if err := q.lockLive(); err != nil {
+		return nil, nil, 0, err
 	}
 	now := s.nowMs()
 	vis := int64(q.set.visibility)

@@ -256,10 +256,8 @@ func (s *Service) send(ctx context.Context, q *queue, ins []*sendInput, senderID
 		q.sendMu.Lock()
 		defer q.sendMu.Unlock()
 	}
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, errQueueDoesNotExist()
+	if err := q.lockLive(); err != nil {
+		return nil, err
 	}
 	fresh := s.number(q, res, delays, valid)
 	q.mu.Unlock()

@@ -4,6 +4,7 @@
 package sqs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -47,28 +48,15 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
-	if c.AccountID == "" {
-		c.AccountID = "000000000000"
-	}
-	if c.BaseURL == "" {
-		c.BaseURL = "http://127.0.0.1:4566"
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.Region = cmp.Or(c.Region, "us-east-1")
+	c.AccountID = cmp.Or(c.AccountID, "000000000000")
+	c.BaseURL = strings.TrimRight(cmp.Or(c.BaseURL, "http://127.0.0.1:4566"), "/")
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.CheckpointBytes == 0 {
-		c.CheckpointBytes = 64 << 20
-	}
-	if c.TickInterval == 0 {
-		c.TickInterval = 100 * time.Millisecond
-	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	c.CheckpointBytes = cmp.Or(c.CheckpointBytes, 64<<20)
+	c.TickInterval = cmp.Or(c.TickInterval, 100*time.Millisecond)
 }
 
 // Validate reports every problem with the configuration.

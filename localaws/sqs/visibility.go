@@ -43,10 +43,8 @@ func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visi
 	errs := make([]*awsapi.Error, len(changes))
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, errQueueDoesNotExist()
+	if err := q.lockLive(); err != nil {
+		return nil, err
 	}
 	now := s.nowMs()
 	if q.promote(now) {
