@@ -44,6 +44,17 @@ func sqsQueue(t *testing.T, c *sqs.Client, name string, attrs map[string]string)
 	return *out.QueueUrl
 }
 
+// sqsRedriven creates a dead-letter queue and a source queue (visibility
+// 0) that redrives to it after maxReceiveCount, a JSON value, receives.
+func sqsRedriven(t *testing.T, c *sqs.Client, maxReceiveCount string) (src, dlq, dlqArn string) {
+	t.Helper()
+	dlq = sqsQueue(t, c, localawstest.FreshName(t, "dlq"), nil)
+	dlqArn = sqsArn(t, c, dlq)
+	policy := fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":%s}`, dlqArn, maxReceiveCount)
+	src = sqsQueue(t, c, localawstest.FreshName(t, "src"), map[string]string{"RedrivePolicy": policy, "VisibilityTimeout": "0"})
+	return src, dlq, dlqArn
+}
+
 func sqsArn(t *testing.T, c *sqs.Client, url string) string {
 	t.Helper()
 	return sqsAttrs(t, c, url, "QueueArn")["QueueArn"]
@@ -701,10 +712,7 @@ func TestSQSRedriveToDeadLetterQueue(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	dlq := sqsQueue(t, c, localawstest.FreshName(t, "dlq"), nil)
-	dlqArn := sqsArn(t, c, dlq)
-	policy := fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":"2"}`, dlqArn)
-	src := sqsQueue(t, c, localawstest.FreshName(t, "src"), map[string]string{"RedrivePolicy": policy, "VisibilityTimeout": "0"})
+	src, dlq, dlqArn := sqsRedriven(t, c, `"2"`) // AWS accepts the count as a string too
 	srcArn := sqsArn(t, c, src)
 
 	got := sqsAttrs(t, c, src, "RedrivePolicy")["RedrivePolicy"]
@@ -755,10 +763,7 @@ func TestSQSMessageMoveTask(t *testing.T) {
 	t.Parallel()
 	c := newSQS(t)
 	ctx := sqsCtx(t)
-	dlq := sqsQueue(t, c, localawstest.FreshName(t, "mdlq"), nil)
-	dlqArn := sqsArn(t, c, dlq)
-	src := sqsQueue(t, c, localawstest.FreshName(t, "msrc"), map[string]string{
-		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":1}`, dlqArn), "VisibilityTimeout": "0"})
+	src, dlq, dlqArn := sqsRedriven(t, c, "1")
 	other := sqsQueue(t, c, localawstest.FreshName(t, "mdst"), nil)
 	otherArn := sqsArn(t, c, other)
 

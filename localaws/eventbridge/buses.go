@@ -2,8 +2,6 @@ package eventbridge
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
@@ -78,13 +76,9 @@ func (s *Service) busOutput(b *bus) *eventBusOutput {
 func (s *Service) listEventBuses(ctx context.Context, in *listInput) (*listEventBusesOutput, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	names, next, err := page(slices.Sorted(maps.Keys(s.buses)), in.NamePrefix, in.NextToken, in.Limit)
+	buses, next, err := listPage(s.buses, in, s.busOutput)
 	if err != nil {
 		return nil, err
 	}
-	out := &listEventBusesOutput{EventBuses: []*eventBusOutput{}, NextToken: next}
-	for _, n := range names {
-		out.EventBuses = append(out.EventBuses, s.busOutput(s.buses[n]))
-	}
-	return out, nil
+	return &listEventBusesOutput{buses, next}, nil
 }

@@ -117,15 +117,11 @@ func (s *Service) listRules(ctx context.Context, in *listInput) (*listRulesOutpu
 	if err != nil {
 		return nil, err
 	}
-	names, next, err := page(slices.Sorted(maps.Keys(b.rules)), in.NamePrefix, in.NextToken, in.Limit)
+	rules, next, err := listPage(b.rules, in, s.ruleOutput)
 	if err != nil {
 		return nil, err
 	}
-	out := &listRulesOutput{Rules: []*ruleOutput{}, NextToken: next}
-	for _, n := range names {
-		out.Rules = append(out.Rules, s.ruleOutput(b.rules[n]))
-	}
-	return out, nil
+	return &listRulesOutput{rules, next}, nil
 }
 
 func (s *Service) enableRule(ctx context.Context, in *ruleRef) (*awsapi.Empty, error) {

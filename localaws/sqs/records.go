@@ -31,11 +31,18 @@ func queueRecord(q *queue) []byte {
 	return e
 }
 
-func sendRecord(qid uint64, ms []*message) []byte {
-	e := make(enc, 0, 64+len(ms)*(len(ms[0].body)+96))
-	e.u8(recSend)
+// newRecord starts a record of kind about queue qid that lists n items,
+// with room for size bytes.
+func newRecord(kind uint8, qid uint64, n, size int) enc {
+	e := make(enc, 0, size)
+	e.u8(kind)
 	e.uv(qid)
-	e.uv(uint64(len(ms)))
+	e.uv(uint64(n))
+	return e
+}
+
+func sendRecord(qid uint64, ms []*message) []byte {
+	e := newRecord(recSend, qid, len(ms), 64+len(ms)*(len(ms[0].body)+96))
 	for _, m := range ms {
 		e.message(m)
 	}
@@ -44,10 +51,7 @@ func sendRecord(qid uint64, ms []*message) []byte {
 
 // receiveRecord describes messages that were just received.
 func receiveRecord(qid uint64, ms []*message) []byte {
-	var e enc
-	e.u8(recReceive)
-	e.uv(qid)
-	e.uv(uint64(len(ms)))
+	e := newRecord(recReceive, qid, len(ms), 16+len(ms)*24)
 	for _, m := range ms {
 		e.uv(m.seq)
 		e.uv(uint64(m.receiveCount))
@@ -58,10 +62,7 @@ func receiveRecord(qid uint64, ms []*message) []byte {
 }
 
 func deleteRecord(qid uint64, seqs []uint64) []byte {
-	var e enc
-	e.u8(recDelete)
-	e.uv(qid)
-	e.uv(uint64(len(seqs)))
+	e := newRecord(recDelete, qid, len(seqs), 16+len(seqs)*8)
 	for _, s := range seqs {
 		e.uv(s)
 	}
@@ -69,10 +70,7 @@ func deleteRecord(qid uint64, seqs []uint64) []byte {
 }
 
 func visibilityRecord(qid uint64, ms []*message) []byte {
-	var e enc
-	e.u8(recVisibility)
-	e.uv(qid)
-	e.uv(uint64(len(ms)))
+	e := newRecord(recVisibility, qid, len(ms), 16+len(ms)*16)
 	for _, m := range ms {
 		e.uv(m.seq)
 		e.iv(m.visibleAt)

@@ -1,0 +1,57 @@
+package eventbridge
+
+import (
+	"encoding/base64"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// page returns the slice of sorted names after the NextToken, at most
+// limit long, and the token for the next page ("" at the end).
+func page(names []string, prefix, token string, limit *int32) ([]string, string, error) {
+	n := 100
+	if limit != nil {
+		if *limit < 1 || *limit > 100 {
+			return nil, "", validation("Limit must be between 1 and 100.")
+		}
+		n = int(*limit)
+	}
+	start := 0
+	if token != "" {
+		after, err := base64.RawURLEncoding.DecodeString(token)
+		if err != nil {
+			return nil, "", validation("The NextToken is not valid.")
+		}
+		start = sort.SearchStrings(names, string(after))
+		if start < len(names) && names[start] == string(after) {
+			start++
+		}
+	}
+	var out []string
+	for _, name := range names[start:] {
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		if len(out) == n {
+			return out, base64.RawURLEncoding.EncodeToString([]byte(out[n-1])), nil
+		}
+		out = append(out, name)
+	}
+	return out, "", nil
+}
+
+// listPage is a page of m's values in name order, each as out makes it,
+// for a List operation's input; never nil (the SDK expects the member).
+func listPage[V, O any](m map[string]V, in *listInput, out func(V) O) ([]O, string, error) {
+	names, next, err := page(slices.Sorted(maps.Keys(m)), in.NamePrefix, in.NextToken, in.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	items := make([]O, len(names))
+	for i, n := range names {
+		items[i] = out(m[n])
+	}
+	return items, next, nil
+}
