@@ -1,8 +1,3 @@
-// Package localaws is a local AWS endpoint that speaks the SQS (AWS JSON 1.0)
-// and EventBridge (AWS JSON 1.1) wire protocols on one port, so unmodified
-// aws-sdk-go-v2 clients work against it. State is kept in memory and made
-// durable by a write-ahead log (see package storage): whatever SendMessage,
-// SendMessageBatch or PutEvents acknowledged survives kill -9.
 package localaws
 
 import (

@@ -1,13 +1,3 @@
-// Package eventbridge is localaws's EventBridge engine: buses, rules and SQS
-// targets kept in memory, every change recorded in a durable log (package
-// storage), served over the AWS JSON 1.1 protocol exactly as aws-sdk-go-v2's
-// eventbridge client speaks it.
-//
-// PutEvents matches each event against the enabled rules of its bus and
-// delivers it to every target of every matching rule. An entry is
-// acknowledged only once each of its deliveries is durable: sent to its
-// queue, or recorded in the log as a pending retry. Pending retries follow
-// the target's RetryPolicy and end in the target's dead-letter queue.
 package eventbridge
 
 import (

@@ -1,6 +1,3 @@
-// Package sqs is localaws's SQS engine: queues and messages kept in memory,
-// every change recorded in a durable log (package storage), served over the
-// AWS JSON 1.0 protocol exactly as aws-sdk-go-v2's sqs client speaks it.
 package sqs
 
 import (

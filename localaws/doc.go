@@ -1,0 +1,33 @@
+// Package localaws is a local AWS endpoint that speaks SQS and EventBridge
+// on one port, so unmodified aws-sdk-go-v2 clients work against it. It is a
+// product of its own: nothing in it imports the pipeline that uses it.
+//
+// # Shape
+//
+// Server routes each request by its X-Amz-Target: "AmazonSQS.*" to the SQS
+// engine (package sqs, AWS JSON 1.0) and "AWSEvents.*" to the EventBridge
+// engine (package eventbridge, AWS JSON 1.1); it answers GET /health and
+// bounds request bodies. Both engines serve their operations one way
+// (package awsapi): a table of typed functions from an input to an output
+// or a typed AWS error, run by one dispatcher through a codec of the wire
+// protocol (package awsjson, the only codec so far). EventBridge targets
+// deliver into the SQS engine in the same process, or into the SQS of
+// another endpoint (Config.SQSEndpoint).
+//
+// # Durability
+//
+// Each engine keeps its state in memory and writes every change to its own
+// write-ahead log (package storage; DataDir/sqs and DataDir/events, or
+// memory when DataDir is empty): whatever SendMessage, SendMessageBatch or
+// PutEvents acknowledged survives kill -9. At start each engine replays its
+// log; a damaged record stops Start with an error naming the file and
+// offset, for the reasons package storage gives.
+//
+// # Packages
+//
+// sqs and eventbridge are the engines, pattern the event-pattern matcher,
+// storage the log, awsapi the operation tables and their dispatcher,
+// awsjson the JSON protocol, conformance the behaviour suite written
+// against the SDK clients only, and localawstest the harness for tests that
+// need a localaws.
+package localaws
