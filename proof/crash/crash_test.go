@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -243,25 +242,8 @@ func retry(ctx context.Context, retried *atomic.Int64, fn func() error) error {
 // awaitSeats waits until the app server holds a verified license of the
 // company with the given seats.
 func awaitSeats(ctx context.Context, c *prooftest.Client, pub ed25519.PublicKey, company string, seats int) (license.License, error) {
-	var last error
-	for {
-		code, lic, _, err := c.License(ctx, pub, company)
-		switch {
-		case err != nil:
-			last = err
-		case code != http.StatusOK:
-			last = fmt.Errorf("app server answered %d", code)
-		case lic.Seats == seats:
-			return lic, nil
-		default:
-			last = fmt.Errorf("app server holds serial %d with %d seats", lic.Serial, lic.Seats)
-		}
-		select {
-		case <-ctx.Done():
-			return lic, fmt.Errorf("%s: no license with %d seats: %w (last: %v)", company, seats, ctx.Err(), last)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return c.AwaitLicenseThat(ctx, pub, company, fmt.Sprintf("license with %d seats", seats),
+		func(l license.License) bool { return l.Seats == seats })
 }
 
 // checkStore reads the store file read-only: each company's licenses are

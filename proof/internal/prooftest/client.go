@@ -105,6 +105,14 @@ func (c *Client) License(ctx context.Context, pub ed25519.PublicKey, companyID s
 // AwaitLicense polls the app server until it holds a license of the
 // company with at least serial minSerial, or ctx ends.
 func (c *Client) AwaitLicense(ctx context.Context, pub ed25519.PublicKey, companyID string, minSerial int64) (license.License, error) {
+	return c.AwaitLicenseThat(ctx, pub, companyID, fmt.Sprintf("serial %d or newer", minSerial),
+		func(l license.License) bool { return l.Serial >= minSerial })
+}
+
+// AwaitLicenseThat polls the app server until it holds a verified license
+// of the company for which ok holds (what describes it for the error), or
+// ctx ends; then it returns the last license it saw.
+func (c *Client) AwaitLicenseThat(ctx context.Context, pub ed25519.PublicKey, companyID, what string, ok func(license.License) bool) (license.License, error) {
 	var last error
 	for {
 		code, lic, _, err := c.License(ctx, pub, companyID)
@@ -113,14 +121,14 @@ func (c *Client) AwaitLicense(ctx context.Context, pub ed25519.PublicKey, compan
 			last = err
 		case code != http.StatusOK:
 			last = fmt.Errorf("app server answered %d", code)
-		case lic.Serial >= minSerial:
+		case ok(lic):
 			return lic, nil
 		default:
-			last = fmt.Errorf("app server holds serial %d, want %d", lic.Serial, minSerial)
+			last = fmt.Errorf("app server holds serial %d with %d seats", lic.Serial, lic.Seats)
 		}
 		select {
 		case <-ctx.Done():
-			return license.License{}, fmt.Errorf("license of %s: %w (last: %v)", companyID, ctx.Err(), last)
+			return lic, fmt.Errorf("license of %s: no %s: %w (last: %v)", companyID, what, ctx.Err(), last)
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
