@@ -4,7 +4,7 @@ BIN       := bin/licenseflow
 PKGS      := ./...
 TESTFLAGS ?= -race -shuffle=on -timeout 12m
 
-.PHONY: help run build test bench crash fuzz lint fmt
+.PHONY: help run build test bench crash stress fuzz lint fmt
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ bench: ## every benchmark, one table with baselines and ratios (raw output in pr
 
 crash: ## the kill -9 proof with 10 seeded rounds (make test runs 3)
 	LICENSEFLOW_CRASH_ROUNDS=10 $(GO) test -count=1 -timeout 20m -v ./proof/crash
+
+stress: ## watermill's Pub/Sub suite at full size with localaws restarts, then ten concurrent rounds (make test runs it short)
+	LICENSEFLOW_PUBSUB_STRESS=1 $(GO) test -race -count=1 -parallel 16 -timeout 30m -run 'TestPubSub(Full|Stress)$$' ./events
 
 fuzz: ## longer fuzzing of every fuzz target
 	bash .ci/fuzz.sh 60s
