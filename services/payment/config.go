@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/plans"
 )
 
 // Config configures the payment stage.
@@ -21,8 +23,8 @@ type Config struct {
 	// SigningKey signs license files. Required. App servers verify with its
 	// public half (license.MarshalPublicKey).
 	SigningKey ed25519.PrivateKey
-	// Plans maps price lookup keys to plans. Default DefaultCatalogue().
-	Plans Catalogue
+	// Plans maps price lookup keys to plans. Default plans.Default().
+	Plans plans.Catalogue
 	// LicenseGrace is added to the end of the paid period to get a
 	// license's expiry, so a late renewal does not lock users out.
 	// Default 72 h.
@@ -39,9 +41,10 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Plans == nil {
-		c.Plans = DefaultCatalogue()
+	if c.Plans.IsZero() {
+		c.Plans = plans.Default()
 	}
+	c.Plans = c.Plans.Normalized()
 	c.LicenseGrace = cmp.Or(c.LicenseGrace, 72*time.Hour)
 	c.LicenseTTL = cmp.Or(c.LicenseTTL, 31*24*time.Hour)
 	c.Issuer = cmp.Or(c.Issuer, events.SourcePayment)
@@ -64,7 +67,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("signing key is not an ed25519 private key"))
 	}
 	if err := c.Plans.Validate(); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("plans: %w", err))
 	}
 	if c.LicenseGrace < 0 {
 		errs = append(errs, errors.New("license grace is negative"))

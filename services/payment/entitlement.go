@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/plans"
 )
 
 // Entitlement is what a license grants; a new license is issued exactly
@@ -48,7 +49,7 @@ type expiryPolicy struct {
 // the last issued one (nil if none). It returns ok=false when there is
 // nothing to license yet: no plan known, no status known, or only a
 // cancellation with no license to revoke. An unknown lookup key is an error.
-func entitle(company string, subs []Subscription, cat Catalogue, pol expiryPolicy, prev *Entitlement, now time.Time) (Entitlement, bool, error) {
+func entitle(company string, subs []Subscription, cat plans.Catalogue, pol expiryPolicy, prev *Entitlement, now time.Time) (Entitlement, bool, error) {
 	s, found := current(subs)
 	if !found || s.LookupKey == "" {
 		return Entitlement{}, false, nil
@@ -61,13 +62,13 @@ func entitle(company string, subs []Subscription, cat Catalogue, pol expiryPolic
 			return Entitlement{}, false, nil
 		}
 	}
-	plan, ok := cat[s.LookupKey]
+	plan, ok := cat.Lookup(s.LookupKey)
 	if !ok {
 		return Entitlement{}, false, fmt.Errorf("price lookup_key %q is not in the plan catalogue", s.LookupKey)
 	}
 	e := Entitlement{
 		CompanyID: company, SubscriptionID: s.ID, Plan: plan.Name, Status: s.Status,
-		Seats: plan.seats(s.Quantity), Features: plan.features(),
+		Seats: plan.SeatsFor(s.Quantity), Features: plan.Features,
 	}
 	switch {
 	case s.Status == license.StatusCanceled:

@@ -14,6 +14,7 @@ import (
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
+	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/payment"
 )
 
@@ -229,8 +230,8 @@ func TestPermanentErrors(t *testing.T) {
 		}
 		// A permanent failure stores nothing: after the catalogue learns
 		// the plan, replaying the dead letter issues the license.
-		fixed := payment.DefaultCatalogue()
-		fixed["gold_monthly"] = payment.Plan{Name: "gold", Seats: 100, Features: []string{"all"}}
+		fixed := plans.Default()
+		fixed.Plans["gold_monthly"] = plans.Plan{Name: "gold", Seats: 100, Features: []string{"all"}}
 		s2 := newStage(t, db, b, func(c *payment.Config) { c.Plans = fixed })
 		if err := s2.Handle(context.Background(), envelope(t, checkout("e3", 0, "cmp_3", "gold_monthly"))); err != nil {
 			t.Fatalf("replay after fixing the catalogue: %v", err)

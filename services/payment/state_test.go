@@ -7,6 +7,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/plans"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -103,7 +104,7 @@ func TestApplyCompany(t *testing.T) {
 func TestEntitle(t *testing.T) {
 	t.Parallel()
 	pol := expiryPolicy{Grace: 72 * time.Hour, TTL: 31 * 24 * time.Hour}
-	cat := DefaultCatalogue()
+	cat := plans.Default()
 	end := t0.Add(30 * 24 * time.Hour)
 	active := Subscription{ID: "sub_1", CompanyID: "cmp_1", Status: license.StatusActive, LookupKey: "team_monthly", Quantity: 7, PeriodEnd: end, SnapshotVersion: versionOf(prov("e1", 0))}
 	prevActive := &Entitlement{CompanyID: "cmp_1", SubscriptionID: "sub_1", Plan: "team", Status: license.StatusActive, Seats: 7, Features: []string{"audit-log", "core", "sso"}, ExpiresAt: t0.Add(99 * time.Hour)}
@@ -159,25 +160,6 @@ func TestEntitle(t *testing.T) {
 				t.Fatalf("entitlement %+v; want plan %s status %s seats %d expires %s", e, tt.plan, tt.status, tt.seats, tt.expires)
 			}
 		})
-	}
-}
-
-func TestCatalogue(t *testing.T) {
-	t.Parallel()
-	if err := DefaultCatalogue().Validate(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := ParseCatalogue([]byte(`{"pro_monthly":{"name":"pro","seats":3,"features":["b","a","a"]}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := c["pro_monthly"]; p.seats(50) != 3 || strings.Join(p.features(), ",") != "a,b" {
-		t.Errorf("plan %+v", p)
-	}
-	for _, bad := range []string{`{}`, `[]`, `{"x":{"seats":1}}`, `{"x":{"name":"x","seats":0}}`} {
-		if _, err := ParseCatalogue([]byte(bad)); err == nil {
-			t.Errorf("ParseCatalogue(%s) succeeded", bad)
-		}
 	}
 }
 
