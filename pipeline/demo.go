@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -30,6 +31,9 @@ type Demo struct {
 	Hops <-chan Hop
 	// Out receives the demo's lines.
 	Out io.Writer
+	// LookupKey is the price the demo's subscription buys (10 of it).
+	// Default "team_monthly" of the built-in catalogue.
+	LookupKey string
 	// Timeout bounds each wait for a hop. Default 30 s.
 	Timeout time.Duration
 	// Client is the HTTP client. Default: a client with a 10 s timeout.
@@ -155,7 +159,7 @@ func (d *Demo) addUser(ctx context.Context, clock *hopClock, company, adminToken
 // they issue.
 func (d *Demo) pay(ctx context.Context, clock *hopClock, company string) (events.LicenseIssued, error) {
 	var li events.LicenseIssued
-	for i, ev := range demoStripeEvents(company, time.Now()) {
+	for i, ev := range demoStripeEvents(company, d.LookupKey, time.Now()) {
 		payload, _ := json.Marshal(ev)
 		if err := d.webhook(ctx, payload); err != nil {
 			return li, fmt.Errorf("hop 5, signed payment webhook %d: %w", i+1, err)
@@ -190,6 +194,7 @@ func (d *Demo) login(ctx context.Context, clock *hopClock, company, userToken st
 }
 
 func (d *Demo) setDefaults() {
+	d.LookupKey = cmp.Or(d.LookupKey, "team_monthly")
 	if d.Timeout == 0 {
 		d.Timeout = 30 * time.Second
 	}

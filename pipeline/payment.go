@@ -10,6 +10,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/payment"
 )
 
@@ -21,6 +22,8 @@ type PaymentConfig struct {
 	Bus Bus
 	// SigningKey signs licenses. Required.
 	SigningKey ed25519.PrivateKey
+	// Plans is the owner's plan catalogue. Default plans.Default().
+	Plans plans.Catalogue
 	// FlushInterval is how often Run publishes licenses whose publishing
 	// failed. Default 5 s.
 	FlushInterval time.Duration
@@ -70,7 +73,7 @@ func NewPayment(ctx context.Context, cfg PaymentConfig) (*Payment, error) {
 				return nil, err
 			}
 			if p.stage, err = payment.New(ctx, payment.Config{DB: st.db, Publisher: pub,
-				SigningKey: cfg.SigningKey, Logger: st.log}); err != nil {
+				SigningKey: cfg.SigningKey, Plans: cfg.Plans, Logger: st.log}); err != nil {
 				return nil, err
 			}
 			st.background(func(ctx context.Context) error { return p.stage.Run(ctx, cfg.FlushInterval) })

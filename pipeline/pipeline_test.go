@@ -129,7 +129,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		t.Fatalf("payment stage after restart: %+v %v %v", latest, ok, err)
 	}
 	// A plan change after the restart issues serial 2, delivered to the server.
-	ev := demoStripeEvents(res.CompanyID, time.Now().Add(time.Minute))[1]
+	ev := demoStripeEvents(res.CompanyID, "team_monthly", time.Now().Add(time.Minute))[1]
 	ev["type"] = "customer.subscription.updated"
 	obj := ev["data"].(map[string]any)["object"].(map[string]any)
 	obj["id"] = "sub_restart"
@@ -150,7 +150,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 
 func TestForgedWebhookPublishesNothing(t *testing.T) {
 	f := start(t, t.TempDir(), nil)
-	payload, _ := json.Marshal(demoStripeEvents("co_forged", time.Now())[0])
+	payload, _ := json.Marshal(demoStripeEvents("co_forged", "team_monthly", time.Now())[0])
 	cases := map[string]string{
 		"wrong secret": webhook.Sign("whsec_other", payload, time.Now()),
 		"stale":        webhook.Sign(testSecret, payload, time.Now().Add(-10*time.Minute)),
@@ -370,7 +370,7 @@ func runUntilSession(ctx context.Context, f *fixture) (string, error) {
 	if _, err := f.demo.await(ctx, "accounts", lfevents.TypeCompanySignup, signup.CompanyID); err != nil {
 		return "", err
 	}
-	for _, ev := range demoStripeEvents(signup.CompanyID, time.Now()) {
+	for _, ev := range demoStripeEvents(signup.CompanyID, "team_monthly", time.Now()) {
 		payload, _ := json.Marshal(ev)
 		if err := f.demo.webhook(ctx, payload); err != nil {
 			return "", err
@@ -452,8 +452,8 @@ func TestDuplicateAndOutOfOrderWebhooks(t *testing.T) {
 	ctx := context.Background()
 	company := "co_outoforder"
 	now := time.Now()
-	evs := demoStripeEvents(company, now) // checkout, subscription created (team)
-	updated := demoStripeEvents(company, now.Add(10*time.Second))[1]
+	evs := demoStripeEvents(company, "team_monthly", now) // checkout, subscription created (team)
+	updated := demoStripeEvents(company, "team_monthly", now.Add(10*time.Second))[1]
 	updated["type"] = "customer.subscription.updated"
 	obj := updated["data"].(map[string]any)["object"].(map[string]any)
 	obj["id"] = evs[1]["data"].(map[string]any)["object"].(map[string]any)["id"]

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/signup"
 )
 
@@ -18,6 +19,9 @@ type SignupConfig struct {
 	// AppServers is the pool sessions are assigned to ("host:port").
 	// Required.
 	AppServers []string
+	// Plans is the owner's plan catalogue (seats, trial allowance).
+	// Default plans.Default().
+	Plans plans.Catalogue
 	// Bus receives the request events. Required.
 	Bus Bus
 	// Logger. Default slog.Default().
@@ -52,7 +56,8 @@ func NewSignup(cfg SignupConfig) (*Edge, error) {
 		return nil, err
 	}
 	return newEdge("signup", cfg.Bus, cfg.Logger, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
-		return signup.New(signup.Config{Publisher: pub, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers, Logger: log})
+		return signup.New(signup.Config{Publisher: pub, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
+			Plans: cfg.Plans, Logger: log})
 	},
 		Route{Pattern: "/v1/signup", Name: "signup"},
 		Route{Pattern: "/v1/companies/", Name: "users"},

@@ -7,8 +7,9 @@ import (
 )
 
 // demoStripeEvents returns the provider events a real checkout produces for
-// a company: the completed Checkout Session and the subscription it created.
-func demoStripeEvents(companyID string, now time.Time) []map[string]any {
+// a company: the completed Checkout Session and the subscription to 10 of
+// the price lookupKey it created.
+func demoStripeEvents(companyID, lookupKey string, now time.Time) []map[string]any {
 	id := func(prefix string) string {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -37,7 +38,7 @@ func demoStripeEvents(companyID string, now time.Time) []map[string]any {
 				"items": map[string]any{"object": "list", "data": []any{map[string]any{
 					"id": id("si_"), "object": "subscription_item", "quantity": 10,
 					"current_period_end": periodEnd,
-					"price":              map[string]any{"id": id("price_"), "object": "price", "lookup_key": "team_monthly"},
+					"price":              map[string]any{"id": id("price_"), "object": "price", "lookup_key": lookupKey},
 				}}},
 			}},
 		},

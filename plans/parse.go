@@ -49,13 +49,10 @@ func Parse(data []byte) (Catalogue, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return Catalogue{}, errors.New("more than one YAML document")
 	}
-	c, errs := fromDocument(root.Content[0])
-	if len(errs) > 0 {
+	r := reader{unreadable: map[string]bool{}}
+	c := r.document(root.Content[0]).Normalized()
+	if errs := append(r.errs, c.problems(r.unreadable)...); len(errs) > 0 {
 		return Catalogue{}, errors.Join(errs...)
-	}
-	c = c.Normalized()
-	if err := c.Validate(); err != nil {
-		return Catalogue{}, err
 	}
 	return c, nil
 }
@@ -78,51 +75,61 @@ func Load(path string) (Catalogue, error) {
 	return c, nil
 }
 
-// fromDocument reads the top-level mapping.
-func fromDocument(n *yaml.Node) (Catalogue, []error) {
+// reader walks a plans document, collecting every problem; unreadable
+// names the plans (and "" for trial_users) whose values it could not read,
+// which validation then leaves alone.
+type reader struct {
+	errs       []error
+	unreadable map[string]bool
+}
+
+func (r *reader) fail(key string, err error) {
+	r.errs = append(r.errs, err)
+	r.unreadable[key] = true
+}
+
+// document reads the top-level mapping.
+func (r *reader) document(n *yaml.Node) Catalogue {
 	c := Catalogue{TrialUsers: DefaultTrialUsers}
 	if n.Kind != yaml.MappingNode {
-		return c, []error{fmt.Errorf("line %d: the file must be a mapping with plans: (and trial_users:)", n.Line)}
+		r.fail("", fmt.Errorf("line %d: the file must be a mapping with plans: (and trial_users:)", n.Line))
+		return c
 	}
-	var errs []error
-	seenPlans := false
-	eachField(n, &errs, func(key string, v *yaml.Node) {
+	eachField(n, &r.errs, func(key string, v *yaml.Node) {
 		switch key {
 		case "trial_users":
 			users, err := wholeNumber(v)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("trial_users: %w", err))
+				r.fail("", fmt.Errorf("trial_users: %w", err))
 			}
 			c.TrialUsers = users
 		case "plans":
-			seenPlans = true
-			c.Plans, errs = plansOf(v, errs)
+			c.Plans = r.plans(v)
 		default:
-			errs = append(errs, fmt.Errorf("line %d: unknown field %q (want trial_users, plans)", v.Line, key))
+			r.fail("", fmt.Errorf("line %d: unknown field %q (want trial_users, plans)", v.Line, key))
 		}
 	})
-	if !seenPlans && len(errs) == 0 {
-		errs = append(errs, errors.New("no plans: mapping"))
-	}
-	return c, errs
+	return c
 }
 
-func plansOf(n *yaml.Node, errs []error) (map[string]Plan, []error) {
+func (r *reader) plans(n *yaml.Node) map[string]Plan {
 	out := map[string]Plan{}
-	if n.Kind != yaml.MappingNode {
-		return out, append(errs, fmt.Errorf("line %d: plans must map lookup keys to plans", n.Line))
+	switch {
+	case n.Kind != yaml.MappingNode:
+		r.fail("", fmt.Errorf("line %d: plans must map lookup keys to plans", n.Line))
+		return out
+	case len(n.Content)/2 > MaxPlans:
+		r.fail("", fmt.Errorf("line %d: more than %d plans", n.Line, MaxPlans))
+		return out
 	}
-	if len(n.Content)/2 > MaxPlans {
-		return out, append(errs, fmt.Errorf("line %d: more than %d plans", n.Line, MaxPlans))
-	}
-	eachField(n, &errs, func(key string, v *yaml.Node) {
+	eachField(n, &r.errs, func(key string, v *yaml.Node) {
 		p, perrs := planOf(v)
 		for _, err := range perrs {
-			errs = append(errs, fmt.Errorf("plan %q (line %d): %w", key, v.Line, err))
+			r.fail(key, fmt.Errorf("plan %q (line %d): %w", key, v.Line, err))
 		}
 		out[key] = p
 	})
-	return out, errs
+	return out
 }
 
 // planOf reads one plan; an alias (team_yearly: *team) reads the plan it

@@ -19,7 +19,11 @@ const (
 )
 
 // Validate reports every problem of c, each naming its lookup key.
-func (c Catalogue) Validate() error {
+func (c Catalogue) Validate() error { return errors.Join(c.problems(nil)...) }
+
+// problems lists what is wrong with c, leaving out the plans of skip (and
+// the trial allowance when skip has "") whose values could not be read.
+func (c Catalogue) problems(skip map[string]bool) []error {
 	var errs []error
 	switch {
 	case len(c.Plans) == 0:
@@ -27,18 +31,21 @@ func (c Catalogue) Validate() error {
 	case len(c.Plans) > MaxPlans:
 		errs = append(errs, fmt.Errorf("%d plans: at most %d", len(c.Plans), MaxPlans))
 	}
-	if c.TrialUsers < 1 || c.TrialUsers > MaxSeats {
+	if !skip[""] && (c.TrialUsers < 1 || c.TrialUsers > MaxSeats) {
 		errs = append(errs, fmt.Errorf("trial_users is %d: want 1 to %d (the admin is a user)", c.TrialUsers, MaxSeats))
 	}
 	for _, key := range c.Keys() {
 		if err := validKey(key); err != nil {
 			errs = append(errs, err)
 		}
+		if skip[key] {
+			continue
+		}
 		for _, err := range c.Plans[key].problems() {
 			errs = append(errs, fmt.Errorf("plan %q: %w", key, err))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // problems lists what is wrong with p.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/pipeline"
+	"github.com/licenseflow/licenseflow/plans"
 )
 
 // Environment of the deployed parts (Lambda, ECS, systemd) — the same names
@@ -32,6 +33,7 @@ import (
 //	LICENSEFLOW_DATABASE_SECRET[_ARN]   the RDS secret JSON {"username","password"}
 //	LICENSEFLOW_APP_SERVERS             comma-separated host:port pool (signup edge)
 //	LICENSEFLOW_PUSH_ALLOWED_CIDRS      comma-separated CIDRs deliveries may reach
+//	LICENSEFLOW_PLANS                   plans file (path), or its JSON text (payment, signup edge)
 //
 // A NAME_ARN variable is read from AWS Secrets Manager (through the VPC
 // endpoint inside the VPC), so no secret sits in plain configuration. Each
@@ -46,6 +48,15 @@ type environ struct {
 	secrets secretReader
 	data    string
 	keys    *keyDir
+	// catalogue is the plans, read once (every part of a process sees the
+	// same file, even if it changes meanwhile).
+	catalogue *plansRead
+}
+
+type plansRead struct {
+	c      plans.Catalogue
+	source string
+	err    error
 }
 
 // newEnviron reads through getenv (os.Getenv, or a map in tests); data ""
@@ -106,6 +117,41 @@ func (e *environ) allowedCIDRs() ([]netip.Prefix, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// plansVar names the owner's plans.
+const plansVar = "LICENSEFLOW_PLANS"
+
+// plans is the catalogue LICENSEFLOW_PLANS gives: the path of a plans file,
+// or the plans as JSON text (a value starting with "{"), which is how the
+// template hands them to a Lambda; unset, the built-in catalogue (source
+// ""). source says where they came from, for `run` to print. The variable
+// is read once per environ.
+func (e *environ) plans() (c plans.Catalogue, source string, err error) {
+	if e.catalogue == nil {
+		c, source, err := readPlans(e.getenv(plansVar))
+		e.catalogue = &plansRead{c: c, source: source, err: err}
+	}
+	return e.catalogue.c, e.catalogue.source, e.catalogue.err
+}
+
+func readPlans(v string) (c plans.Catalogue, source string, err error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return plans.Default(), "", nil
+	case strings.HasPrefix(v, "{"):
+		source = plansVar + " (JSON)"
+		if c, err = plans.Parse([]byte(v)); err != nil {
+			return c, source, fmt.Errorf("%s: %w", source, err)
+		}
+	default:
+		source = v
+		if c, err = plans.Load(v); err != nil { // its errors name the file
+			return c, source, fmt.Errorf("%s: %w", plansVar, err)
+		}
+	}
+	return c, source, nil
 }
 
 // secretOrLocal is the secret name (NAME or NAME_ARN) parsed by parse, or

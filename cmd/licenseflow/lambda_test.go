@@ -109,7 +109,8 @@ func TestWebhookLambdaNeedsOnlyItsSecret(t *testing.T) {
 }
 
 // TestLambdaEntryRefusesWhatItLacks: an entry whose own secret or store is
-// missing fails at start and names it; nothing is generated in its place.
+// missing, or whose plans are bad, fails at start and names it; nothing is
+// generated in its place.
 func TestLambdaEntryRefusesWhatItLacks(t *testing.T) {
 	empty := emptyWorkdir(t)
 	endpoint, _ := lambdaEndpoint(t)
@@ -132,6 +133,11 @@ func TestLambdaEntryRefusesWhatItLacks(t *testing.T) {
 		{"payment", map[string]string{"LICENSEFLOW_SIGNING_KEY": string(pem)}, "no store"},
 		{"licensepush", map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "db")}, "LICENSEFLOW_LICENSE_PUBLIC_KEY"},
 		{"payments", nil, `_HANDLER "payments"`},
+		// The plans are read before any store is opened or client used.
+		{"payment", map[string]string{"LICENSEFLOW_SIGNING_KEY": string(pem), "DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "db"),
+			"LICENSEFLOW_PLANS": `{"plans":{"pro":{"name":"pro","seats":0}}}`}, `LICENSEFLOW_PLANS (JSON): plan "pro": seats is 0`},
+		{"signup", map[string]string{"LICENSEFLOW_TOKEN_SECRET": strings.Repeat("k", 32), "LICENSEFLOW_APP_SERVERS": "10.0.0.1:8090",
+			"LICENSEFLOW_PLANS": `{"plans":{"pro monthly":{"name":"pro","seats":1}}}`}, `LICENSEFLOW_PLANS (JSON): lookup key "pro monthly"`},
 	}
 	for _, c := range cases {
 		vars := map[string]string{"AWS_ENDPOINT_URL": endpoint}

@@ -18,7 +18,11 @@ func paymentConfig(ctx context.Context, e *environ) (pipeline.PaymentConfig, err
 	if err != nil {
 		return pipeline.PaymentConfig{}, err
 	}
-	return pipeline.PaymentConfig{Bus: pipeline.Bus{Name: e.bus()}, SigningKey: key}, nil
+	cat, _, err := e.plans()
+	if err != nil {
+		return pipeline.PaymentConfig{}, err
+	}
+	return pipeline.PaymentConfig{Bus: pipeline.Bus{Name: e.bus()}, SigningKey: key, Plans: cat}, nil
 }
 
 func accountsConfig(e *environ) pipeline.AccountsConfig {
@@ -37,7 +41,11 @@ func webhookConfig(ctx context.Context, e *environ) (pipeline.WebhookConfig, err
 
 func signupConfig(ctx context.Context, e *environ) (pipeline.SignupConfig, error) {
 	secret, err := e.tokenSecret(ctx)
-	return pipeline.SignupConfig{TokenSecret: secret, AppServers: e.appServers(), Bus: pipeline.Bus{Name: e.bus()}}, err
+	if err != nil {
+		return pipeline.SignupConfig{}, err
+	}
+	cat, _, err := e.plans()
+	return pipeline.SignupConfig{TokenSecret: secret, AppServers: e.appServers(), Plans: cat, Bus: pipeline.Bus{Name: e.bus()}}, err
 }
 
 // stageConfig is where a single stage runs: its store, its queue

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/pipeline"
+	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
@@ -50,6 +52,10 @@ With --demo it drives one scripted flow end to end and prints every hop.`,
 // runConfig is every part's configuration from the flags and the
 // environment; generated reports that the webhook secret came from --data.
 func runConfig(ctx context.Context, e *environ, f runFlags) (cfg pipeline.Config, generated bool, err error) {
+	// A bad plans file stops the start before anything is created.
+	if _, _, err := e.plans(); err != nil {
+		return cfg, false, err
+	}
 	cfg = pipeline.Config{DataDir: f.data, Store: f.store,
 		Edge: pipeline.EdgeServerConfig{Addr: f.http}, AppServer: pipeline.AppServerConfig{Addr: f.app}}
 	if e.externalEndpoint() {
@@ -106,7 +112,8 @@ func runPipeline(cmd *cobra.Command, f runFlags) error {
 	if f.data == "" {
 		return errors.New("--data must name a directory")
 	}
-	cfg, generated, err := runConfig(ctx, newEnviron(os.Getenv, f.data), f)
+	e := newEnviron(os.Getenv, f.data)
+	cfg, generated, err := runConfig(ctx, e, f)
 	if err != nil {
 		return err
 	}
@@ -120,6 +127,8 @@ func runPipeline(cmd *cobra.Command, f runFlags) error {
 		return err
 	}
 	defer p.Close()
+	_, plansSource, _ := e.plans() // read, and checked, by runConfig
+	printPlans(out, cfg.Payment.Plans, plansSource)
 	printReady(out, p, f.data, generated, cfg.Webhook.Secrets[0])
 	if f.demo {
 		if err := runDemo(ctx, out, p, cfg, hops, f); err != nil || f.exitAfterDemo {
@@ -133,6 +142,17 @@ func runPipeline(cmd *cobra.Command, f runFlags) error {
 	case <-p.Done():
 		return p.Err()
 	}
+}
+
+// printPlans says which plans the pipeline licenses with.
+func printPlans(out io.Writer, c plans.Catalogue, source string) {
+	names := planNames(c)
+	if source == "" {
+		fmt.Fprintf(out, "plans: the built-in catalogue (%s); set %s to a plans file of your own\n",
+			strings.Join(names, ", "), plansVar)
+		return
+	}
+	fmt.Fprintf(out, "plans: %d prices of %d plans (%s) from %s\n", len(c.Plans), len(names), strings.Join(names, ", "), source)
 }
 
 func printReady(out io.Writer, p *pipeline.Pipeline, data string, generated bool, secret string) {
@@ -154,6 +174,7 @@ func printReady(out io.Writer, p *pipeline.Pipeline, data string, generated bool
 func runDemo(ctx context.Context, out io.Writer, p *pipeline.Pipeline, cfg pipeline.Config, hops chan pipeline.Hop, f runFlags) error {
 	demo := &pipeline.Demo{
 		EdgeURL: p.Edge.URL(), AppServerURL: p.AppServer.URL(), PublicKey: cfg.AppServer.PublicKey, Hops: hops, Out: out,
+		LookupKey: lookupKeyOr(cfg.Payment.Plans, "team_monthly"),
 		SignWebhook: func(payload []byte, t time.Time) string {
 			return webhook.Sign(cfg.Webhook.Secrets[0], payload, t)
 		},
@@ -163,24 +184,33 @@ func runDemo(ctx context.Context, out io.Writer, p *pipeline.Pipeline, cfg pipel
 		return fmt.Errorf("demo failed: %w", err)
 	}
 	if !f.exitAfterDemo {
-		printManual(out, p, f.data, res.CompanyID)
+		printManual(out, p, f.data, res.CompanyID, lookupKeyOr(cfg.Payment.Plans, "enterprise_yearly"))
 	}
 	return nil
 }
 
-func printManual(out io.Writer, p *pipeline.Pipeline, data, company string) {
+// lookupKeyOr is the price the demo and the printed example buy: key when
+// the plans have it (the built-in ones do), else their first lookup key.
+func lookupKeyOr(c plans.Catalogue, key string) string {
+	if _, ok := c.Lookup(key); ok || c.IsZero() {
+		return key
+	}
+	return c.Keys()[0]
+}
+
+func printManual(out io.Writer, p *pipeline.Pipeline, data, company, lookupKey string) {
 	fmt.Fprintf(out, `
 Drive it by hand (Ctrl-C stops):
   # a company with its admin
   curl -s -X POST %[1]s/v1/signup -H 'Content-Type: application/json' -d '{"company":{"name":"Initech"},"admin":{"email":"bill@initech.example","name":"Bill"}}'
   # a signed provider event (the signature helper reads the secret from --data)
-  body='{"id":"evt_manual_1","object":"event","type":"customer.subscription.updated","created":'$(date +%%s)',"livemode":false,"data":{"object":{"id":"sub_manual","object":"subscription","customer":"cus_manual","status":"active","metadata":{"company_id":"%[3]s"},"items":{"object":"list","data":[{"id":"si_1","object":"subscription_item","quantity":50,"price":{"id":"price_1","object":"price","lookup_key":"enterprise_yearly"}}]}}}}'
+  body='{"id":"evt_manual_1","object":"event","type":"customer.subscription.updated","created":'$(date +%%s)',"livemode":false,"data":{"object":{"id":"sub_manual","object":"subscription","customer":"cus_manual","status":"active","metadata":{"company_id":"%[3]s"},"items":{"object":"list","data":[{"id":"si_1","object":"subscription_item","quantity":50,"price":{"id":"price_1","object":"price","lookup_key":"%[7]s"}}]}}}}'
   curl -s -X POST %[1]s/v1/webhooks/payments -H 'Content-Type: application/json' -H "Stripe-Signature: $(printf '%%s' "$body" | %[6]s webhook-sign --data %[4]s)" -d "$body"
   # the license the app server holds
   curl -s %[2]s/v1/licenses/%[3]s
   # dead-letter queues
   AWS_ENDPOINT_URL=%[5]s %[6]s dlq list
-`, p.Edge.URL(), p.AppServer.URL(), company, data, localURL(p), os.Args[0])
+`, p.Edge.URL(), p.AppServer.URL(), company, data, localURL(p), os.Args[0], lookupKey)
 }
 
 func localURL(p *pipeline.Pipeline) string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/plans"
 )
 
 // Config configures the signup edge. New calls setDefaults and Validate.
@@ -26,6 +27,10 @@ type Config struct {
 	// AppServers is the pool of application servers ("host:port", internal
 	// addresses) sessions are assigned to. Required.
 	AppServers []string
+	// Plans is the owner's plan catalogue, whose trial allowance and the
+	// licenses' seats bound a company's users (Handler.Plans). Default
+	// plans.Default().
+	Plans plans.Catalogue
 
 	// ClientRate and ClientBurst bound requests per client address (token
 	// bucket: Rate per second, Burst at once). Defaults 5/s, burst 20.
@@ -51,6 +56,9 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
+	if c.Plans.IsZero() {
+		c.Plans = plans.Default()
+	}
 	c.TokenTTL = cmp.Or(c.TokenTTL, 12*time.Hour)
 	c.ClientRate = cmp.Or(c.ClientRate, 5)
 	c.ClientBurst = cmp.Or(c.ClientBurst, 20)
@@ -83,6 +91,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.AppServers) == 0 {
 		errs = append(errs, errors.New("at least one app server is required"))
+	}
+	if err := c.Plans.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("plans: %w", err))
 	}
 	seen := map[string]bool{}
 	for _, s := range c.AppServers {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/httpapi"
+	"github.com/licenseflow/licenseflow/plans"
 )
 
 // Handler is the signup edge's http.Handler. It keeps no state but its
@@ -40,6 +41,9 @@ type Handler struct {
 	companies *limiter
 	mux       *http.ServeMux
 }
+
+// Plans is the plan catalogue the edge was configured with.
+func (h *Handler) Plans() plans.Catalogue { return h.cfg.Plans }
 
 // New returns the edge handler for cfg.
 func New(cfg Config) (*Handler, error) {
