@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
@@ -70,30 +69,18 @@ func TestServerRoutes(t *testing.T) {
 // request's signature as a message's SenderId, as AWS does.
 func TestSenderIDIsTheAccessKey(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0"})
+	srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
 	c := sqs.NewFromConfig(localawstest.Config(srv.URL())) // access key "local"
-	// Visibility 0: a receive whose response the client lost leaves the
-	// message for the SDK's retry.
-	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("sender"),
-		Attributes: map[string]string{"VisibilityTimeout": "0"}})
-	if err != nil {
+	q := localawstest.CreateQueue(t, c, "sender", nil)
+	if _, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &q.URL, MessageBody: aws.String("x")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("x")}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl,
-		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameSenderId}})
-	if err != nil || len(out.Messages) != 1 {
-		t.Fatalf("receive: %v %v", out, err)
-	}
-	if got := out.Messages[0].Attributes["SenderId"]; got != "local" {
-		t.Errorf("SenderId %q, want the access key, local", got)
+	got := localawstest.Drain(t, c, q.URL, 1, 30*time.Second)
+	if len(got) != 1 || got[0].Attributes["SenderId"] != "local" {
+		t.Fatalf("received %+v, want one message whose SenderId is the access key, local", got)
 	}
 }

@@ -49,15 +49,10 @@ func sqsQueue(t *testing.T, c *sqs.Client, name string, attrs map[string]string)
 func sqsRedriven(t *testing.T, c *sqs.Client, maxReceiveCount string) (src, dlq, dlqArn string) {
 	t.Helper()
 	dlq = sqsQueue(t, c, localawstest.FreshName(t, "dlq"), nil)
-	dlqArn = sqsArn(t, c, dlq)
+	dlqArn = localawstest.QueueARN(t, c, dlq)
 	policy := fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":%s}`, dlqArn, maxReceiveCount)
 	src = sqsQueue(t, c, localawstest.FreshName(t, "src"), map[string]string{"RedrivePolicy": policy, "VisibilityTimeout": "0"})
 	return src, dlq, dlqArn
-}
-
-func sqsArn(t *testing.T, c *sqs.Client, url string) string {
-	t.Helper()
-	return sqsAttrs(t, c, url, "QueueArn")["QueueArn"]
 }
 
 func sqsAttrs(t *testing.T, c *sqs.Client, url string, names ...types.QueueAttributeName) map[string]string {
@@ -713,7 +708,7 @@ func TestSQSRedriveToDeadLetterQueue(t *testing.T) {
 	c := newSQS(t)
 	ctx := sqsCtx(t)
 	src, dlq, dlqArn := sqsRedriven(t, c, `"2"`) // AWS accepts the count as a string too
-	srcArn := sqsArn(t, c, src)
+	srcArn := localawstest.QueueARN(t, c, src)
 
 	got := sqsAttrs(t, c, src, "RedrivePolicy")["RedrivePolicy"]
 	if !strings.Contains(got, dlqArn) || !strings.Contains(got, `"maxReceiveCount":2`) {
@@ -765,7 +760,7 @@ func TestSQSMessageMoveTask(t *testing.T) {
 	ctx := sqsCtx(t)
 	src, dlq, dlqArn := sqsRedriven(t, c, "1")
 	other := sqsQueue(t, c, localawstest.FreshName(t, "mdst"), nil)
-	otherArn := sqsArn(t, c, other)
+	otherArn := localawstest.QueueARN(t, c, other)
 
 	// Not a dead-letter queue: refused.
 	_, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(otherArn)})
