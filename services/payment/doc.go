@@ -23,6 +23,19 @@
 //     serial, same bytes) is published again; consumers keep the highest
 //     serial, so this is harmless.
 //
+// # Plans
+//
+// Licenses are issued from the owner's plan catalogue (Config.Plans, see
+// package plans). The store keeps one generation per catalogue a stage
+// started with; every license comes from the newest, read in its issuing
+// transaction. A stage whose catalogue differs from the newest adds a
+// generation when it starts, and the companies with a subscription to a
+// changed lookup key are then reconsidered one by one (Reconcile, driven
+// by Run, or by Handle where Run does not run): each gets a license with
+// the next serial, through the outbox, only if its entitlement changed and
+// its license still grants use. See plans.go for why stages starting at
+// once, or killed halfway, issue nothing twice.
+//
 // Handle returns an error wrapped by events.Permanent when retrying cannot
 // help (undecodable event, unknown plan, a subscription claimed by two
 // companies): the event goes to the dead-letter queue. An event for a

@@ -4,8 +4,9 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
@@ -22,9 +23,20 @@ const consumer = "payment"
 
 // Stage is the payment stage. Handle is safe for concurrent use.
 type Stage struct {
-	cfg Config
-	pol expiryPolicy
+	cfg   Config
+	pol   expiryPolicy
+	plans plansState
+	// running: Run reconciles plan changes, so Handle need not.
+	running atomic.Bool
 }
+
+// Steps of reconciling a plans change: Run works through every company in
+// steps of runReconcileStep; without Run (a Lambda) each Handle call takes
+// one step of handleReconcileStep companies after its own event.
+const (
+	runReconcileStep    = 100
+	handleReconcileStep = 25
+)
 
 // New returns a Stage for cfg after running its database migrations.
 func New(ctx context.Context, cfg Config) (*Stage, error) {
@@ -35,13 +47,19 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 	if err := cfg.DB.MigrateDir(ctx, consumer, migrations, "migrations"); err != nil {
 		return nil, err
 	}
-	return &Stage{cfg: cfg, pol: expiryPolicy{Grace: cfg.LicenseGrace, TTL: cfg.LicenseTTL}}, nil
+	s := &Stage{cfg: cfg, pol: expiryPolicy{Grace: cfg.LicenseGrace, TTL: cfg.LicenseTTL}}
+	if err := s.adopt(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Handle is the stage's events.Handler. It consumes Checkout Completed,
 // Subscription Changed, Invoice Paid and Invoice Payment Failed, and Stripe
 // partner events (source aws.partner/stripe.com/...). It returns nil once
-// the event is applied and every license it caused is published.
+// the event is applied and every license it caused is published. While Run
+// is not running and a plans change has companies left to reconsider, it
+// then reconsiders a few (see Reconcile).
 func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
 	details, err := decode(e)
 	if err != nil {
@@ -54,6 +72,9 @@ func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
 	}
 	if _, err := s.Flush(ctx); err != nil {
 		return fmt.Errorf("event %s: %w", e.ID, err)
+	}
+	if !s.running.Load() && s.plans.pending.Load() {
+		s.catchUp(ctx, handleReconcileStep, 1)
 	}
 	return nil
 }
@@ -148,7 +169,7 @@ func (s *Stage) apply(ctx context.Context, d events.Detail) error {
 			log.InfoContext(ctx, "subscription parked until an event names its company")
 			return nil
 		}
-		issued, serial, err = s.reissue(ctx, tx, next.CompanyID, p.EventID)
+		issued, serial, err = s.reissue(ctx, tx, next.CompanyID, p.EventID, always)
 		return err
 	})
 	switch {
@@ -162,9 +183,26 @@ func (s *Stage) apply(ctx context.Context, d events.Detail) error {
 	return nil
 }
 
-// reissue signs and stores the next license of company if its entitlement
-// changed; it returns the new entitlement and serial, or nil.
-func (s *Stage) reissue(ctx context.Context, tx *sqlstore.Tx, company, cause string) (*Entitlement, int64, error) {
+// reissueMode says when reissue may issue.
+type reissueMode int
+
+const (
+	// always: whenever the entitlement changed (an event's effect).
+	always reissueMode = iota
+	// onlyIfGranting: and only while the newest license still grants use
+	// (a plans change does not touch canceled or expired licenses).
+	onlyIfGranting
+)
+
+// reissue signs and stores the next license of company, from the plans in
+// force, if its entitlement changed; it returns the new entitlement and
+// serial, or nil.
+func (s *Stage) reissue(ctx context.Context, tx *sqlstore.Tx, company, cause string, mode reissueMode) (*Entitlement, int64, error) {
+	gen, err := s.current(ctx, tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.follow(ctx, gen)
 	subs, err := companySubscriptions(ctx, tx, company)
 	if err != nil {
 		return nil, 0, err
@@ -174,7 +212,10 @@ func (s *Stage) reissue(ctx context.Context, tx *sqlstore.Tx, company, cause str
 		return nil, 0, err
 	}
 	now := s.cfg.Now()
-	ent, ok, err := entitle(company, subs, s.cfg.Plans, s.pol, prev, now)
+	if mode == onlyIfGranting && (prev == nil || !prev.Licensed() || !now.Before(prev.ExpiresAt)) {
+		return nil, 0, nil
+	}
+	ent, ok, err := entitle(company, subs, gen.plans, s.pol, prev, now)
 	if err != nil {
 		return nil, 0, events.Permanent(err)
 	}
@@ -231,10 +272,14 @@ func (s *Stage) Flush(ctx context.Context) (int, error) {
 	}
 }
 
-// Run flushes the license outbox every interval until ctx ends, so a
-// license whose publishing failed goes out even if no event follows.
-// It returns ctx's error.
+// Run reconciles a plans change (see Reconcile) at once and flushes the
+// license outbox every interval until ctx ends, so a license whose
+// publishing failed goes out even if no event follows, and a plans change
+// another stage adopted is worked through too. It returns ctx's error.
 func (s *Stage) Run(ctx context.Context, interval time.Duration) error {
+	s.running.Store(true)
+	defer s.running.Store(false)
+	s.catchUp(ctx, runReconcileStep, math.MaxInt)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -242,9 +287,7 @@ func (s *Stage) Run(ctx context.Context, interval time.Duration) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
-			if _, err := s.Flush(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				s.cfg.Logger.WarnContext(ctx, "license outbox flush failed", "err", err)
-			}
+			s.catchUp(ctx, runReconcileStep, math.MaxInt)
 		}
 	}
 }
