@@ -24,6 +24,9 @@ type PaymentConfig struct {
 	SigningKey ed25519.PrivateKey
 	// Plans is the owner's plan catalogue. Default plans.Default().
 	Plans plans.Catalogue
+	// PaymentGrace is how long a license outlives a failed payment.
+	// Default payment.DefaultPaymentGrace (7 days).
+	PaymentGrace time.Duration
 	// FlushInterval is how often Run publishes licenses whose publishing
 	// failed. Default 5 s.
 	FlushInterval time.Duration
@@ -46,6 +49,9 @@ func (c *PaymentConfig) Validate() error {
 	}
 	if c.SigningKey == nil {
 		errs = append(errs, errors.New("payment: a signing key is required"))
+	}
+	if c.PaymentGrace < 0 {
+		errs = append(errs, errors.New("payment: payment grace is negative"))
 	}
 	if c.FlushInterval < 0 {
 		errs = append(errs, errors.New("payment: flush interval is negative"))
@@ -73,7 +79,7 @@ func NewPayment(ctx context.Context, cfg PaymentConfig) (*Payment, error) {
 				return nil, err
 			}
 			if p.stage, err = payment.New(ctx, payment.Config{DB: st.db, Publisher: pub,
-				SigningKey: cfg.SigningKey, Plans: cfg.Plans, Logger: st.log}); err != nil {
+				SigningKey: cfg.SigningKey, Plans: cfg.Plans, PaymentGrace: cfg.PaymentGrace, Logger: st.log}); err != nil {
 				return nil, err
 			}
 			st.background(func(ctx context.Context) error { return p.stage.Run(ctx, cfg.FlushInterval) })

@@ -9,7 +9,9 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -34,6 +36,7 @@ import (
 //	LICENSEFLOW_APP_SERVERS             comma-separated host:port pool (signup edge)
 //	LICENSEFLOW_PUSH_ALLOWED_CIDRS      comma-separated CIDRs deliveries may reach
 //	LICENSEFLOW_PLANS                   plans file (path), or its JSON text (payment, signup edge)
+//	LICENSEFLOW_PAYMENT_GRACE           how long a license outlives a failed payment: 168h, 7d (payment)
 //
 // A NAME_ARN variable is read from AWS Secrets Manager (through the VPC
 // endpoint inside the VPC), so no secret sits in plain configuration. Each
@@ -152,6 +155,29 @@ func readPlans(v string) (c plans.Catalogue, source string, err error) {
 		}
 	}
 	return c, source, nil
+}
+
+// paymentGrace is LICENSEFLOW_PAYMENT_GRACE: a Go duration (168h) or whole
+// days (7d); 0 when unset (the payment stage's default).
+func (e *environ) paymentGrace() (time.Duration, error) {
+	const name = "LICENSEFLOW_PAYMENT_GRACE"
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+		if n > 3650 {
+			err = errors.New("more than ten years")
+		}
+	}
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s=%q: want a duration such as 168h or 7d", name, v)
+	}
+	return d, nil
 }
 
 // secretOrLocal is the secret name (NAME or NAME_ARN) parsed by parse, or

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licenseflow/licenseflow/pipeline"
 )
@@ -129,4 +130,24 @@ func files(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+func TestEnvironPaymentGrace(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		v    string
+		want time.Duration
+		err  bool
+	}{
+		{"", 0, false}, {"168h", 168 * time.Hour, false}, {"7d", 7 * 24 * time.Hour, false}, {" 36h30m ", 36*time.Hour + 30*time.Minute, false},
+		{"0", 0, false}, {"-1h", 0, true}, {"7 days", 0, true}, {"d", 0, true}, {"99999d", 0, true}, {"-2d", 0, true},
+	} {
+		got, err := newEnviron(mapEnv(map[string]string{"LICENSEFLOW_PAYMENT_GRACE": tt.v}), "").paymentGrace()
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("%q: %v, %v; want %v (error %v)", tt.v, got, err, tt.want, tt.err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "LICENSEFLOW_PAYMENT_GRACE") {
+			t.Errorf("%q: error %v does not name the variable", tt.v, err)
+		}
+	}
 }

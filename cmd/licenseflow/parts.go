@@ -22,7 +22,11 @@ func paymentConfig(ctx context.Context, e *environ) (pipeline.PaymentConfig, err
 	if err != nil {
 		return pipeline.PaymentConfig{}, err
 	}
-	return pipeline.PaymentConfig{Bus: pipeline.Bus{Name: e.bus()}, SigningKey: key, Plans: cat}, nil
+	grace, err := e.paymentGrace()
+	if err != nil {
+		return pipeline.PaymentConfig{}, err
+	}
+	return pipeline.PaymentConfig{Bus: pipeline.Bus{Name: e.bus()}, SigningKey: key, Plans: cat, PaymentGrace: grace}, nil
 }
 
 func accountsConfig(e *environ) pipeline.AccountsConfig {

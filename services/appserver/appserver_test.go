@@ -21,6 +21,8 @@ import (
 
 var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
+func fixedNow() time.Time { return testNow }
+
 type keys struct {
 	pub  ed25519.PublicKey
 	priv ed25519.PrivateKey
@@ -153,6 +155,58 @@ func TestExpiredNewerLicenseSupersedes(t *testing.T) {
 	}
 }
 
+// TestExpiredLicenseRefused: an expired license that ends no older one is
+// refused, over HTTP too (409: nothing for the sender to retry); the
+// holder then holds nothing for that company.
+func TestExpiredLicenseRefused(t *testing.T) {
+	t.Parallel()
+	k := newKeys(t)
+	s, srv := newServer(t, k, nil)
+	expired := k.sign(t, "co_a", 3, func(l *license.License) { l.ExpiresAt = testNow })
+	if _, _, err := s.Holder().Install(expired); !errors.Is(err, ErrExpired) || !errors.Is(err, license.ErrExpired) {
+		t.Fatalf("expired license: %v, want ErrExpired", err)
+	}
+	code, _, body := do(t, "PUT", srv.URL+"/v1/licenses/co_a", expired)
+	if code != http.StatusConflict || !strings.Contains(string(body), "expired_license") {
+		t.Fatalf("PUT expired: %d %s", code, body)
+	}
+	if _, _, ok := s.Holder().Current("co_a"); ok {
+		t.Fatal("an expired license was installed")
+	}
+}
+
+// TestCheck: the time left on a license that grants use, and why one does
+// not: none held, expired (how long ago), canceled.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	k := newKeys(t)
+	now := testNow
+	h, err := NewHolder(HolderConfig{PublicKey: k.pub, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.Check("co_a"); !errors.Is(err, ErrNoLicense) {
+		t.Fatalf("nothing held: %v", err)
+	}
+	if _, _, err := h.Install(k.sign(t, "co_a", 1, func(l *license.License) { l.ExpiresAt = testNow.Add(36 * time.Hour) })); err != nil {
+		t.Fatal(err)
+	}
+	lic, left, err := h.Check("co_a")
+	if err != nil || left != 36*time.Hour || lic.Serial != 1 {
+		t.Fatalf("Check = serial %d, %s, %v; want 36h left", lic.Serial, left, err)
+	}
+	now = testNow.Add(40 * time.Hour) // the license lapsed meanwhile
+	if _, left, err := h.Check("co_a"); !errors.Is(err, ErrExpired) || left != -4*time.Hour || h.Licensed("co_a") {
+		t.Fatalf("after expiry: %s, %v", left, err)
+	}
+	if _, _, err := h.Install(k.sign(t, "co_a", 2, func(l *license.License) { l.Status = license.StatusCanceled; l.ExpiresAt = now.Add(time.Hour) })); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.Check("co_a"); !errors.Is(err, ErrNotLicensed) {
+		t.Fatalf("canceled: %v", err)
+	}
+}
+
 func TestAllowedSources(t *testing.T) {
 	t.Parallel()
 	k := newKeys(t)
@@ -178,7 +232,7 @@ func TestPersistence(t *testing.T) {
 	t.Parallel()
 	k := newKeys(t)
 	dir := t.TempDir()
-	h, err := NewHolder(HolderConfig{PublicKey: k.pub, Dir: dir})
+	h, err := NewHolder(HolderConfig{PublicKey: k.pub, Dir: dir, Now: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +252,7 @@ func TestPersistence(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, fileName("co_d")), k.sign(t, "co_a", 7), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	again, err := NewHolder(HolderConfig{PublicKey: k.pub, Dir: dir})
+	again, err := NewHolder(HolderConfig{PublicKey: k.pub, Dir: dir, Now: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +275,7 @@ func TestPersistence(t *testing.T) {
 func TestConcurrentInstallsKeepNewest(t *testing.T) {
 	t.Parallel()
 	k := newKeys(t)
-	h, err := NewHolder(HolderConfig{PublicKey: k.pub, Dir: t.TempDir()})
+	h, err := NewHolder(HolderConfig{PublicKey: k.pub, Dir: t.TempDir(), Now: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +296,7 @@ func TestConcurrentInstallsKeepNewest(t *testing.T) {
 func TestInstallErrors(t *testing.T) {
 	t.Parallel()
 	k := newKeys(t)
-	h, _ := NewHolder(HolderConfig{PublicKey: k.pub})
+	h, _ := NewHolder(HolderConfig{PublicKey: k.pub, Now: fixedNow})
 	if _, _, err := h.InstallFor("", k.sign(t, "co_a", 1)); !errors.Is(err, ErrCompanyMismatch) {
 		t.Fatalf("empty company: %v", err)
 	}

@@ -22,7 +22,12 @@ func ExampleHolder() {
 	lic, outcome, err := h.Install(file)
 	fmt.Println(lic.CompanyID, lic.Serial, outcome, err)
 	fmt.Println("licensed:", h.Licensed("co_acme"), h.Licensed("co_other"))
+	// Before serving a company, ask how long its license has left.
+	if lic, left, err := h.Check("co_acme"); err == nil {
+		fmt.Printf("%s may use %q for about %s more\n", lic.CompanyID, lic.Plan, left.Round(time.Hour))
+	}
 	// Output:
 	// co_acme 1 installed <nil>
 	// licensed: true false
+	// co_acme may use "pro" for about 1h0m0s more
 }

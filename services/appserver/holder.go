@@ -3,7 +3,9 @@
 //
 // A Holder keeps, per company, the newest license file whose signature
 // verifies with the licence public key; it never lets an older serial
-// replace a newer one. Server exposes a Holder over HTTP:
+// replace a newer one, and refuses an expired license unless it ends an
+// older one. Check says whether a company may use the application now and
+// how long its license has left. Server exposes a Holder over HTTP:
 //
 //	PUT /v1/licenses/{company_id}  install a license file (the license-push stage calls it)
 //	GET /v1/licenses/{company_id}  the license file held (404 if none)
@@ -35,6 +37,14 @@ var (
 	// ErrStale: the holder already has a license of this company with a
 	// higher serial, or the same serial with different content.
 	ErrStale = errors.New("license is not newer than the one held")
+	// ErrExpired: the license has expired (Install: and supersedes none
+	// held; Check: the license held). It wraps license.ErrExpired.
+	ErrExpired = fmt.Errorf("%w", license.ErrExpired)
+	// ErrNoLicense: the holder has no license of the company (Check).
+	ErrNoLicense = errors.New("no license held for the company")
+	// ErrNotLicensed: the license held grants no use: its subscription
+	// was canceled (Check).
+	ErrNotLicensed = errors.New("license grants no use")
 )
 
 // Outcome says what Install did with an accepted file.
@@ -116,10 +126,12 @@ func NewHolder(cfg HolderConfig) (*Holder, error) {
 }
 
 // Install verifies file and makes it its company's current license unless
-// the holder has a newer one. An authentic but expired license is accepted
-// (a canceled subscription's last license must still supersede an active
-// one); ask Licensed whether it grants use. Errors wrap ErrMalformed,
-// ErrSignature, ErrStale, or a persistence failure.
+// the holder has a newer one. An expired license is refused (ErrExpired)
+// unless it supersedes one held: a newer license always ends an older one,
+// even when it grants nothing (a canceled subscription's last license is
+// expired from the start and must end the active one). Ask Check whether
+// the license grants use. Errors wrap ErrMalformed, ErrSignature, ErrStale,
+// ErrExpired, or a persistence failure.
 func (h *Holder) Install(file []byte) (license.License, Outcome, error) {
 	return h.install("", file)
 }
@@ -143,13 +155,15 @@ func (h *Holder) install(company string, file []byte) (license.License, Outcome,
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if cur, ok := h.licenses[lic.CompanyID]; ok {
-		switch {
-		case lic.Serial == cur.lic.Serial && bytes.Equal(bytes.TrimSpace(file), bytes.TrimSpace(cur.file)):
-			return lic, Unchanged, nil
-		case lic.Serial <= cur.lic.Serial:
-			return lic, 0, fmt.Errorf("%w: serial %d offered, %d held", ErrStale, lic.Serial, cur.lic.Serial)
-		}
+	cur, ok := h.licenses[lic.CompanyID]
+	switch {
+	case ok && lic.Serial == cur.lic.Serial && bytes.Equal(bytes.TrimSpace(file), bytes.TrimSpace(cur.file)):
+		return lic, Unchanged, nil
+	case ok && lic.Serial <= cur.lic.Serial:
+		return lic, 0, fmt.Errorf("%w: serial %d offered, %d held", ErrStale, lic.Serial, cur.lic.Serial)
+	case !ok && !h.cfg.Now().Before(lic.ExpiresAt):
+		return lic, 0, fmt.Errorf("%w: at %s, and no license of %s is held for it to end", ErrExpired,
+			lic.ExpiresAt.Format(time.RFC3339), lic.CompanyID)
 	}
 	file = bytes.Clone(file)
 	if h.cfg.Dir != "" {
@@ -185,11 +199,34 @@ func (h *Holder) Current(company string) (license.License, []byte, bool) {
 	return cur.lic, bytes.Clone(cur.file), true
 }
 
-// Licensed reports whether company holds a license that grants use now
-// (see license.License.Licensed).
-func (h *Holder) Licensed(company string) bool {
+// Check reports whether company may use the application now: nil when
+// the license held grants use (see license.License.Licensed), with the
+// time left until it expires. Otherwise the error wraps ErrNoLicense,
+// ErrNotLicensed (canceled) or ErrExpired; for an expired license the time
+// left is zero or negative (how long ago it expired).
+func (h *Holder) Check(company string) (license.License, time.Duration, error) {
 	lic, _, ok := h.Current(company)
-	return ok && lic.Licensed(h.cfg.Now())
+	if !ok {
+		return lic, 0, fmt.Errorf("%w: %s", ErrNoLicense, company)
+	}
+	left := lic.ExpiresAt.Sub(h.cfg.Now())
+	switch {
+	case lic.Status == license.StatusCanceled:
+		return lic, left, fmt.Errorf("%w: %s's subscription was canceled (license %d)", ErrNotLicensed, company, lic.Serial)
+	case left <= 0:
+		return lic, left, fmt.Errorf("%w: %s's license %d expired at %s", ErrExpired, company, lic.Serial,
+			lic.ExpiresAt.Format(time.RFC3339))
+	case !lic.Licensed(h.cfg.Now()):
+		return lic, left, fmt.Errorf("%w: %s's license %d has status %q", ErrNotLicensed, company, lic.Serial, lic.Status)
+	}
+	return lic, left, nil
+}
+
+// Licensed reports whether company holds a license that grants use now:
+// Check without the details.
+func (h *Holder) Licensed(company string) bool {
+	_, _, err := h.Check(company)
+	return err == nil
 }
 
 // Companies returns the companies the holder has a license for.

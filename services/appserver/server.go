@@ -105,8 +105,9 @@ type installResult struct {
 }
 
 // put installs a license file: 200 installed or unchanged; 400 malformed;
-// 403 source not allowed; 409 not newer; 413 too large; 422 bad signature
-// or another company's license.
+// 403 source not allowed; 409 not newer, or expired with no older license
+// to end (nothing to install; the sender is done); 413 too large; 422 bad
+// signature or another company's license.
 func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	company := r.PathValue("company_id")
 	if !s.sourceAllowed(r) {
@@ -127,7 +128,8 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	log := s.cfg.Logger.With("company_id", company, "remote", r.RemoteAddr)
 	switch {
 	case err == nil:
-		log.Info("appserver: license "+outcome.String(), "serial", lic.Serial, "plan", lic.Plan, "status", lic.Status)
+		log.Info("appserver: license "+outcome.String(), "serial", lic.Serial, "plan", lic.Plan, "status", lic.Status,
+			"expires_in", lic.ExpiresAt.Sub(s.cfg.Now()).Round(time.Second))
 		httpapi.WriteJSON(w, http.StatusOK, installResult{CompanyID: lic.CompanyID, Serial: lic.Serial, Outcome: outcome.String()})
 		return
 	case errors.Is(err, ErrMalformed):
@@ -136,6 +138,8 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusUnprocessableEntity, "bad_signature", err.Error())
 	case errors.Is(err, ErrCompanyMismatch):
 		httpapi.WriteError(w, http.StatusUnprocessableEntity, "company_mismatch", err.Error())
+	case errors.Is(err, ErrExpired):
+		httpapi.WriteError(w, http.StatusConflict, "expired_license", err.Error())
 	case errors.Is(err, ErrStale):
 		if cur, _, ok := s.holder.Current(company); ok {
 			w.Header().Set("X-License-Serial", strconv.FormatInt(cur.Serial, 10))

@@ -377,6 +377,29 @@ func TestExpiredNewerLicenseIsDelivered(t *testing.T) {
 	})
 }
 
+// TestExpiredLicenseEndingNothingIsDone: a server refuses an expired
+// license when it holds none of that company (409): the delivery is done,
+// not a dead letter, and the server holds nothing.
+func TestExpiredLicenseEndingNothingIsDone(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		a := newApp(t, f.pub)
+		if err := f.session("co_acme", a.addr()); err != nil {
+			t.Fatal(err)
+		}
+		file, err := license.Sign(f.priv, license.License{CompanyID: "co_acme", Plan: "pro", Status: license.StatusPastDue,
+			Serial: 1, IssuedAt: testNow.Add(-time.Hour), ExpiresAt: testNow.Add(-time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.issuedFile("co_acme", 1, string(file)); err != nil {
+			t.Fatalf("delivering an expired license that ends nothing: %v", err)
+		}
+		if a.puts.Load() != 1 || a.serial("co_acme") != 0 {
+			t.Fatalf("%d puts, server holds serial %d; want 1 put, nothing held", a.puts.Load(), a.serial("co_acme"))
+		}
+	})
+}
+
 func TestNoRedirects(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
 		target := newApp(t, f.pub)

@@ -13,6 +13,9 @@ import (
 	"github.com/licenseflow/licenseflow/plans"
 )
 
+// DefaultPaymentGrace is Config.PaymentGrace's default.
+const DefaultPaymentGrace = 7 * 24 * time.Hour
+
 // Config configures the payment stage.
 type Config struct {
 	// DB stores subscriptions, issued licenses and processed event ids.
@@ -29,6 +32,12 @@ type Config struct {
 	// license's expiry, so a late renewal does not lock users out.
 	// Default 72 h.
 	LicenseGrace time.Duration
+	// PaymentGrace is how long a license stays valid after a failed
+	// payment: a past_due license expires PaymentGrace after the failure
+	// that began the past-due spell (never before the end of a period
+	// already paid for), and lapses then unless a payment succeeds.
+	// Default 7 days.
+	PaymentGrace time.Duration
 	// LicenseTTL is a license's lifetime while the paid period's end is not
 	// known yet (a checkout without a subscription event). Default 31 days.
 	LicenseTTL time.Duration
@@ -47,6 +56,7 @@ func (c *Config) setDefaults() {
 	c.Plans = c.Plans.Normalized()
 	c.LicenseGrace = cmp.Or(c.LicenseGrace, 72*time.Hour)
 	c.LicenseTTL = cmp.Or(c.LicenseTTL, 31*24*time.Hour)
+	c.PaymentGrace = cmp.Or(c.PaymentGrace, DefaultPaymentGrace)
 	c.Issuer = cmp.Or(c.Issuer, events.SourcePayment)
 	if c.Now == nil {
 		c.Now = time.Now
@@ -71,6 +81,9 @@ func (c Config) Validate() error {
 	}
 	if c.LicenseGrace < 0 {
 		errs = append(errs, errors.New("license grace is negative"))
+	}
+	if c.PaymentGrace < 0 {
+		errs = append(errs, errors.New("payment grace is negative"))
 	}
 	if c.LicenseTTL < 0 {
 		errs = append(errs, errors.New("license ttl is negative"))

@@ -43,6 +43,8 @@ type expiryPolicy struct {
 	Grace time.Duration
 	// TTL bounds a license whose period end is not known yet.
 	TTL time.Duration
+	// PaymentGrace is how long a past_due license lasts after the failure.
+	PaymentGrace time.Duration
 }
 
 // entitle computes the entitlement of company from its subscriptions, given
@@ -80,6 +82,8 @@ func entitle(company string, subs []Subscription, cat plans.Catalogue, pol expir
 		if e.ExpiresAt.IsZero() {
 			e.ExpiresAt = now.UTC().Truncate(time.Second)
 		}
+	case s.Status == license.StatusPastDue:
+		e.ExpiresAt = pastDueExpiry(s, pol, prev, now)
 	case !s.PeriodEnd.IsZero():
 		e.ExpiresAt = s.PeriodEnd.Add(pol.Grace).UTC()
 	case prev != nil && prev.Licensed():
@@ -88,6 +92,26 @@ func entitle(company string, subs []Subscription, cat plans.Catalogue, pol expir
 		e.ExpiresAt = now.Add(pol.TTL).UTC().Truncate(time.Second)
 	}
 	return e, true, nil
+}
+
+// pastDueExpiry is when a past_due license lapses: PaymentGrace after the
+// failure that began the past-due spell, or the end of a period already
+// paid for if that is later. Within one spell (the previous license of the
+// subscription is past_due too) it stays put, so a retried payment that
+// fails again extends nothing.
+func pastDueExpiry(s Subscription, pol expiryPolicy, prev *Entitlement, now time.Time) time.Time {
+	if prev != nil && prev.Status == license.StatusPastDue && prev.SubscriptionID == s.ID {
+		return prev.ExpiresAt
+	}
+	failed := s.latest().Created
+	if failed.IsZero() {
+		failed = now.Truncate(time.Second)
+	}
+	end := failed.Add(pol.PaymentGrace)
+	if paid := s.PaidThrough.End; paid.After(end) {
+		end = paid
+	}
+	return end.UTC()
 }
 
 // current picks the subscription that decides a company's entitlement: a

@@ -47,7 +47,7 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 	if err := cfg.DB.MigrateDir(ctx, consumer, migrations, "migrations"); err != nil {
 		return nil, err
 	}
-	s := &Stage{cfg: cfg, pol: expiryPolicy{Grace: cfg.LicenseGrace, TTL: cfg.LicenseTTL}}
+	s := &Stage{cfg: cfg, pol: expiryPolicy{Grace: cfg.LicenseGrace, TTL: cfg.LicenseTTL, PaymentGrace: cfg.PaymentGrace}}
 	if err := s.adopt(ctx); err != nil {
 		return nil, err
 	}

@@ -31,7 +31,8 @@ func TestLifecycle(t *testing.T) {
 			{checkout("e1", 0, "cmp_1", "team_monthly"), 1, "team", license.StatusActive, 1, t0.Add(31 * 24 * time.Hour), true},
 			{subChanged("e2", 1, "cmp_1", "active", "team_monthly", 12), 2, "team", license.StatusActive, 12, periodEnd.Add(72 * time.Hour), true},
 			{invoicePaid("e3", 2, "cmp_1"), 2, "", "", 0, time.Time{}, false}, // nothing changes
-			{invoiceFailed("e4", 3, "cmp_1"), 3, "team", license.StatusPastDue, 12, periodEnd.Add(72 * time.Hour), true},
+			// Failed within a period already paid for (e3): valid until its end.
+			{invoiceFailed("e4", 3, "cmp_1"), 3, "team", license.StatusPastDue, 12, periodEnd, true},
 			{invoicePaid("e5", 4, "cmp_1"), 4, "team", license.StatusActive, 12, periodEnd.Add(72 * time.Hour), true},
 			{subChanged("e6", 5, "cmp_1", "active", "enterprise_monthly", 12), 5, "enterprise", license.StatusActive, 12, periodEnd.Add(72 * time.Hour), true},
 			{func() events.Detail {
@@ -66,6 +67,45 @@ func TestLifecycle(t *testing.T) {
 			t.Fatalf("Latest = %+v %v %v", latest, ok, err)
 		}
 	})
+}
+
+// TestPaymentGrace: a failed payment makes the license past_due, expiring
+// the configured grace after the failure; failed retries within the spell
+// change nothing; the license lapses at its expiry; a payment restores it.
+func TestPaymentGrace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBus(t)
+		s := newStage(t, db, b, func(c *payment.Config) { c.PaymentGrace = 48 * time.Hour })
+		handle(t, s, subChanged("e1", 0, "cmp_1", "active", "team_monthly", 3))
+		handle(t, s, invoiceFailed("e2", 100, "cmp_1"))
+		handle(t, s, invoiceFailed("e3", 200, "cmp_1")) // Stripe retries the charge
+		ls := b.verified(t)
+		if len(ls) != 2 {
+			t.Fatalf("%d licenses, want 2 (active, past_due)", len(ls))
+		}
+		due := ls[1]
+		lapse := t0.Add(100*time.Second + 48*time.Hour)
+		if due.Status != license.StatusPastDue || !due.ExpiresAt.Equal(lapse) {
+			t.Fatalf("past-due license %+v; want expiry %s", due, lapse)
+		}
+		if !due.Licensed(lapse.Add(-time.Second)) || due.Licensed(lapse) {
+			t.Fatal("past-due license not valid within the grace, or valid after it")
+		}
+		handle(t, s, invoicePaid("e4", 300, "cmp_1"))
+		if ls := b.verified(t); len(ls) != 3 || ls[2].Status != license.StatusActive || !ls[2].ExpiresAt.Equal(periodEnd.Add(72*time.Hour)) {
+			t.Fatalf("after payment: %+v", ls[len(ls)-1])
+		}
+	})
+}
+
+func TestPaymentGraceDefault(t *testing.T) {
+	t.Parallel()
+	b := newBus(t)
+	s := newStage(t, storetest.SQLite(t), b)
+	handle(t, s, subChanged("e1", 0, "cmp_1", "past_due", "team_monthly", 3))
+	if ls := b.verified(t); len(ls) != 1 || !ls[0].ExpiresAt.Equal(t0.Add(payment.DefaultPaymentGrace)) {
+		t.Fatalf("licenses %+v; want one expiring %s after the failure", ls, payment.DefaultPaymentGrace)
+	}
 }
 
 func TestDuplicates(t *testing.T) {

@@ -103,7 +103,7 @@ func TestApplyCompany(t *testing.T) {
 
 func TestEntitle(t *testing.T) {
 	t.Parallel()
-	pol := expiryPolicy{Grace: 72 * time.Hour, TTL: 31 * 24 * time.Hour}
+	pol := expiryPolicy{Grace: 72 * time.Hour, TTL: 31 * 24 * time.Hour, PaymentGrace: 7 * 24 * time.Hour}
 	cat := plans.Default()
 	end := t0.Add(30 * 24 * time.Hour)
 	active := Subscription{ID: "sub_1", CompanyID: "cmp_1", Status: license.StatusActive, LookupKey: "team_monthly", Quantity: 7, PeriodEnd: end, SnapshotVersion: versionOf(prov("e1", 0))}
@@ -138,6 +138,20 @@ func TestEntitle(t *testing.T) {
 				s.SnapshotVersion = versionOf(prov("e9", 99))
 			}), active,
 		}, nil, true, "team", license.StatusActive, 7, end.Add(72 * time.Hour), ""},
+		{"past due: lapses a grace after the failure", []Subscription{with(func(s *Subscription) {
+			s.Status = license.StatusPastDue
+			s.Invoice = InvoiceMark{Version: versionOf(prov("f1", 100))}
+		})}, prevActive, true, "team", license.StatusPastDue, 7, t0.Add(100*time.Second + 7*24*time.Hour), ""},
+		{"past due: not before the end of a paid period", []Subscription{with(func(s *Subscription) {
+			s.Status = license.StatusPastDue
+			s.Invoice = InvoiceMark{Version: versionOf(prov("f1", 100))}
+			s.PaidThrough = PaidPeriod{End: end, Version: versionOf(prov("p0", 50))}
+		})}, prevActive, true, "team", license.StatusPastDue, 7, end, ""},
+		{"past due: a failed retry keeps the expiry", []Subscription{with(func(s *Subscription) {
+			s.Status = license.StatusPastDue
+			s.Invoice = InvoiceMark{Version: versionOf(prov("f2", 900))}
+		})}, &Entitlement{CompanyID: "cmp_1", SubscriptionID: "sub_1", Plan: "team", Status: license.StatusPastDue, Seats: 7, ExpiresAt: t0.Add(5 * time.Hour)},
+			true, "team", license.StatusPastDue, 7, t0.Add(5 * time.Hour), ""},
 		{"unknown plan", []Subscription{with(func(s *Subscription) { s.LookupKey = "gold" })}, nil, false, "", "", 0, time.Time{}, "not in the plan catalogue"},
 	}
 	for _, tt := range tests {
