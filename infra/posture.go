@@ -47,6 +47,7 @@ func Checks() []Check {
 		{"iam-least-privilege", "no wildcard actions; sqs and events permissions name this stack's resources", checkIAM},
 		{"http-api-throttling", "every HTTP API has default route throttling and every HTTP event uses one", checkThrottling},
 		{"lambda-entries", "every function's Handler names an entry the binary serves; no function sets a reserved environment variable", checkLambdaEntries},
+		{"plans", "the functions that read the plans get one valid catalogue (as JSON) and every environment fits Lambda's 4 KB", checkPlans},
 	}
 }
 
@@ -56,12 +57,15 @@ type PostureConfig struct {
 	// function's Handler may take (the provided runtime hands it to the
 	// binary as _HANDLER). Required: without it "lambda-entries" fails.
 	LambdaEntries []string
+	// PlansEntries are the entries that read the owner's plans
+	// (LICENSEFLOW_PLANS): their functions must all get the same plans.
+	PlansEntries []string
 }
 
 // CheckPosture runs every check on t.
 func CheckPosture(t *Template, cfg PostureConfig) []Result {
 	p := newPosture(t)
-	p.entries = cfg.LambdaEntries
+	p.entries, p.plansEntries = cfg.LambdaEntries, cfg.PlansEntries
 	var out []Result
 	for _, c := range Checks() {
 		problems := c.run(p)
@@ -77,8 +81,9 @@ type posture struct {
 	// subnets, inVPC, endpointSGs and dbSGs are sets of logical ids.
 	subnets, inVPC, endpointSGs, dbSGs map[string]bool
 	licensePort                        int
-	// entries are the binary's Lambda entries.
-	entries []string
+	// entries are the binary's Lambda entries; plansEntries those that
+	// read the plans.
+	entries, plansEntries []string
 }
 
 func newPosture(t *Template) *posture {

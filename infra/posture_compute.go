@@ -155,8 +155,7 @@ func checkSecrets(p *posture) []string {
 		}
 	}
 	for _, f := range p.functions() {
-		env, _ := f.Properties["Environment"].(map[string]any)
-		vars, _ := env["Variables"].(map[string]any)
+		vars := envVars(f)
 		for _, k := range sortedKeys(vars) {
 			envProblem("function "+f.LogicalID+" variable", k, vars[k])
 		}
@@ -248,9 +247,7 @@ func checkLambdaEntries(p *posture) []string {
 		case len(p.entries) > 0 && !slices.Contains(p.entries, h):
 			out = append(out, fmt.Sprintf("function %s Handler %q is not an entry of the binary (%s)", f.LogicalID, h, strings.Join(p.entries, ", ")))
 		}
-		env, _ := f.Properties["Environment"].(map[string]any)
-		vars, _ := env["Variables"].(map[string]any)
-		for name := range vars {
+		for name := range envVars(f) {
 			if slices.Contains(reservedEnv, name) {
 				out = append(out, fmt.Sprintf("function %s sets the reserved environment variable %s: Lambda refuses to create it", f.LogicalID, name))
 			}

@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -19,7 +20,8 @@ func failed(results []Result) []string {
 
 // binaryEntries stands for the entries cmd/licenseflow serves; its own
 // test checks the embedded template against the real list.
-var binaryEntries = PostureConfig{LambdaEntries: []string{"webhook", "signup", "payment", "accounts"}}
+var binaryEntries = PostureConfig{LambdaEntries: []string{"webhook", "signup", "payment", "accounts"},
+	PlansEntries: []string{"payment", "signup"}}
 
 func TestTemplatePassesEveryCheck(t *testing.T) {
 	t.Parallel()
@@ -227,6 +229,12 @@ func TestEachCheckCanFail(t *testing.T) {
 		{"no handler", "lambda-entries", replace("      Handler: signup\n", "")},
 		{"reserved variable", "lambda-entries", replace("          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n",
 			"          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n          _HANDLER: webhook\n")},
+		{"invalid plans", "plans", withPlans(`{"plans":{"pro":{"name":"pro","seats":0}}}`)},
+		{"a plans file path", "plans", withPlans(`/etc/licenseflow/plans.yaml`)},
+		{"signup without the plans", "plans", chain(withPlans(`{"plans":{"pro":{"name":"pro","seats":5}}}`),
+			replace("          LICENSEFLOW_APP_SERVERS: !Ref AppServerPool\n          LICENSEFLOW_PLANS: !If [HasPlans, !Ref Plans, !Ref AWS::NoValue]\n",
+				"          LICENSEFLOW_APP_SERVERS: !Ref AppServerPool\n"))},
+		{"plans over Lambda's 4 KB", "plans", withPlans(bigPlans(4000))},
 	}
 	covered := map[string]bool{}
 	for _, tc := range cases {
@@ -253,6 +261,53 @@ func TestEachCheckCanFail(t *testing.T) {
 		if !covered[c.ID] {
 			t.Errorf("rule %s has no mutation that makes it fail", c.ID)
 		}
+	}
+}
+
+// withPlans sets the default of the template's Plans parameter.
+func withPlans(value string) mutation {
+	return replace("  Plans:\n    Type: String\n    Default: \"\"\n", "  Plans:\n    Type: String\n    Default: '"+value+"'\n")
+}
+
+// bigPlans is a valid plans document of about n bytes.
+func bigPlans(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"plans":{`)
+	for i := 0; b.Len() < n; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"price_%03d":{"name":"plan%03d","seats":5,"features":["core","sso","audit-log"]}`, i, i)
+	}
+	b.WriteString("}}")
+	return b.String()
+}
+
+// TestPlansParameter: plans given as the Plans parameter reach the payment
+// and signup functions, and pass when valid and small enough.
+func TestPlansParameter(t *testing.T) {
+	t.Parallel()
+	own := `{"trial_users":3,"plans":{"pro":{"name":"pro","seats":5,"features":["core","sso"]}}}`
+	tpl, err := LoadTemplateWith(templateYAML, Options{Parameters: map[string]string{"Plans": own}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range CheckPosture(tpl, binaryEntries) {
+		if !r.Passed() {
+			t.Errorf("%s: %v", r.ID, r.Problems)
+		}
+	}
+	got := 0
+	for _, f := range tpl.OfType("AWS::Serverless::Function") {
+		if v, ok := envVars(f)[plansVar]; ok {
+			got++
+			if v != own {
+				t.Errorf("%s gets %v", f.LogicalID, v)
+			}
+		}
+	}
+	if got != 2 {
+		t.Fatalf("%d functions get the plans, want 2 (payment, signup)", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,10 +14,16 @@ import (
 // what local runs derive from it.
 func newInfraCmd() *cobra.Command {
 	var (
-		path string
-		opts infra.Options
+		path   string
+		params []string
+		opts   infra.Options
 	)
-	load := func() (*infra.Template, error) { return loadTemplate(path, opts) }
+	load := func() (*infra.Template, error) {
+		if err := parseParameters(params, &opts); err != nil {
+			return nil, err
+		}
+		return loadTemplate(path, opts)
+	}
 	cmd := &cobra.Command{
 		Use:   "infra",
 		Short: "Check the AWS template's security posture and derive local configuration from it",
@@ -29,6 +36,7 @@ security posture and generate what local runs need from it.`,
 	pf.StringVar(&opts.StackName, "stack-name", infra.DefaultStackName, "AWS::StackName to resolve the template with")
 	pf.StringVar(&opts.Region, "region", "us-east-1", "AWS::Region to resolve the template with")
 	pf.StringVar(&opts.AccountID, "account", "000000000000", "AWS::AccountId to resolve the template with")
+	pf.StringArrayVar(&params, "parameter", nil, "NAME=VALUE: a template parameter's value instead of its default, as deployed (repeatable), e.g. Plans=\"$(licenseflow plans check --json plans.yaml)\"")
 
 	check := &cobra.Command{
 		Use:   "check",
@@ -41,7 +49,7 @@ security posture and generate what local runs need from it.`,
 			}
 			out := cmd.OutOrStdout()
 			failedRules := 0
-			for _, r := range infra.CheckPosture(t, infra.PostureConfig{LambdaEntries: lambdaEntries}) {
+			for _, r := range infra.CheckPosture(t, infra.PostureConfig{LambdaEntries: lambdaEntries, PlansEntries: plansEntries}) {
 				status := "PASS"
 				if !r.Passed() {
 					status = "FAIL"
@@ -64,6 +72,9 @@ security posture and generate what local runs need from it.`,
 		Short: "Print the ElasticMQ configuration (queues and DLQs) generated from the template",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := parseParameters(params, &opts); err != nil {
+				return err
+			}
 			t, top, err := loadTopology(path, opts)
 			if err != nil {
 				return err
@@ -77,6 +88,9 @@ security posture and generate what local runs need from it.`,
 		Short: "Print the topology (bus, queues, rules, targets) derived from the template, as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := parseParameters(params, &opts); err != nil {
+				return err
+			}
 			_, top, err := loadTopology(path, opts)
 			if err != nil {
 				return err
@@ -88,6 +102,21 @@ security posture and generate what local runs need from it.`,
 	}
 	cmd.AddCommand(check, elasticmq, topology)
 	return cmd
+}
+
+// parseParameters puts the NAME=VALUE pairs into opts.Parameters.
+func parseParameters(pairs []string, opts *infra.Options) error {
+	for _, p := range pairs {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			return fmt.Errorf("--parameter %q: want NAME=VALUE", p)
+		}
+		if opts.Parameters == nil {
+			opts.Parameters = map[string]string{}
+		}
+		opts.Parameters[name] = value
+	}
+	return nil
 }
 
 // loadTemplate reads the template at path ("" or "embedded": the one this

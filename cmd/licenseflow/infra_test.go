@@ -107,3 +107,20 @@ func TestInfraCheckRefusesAnUnknownHandler(t *testing.T) {
 		t.Fatalf("want lambda-entries to fail on Handler payments (err %v):\n%s", err, out)
 	}
 }
+
+// TestInfraCheckValidatesPlans: the plans given as the Plans parameter are
+// checked as deployed; bad plans fail the plans rule naming the key.
+func TestInfraCheckValidatesPlans(t *testing.T) {
+	t.Parallel()
+	good := `{"trial_users":3,"plans":{"pro":{"name":"pro","seats":5,"features":["core"]}}}`
+	if out, err := runInfra(t, "check", "--parameter", "Plans="+good); err != nil {
+		t.Fatalf("valid plans: %v\n%s", err, out)
+	}
+	out, err := runInfra(t, "check", "--parameter", `Plans={"plans":{"pro":{"name":"pro","seats":0}}}`)
+	if err == nil || !strings.Contains(out, "FAIL  plans") || !strings.Contains(out, `plan "pro": seats is 0`) {
+		t.Fatalf("invalid plans: %v\n%s", err, out)
+	}
+	if _, err := runInfra(t, "check", "--parameter", "Plans"); err == nil || !strings.Contains(err.Error(), "NAME=VALUE") {
+		t.Fatalf("--parameter without a value: %v", err)
+	}
+}

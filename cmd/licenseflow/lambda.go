@@ -17,6 +17,10 @@ import (
 // function in the template (infra check holds the template to this list).
 var lambdaEntries = []string{"webhook", "signup", pipeline.StagePayment, pipeline.StageAccounts, pipeline.StageLicensePush}
 
+// plansEntries are the entries that read LICENSEFLOW_PLANS (infra check
+// holds their functions to one catalogue).
+var plansEntries = []string{"signup", pipeline.StagePayment}
+
 // inLambda reports whether the process is a Lambda function: the runtime
 // API is set and _HANDLER names the part (the template sets it).
 func inLambda() bool {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
@@ -77,10 +78,16 @@ func newRuntimeAPI(t *testing.T) (*runtimeAPI, string) {
 // _HANDLER from the function's Handler, AWS_LAMBDA_RUNTIME_API pointing at
 // a stand-in on loopback, the function's environment — delivers one event
 // of the kind its trigger sends (API Gateway HTTP API v2 or SQS) built from
-// the fixtures, and checks the answer.
+// the fixtures, and checks the answer. The template's Plans parameter
+// carries an owner's plans file, as a deployment would pass it (its JSON),
+// so the payment and signup functions start on those plans.
 func TestTemplateFunctionsStartAsTheRuntimeStartsThem(t *testing.T) {
 	t.Parallel()
-	tpl, err := infra.LoadEmbedded(infra.Options{})
+	own, err := plans.Load("../../plans/testdata/plans.yaml") // has the samples' team_monthly
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := infra.LoadEmbedded(infra.Options{Parameters: map[string]string{"Plans": string(own.JSON())}})
 	if err != nil {
 		t.Fatal(err)
 	}
