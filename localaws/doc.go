@@ -6,11 +6,14 @@
 //
 // Server routes each request by its X-Amz-Target: "AmazonSQS.*" to the SQS
 // engine (package sqs, AWS JSON 1.0) and "AWSEvents.*" to the EventBridge
-// engine (package eventbridge, AWS JSON 1.1); it answers GET /health and
-// bounds request bodies. Both engines serve their operations one way
-// (package awsapi): a table of typed functions from an input to an output
-// or a typed AWS error, run by one dispatcher through a codec of the wire
-// protocol (package awsjson, the only codec so far). EventBridge targets
+// engine (package eventbridge, AWS JSON 1.1); a request without one that is
+// of the query protocol (form-encoded, with an Action) goes to the SQS
+// engine too, so SDKs from before SQS's JSON switch work on the same port.
+// It answers GET /health and bounds request bodies. Both engines serve
+// their operations one way (package awsapi): a table of typed functions
+// from an input to an output or a typed AWS error, run by one dispatcher
+// through a codec of the wire protocol (package awsjson, and package
+// awsquery for SQS's query protocol). EventBridge targets
 // deliver into the SQS engine in the same process, or into the SQS of
 // another endpoint (Config.SQSEndpoint).
 //
@@ -27,7 +30,7 @@
 //
 // sqs and eventbridge are the engines, pattern the event-pattern matcher,
 // storage the log, awsapi the operation tables and their dispatcher,
-// awsjson the JSON protocol, conformance the behaviour suite written
+// awsjson the JSON protocol, awsquery the query protocol, conformance the behaviour suite written
 // against the SDK clients only, and localawstest the harness for tests that
 // need a localaws.
 package localaws

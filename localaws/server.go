@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
+	"github.com/licenseflow/licenseflow/localaws/awsquery"
 	"github.com/licenseflow/licenseflow/localaws/eventbridge"
 	"github.com/licenseflow/licenseflow/localaws/sqs"
 	"github.com/licenseflow/licenseflow/localaws/storage"
@@ -44,7 +45,9 @@ type Config struct {
 	// queues (licenseflow run): no older receipt handle can be in use.
 	ReleaseInFlight bool
 	// MaxRequestBytes bounds a request body. Default 2 MiB (one 1 MiB
-	// message plus attributes and JSON escaping).
+	// message plus attributes and JSON escaping). A form-encoded body (the
+	// SQS query protocol) may be three times as long: percent-encoding
+	// triples a byte.
 	MaxRequestBytes int64
 	// Logger receives operational logs. Default slog.Default().
 	Logger *slog.Logger
@@ -204,7 +207,10 @@ func (s *Server) closeLogs() error {
 
 // ServeHTTP routes on X-Amz-Target: "AmazonSQS.*" to the SQS engine and
 // "AWSEvents.*" to the EventBridge engine, each of which serves its
-// operations (package awsapi). GET /health answers {"status":"ok"}.
+// operations (package awsapi). A request without a target that is of the
+// query protocol (a form-encoded POST, or a GET naming an Action) goes to
+// the SQS engine too, the only service here that speaks it, as on AWS.
+// GET /health answers {"status":"ok"}.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	service, _, _ := strings.Cut(target, ".")
@@ -220,9 +226,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/health":
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	case target == "" && awsquery.Is(r):
+		// Percent-encoding may triple a body's bytes.
+		r.Body = http.MaxBytesReader(w, r.Body, 3*s.cfg.MaxRequestBytes)
+		s.sqs.ServeHTTP(w, r)
 	case r.Method != http.MethodPost:
 		codec.WriteError(w, &awsapi.Error{Status: http.StatusMethodNotAllowed,
-			Code: "InvalidAction", Sender: true, Message: "only POST with X-Amz-Target is supported"})
+			Code: "InvalidAction", Sender: true, Message: "only POST with X-Amz-Target, or an SQS query request, is supported"})
 	case engine == nil:
 		codec.WriteError(w, &awsapi.Error{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Sender: true, Message: fmt.Sprintf("unknown X-Amz-Target %q", target)})

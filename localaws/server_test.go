@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestServerRoutes(t *testing.T) {
 	}{
 		{"health", http.MethodGet, "/health", "", "", 200, "application/json", `{"status":"ok"}`},
 		{"not POST", http.MethodGet, "/", "", "", 405, "application/x-amz-json-1.0",
-			`{"__type":"com.amazonaws.sqs#InvalidAction","message":"only POST with X-Amz-Target is supported"}`},
+			`{"__type":"com.amazonaws.sqs#InvalidAction","message":"only POST with X-Amz-Target, or an SQS query request, is supported"}`},
 		{"unknown service", http.MethodPost, "/", "AmazonS3.GetObject", "{}", 400, "application/x-amz-json-1.0",
 			`{"__type":"com.amazonaws.sqs#UnknownOperationException","message":"unknown X-Amz-Target \"AmazonS3.GetObject\""}`},
 		{"unknown SQS operation", http.MethodPost, "/", "AmazonSQS.Fly", "{}", 400, "application/x-amz-json-1.0",
@@ -40,6 +41,13 @@ func TestServerRoutes(t *testing.T) {
 			`{"__type":"UnknownOperationException","message":"localaws does not implement EventBridge operation \"Fly\""}`},
 		{"body too large", http.MethodPost, "/", "AmazonSQS.SendMessage", strings.Repeat(" ", 1<<20+1), 413,
 			"application/x-amz-json-1.0", `{"__type":"com.amazonaws.sqs#RequestEntityTooLarge","message":"request body too large"}`},
+		{"SQS query", http.MethodPost, "/", "", "Action=ListQueues&QueueNamePrefix=none", 200, "text/xml", listNone},
+		{"SQS query by GET", http.MethodGet, "/?Action=ListQueues&QueueNamePrefix=none", "", "", 200, "text/xml", listNone},
+		{"SQS query of 2 MiB", http.MethodPost, "/", "", "Action=ListQueues&QueueNamePrefix=none&x=" + strings.Repeat("a", 2<<20),
+			200, "text/xml", listNone},
+		{"SQS query too large", http.MethodPost, "/", "", "Action=ListQueues&x=" + strings.Repeat("a", 3<<20), 413, "text/xml",
+			`<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type>` +
+				`<Code>RequestEntityTooLarge</Code><Message>request body too large</Message><Detail/></Error><RequestId/></ErrorResponse>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +58,8 @@ func TestServerRoutes(t *testing.T) {
 			}
 			if tt.target != "" {
 				req.Header.Set("X-Amz-Target", tt.target)
+			} else if tt.method == http.MethodPost {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -57,6 +67,7 @@ func TestServerRoutes(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
+			body = requestID.ReplaceAll(body, []byte("<RequestId/>"))
 			if resp.StatusCode != tt.status || string(body) != tt.want || resp.Header.Get("Content-Type") != tt.contentType {
 				t.Errorf("got %d %s %s, want %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body,
 					tt.status, tt.contentType, tt.want)
@@ -64,6 +75,13 @@ func TestServerRoutes(t *testing.T) {
 		})
 	}
 }
+
+// listNone is the query protocol's answer to a ListQueues that lists
+// nothing, its request id blanked by requestID.
+const listNone = `<?xml version="1.0"?><ListQueuesResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><ListQueuesResult>` +
+	`</ListQueuesResult><ResponseMetadata><RequestId/></ResponseMetadata></ListQueuesResponse>`
+
+var requestID = regexp.MustCompile(`<RequestId>[0-9a-f-]{36}</RequestId>`)
 
 // TestSenderIDIsTheAccessKey checks that SQS reports the access key of the
 // request's signature as a message's SenderId, as AWS does.

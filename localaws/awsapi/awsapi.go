@@ -3,11 +3,13 @@
 // typed AWS error (Error), a service is a table of them (API), and a Codec
 // is one wire protocol that decodes inputs and writes outputs and errors.
 //
-// Serve is the only dispatcher: it reads the body, asks the codec for the
-// input, runs the operation and hands the result back to the codec, so
-// reading, decoding and error shaping are written once for every service
-// and operations never see bytes. A second wire protocol (SQS's query
-// protocol, say) is a second Codec over the same table.
+// Serve (and Run, for a request whose body its protocol read already to
+// find the operation) is the only dispatcher: it reads the body, asks the
+// codec for the input, runs the operation and hands the result back to the
+// codec, so reading, decoding and error shaping are written once for every
+// service and operations never see bytes. A second wire protocol is a
+// second Codec over the same table: SQS serves its table through awsjson
+// and through awsquery.
 package awsapi
 
 import (
@@ -99,11 +101,17 @@ type API struct {
 // body is read here: a body over the limit of an http.MaxBytesReader the
 // caller set is RequestEntityTooLarge.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, c Codec, op string) {
-	body, err := io.ReadAll(r.Body)
+	body, err := ReadBody(r)
 	if err != nil {
-		c.WriteError(w, readError(err))
+		c.WriteError(w, err)
 		return
 	}
+	a.Run(w, r, c, op, body)
+}
+
+// Run answers a request for operation op whose body was read already:
+// the codec decodes body into the operation's input.
+func (a *API) Run(w http.ResponseWriter, r *http.Request, c Codec, op string, body []byte) {
 	o, ok := a.Ops[op]
 	if !ok {
 		c.WriteError(w, a.Unknown(op))
@@ -130,6 +138,16 @@ func (a *API) shape(op string, err error) *Error {
 	}
 	a.Logger.Error(a.Name+" request failed", "op", op, "err", err)
 	return &Error{Status: http.StatusInternalServerError, Code: a.InternalCode, Message: err.Error()}
+}
+
+// ReadBody reads a request's body. A body over the limit of an
+// http.MaxBytesReader the caller set is RequestEntityTooLarge.
+func ReadBody(r *http.Request) ([]byte, *Error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, readError(err)
+	}
+	return body, nil
 }
 
 func readError(err error) *Error {

@@ -7,17 +7,42 @@ import (
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/awsquery"
 )
 
-// JSON is SQS's wire protocol, AWS JSON 1.0.
+// JSON is SQS's wire protocol since late 2023, AWS JSON 1.0.
 var JSON = &awsjson.Codec{ContentType: "application/x-amz-json-1.0", Namespace: "com.amazonaws.sqs#"}
 
-// ServeHTTP serves one SQS request of the AWS JSON 1.0 protocol; the
-// operation is the X-Amz-Target after "AmazonSQS.". Errors are written in
-// the shape the SDK turns into typed errors.
+// Query is SQS's wire protocol before, which older SDKs still speak.
+var Query = &awsquery.Protocol{Namespace: "http://queue.amazonaws.com/doc/2012-11-05/"}
+
+// ServeHTTP serves one SQS request in the protocol it is written in, as
+// AWS chooses: a request with an X-Amz-Target is of the AWS JSON 1.0
+// protocol (the operation is the target after "AmazonSQS."), any other of
+// the query protocol (the operation is its Action). A query request may
+// name its queue by its path, as the queue URL, instead of a QueueUrl
+// parameter. Errors are written in the shape each protocol's SDKs turn
+// into typed errors.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-	s.api.Serve(w, r, JSON, op)
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		_, op, _ := strings.Cut(target, ".")
+		s.api.Serve(w, r, JSON, op)
+		return
+	}
+	body, aerr := awsapi.ReadBody(r)
+	if aerr != nil {
+		Query.WriteError(w, aerr)
+		return
+	}
+	q, aerr := Query.Parse(r, body)
+	if aerr != nil {
+		Query.WriteError(w, aerr)
+		return
+	}
+	if q.Param("QueueUrl") == "" && strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 1 {
+		q.SetParam("QueueUrl", r.URL.Path)
+	}
+	s.api.Run(w, r, q, q.Action, nil)
 }
 
 // newAPI is SQS's table of operations. The operations addressed to one

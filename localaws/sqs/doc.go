@@ -5,15 +5,18 @@
 // # Operations
 //
 // Every operation is a typed function in one table (newAPI, package
-// awsapi); ServeHTTP runs it through the AWS JSON 1.0 codec (JSON). Inputs
-// and outputs are typed values (wire.go). The operations addressed to one
+// awsapi); ServeHTTP runs it through the codec of the protocol the request
+// is written in, chosen per request as AWS does: AWS JSON 1.0 (JSON) for a
+// request with an X-Amz-Target, the query protocol (Query, package
+// awsquery: form-encoded parameters, XML answers) for any other, which is
+// what SDKs released before late 2023 speak. Inputs and outputs are typed
+// values (wire.go) that both codecs read and write. The operations addressed to one
 // queue are wrapped by queueOp, which resolves QueueUrl to the queue
 // (MissingParameter, QueueDoesNotExist) before the operation runs; the
 // batch operations apply the batch rules and build their results in one
 // place each (batch.go). Inputs decode with encoding/json; the outputs of
 // the message operations write their own JSON (json.go), because the hot
-// paths avoid reflection. SQS's query protocol would be a second codec over
-// the same table, with no change to the operations.
+// paths avoid reflection.
 //
 // # Durability
 //

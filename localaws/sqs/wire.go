@@ -2,14 +2,16 @@ package sqs
 
 // The inputs and outputs of the operations, as typed values. Field names
 // are the Smithy shape member names; json tags give the JSON protocol's
-// spelling where encoding/json reads or writes the value. The outputs of
-// the message operations (send, receive, batch results) write their own
-// JSON instead (json.go), as the hot paths avoid reflection.
+// spelling where encoding/json reads or writes the value, query tags the
+// query protocol's where it differs (its flattened list and map names; see
+// package awsquery). The outputs of the message operations (send, receive,
+// batch results) write their own JSON instead (json.go), as the hot paths
+// avoid reflection; receive writes its own XML too (query.go).
 
 type createQueueInput struct {
 	QueueName  string            `json:"QueueName"`
-	Attributes map[string]string `json:"Attributes"`
-	Tags       map[string]string `json:"tags"`
+	Attributes map[string]string `json:"Attributes" query:"Attribute"`
+	Tags       map[string]string `json:"tags" query:"Tag,Key,Value"`
 }
 
 type getQueueURLInput struct {
@@ -29,7 +31,7 @@ type listQueuesInput struct {
 }
 
 type listQueuesOutput struct {
-	QueueURLs []string `json:"QueueUrls"`
+	QueueURLs []string `json:"QueueUrls" query:"QueueUrl"`
 	NextToken string   `json:"NextToken,omitempty"`
 }
 
@@ -40,36 +42,36 @@ type listDeadLetterSourceQueuesInput struct {
 }
 
 type listDeadLetterSourceQueuesOutput struct {
-	QueueURLs []string `json:"queueUrls"`
+	QueueURLs []string `json:"queueUrls" query:"QueueUrl"`
 	NextToken string   `json:"NextToken,omitempty"`
 }
 
 type getQueueAttributesInput struct {
 	queueRef
-	AttributeNames []string `json:"AttributeNames"`
+	AttributeNames []string `json:"AttributeNames" query:"AttributeName"`
 }
 
 type getQueueAttributesOutput struct {
-	Attributes map[string]string `json:"Attributes,omitempty"`
+	Attributes map[string]string `json:"Attributes,omitempty" query:"Attribute"`
 }
 
 type setQueueAttributesInput struct {
 	queueRef
-	Attributes map[string]string `json:"Attributes"`
+	Attributes map[string]string `json:"Attributes" query:"Attribute"`
 }
 
 type tagQueueInput struct {
 	queueRef
-	Tags map[string]string `json:"Tags"`
+	Tags map[string]string `json:"Tags" query:"Tag,Key,Value"`
 }
 
 type untagQueueInput struct {
 	queueRef
-	TagKeys []string `json:"TagKeys"`
+	TagKeys []string `json:"TagKeys" query:"TagKey"`
 }
 
 type listQueueTagsOutput struct {
-	Tags map[string]string `json:"Tags"` // never nil: the SDK expects the member
+	Tags map[string]string `json:"Tags" query:"Tag,Key,Value"` // never nil: the SDK expects the member
 }
 
 type startMessageMoveTaskInput struct {
@@ -96,7 +98,7 @@ type listMessageMoveTasksInput struct {
 }
 
 type listMessageMoveTasksOutput struct {
-	Results []taskView `json:"Results"`
+	Results []taskView `json:"Results" query:"ListMessageMoveTasksResultEntry"`
 }
 
 // taskView is one ListMessageMoveTasks result.
@@ -117,8 +119,8 @@ type attrValue struct {
 	DataType         string   `json:"DataType"`
 	StringValue      *string  `json:"StringValue,omitempty"`
 	BinaryValue      []byte   `json:"BinaryValue,omitempty"`
-	StringListValues []string `json:"StringListValues,omitempty"`
-	BinaryListValues [][]byte `json:"BinaryListValues,omitempty"`
+	StringListValues []string `json:"StringListValues,omitempty" query:"StringListValue"`
+	BinaryListValues [][]byte `json:"BinaryListValues,omitempty" query:"BinaryListValue"`
 }
 
 // sendInput is one message to send (SendMessage or one batch entry).
@@ -126,8 +128,8 @@ type sendInput struct {
 	ID                      string               `json:"Id"`
 	MessageBody             *string              `json:"MessageBody"`
 	DelaySeconds            *int32               `json:"DelaySeconds"`
-	MessageAttributes       map[string]attrValue `json:"MessageAttributes"`
-	MessageSystemAttributes map[string]attrValue `json:"MessageSystemAttributes"`
+	MessageAttributes       map[string]attrValue `json:"MessageAttributes" query:"MessageAttribute"`
+	MessageSystemAttributes map[string]attrValue `json:"MessageSystemAttributes" query:"MessageSystemAttribute"`
 	MessageDeduplicationID  *string              `json:"MessageDeduplicationId"`
 	MessageGroupID          *string              `json:"MessageGroupId"`
 }
@@ -140,8 +142,8 @@ type sendMessageInput struct {
 // sendMessageOutput is SendMessage's output and a successful
 // SendMessageBatch entry (the only one with an ID).
 type sendMessageOutput struct {
-	ID                           string
-	MessageID                    string
+	ID                           string `query:"Id"`
+	MessageID                    string `query:"MessageId"`
 	MD5OfMessageBody             string
 	MD5OfMessageAttributes       string // when the message has attributes
 	MD5OfMessageSystemAttributes string // when it has AWSTraceHeader
@@ -150,15 +152,15 @@ type sendMessageOutput struct {
 
 type sendMessageBatchInput struct {
 	queueRef
-	Entries []*sendInput `json:"Entries"`
+	Entries []*sendInput `json:"Entries" query:"*RequestEntry"`
 }
 
 // receiveInput is ReceiveMessage's input.
 type receiveInput struct {
 	queueRef
-	AttributeNames              []string `json:"AttributeNames"`
-	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
-	MessageAttributeNames       []string `json:"MessageAttributeNames"`
+	AttributeNames              []string `json:"AttributeNames" query:"AttributeName"`
+	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames" query:"MessageSystemAttributeName"`
+	MessageAttributeNames       []string `json:"MessageAttributeNames" query:"MessageAttributeName"`
 	MaxNumberOfMessages         *int32   `json:"MaxNumberOfMessages"`
 	VisibilityTimeout           *int32   `json:"VisibilityTimeout"`
 	WaitTimeSeconds             *int32   `json:"WaitTimeSeconds"`
@@ -197,7 +199,7 @@ type receiptInput struct {
 // ChangeMessageVisibilityBatch's input.
 type receiptBatchInput struct {
 	queueRef
-	Entries []receiptEntry `json:"Entries"`
+	Entries []receiptEntry `json:"Entries" query:"*RequestEntry"`
 }
 
 type receiptEntry struct {
@@ -209,13 +211,13 @@ type receiptEntry struct {
 // batchResult is a batch operation's output: an entry for each request
 // entry that succeeded and one for each that failed, in request order.
 type batchResult[T jsonObject] struct {
-	Successful []T
-	Failed     []batchFailure
+	Successful []T            `query:"*ResultEntry"`
+	Failed     []batchFailure `query:"BatchResultErrorEntry"`
 }
 
 // batchFailure is a BatchResultErrorEntry.
 type batchFailure struct {
-	ID          string
+	ID          string `query:"Id"`
 	SenderFault bool
 	Code        string
 	Message     string
@@ -223,4 +225,6 @@ type batchFailure struct {
 
 // batchEntryID is the successful entry of DeleteMessageBatch and
 // ChangeMessageVisibilityBatch.
-type batchEntryID struct{ ID string }
+type batchEntryID struct {
+	ID string `query:"Id"`
+}
