@@ -17,6 +17,29 @@
 // deliver into the SQS engine in the same process, or into the SQS of
 // another endpoint (Config.SQSEndpoint).
 //
+// # Extensions
+//
+// Two operations of localaws's own, which no AWS service has, serve
+// operators' tools (the licenseflow console) under the X-Amz-Target prefix
+// "LocalAWSExtensions." (ExtensionsTarget), in AWS JSON 1.1, through the
+// same dispatcher; every answer carries the X-Localaws-Extensions header,
+// and ExtensionsClient calls them (ErrNoExtensions when the endpoint is
+// not a localaws). Both only observe:
+//
+//   - PeekMessages {QueueUrl, MaxNumberOfMessages} lists a queue's
+//     messages oldest first in every state (VISIBLE, IN_FLIGHT, DELAYED)
+//     with body, system and message attributes and, for the hidden ones,
+//     when they become visible; plus the queue's counts and the
+//     SentTimestamp of its oldest message. No receive count goes up, no
+//     visibility changes, nothing is written to the log.
+//   - TailEvents {After, MaxResults, WaitTimeSeconds} returns the events
+//     PutEvents accepted after the sequence number After (the latest ones
+//     without it), each with the rules it matched and each target's
+//     outcome (DELIVERED, RETRYING, DEAD_LETTERED, FAILED); it long-polls
+//     like ReceiveMessage. The journal behind it starts at the first call
+//     and records while it is called at least once a minute (1000 events,
+//     8 MiB at most), so PutEvents pays nothing for it otherwise.
+//
 // # Durability
 //
 // Each engine keeps its state in memory and writes every change to its own

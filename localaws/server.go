@@ -85,6 +85,7 @@ type Server struct {
 	eventLog *storage.Log
 	sqs      *sqs.Service
 	events   *eventbridge.Service
+	ext      *awsapi.API // localaws's own operations (ExtensionsTarget)
 	http     *http.Server
 	done     chan struct{}
 	serveErr error
@@ -151,6 +152,7 @@ func newServer(cfg Config, ln net.Listener) (*Server, error) {
 		s.closeLogs()
 		return nil, fmt.Errorf("starting eventbridge: %w", err)
 	}
+	s.ext = s.extensions()
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
 	go func() {
@@ -205,9 +207,10 @@ func (s *Server) closeLogs() error {
 	return errors.Join(s.eventLog.Close(), s.sqsLog.Close())
 }
 
-// ServeHTTP routes on X-Amz-Target: "AmazonSQS.*" to the SQS engine and
+// ServeHTTP routes on X-Amz-Target: "AmazonSQS.*" to the SQS engine,
 // "AWSEvents.*" to the EventBridge engine, each of which serves its
-// operations (package awsapi). A request without a target that is of the
+// operations (package awsapi), and "LocalAWSExtensions.*" to localaws's own
+// operations (ExtensionsTarget). A request without a target that is of the
 // query protocol (a form-encoded POST, or a GET naming an Action) goes to
 // the SQS engine too, the only service here that speaks it, as on AWS.
 // GET /health answers {"status":"ok"}.
@@ -221,6 +224,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		engine = s.sqs
 	case "AWSEvents":
 		engine, codec = s.events, eventbridge.JSON
+	case ExtensionsTarget:
+		engine, codec = http.HandlerFunc(s.serveExtension), extensionsJSON
 	}
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/health":

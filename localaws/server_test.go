@@ -2,18 +2,25 @@ package localaws_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/localaws"
+	lfeb "github.com/licenseflow/licenseflow/localaws/eventbridge"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
+	lfsqs "github.com/licenseflow/licenseflow/localaws/sqs"
 )
 
 // TestServerRoutes holds the answers the server gives before an engine
@@ -39,6 +46,8 @@ func TestServerRoutes(t *testing.T) {
 			`{"__type":"com.amazonaws.sqs#InvalidAction","message":"The action Fly is not valid for this endpoint."}`},
 		{"unknown EventBridge operation", http.MethodPost, "/", "AWSEvents.Fly", "{}", 400, "application/x-amz-json-1.1",
 			`{"__type":"UnknownOperationException","message":"localaws does not implement EventBridge operation \"Fly\""}`},
+		{"unknown extension operation", http.MethodPost, "/", "LocalAWSExtensions.Fly", "{}", 400, "application/x-amz-json-1.1",
+			`{"__type":"UnknownOperationException","message":"localaws has no extension operation \"Fly\""}`},
 		{"body too large", http.MethodPost, "/", "AmazonSQS.SendMessage", strings.Repeat(" ", 1<<20+1), 413,
 			"application/x-amz-json-1.0", `{"__type":"com.amazonaws.sqs#RequestEntityTooLarge","message":"request body too large"}`},
 		{"SQS query", http.MethodPost, "/", "", "Action=ListQueues&QueueNamePrefix=none", 200, "text/xml", listNone},
@@ -87,11 +96,7 @@ var requestID = regexp.MustCompile(`<RequestId>[0-9a-f-]{36}</RequestId>`)
 // request's signature as a message's SenderId, as AWS does.
 func TestSenderIDIsTheAccessKey(t *testing.T) {
 	t.Parallel()
-	srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv, _ := startServer(t)
 	c := sqs.NewFromConfig(localawstest.Config(srv.URL())) // access key "local"
 	q := localawstest.CreateQueue(t, c, "sender", nil)
 	if _, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &q.URL, MessageBody: aws.String("x")}); err != nil {
@@ -100,5 +105,163 @@ func TestSenderIDIsTheAccessKey(t *testing.T) {
 	got := localawstest.Drain(t, c, q.URL, 1, 30*time.Second)
 	if len(got) != 1 || got[0].Attributes["SenderId"] != "local" {
 		t.Fatalf("received %+v, want one message whose SenderId is the access key, local", got)
+	}
+}
+
+func startServer(t *testing.T) (*localaws.Server, *localaws.ExtensionsClient) {
+	t.Helper()
+	srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, &localaws.ExtensionsClient{Endpoint: srv.URL()}
+}
+
+// TestPeekMessagesTouchesNothing shows a queue's visible, in-flight and
+// delayed messages with their attributes, and changes no receive count, no
+// visibility and no count.
+func TestPeekMessagesTouchesNothing(t *testing.T) {
+	t.Parallel()
+	srv, ext := startServer(t)
+	ctx := context.Background()
+	c := sqs.NewFromConfig(localawstest.Config(srv.URL()))
+	q := localawstest.CreateQueue(t, c, "peeked", nil)
+	localawstest.Send(t, c, q.URL, sqstypes.SendMessageBatchRequestEntry{MessageBody: aws.String(`{"n":1}`),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{"reason_poisoned": {DataType: aws.String("String"), StringValue: aws.String("bad signature")}}})
+	// The first message goes in flight for five minutes (peek, not the
+	// receive's answer, says which: the SDK may retry a receive).
+	if _, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &q.URL, VisibilityTimeout: 300, WaitTimeSeconds: 1}); err != nil {
+		t.Fatal(err)
+	}
+	localawstest.Send(t, c, q.URL, localawstest.Bodies("second")...)
+	localawstest.Send(t, c, q.URL, sqstypes.SendMessageBatchRequestEntry{MessageBody: aws.String("later"), DelaySeconds: 600})
+
+	first, err := ext.PeekMessages(ctx, &lfsqs.PeekInput{QueueURL: q.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Messages) != 3 || first.Visible != 1 || first.InFlight != 1 || first.Delayed != 1 {
+		t.Fatalf("peek = %+v, want 3 messages, one in each state", first)
+	}
+	want := []struct{ body, state, receives string }{{`{"n":1}`, lfsqs.PeekInFlight, "1"}, {"second", lfsqs.PeekVisible, "0"}, {"later", lfsqs.PeekDelayed, "0"}}
+	for i, w := range want {
+		m := first.Messages[i]
+		if m.Body != w.body || m.State != w.state || m.Attributes["ApproximateReceiveCount"] != w.receives {
+			t.Errorf("message %d = %s %s received %s, want %+v", i, m.Body, m.State, m.Attributes["ApproximateReceiveCount"], w)
+		}
+		if (m.State == lfsqs.PeekVisible) != (m.VisibleAt == 0) {
+			t.Errorf("message %d: state %s, visible at %d", i, m.State, m.VisibleAt)
+		}
+	}
+	if a := first.Messages[0].MessageAttributes["reason_poisoned"]; aws.ToString(a.StringValue) != "bad signature" || a.DataType != "String" {
+		t.Errorf("message attribute = %+v", a)
+	}
+	if first.OldestSentTimestamp == 0 || first.OldestSentTimestamp > time.Now().UnixMilli() {
+		t.Errorf("oldest sent = %d", first.OldestSentTimestamp)
+	}
+	// Peeking again sees the same: nothing was received, nothing moved.
+	again, err := ext.PeekMessages(ctx, &lfsqs.PeekInput{QueueURL: q.URL, MaxNumberOfMessages: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Messages) != 1 || again.Messages[0].Attributes["ApproximateReceiveCount"] != "1" ||
+		again.Messages[0].VisibleAt != first.Messages[0].VisibleAt || again.InFlight != 1 || again.Visible != 1 {
+		t.Fatalf("second peek = %+v", again)
+	}
+	if v, f, d := localawstest.Counts(t, c, q.URL); v != 1 || f != 1 || d != 1 {
+		t.Fatalf("counts after peeking = %d %d %d", v, f, d)
+	}
+
+	var e *localaws.ExtensionError
+	if _, err := ext.PeekMessages(ctx, &lfsqs.PeekInput{QueueURL: q.URL + "-missing"}); !errors.As(err, &e) || e.Code != "QueueDoesNotExist" {
+		t.Errorf("peek of a missing queue: %v", err)
+	}
+	if _, err := ext.PeekMessages(ctx, &lfsqs.PeekInput{QueueURL: q.URL, MaxNumberOfMessages: aws.Int32(1001)}); !errors.As(err, &e) || e.Code != "InvalidParameterValue" {
+		t.Errorf("peek of 1001: %v", err)
+	}
+}
+
+// TestTailEvents follows the events PutEvents accepts, with the rules they
+// matched and where they went, and wakes a waiting call when one arrives.
+func TestTailEvents(t *testing.T) {
+	t.Parallel()
+	srv, ext := startServer(t)
+	ctx := context.Background()
+	c := sqs.NewFromConfig(localawstest.Config(srv.URL()))
+	eb := eventbridge.NewFromConfig(localawstest.Config(srv.URL()))
+	q := localawstest.CreateQueue(t, c, "tailed", nil)
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("orders"), EventPattern: aws.String(`{"source":["shop"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("orders"), Targets: []ebtypes.Target{
+		{Id: aws.String("q"), Arn: aws.String(q.ARN)},
+		{Id: aws.String("gone"), Arn: aws.String(q.ARN + "-gone")}}}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(source string) string {
+		out, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+			{Source: aws.String(source), DetailType: aws.String("Order Placed"), Detail: aws.String(`{"n":1}`)}}})
+		if err != nil || out.FailedEntryCount != 0 {
+			t.Fatalf("put events: %v %+v", err, out)
+		}
+		return aws.ToString(out.Entries[0].EventId)
+	}
+	put("shop") // before anyone tails: not journaled
+	start, err := ext.TailEvents(ctx, &lfeb.TailInput{})
+	if err != nil || len(start.Events) != 0 || start.RecordingSince == 0 {
+		t.Fatalf("first tail = %+v %v", start, err)
+	}
+	matched, other := put("shop"), put("elsewhere")
+	got, err := ext.TailEvents(ctx, &lfeb.TailInput{After: aws.Int64(start.Sequence)})
+	if err != nil || len(got.Events) != 2 {
+		t.Fatalf("tail = %+v %v", got, err)
+	}
+	m, o := got.Events[0], got.Events[1]
+	if m.EventID != matched || o.EventID != other || got.Sequence != o.Sequence || m.Sequence+1 != o.Sequence {
+		t.Fatalf("events %+v", got.Events)
+	}
+	if !strings.Contains(m.Event, `"detail-type":"Order Placed"`) || len(o.Rules) != 0 || len(m.Rules) != 1 {
+		t.Fatalf("matched %+v, other %+v", m, o)
+	}
+	r := m.Rules[0]
+	if r.Name != "orders" || len(r.Targets) != 2 || r.Targets[1].Outcome != lfeb.OutcomeDelivered || r.Targets[1].Arn != q.ARN ||
+		r.Targets[0].Outcome != lfeb.OutcomeRetrying || r.Targets[0].Error == "" {
+		t.Fatalf("rule %+v", r)
+	}
+
+	// A waiting tail returns as soon as an event arrives.
+	waited := make(chan *lfeb.TailOutput, 1)
+	go func() {
+		out, err := ext.TailEvents(ctx, &lfeb.TailInput{After: aws.Int64(got.Sequence), WaitTimeSeconds: aws.Int32(20)})
+		if err != nil {
+			t.Error(err)
+		}
+		waited <- out
+	}()
+	third := put("shop")
+	select {
+	case out := <-waited:
+		if len(out.Events) != 1 || out.Events[0].EventID != third {
+			t.Fatalf("woken tail = %+v", out)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the waiting tail did not wake")
+	}
+}
+
+// TestExtensionsElsewhere: an endpoint that is not a localaws is told
+// apart from a localaws error.
+func TestExtensionsElsewhere(t *testing.T) {
+	t.Parallel()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"__type":"com.amazonaws.sqs#InvalidAction","message":"no"}`))
+	}))
+	defer other.Close()
+	ext := &localaws.ExtensionsClient{Endpoint: other.URL}
+	if _, err := ext.PeekMessages(context.Background(), &lfsqs.PeekInput{QueueURL: "q"}); !errors.Is(err, localaws.ErrNoExtensions) {
+		t.Fatalf("peek elsewhere: %v", err)
 	}
 }

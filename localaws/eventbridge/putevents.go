@@ -24,6 +24,8 @@ func (s *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEvents
 	out := &putEventsOutput{Entries: make([]putEventsResultEntry, len(in.Entries))}
 	var ds []*delivery
 	var entryOf []int // entry index of each delivery
+	var journal []accepted
+	recording := s.journal.recording(now)
 
 	s.mu.RLock()
 	for i := range in.Entries {
@@ -43,6 +45,9 @@ func (s *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEvents
 			continue
 		}
 		out.Entries[i].EventId = id
+		if recording {
+			journal = append(journal, accepted{entry: i, id: id, bus: b.name, env: env})
+		}
 		for _, d := range s.route(b, env, id, now) {
 			ds = append(ds, d)
 			entryOf = append(entryOf, i)
@@ -50,15 +55,29 @@ func (s *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEvents
 	}
 	s.mu.RUnlock()
 
+	outcomes := s.deliverAll(ctx, ds, now, out, entryOf)
+	if recording {
+		s.journal.add(now, journal, ds, entryOf, outcomes)
+	}
+	return out, nil
+}
+
+// deliverAll delivers ds, schedules retries of the failed ones and
+// dead-letters those that may not be retried; it returns each delivery's
+// outcome. A retry it cannot record fails the delivery's entry in out
+// (entryOf[i] is the index of ds[i]'s entry).
+func (s *Service) deliverAll(ctx context.Context, ds []*delivery, now time.Time, out *putEventsOutput, entryOf []int) []string {
 	if len(ds) == 0 {
-		return out, nil
+		return nil
 	}
 	// The client may hang up; deliveries must still finish or be recorded.
 	ctx = context.WithoutCancel(ctx)
 	errs := s.deliver(ctx, ds)
+	outcomes := make([]string, len(ds))
 	var retry []*delivery
-	var retryEntry []int
+	var retryAt []int
 	for i, err := range errs {
+		outcomes[i] = OutcomeDelivered
 		if err == nil {
 			continue
 		}
@@ -66,25 +85,30 @@ func (s *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEvents
 		d.failed(err)
 		if cond := d.exhausted(now); cond != "" {
 			s.deadLetter(ctx, d, cond)
+			outcomes[i] = OutcomeDeadLettered
 			continue
 		}
 		d.NextAt = s.retry.next(d, now).UnixMilli()
 		retry = append(retry, d)
-		retryEntry = append(retryEntry, entryOf[i])
+		retryAt = append(retryAt, i)
+		outcomes[i] = OutcomeRetrying
 	}
-	if len(retry) > 0 {
-		if err := s.schedule(ctx, retry); err != nil {
-			s.cfg.Logger.Error("recording pending deliveries", "err", err)
-			for _, i := range retryEntry {
-				if out.Entries[i].ErrorCode == "" {
-					out.Entries[i] = putEventsResultEntry{ErrorCode: "InternalFailure",
-						ErrorMessage: "The event could not be delivered or recorded for retry."}
-					out.FailedEntryCount++
-				}
+	if len(retry) == 0 {
+		return outcomes
+	}
+	if err := s.schedule(ctx, retry); err != nil {
+		s.cfg.Logger.Error("recording pending deliveries", "err", err)
+		for _, i := range retryAt {
+			outcomes[i] = OutcomeFailed
+			e := &out.Entries[entryOf[i]]
+			if e.ErrorCode == "" {
+				*e = putEventsResultEntry{ErrorCode: "InternalFailure",
+					ErrorMessage: "The event could not be delivered or recorded for retry."}
+				out.FailedEntryCount++
 			}
 		}
 	}
-	return out, nil
+	return outcomes
 }
 
 // route returns a delivery for every target of every enabled rule of b

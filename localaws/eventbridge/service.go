@@ -96,8 +96,9 @@ type Service struct {
 	mu    sync.RWMutex
 	buses map[string]*bus
 
-	retry retrier
-	api   *awsapi.API
+	retry   retrier
+	journal journal // the latest events, for TailEvents
+	api     *awsapi.API
 
 	checkpointing sync.Mutex // held while a snapshot is written
 	ckptEvery     int64      // log bytes between checkpoints
