@@ -1,0 +1,224 @@
+package webui_test
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/licenseflow/licenseflow/internal/webui"
+)
+
+var pages = fstest.MapFS{
+	"home.html": {Data: []byte(`{{define "content"}}<h1>{{.Title}}</h1><p id="said">{{.Data}}</p>
+<form method="post" action="/app/say">{{template "csrf" $}}<input name="text"><button>Say</button></form>{{end}}
+{{define "said"}}<b>{{.Data}}</b>{{end}}`)},
+}
+
+// site serves a small application under /app: GET /app/ shows what was
+// said last, POST /app/say says something and redirects with a flash.
+func site(t *testing.T) (*webui.Site, *httptest.Server) {
+	t.Helper()
+	s, err := webui.New(webui.Config{Name: "Test app", Path: "/app", Pages: pages, Nav: []webui.Link{{Text: "Home", URL: "/app"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := "nothing yet"
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /app", func(w http.ResponseWriter, r *http.Request) {
+		s.Render(w, r, http.StatusOK, "home", webui.View{Title: "Home", Data: last, Refresh: 5})
+	})
+	mux.HandleFunc("POST /app/say", func(w http.ResponseWriter, r *http.Request) {
+		last = r.PostFormValue("text")
+		s.SetFlash(w, webui.FlashOK, "you said "+last)
+		webui.Redirect(w, r, "/app")
+	})
+	mux.HandleFunc("GET /app/stream", func(w http.ResponseWriter, r *http.Request) {
+		es, err := webui.NewEventStream(w, r)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var b strings.Builder
+		if err := s.Fragment(&b, r, "home", "said", webui.View{Data: "<i>live</i>\nline two"}); err != nil {
+			t.Error(err)
+		}
+		_ = es.Send("replace", b.String())
+		_ = es.Send("done", "")
+	})
+	srv := httptest.NewServer(s.Handler(mux))
+	t.Cleanup(srv.Close)
+	return s, srv
+}
+
+func client(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func post(t *testing.T, c *http.Client, u string, form url.Values, header map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestFormsNeedTheirToken: a POST passes only with the token of the page
+// the browser got, from the same site; markup in values stays text.
+func TestFormsNeedTheirToken(t *testing.T) {
+	t.Parallel()
+	_, srv := site(t)
+	ann, mallory := client(t), client(t)
+	resp, body := get(t, ann, srv.URL+"/app")
+	for k, want := range map[string]string{"Content-Security-Policy": webui.ContentSecurityPolicy, "X-Frame-Options": "DENY",
+		"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8"} {
+		if got := resp.Header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	m := tokenRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no token in the form: %s", body)
+	}
+	token := m[1]
+	_, other := get(t, mallory, srv.URL+"/app")
+	otherToken := tokenRE.FindStringSubmatch(other)[1]
+	if otherToken == token {
+		t.Fatal("two browsers got the same token")
+	}
+	say := url.Values{"text": {`<script>alert(1)</script>`}}
+	cases := []struct {
+		name   string
+		c      *http.Client
+		token  string
+		header map[string]string
+		status int
+	}{
+		{"no token", ann, "", nil, http.StatusForbidden},
+		{"another browser's token", ann, otherToken, nil, http.StatusForbidden},
+		{"a forged token", ann, strings.Repeat("A", len(token)), nil, http.StatusForbidden},
+		{"the token without the cookie", &http.Client{}, token, nil, http.StatusForbidden},
+		{"from another site", ann, token, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"from its own page", ann, token, map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
+	}
+	for _, tc := range cases {
+		f := url.Values{"text": say["text"]}
+		if tc.token != "" {
+			f.Set(webui.CSRFField, tc.token)
+		}
+		if status, body := post(t, tc.c, srv.URL+"/app/say", f, tc.header); status != tc.status {
+			t.Errorf("%s: status %d, want %d: %s", tc.name, status, tc.status, body)
+		}
+	}
+	_, body = get(t, ann, srv.URL+"/app")
+	if !strings.Contains(body, `&lt;script&gt;alert(1)&lt;/script&gt;`) || strings.Contains(body, "<script>alert") {
+		t.Fatalf("the value was not escaped: %s", body)
+	}
+	if !strings.Contains(body, `class="flash flash-ok"`) {
+		t.Fatalf("no flash after the redirect: %s", body)
+	}
+	if _, again := get(t, ann, srv.URL+"/app"); strings.Contains(again, "flash-ok") {
+		t.Fatal("the flash showed twice")
+	}
+	if !strings.Contains(body, `<noscript><meta http-equiv="refresh" content="5"></noscript>`) || !strings.Contains(body, `aria-current="page"`) {
+		t.Fatalf("layout: %s", body)
+	}
+}
+
+// TestForgedFlashIsIgnored: a flash cookie not signed by the site shows
+// nothing.
+func TestForgedFlashIsIgnored(t *testing.T) {
+	t.Parallel()
+	_, srv := site(t)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/app", nil)
+	req.AddCookie(&http.Cookie{Name: "lf_flash", Value: "b2sKQ2FsbCArMSA1NTUgMDEwMA.forged"})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if strings.Contains(string(b), "flash") {
+		t.Fatalf("a forged flash was shown: %s", b)
+	}
+}
+
+func TestStaticFilesAndEventStream(t *testing.T) {
+	t.Parallel()
+	_, srv := site(t)
+	_, page := get(t, http.DefaultClient, srv.URL+"/app")
+	css := regexp.MustCompile(`href="(/app/static/base\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(page)
+	if css == nil {
+		t.Fatalf("no stylesheet link: %s", page)
+	}
+	resp, body := get(t, http.DefaultClient, srv.URL+css[1])
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/css; charset=utf-8" ||
+		!strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || !strings.Contains(body, "--accent") {
+		t.Fatalf("stylesheet: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, _ := get(t, http.DefaultClient, srv.URL+"/app/static/nope.js"); resp.StatusCode != 404 {
+		t.Fatalf("missing static file: %d", resp.StatusCode)
+	}
+	resp, err := http.Get(srv.URL + "/app/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+	var lines []string
+	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
+		lines = append(lines, sc.Text())
+	}
+	want := "event: replace|data: <b>&lt;i&gt;live&lt;/i&gt;|data: line two</b>||event: done|data: |"
+	if got := strings.Join(lines, "|"); got != want {
+		t.Fatalf("stream:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestConfigIsChecked(t *testing.T) {
+	t.Parallel()
+	for name, cfg := range map[string]webui.Config{
+		"no name":       {Pages: pages},
+		"bad path":      {Name: "x", Pages: pages, Path: "console/"},
+		"short key":     {Name: "x", Pages: pages, Key: []byte("short")},
+		"broken page":   {Name: "x", Pages: fstest.MapFS{"a.html": {Data: []byte(`{{define "content"}}{{.Nope`)}}},
+		"missing pages": {Name: "x"},
+	} {
+		if _, err := webui.New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
