@@ -26,6 +26,7 @@ type seen struct {
 	Method, Path, RawQuery, RequestURI, Host, RemoteAddr string
 	Cookie, CorrelationID, UserAgent, Body               string
 	ContentLength                                        int64
+	Secure                                               bool
 }
 
 // echo answers 200 with what it saw.
@@ -36,7 +37,7 @@ var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.RequestURI, r.Host, r.RemoteAddr,
-		r.Header.Get("Cookie"), r.Header.Get("X-Correlation-Id"), r.Header.Get("User-Agent"), string(b), r.ContentLength})
+		r.Header.Get("Cookie"), r.Header.Get("X-Correlation-Id"), r.Header.Get("User-Agent"), string(b), r.ContentLength, httpapi.Secure(r)})
 })
 
 func TestServeLambdaRequest(t *testing.T) {
@@ -52,15 +53,15 @@ func TestServeLambdaRequest(t *testing.T) {
 		{"get with query and cookies", fixture(t, "apigw_v2_get.json"), seen{
 			Method: "GET", Path: "/v1/things/t/1", RawQuery: "a=1&b=two&a=3", RequestURI: "/v1/things/t%2F1?a=1&b=two&a=3",
 			Host: "api.example.test", RemoteAddr: "198.51.100.7:0", Cookie: "session=abc; theme=dark",
-			CorrelationID: "Tk3xQjQ7DoEEJdQ=", UserAgent: "curl/8.5.0"}},
+			CorrelationID: "Tk3xQjQ7DoEEJdQ=", UserAgent: "curl/8.5.0", Secure: true}},
 		{"post with base64 body", fixture(t, "apigw_v2_post_base64.json"), seen{
 			Method: "POST", Path: "/v1/things", RequestURI: "/v1/things",
 			Host: "abc123.execute-api.eu-west-1.amazonaws.com", RemoteAddr: "[2001:db8::7]:0",
-			CorrelationID: "corr-from-client", Body: `{"name":"thing"}`, ContentLength: 16}},
+			CorrelationID: "corr-from-client", Body: `{"name":"thing"}`, ContentLength: 16, Secure: true}},
 		{"no raw path, no host header", noHost, seen{
 			Method: "GET", Path: "/v1/things/t/1", RawQuery: "a=1&b=two&a=3", RequestURI: "/v1/things/t/1?a=1&b=two&a=3",
 			Host: "abc123.execute-api.eu-west-1.amazonaws.com", RemoteAddr: "198.51.100.7:0", Cookie: "session=abc; theme=dark",
-			CorrelationID: "Tk3xQjQ7DoEEJdQ="}},
+			CorrelationID: "Tk3xQjQ7DoEEJdQ=", Secure: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +168,17 @@ func TestServeLambdaBadEvents(t *testing.T) {
 	}
 	if called {
 		t.Fatal("the handler ran for an event that is not a request")
+	}
+}
+
+// A request on a plain listener is not secure; one through API Gateway or
+// over TLS is.
+func TestSecure(t *testing.T) {
+	t.Parallel()
+	plain := httptest.NewRequest(http.MethodGet, "http://example.test/", nil)
+	tls := httptest.NewRequest(http.MethodGet, "https://example.test/", nil)
+	if httpapi.Secure(plain) || httpapi.ViaAPIGateway(plain) || !httpapi.Secure(tls) || httpapi.ViaAPIGateway(tls) {
+		t.Fatalf("plain secure=%v, tls secure=%v", httpapi.Secure(plain), httpapi.Secure(tls))
 	}
 }
 

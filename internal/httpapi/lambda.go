@@ -29,7 +29,8 @@ import (
 // an ErrorBody (code "unreadable_body"). The error is set only for an event
 // without an HTTP method, which is not an HTTP API request at all. The
 // answer's Set-Cookie headers become Cookies; a body that is not UTF-8 is
-// returned base64-encoded.
+// returned base64-encoded. The request's context says it came through API
+// Gateway (ViaAPIGateway), which only speaks HTTPS to clients.
 func ServeLambda(ctx context.Context, h http.Handler, req awsevents.APIGatewayV2HTTPRequest) (awsevents.APIGatewayV2HTTPResponse, error) {
 	w := &recorder{header: http.Header{}}
 	r, err := request(ctx, req)
@@ -68,7 +69,7 @@ func request(ctx context.Context, req awsevents.APIGatewayV2HTTPRequest) (*http.
 	if req.RawQueryString != "" {
 		target += "?" + req.RawQueryString
 	}
-	r, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(context.WithValue(ctx, viaAPIGateway{}, true), method, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("building request from api gateway event: %w", err)
 	}
@@ -130,3 +131,17 @@ func (w *recorder) response() awsevents.APIGatewayV2HTTPResponse {
 	}
 	return out
 }
+
+type viaAPIGateway struct{}
+
+// ViaAPIGateway reports whether r was served by ServeLambda, i.e. reached
+// the handler through API Gateway, which accepts only HTTPS from clients.
+func ViaAPIGateway(r *http.Request) bool {
+	v, _ := r.Context().Value(viaAPIGateway{}).(bool)
+	return v
+}
+
+// Secure reports whether r reached the service over TLS: on a TLS
+// connection, or through API Gateway. Cookies set in answer to it are
+// marked Secure.
+func Secure(r *http.Request) bool { return r.TLS != nil || ViaAPIGateway(r) }

@@ -9,6 +9,9 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 )
 
 // CSRFField is the form field (and CSRFHeader the header, for scripts)
@@ -39,11 +42,18 @@ type csrfKey struct{}
 // The token is signed double submit: a random secret in an HttpOnly,
 // SameSite=Strict cookie, and in every form the HMAC of that secret under
 // the site's key (CSRFToken), so neither a guessed nor a planted cookie
-// passes without the key.
+// passes without the key. With Config.CSRFBinding the HMAC also covers
+// what it returns for the request (a signed-in session), so a token is
+// good only for that session: a cookie planted from a sibling domain,
+// with a token the attacker fetched for it, fails once the victim signs in.
+//
+// Cookies are Secure when Config.SecureCookies says so or the request came
+// over TLS or through API Gateway (httpapi.Secure).
 func (s *Site) Handler(h http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecureHeaders(w.Header())
+		w = &siteWriter{ResponseWriter: w, secure: s.cfg.SecureCookies || httpapi.Secure(r)}
 		if name, ok := strings.CutPrefix(r.URL.Path, s.cfg.Path+"/static/"); ok {
 			s.serveStatic(w, r, name)
 			return
@@ -53,7 +63,11 @@ func (s *Site) Handler(h http.Handler) http.Handler {
 		if secret == "" {
 			secret = s.newCSRFSecret(w)
 		}
-		r = r.WithContext(context.WithValue(r.Context(), csrfKey{}, s.mac("csrf", secret)))
+		bound := secret
+		if s.cfg.CSRFBinding != nil {
+			bound += "\x00" + s.cfg.CSRFBinding(r)
+		}
+		r = r.WithContext(context.WithValue(r.Context(), csrfKey{}, s.mac("csrf", bound)))
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 		default:
@@ -62,7 +76,7 @@ func (s *Site) Handler(h http.Handler) http.Handler {
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if sent == "" || !s.validToken(r, sent) {
+			if sent == "" || !s.validToken(r, bound) {
 				s.Error(w, r, http.StatusForbidden, ErrNoCSRFToken.Error())
 				return
 			}
@@ -98,8 +112,41 @@ func (s *Site) newCSRFSecret(w http.ResponseWriter) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	v := base64.RawURLEncoding.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{Name: s.cfg.CookiePrefix + "_csrf", Value: v, Path: s.cookiePath(),
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: s.secure(w), SameSite: http.SameSiteStrictMode})
 	return v
+}
+
+// siteWriter carries, from Handler to what sets cookies on the answer,
+// whether the request came over TLS.
+type siteWriter struct {
+	http.ResponseWriter
+	secure bool
+}
+
+// Unwrap lets http.ResponseController reach the connection (event streams).
+func (w *siteWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// secure reports whether cookies set on w are marked Secure.
+func (s *Site) secure(w http.ResponseWriter) bool {
+	if sw, ok := w.(*siteWriter); ok {
+		return sw.secure
+	}
+	return s.cfg.SecureCookies
+}
+
+// SetCookie sets a cookie of the application on the site's path: HttpOnly,
+// SameSite=Lax, Secure as the site's own cookies are; maxAge 0 lasts the
+// browser session and a negative one deletes it.
+func (s *Site) SetCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	c := &http.Cookie{Name: name, Value: value, Path: s.cookiePath(), HttpOnly: true, Secure: s.secure(w),
+		SameSite: http.SameSiteLaxMode}
+	switch {
+	case maxAge < 0:
+		c.MaxAge = -1
+	case maxAge > 0:
+		c.MaxAge = int(maxAge / time.Second)
+	}
+	http.SetCookie(w, c)
 }
 
 // validToken reports, in constant time, whether the token r carries is

@@ -31,7 +31,7 @@ func (s *Site) SetFlash(w http.ResponseWriter, kind, msg string) {
 	}
 	payload := base64.RawURLEncoding.EncodeToString([]byte(kind + "\n" + msg))
 	http.SetCookie(w, &http.Cookie{Name: s.cfg.CookiePrefix + "_flash", Value: payload + "." + s.mac("flash", payload),
-		Path: s.cookiePath(), MaxAge: 120, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+		Path: s.cookiePath(), MaxAge: 120, HttpOnly: true, Secure: s.secure(w), SameSite: http.SameSiteLaxMode})
 }
 
 // takeFlash returns the request's flash message, if any, and clears it.
@@ -41,7 +41,7 @@ func (s *Site) takeFlash(w http.ResponseWriter, r *http.Request) *Flash {
 		return nil
 	}
 	http.SetCookie(w, &http.Cookie{Name: c.Name, Path: s.cookiePath(), MaxAge: -1, HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+		Secure: s.secure(w), SameSite: http.SameSiteLaxMode})
 	payload, sig, ok := strings.Cut(c.Value, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(s.mac("flash", payload))) {
 		return nil

@@ -51,6 +51,17 @@ func (s *EventStream) Send(event, data string) error {
 	return s.flush()
 }
 
+// Retry tells the browser to reconnect d after the stream ends (the
+// "retry" field). A handler that cannot hold a stream open (a Lambda
+// behind API Gateway answers whole) sends what it has, sets a retry and
+// returns: the browser polls.
+func (s *EventStream) Retry(d time.Duration) error {
+	if _, err := fmt.Fprintf(s.w, "retry: %d\n\n", d.Milliseconds()); err != nil {
+		return err
+	}
+	return s.flush()
+}
+
 // Ping sends a comment, which keeps proxies from closing an idle stream.
 func (s *EventStream) Ping() error {
 	if _, err := s.w.Write([]byte(": ping\n\n")); err != nil {

@@ -61,8 +61,14 @@ type Config struct {
 	// Key signs CSRF tokens and flash messages; at least 32 bytes.
 	// Default random, for the life of the process.
 	Key []byte
-	// SecureCookies marks the cookies Secure (a site served over HTTPS).
+	// SecureCookies marks the cookies Secure (a site served over HTTPS);
+	// they are anyway on a request that came over TLS or through API
+	// Gateway.
 	SecureCookies bool
+	// CSRFBinding, when set, names what a request's CSRF token is bound to
+	// besides the browser's CSRF cookie: a signed-in session, say (its
+	// cookie), "" before sign-in. See Handler.
+	CSRFBinding func(*http.Request) string
 	// Logger receives rendering failures. Default slog.Default().
 	Logger *slog.Logger
 }

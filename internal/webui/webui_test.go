@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/licenseflow/licenseflow/internal/webui"
 )
@@ -220,5 +221,65 @@ func TestConfigIsChecked(t *testing.T) {
 		if _, err := webui.New(cfg); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestBindingAndSecureCookies: with a CSRF binding, a token is good only
+// for the session it was rendered for; cookies are Secure through API
+// Gateway or over TLS, never on plain HTTP; an event stream can ask the
+// browser to come back.
+func TestBindingAndSecureCookies(t *testing.T) {
+	t.Parallel()
+	s, err := webui.New(webui.Config{Name: "Bound", Pages: pages,
+		CSRFBinding: func(r *http.Request) string {
+			c, _ := r.Cookie("session")
+			if c == nil {
+				return ""
+			}
+			return c.Value
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		s.Render(w, r, http.StatusOK, "home", webui.View{Title: "Home"})
+	})
+	mux.HandleFunc("POST /signin", func(w http.ResponseWriter, r *http.Request) {
+		s.SetCookie(w, "session", r.PostFormValue("who"), time.Hour)
+		webui.Redirect(w, r, "/")
+	})
+	mux.HandleFunc("GET /poll", func(w http.ResponseWriter, r *http.Request) {
+		es, _ := webui.NewEventStream(w, r)
+		_ = es.Retry(1500 * time.Millisecond)
+	})
+	srv := httptest.NewServer(s.Handler(mux))
+	t.Cleanup(srv.Close)
+	ann := client(t)
+	_, page := get(t, ann, srv.URL+"/")
+	before := tokenRE.FindStringSubmatch(page)[1]
+	if status, _ := post(t, ann, srv.URL+"/signin", url.Values{webui.CSRFField: {before}, "who": {"ses_ann"}}, nil); status != http.StatusSeeOther {
+		t.Fatalf("sign in with the token of the page: %d", status)
+	}
+	if status, _ := post(t, ann, srv.URL+"/signin", url.Values{webui.CSRFField: {before}, "who": {"ses_ann"}}, nil); status != http.StatusForbidden {
+		t.Fatalf("a token of before sign-in still works after: %d", status)
+	}
+	_, page = get(t, ann, srv.URL+"/")
+	if status, _ := post(t, ann, srv.URL+"/signin", url.Values{webui.CSRFField: {tokenRE.FindStringSubmatch(page)[1]}, "who": {"ses_ann"}}, nil); status != http.StatusSeeOther {
+		t.Fatalf("the session's token: %d", status)
+	}
+	plain := httptest.NewRecorder()
+	s.Handler(mux).ServeHTTP(plain, httptest.NewRequest(http.MethodGet, "/", nil))
+	tls := httptest.NewRecorder()
+	s.Handler(mux).ServeHTTP(tls, httptest.NewRequest(http.MethodGet, "https://example.test/", nil))
+	if c := plain.Result().Cookies(); len(c) != 1 || c[0].Secure {
+		t.Fatalf("plain HTTP cookies %v", c)
+	}
+	if c := tls.Result().Cookies(); len(c) != 1 || !c[0].Secure || !c[0].HttpOnly {
+		t.Fatalf("TLS cookies %v", c)
+	}
+	_, body := get(t, http.DefaultClient, srv.URL+"/poll")
+	if body != "retry: 1500\n\n" {
+		t.Fatalf("retry field %q", body)
 	}
 }
