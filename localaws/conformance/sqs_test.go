@@ -25,6 +25,41 @@ import (
 // The SQS half of the behaviour suite. Every test uses its own queues, so
 // the suite can run against a shared endpoint (ElasticMQ, AWS).
 
+// TestSQS runs the SQS suite once for each protocol SQS speaks, through a
+// client of each (sqsClients): every test holds both to account.
+func TestSQS(t *testing.T) {
+	t.Parallel()
+	suite := []struct {
+		name string
+		test func(*testing.T, sqsClient)
+	}{
+		{"QueueLifecycle", sqsQueueLifecycle},
+		{"QueueAttributes", sqsQueueAttributes},
+		{"Tags", sqsTags},
+		{"MessageAttributesAndMD5", sqsMessageAttributesAndMD5},
+		{"MessageValidation", sqsMessageValidation},
+		{"Batches", sqsBatches},
+		{"VisibilityAndReceipts", sqsVisibilityAndReceipts},
+		{"LongPolling", sqsLongPolling},
+		{"Purge", sqsPurge},
+		{"FIFO", sqsFIFO},
+		{"FIFOOrderUnderLoad", sqsFIFOOrderUnderLoad},
+		{"RedriveToDeadLetterQueue", sqsRedriveToDeadLetterQueue},
+		{"MessageMoveTask", sqsMessageMoveTask},
+	}
+	for _, client := range sqsClients(t) {
+		t.Run(client.protocol, func(t *testing.T) {
+			t.Parallel()
+			for _, tc := range suite {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					tc.test(t, client.c)
+				})
+			}
+		})
+	}
+}
+
 func sqsCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -32,7 +67,7 @@ func sqsCtx(t *testing.T) context.Context {
 }
 
 // sqsQueue creates a queue and deletes it when the test ends.
-func sqsQueue(t *testing.T, c *sqs.Client, name string, attrs map[string]string) string {
+func sqsQueue(t *testing.T, c sqsClient, name string, attrs map[string]string) string {
 	t.Helper()
 	out, err := c.CreateQueue(sqsCtx(t), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
 	if err != nil {
@@ -46,7 +81,7 @@ func sqsQueue(t *testing.T, c *sqs.Client, name string, attrs map[string]string)
 
 // sqsRedriven creates a dead-letter queue and a source queue (visibility
 // 0) that redrives to it after maxReceiveCount, a JSON value, receives.
-func sqsRedriven(t *testing.T, c *sqs.Client, maxReceiveCount string) (src, dlq, dlqArn string) {
+func sqsRedriven(t *testing.T, c sqsClient, maxReceiveCount string) (src, dlq, dlqArn string) {
 	t.Helper()
 	dlq = sqsQueue(t, c, localawstest.FreshName(t, "dlq"), nil)
 	dlqArn = localawstest.QueueARN(t, c, dlq)
@@ -55,7 +90,7 @@ func sqsRedriven(t *testing.T, c *sqs.Client, maxReceiveCount string) (src, dlq,
 	return src, dlq, dlqArn
 }
 
-func sqsAttrs(t *testing.T, c *sqs.Client, url string, names ...types.QueueAttributeName) map[string]string {
+func sqsAttrs(t *testing.T, c sqsClient, url string, names ...types.QueueAttributeName) map[string]string {
 	t.Helper()
 	out, err := c.GetQueueAttributes(sqsCtx(t), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: names})
 	if err != nil {
@@ -64,7 +99,7 @@ func sqsAttrs(t *testing.T, c *sqs.Client, url string, names ...types.QueueAttri
 	return out.Attributes
 }
 
-func sqsSend(t *testing.T, c *sqs.Client, url, body string) *sqs.SendMessageOutput {
+func sqsSend(t *testing.T, c sqsClient, url, body string) *sqs.SendMessageOutput {
 	t.Helper()
 	out, err := c.SendMessage(sqsCtx(t), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: &body})
 	if err != nil {
@@ -74,7 +109,7 @@ func sqsSend(t *testing.T, c *sqs.Client, url, body string) *sqs.SendMessageOutp
 }
 
 // sqsReceive receives with all system attributes and message attributes.
-func sqsReceive(t *testing.T, c *sqs.Client, url string, max, wait int32, vis *int32) []types.Message {
+func sqsReceive(t *testing.T, c sqsClient, url string, max, wait int32, vis *int32) []types.Message {
 	t.Helper()
 	in := &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: max, WaitTimeSeconds: wait,
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
@@ -90,7 +125,7 @@ func sqsReceive(t *testing.T, c *sqs.Client, url string, max, wait int32, vis *i
 }
 
 // sqsReceiveN long-polls until n messages arrived or the deadline passed.
-func sqsReceiveN(t *testing.T, c *sqs.Client, url string, n int, vis int32) []types.Message {
+func sqsReceiveN(t *testing.T, c sqsClient, url string, n int, vis int32) []types.Message {
 	t.Helper()
 	var got []types.Message
 	deadline := time.Now().Add(45 * time.Second)
@@ -103,7 +138,7 @@ func sqsReceiveN(t *testing.T, c *sqs.Client, url string, n int, vis int32) []ty
 	return got
 }
 
-func sqsDelete(t *testing.T, c *sqs.Client, url string, m types.Message) {
+func sqsDelete(t *testing.T, c sqsClient, url string, m types.Message) {
 	t.Helper()
 	if _, err := c.DeleteMessage(sqsCtx(t), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
 		t.Fatalf("DeleteMessage: %v", err)
@@ -158,9 +193,7 @@ func md5OfAttrs(attrs map[string]types.MessageAttributeValue) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func TestSQSQueueLifecycle(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsQueueLifecycle(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	name := localawstest.FreshName(t, "life")
 	url := sqsQueue(t, c, name, map[string]string{"VisibilityTimeout": "45"})
@@ -214,9 +247,7 @@ func TestSQSQueueLifecycle(t *testing.T) {
 	}
 }
 
-func TestSQSQueueAttributes(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsQueueAttributes(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "attrs"), nil)
 	all := sqsAttrs(t, c, url, types.QueueAttributeNameAll)
@@ -273,9 +304,7 @@ func TestSQSQueueAttributes(t *testing.T) {
 	}
 }
 
-func TestSQSTags(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsTags(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	name := localawstest.FreshName(t, "tags")
 	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &name, Tags: map[string]string{"team": "a"}})
@@ -299,9 +328,7 @@ func TestSQSTags(t *testing.T) {
 	}
 }
 
-func TestSQSMessageAttributesAndMD5(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsMessageAttributesAndMD5(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "mattr"), map[string]string{"VisibilityTimeout": "0"}) // the SDK cannot send a 0 override
 	attrs := map[string]types.MessageAttributeValue{
@@ -372,9 +399,7 @@ func TestSQSMessageAttributesAndMD5(t *testing.T) {
 	}
 }
 
-func TestSQSMessageValidation(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsMessageValidation(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "valid"), nil)
 	tooMany := map[string]types.MessageAttributeValue{}
@@ -421,9 +446,7 @@ func batchEntries(n int, body string) []types.SendMessageBatchRequestEntry {
 	return es
 }
 
-func TestSQSBatches(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsBatches(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "batch"), nil)
 
@@ -481,9 +504,7 @@ func TestSQSBatches(t *testing.T) {
 	}
 }
 
-func TestSQSVisibilityAndReceipts(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsVisibilityAndReceipts(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "vis"), nil)
 	sqsSend(t, c, url, "v")
@@ -509,9 +530,7 @@ func TestSQSVisibilityAndReceipts(t *testing.T) {
 	wantAPIError(t, err, "InvalidParameterValue")
 }
 
-func TestSQSLongPolling(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsLongPolling(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "poll"), nil)
 
@@ -565,9 +584,7 @@ func TestSQSLongPolling(t *testing.T) {
 	}
 }
 
-func TestSQSPurge(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsPurge(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "purge"), nil)
 	for i := 0; i < 5; i++ {
@@ -583,9 +600,7 @@ func TestSQSPurge(t *testing.T) {
 	wantErrorType[*types.PurgeQueueInProgress](t, err)
 }
 
-func TestSQSFIFO(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsFIFO(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "fifo")+".fifo", map[string]string{"FifoQueue": "true"})
 
@@ -660,9 +675,7 @@ func TestSQSFIFO(t *testing.T) {
 	wantAPIError(t, err, "InvalidParameterValue")
 }
 
-func TestSQSFIFOOrderUnderLoad(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsFIFOOrderUnderLoad(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "order")+".fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
 	const groups, per = 3, 20
@@ -703,9 +716,7 @@ func TestSQSFIFOOrderUnderLoad(t *testing.T) {
 	}
 }
 
-func TestSQSRedriveToDeadLetterQueue(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsRedriveToDeadLetterQueue(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	src, dlq, dlqArn := sqsRedriven(t, c, `"2"`) // AWS accepts the count as a string too
 	srcArn := localawstest.QueueARN(t, c, src)
@@ -754,9 +765,7 @@ func TestSQSRedriveToDeadLetterQueue(t *testing.T) {
 	}
 }
 
-func TestSQSMessageMoveTask(t *testing.T) {
-	t.Parallel()
-	c := newSQS(t)
+func sqsMessageMoveTask(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	src, dlq, dlqArn := sqsRedriven(t, c, "1")
 	other := sqsQueue(t, c, localawstest.FreshName(t, "mdst"), nil)

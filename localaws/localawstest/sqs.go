@@ -56,14 +56,20 @@ func withAttr(attrs map[string]string, k, v string) map[string]string {
 	return out
 }
 
+// AttributeReader is the part of an SQS client QueueARN and Counts use:
+// aws-sdk-go-v2's *sqs.Client, or a test's adapter of another client.
+type AttributeReader interface {
+	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
 // QueueARN returns the ARN of the queue at url.
-func QueueARN(tb testing.TB, c *sqs.Client, url string) string {
+func QueueARN(tb testing.TB, c AttributeReader, url string) string {
 	tb.Helper()
 	return attributes(tb, c, url, sqstypes.QueueAttributeNameQueueArn)["QueueArn"]
 }
 
 // Counts returns the queue's visible, in-flight and delayed messages.
-func Counts(tb testing.TB, c *sqs.Client, url string) (visible, inFlight, delayed int) {
+func Counts(tb testing.TB, c AttributeReader, url string) (visible, inFlight, delayed int) {
 	tb.Helper()
 	attrs := attributes(tb, c, url, sqstypes.QueueAttributeNameAll)
 	visible, _ = strconv.Atoi(attrs["ApproximateNumberOfMessages"])
@@ -72,7 +78,7 @@ func Counts(tb testing.TB, c *sqs.Client, url string) (visible, inFlight, delaye
 	return visible, inFlight, delayed
 }
 
-func attributes(tb testing.TB, c *sqs.Client, url string, name sqstypes.QueueAttributeName) map[string]string {
+func attributes(tb testing.TB, c AttributeReader, url string, name sqstypes.QueueAttributeName) map[string]string {
 	tb.Helper()
 	out, err := c.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{name}})
