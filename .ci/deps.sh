@@ -3,6 +3,10 @@
 # drives for real, when they are missing and we are root:
 #   chromium   the browser tests (internal/browsertest, through chromedp)
 #   iproute2   the VPC proof's network namespaces (proof/vpc)
+#   awscli, python3-boto3
+#              Debian's own SQS clients, which speak SQS's query protocol
+#              (localaws/conformance TestDebianClients uses /usr/bin/aws and
+#              /usr/bin/python3)
 # PostgreSQL is installed and started by .ci/with-postgres.sh.
 # Without root (or without apt-get) it says what is missing; the tests that
 # need it then skip, each saying why. It never fails the build by itself.
@@ -13,6 +17,8 @@ log() { printf 'deps: %s\n' "$*" >&2; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+[ -x /usr/bin/aws ] || missing+=(awscli)
+/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0

@@ -7,5 +7,6 @@
 // The SQS part runs twice, once per wire protocol SQS speaks: through
 // aws-sdk-go-v2 (the JSON protocol) and through aws-sdk-go v1 at v1.44.256,
 // from before SQS's switch (the query protocol), adapted to the v2 client's
-// methods (sqsClient).
+// methods (sqsClient). The clients SQS users get from their distribution,
+// Debian 12's awscli and python3-boto3, are driven too (TestDebianClients).
 package conformance

@@ -1,12 +1,16 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -857,4 +861,149 @@ func sqsMessageMoveTask(t *testing.T, c sqsClient) {
 	if err != nil || len(list.Results) != 1 || !strings.HasPrefix(aws.ToString(list.Results[0].Status), "CANCEL") {
 		t.Fatalf("after cancel: %+v %v", list, err)
 	}
+}
+
+// TestDebianClients drives localaws with the SQS clients Debian 12 ships,
+// awscli 2.9 and python3-boto3 1.26 on botocore 1.29, which speak the query
+// protocol: the README's aws examples as written, a typed error through the
+// CLI, and through boto3 (testdata/boto3_check.py) create, attributes, a
+// send with message attributes, receive, batch calls, a typed error and a
+// redrive to a dead-letter queue. botocore 1.29 checks no MD5: the test
+// checks every one the clients were given.
+func TestDebianClients(t *testing.T) {
+	t.Parallel()
+	if external() {
+		t.Skip("drives the in-process localaws only")
+	}
+	const awsCLI, python = "/usr/bin/aws", "/usr/bin/python3"
+	if _, err := os.Stat(awsCLI); err != nil {
+		t.Skip("Debian's awscli is not installed (.ci/deps.sh installs it with apt when run as root)")
+	}
+	if exec.Command(python, "-c", "import boto3").Run() != nil {
+		t.Skip("Debian's python3-boto3 is not installed (.ci/deps.sh installs it with apt when run as root)")
+	}
+	home := t.TempDir()
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local",
+		"AWS_SECRET_ACCESS_KEY=local", "AWS_PAGER=", "AWS_CONFIG_FILE=" + home + "/config",
+		"AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials"}
+	run := func(name string, args ...string) ([]byte, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Env = env
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return out, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, stderr.String())
+		}
+		return out, nil
+	}
+
+	t.Run("awscli", func(t *testing.T) {
+		t.Parallel()
+		for _, line := range readmeAWSExamples(t) {
+			out, err := run("/bin/bash", "-c", strings.ReplaceAll(line, "http://127.0.0.1:4566", local.URL()))
+			if err != nil {
+				t.Fatalf("README example: %v", err)
+			}
+			if strings.Contains(line, "receive-message") {
+				var got sqs.ReceiveMessageOutput
+				if err := json.Unmarshal(out, &got); err != nil || len(got.Messages) == 0 {
+					t.Fatalf("receive-message printed %s (%v)", out, err)
+				}
+				for _, m := range got.Messages {
+					checkMD5s(t, m)
+				}
+			}
+		}
+		_, err := run(awsCLI, "--endpoint-url", local.URL(), "sqs", "get-queue-url", "--queue-name", localawstest.FreshName(t, "missing"))
+		if err == nil || !strings.Contains(err.Error(), "An error occurred (AWS.SimpleQueueService.NonExistentQueue) when calling the GetQueueUrl operation") {
+			t.Fatalf("get-queue-url of a missing queue: %v", err)
+		}
+	})
+
+	t.Run("boto3", func(t *testing.T) {
+		t.Parallel()
+		out, err := run(python, "testdata/boto3_check.py", local.URL(), localawstest.FreshName(t, "boto3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Boto3, Botocore string
+			Attributes      map[string]string
+			Sent            sqs.SendMessageOutput
+			Received        []types.Message
+			DeadLetters     []types.Message                        `json:"dead_letters"`
+			BatchSent       sqs.SendMessageBatchOutput             `json:"batch_sent"`
+			BatchVisibility sqs.ChangeMessageVisibilityBatchOutput `json:"batch_visibility"`
+			BatchDeleted    sqs.DeleteMessageBatchOutput           `json:"batch_deleted"`
+			TypedError      struct{ Class, Code string }           `json:"typed_error"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("boto3_check.py printed %s: %v", out, err)
+		}
+		t.Logf("boto3 %s, botocore %s", r.Boto3, r.Botocore)
+		if r.Attributes["VisibilityTimeout"] != "0" || !strings.Contains(r.Attributes["RedrivePolicy"], `"maxReceiveCount":1`) {
+			t.Errorf("attributes %v", r.Attributes)
+		}
+		if len(r.Received) != 1 || *r.Received[0].MessageId != *r.Sent.MessageId || len(r.Received[0].MessageAttributes) != 3 ||
+			aws.ToString(r.Sent.MD5OfMessageAttributes) != aws.ToString(r.Received[0].MD5OfMessageAttributes) ||
+			aws.ToString(r.Sent.MD5OfMessageBody) != aws.ToString(r.Received[0].MD5OfBody) {
+			t.Fatalf("sent %+v, received %+v", r.Sent, r.Received)
+		}
+		checkMD5s(t, r.Received[0])
+		if got := r.Received[0].MessageAttributes["blob"].BinaryValue; !bytes.Equal(got, []byte{0, 1, 255}) {
+			t.Errorf("binary attribute %v", got)
+		}
+		if len(r.DeadLetters) != 1 || *r.DeadLetters[0].Body != *r.Received[0].Body ||
+			r.DeadLetters[0].Attributes["DeadLetterQueueSourceArn"] != r.Attributes["QueueArn"] {
+			t.Fatalf("dead letters %+v", r.DeadLetters)
+		}
+		checkMD5s(t, r.DeadLetters[0])
+		if len(r.BatchSent.Successful) != 1 || len(r.BatchSent.Failed) != 1 || *r.BatchSent.Failed[0].Id != "b" ||
+			*r.BatchSent.Failed[0].Code != "InvalidParameterValue" || !r.BatchSent.Failed[0].SenderFault {
+			t.Errorf("send_message_batch %+v", r.BatchSent)
+		}
+		if len(r.BatchVisibility.Successful) != 1 || len(r.BatchVisibility.Failed) != 0 {
+			t.Errorf("change_message_visibility_batch %+v", r.BatchVisibility)
+		}
+		if len(r.BatchDeleted.Successful) != 1 || len(r.BatchDeleted.Failed) != 1 || *r.BatchDeleted.Failed[0].Code != "ReceiptHandleIsInvalid" {
+			t.Errorf("delete_message_batch %+v", r.BatchDeleted)
+		}
+		if r.TypedError.Class != "QueueDoesNotExist" || r.TypedError.Code != "AWS.SimpleQueueService.NonExistentQueue" {
+			t.Errorf("typed error %+v", r.TypedError)
+		}
+	})
+}
+
+// checkMD5s checks a received message's MD5OfBody and, when it has message
+// attributes, MD5OfMessageAttributes, by AWS's algorithms.
+func checkMD5s(t *testing.T, m types.Message) {
+	t.Helper()
+	sum := md5.Sum([]byte(aws.ToString(m.Body)))
+	if aws.ToString(m.MD5OfBody) != hex.EncodeToString(sum[:]) {
+		t.Errorf("message %s: MD5OfBody %s, want %x", aws.ToString(m.MessageId), aws.ToString(m.MD5OfBody), sum)
+	}
+	if len(m.MessageAttributes) > 0 && aws.ToString(m.MD5OfMessageAttributes) != md5OfAttrs(m.MessageAttributes) {
+		t.Errorf("message %s: MD5OfMessageAttributes %s, want %s", aws.ToString(m.MessageId), aws.ToString(m.MD5OfMessageAttributes), md5OfAttrs(m.MessageAttributes))
+	}
+}
+
+// readmeAWSExamples returns the aws commands of the README's localaws
+// example, as a user would copy them.
+func readmeAWSExamples(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for line := range strings.Lines(string(b)) {
+		if strings.HasPrefix(line, "aws --endpoint-url http://127.0.0.1:4566 ") {
+			lines = append(lines, strings.TrimSpace(line))
+		}
+	}
+	if len(lines) < 3 {
+		t.Fatalf("the README holds %d aws --endpoint-url examples", len(lines))
+	}
+	return lines
 }

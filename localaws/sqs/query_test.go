@@ -110,6 +110,8 @@ func TestQueryProtocol(t *testing.T) {
 		}, 400,
 			[]string{`<Code>AWS.SimpleQueueService.EmptyBatchRequest</Code>`}},
 		{"/", func() string { return "Action=PurgeQueue&QueueUrl=" + q(url1) }, 200, []string{`<PurgeQueueResponse`}},
+		{"/", func() string { return "Action=ReceiveMessage&QueueUrl=" + q(url1) }, 200, // botocore needs the empty result
+			[]string{`<ReceiveMessageResult></ReceiveMessageResult>`}},
 		{"/", func() string {
 			b := "Action=SendMessageBatch&QueueUrl=" + q(dlqURL)
 			for _, i := range "123456789" {

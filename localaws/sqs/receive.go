@@ -18,11 +18,17 @@ type dlqMove struct {
 	srcSeq uint64
 }
 
+// noMessages is the output of a receive that got nothing; never changed.
+var noMessages = &receiveOutput{}
+
 // receiveMessage is the ReceiveMessage operation.
 func (s *Service) receiveMessage(ctx context.Context, q *queue, in *receiveInput) (*receiveOutput, error) {
 	got, err := s.receive(ctx, q, in)
-	if err != nil || len(got) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if len(got) == 0 {
+		return noMessages, nil // not nil: the query protocol answers an empty result
 	}
 	sys := systemAttrSet(in.AttributeNames, in.MessageSystemAttributeNames)
 	out := &receiveOutput{Messages: make([]receivedMessage, len(got))}
