@@ -34,6 +34,9 @@ func TestDamagedRecordStopsTheStart(t *testing.T) {
 		{"events: bus without its bus", "events", `{"op":"bus"}`, "eventbridge bus record without its bus"},
 		{"events: rule without its rule", "events", `{"op":"rule"}`, "eventbridge rule record without its rule"},
 		{"events: pending without its delivery", "events", `{"op":"pending"}`, "eventbridge pending record without its delivery"},
+		{"events: archive without its archive", "events", `{"op":"archive"}`, "eventbridge archive record without its archive"},
+		{"events: archived without its event", "events", `{"op":"archived","ids":["a"]}`, "eventbridge archived record without its event"},
+		{"events: replay without its replay", "events", `{"op":"replay"}`, "eventbridge replay record without its replay"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,6 +52,7 @@
 // # Packages
 //
 // sqs and eventbridge are the engines, pattern the event-pattern matcher,
+// clock EventBridge's time (real, scaled for demos, or moved by tests),
 // storage the log, awsapi the operation tables and their dispatcher,
 // awsjson the JSON protocol, awsquery the query protocol, conformance the behaviour suite written
 // against the SDK clients only, and localawstest the harness for tests that

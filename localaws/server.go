@@ -16,6 +16,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/awsquery"
+	"github.com/licenseflow/licenseflow/localaws/clock"
 	"github.com/licenseflow/licenseflow/localaws/eventbridge"
 	"github.com/licenseflow/licenseflow/localaws/sqs"
 	"github.com/licenseflow/licenseflow/localaws/storage"
@@ -44,6 +45,11 @@ type Config struct {
 	// timeout. Only for a process that also runs every consumer of its
 	// queues (licenseflow run): no older receipt handle can be in use.
 	ReleaseInFlight bool
+	// Clock is EventBridge's time: event times, schedules, retries,
+	// archive retention, replay windows (SQS keeps the real time).
+	// Default clock.Real(); tests move a clock.Manual, demos run a
+	// clock.Scaled one.
+	Clock clock.Clock
 	// MaxRequestBytes bounds a request body. Default 2 MiB (one 1 MiB
 	// message plus attributes and JSON escaping). A form-encoded body (the
 	// SQS query protocol) may be three times as long: percent-encoding
@@ -146,7 +152,7 @@ func newServer(cfg Config, ln net.Listener) (*Server, error) {
 		queues = newExternalQueues(cfg.SQSEndpoint, cfg.Region)
 	}
 	s.events, err = eventbridge.New(eventbridge.Config{Log: s.eventLog, Region: cfg.Region,
-		AccountID: cfg.AccountID, Queues: queues, Logger: cfg.Logger.With("service", "events")})
+		AccountID: cfg.AccountID, Queues: queues, Clock: cfg.Clock, Logger: cfg.Logger.With("service", "events")})
 	if err != nil {
 		s.sqs.Close()
 		s.closeLogs()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
@@ -32,9 +34,32 @@ type ebFixture struct {
 
 func newEBFixture(t *testing.T) *ebFixture {
 	t.Helper()
+	return newEBFixtureWith(t, newEventBridge(t), newSQS(t))
+}
+
+// newEBFixtureOn is newEBFixture on a localaws of its own, started with
+// cfg (a manual clock, say), so what the test does to it touches no other
+// test. It skips when the suite runs against another endpoint.
+func newEBFixtureOn(t *testing.T, cfg localaws.Config) *ebFixture {
+	t.Helper()
+	if externalEndpoint("EVENTBRIDGE") != "" || external() {
+		t.Skip("needs a localaws of its own")
+	}
+	cfg.Addr, cfg.Logger = "127.0.0.1:0", slog.New(slog.DiscardHandler)
+	srv, err := localaws.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("starting localaws: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := localawstest.Config(srv.URL())
+	return newEBFixtureWith(t, eventbridge.NewFromConfig(c), sqs.NewFromConfig(c))
+}
+
+func newEBFixtureWith(t *testing.T, eb *eventbridge.Client, sqsc *sqs.Client) *ebFixture {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	f := &ebFixture{t: t, ctx: ctx, eb: newEventBridge(t), sqs: newSQS(t), bus: localawstest.FreshName(t, "bus")}
+	f := &ebFixture{t: t, ctx: ctx, eb: eb, sqs: sqsc, bus: localawstest.FreshName(t, "bus")}
 	if _, err := f.eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(f.bus)}); err != nil {
 		t.Fatalf("CreateEventBus: %v", err)
 	}

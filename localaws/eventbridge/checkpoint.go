@@ -8,23 +8,17 @@ import (
 // maybeCheckpoint starts a snapshot in the background once the log grew
 // past ckptEvery since the last one.
 func (s *Service) maybeCheckpoint() {
-	if s.cfg.Log.Size() < s.ckptEvery || !s.checkpointing.TryLock() {
+	if s.cfg.Log.Size() < s.ckptEvery.Load() || !s.checkpointing.TryLock() {
 		return
 	}
-	select {
-	case <-s.stop:
-		s.checkpointing.Unlock()
-		return
-	default:
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	if !s.spawn(func() {
 		defer s.checkpointing.Unlock()
 		if err := s.checkpoint(); err != nil {
 			s.cfg.Logger.Warn("eventbridge checkpoint failed; the log keeps growing until the next one", "err", err)
 		}
-	}()
+	}) {
+		s.checkpointing.Unlock()
+	}
 }
 
 // Checkpoint writes a snapshot of the whole state now, so the next start
@@ -38,26 +32,32 @@ func (s *Service) Checkpoint() error {
 
 // checkpoint writes the whole state as a snapshot that replaces the log.
 func (s *Service) checkpoint() error {
-	// Every record is added under s.mu or s.retry.mu: holding both, the
-	// snapshot position and the state it describes agree.
+	// Every record is added under s.mu, s.archMu or s.retry.mu: holding
+	// all three, the snapshot position and the state it describes agree.
 	s.mu.RLock()
+	s.archMu.Lock()
 	s.retry.mu.Lock()
+	unlock := func() {
+		s.retry.mu.Unlock()
+		s.archMu.Unlock()
+		s.mu.RUnlock()
+	}
 	snap, err := s.cfg.Log.Checkpoint()
 	if err != nil {
-		s.retry.mu.Unlock()
-		s.mu.RUnlock()
+		unlock()
 		return fmt.Errorf("starting snapshot: %w", err)
 	}
 	recs := s.stateRecords()
 	bufs := make([][]byte, len(recs))
+	size := int64(0)
 	for i, r := range recs {
 		bufs[i], err = json.Marshal(r)
 		if err != nil {
 			break
 		}
+		size += int64(len(bufs[i]))
 	}
-	s.retry.mu.Unlock()
-	s.mu.RUnlock()
+	unlock()
 	if err != nil {
 		return errJoinAbort(fmt.Errorf("encoding snapshot: %w", err), snap.Abort())
 	}
@@ -69,6 +69,9 @@ func (s *Service) checkpoint() error {
 	if err := snap.Commit(); err != nil {
 		return fmt.Errorf("committing snapshot: %w", err)
 	}
+	// An archive makes the snapshot large: let the log grow as much
+	// again before the next one, so rewriting it stays linear.
+	s.ckptEvery.Store(max(s.ckptMin.Load(), size))
 	return nil
 }
 

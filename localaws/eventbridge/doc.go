@@ -1,13 +1,13 @@
-// Package eventbridge is localaws's EventBridge engine: buses, rules and SQS
-// targets kept in memory, every change recorded in a durable log (package
-// storage), served as aws-sdk-go-v2's eventbridge client speaks to
-// EventBridge.
+// Package eventbridge is localaws's EventBridge engine: buses, rules,
+// targets, archives and replays kept in memory, every change recorded in a
+// durable log (package storage), served as aws-sdk-go-v2's eventbridge
+// client speaks to EventBridge.
 //
 // # Operations
 //
 // Every operation is a typed function in one table (newAPI, package
 // awsapi); ServeHTTP runs it through the AWS JSON 1.1 codec (JSON). Inputs
-// and outputs are typed values with their wire names (wire.go); buses and
+// and outputs are typed values with their wire names (wire*.go); buses and
 // rules are looked up in one place each (findBus, findRule) and lists are
 // paged in one (listPage).
 //
@@ -19,13 +19,55 @@
 // queue, or recorded in the log as a pending retry. Pending retries follow
 // the target's RetryPolicy and end in the target's dead-letter queue.
 //
+// # Archives and replays
+//
+// An archive keeps the events of one bus its pattern matches, through a
+// rule EventBridge manages (Events-Archive-NAME, listed with ManagedBy,
+// refusing every change with ManagedRuleException) whose pattern adds
+// "replay-name" must not exist, so replayed events are not archived
+// again. Archiving is part of the PutEvents acknowledgement: an archived
+// event is in the log before its entry succeeds. Events older than the
+// archive's RetentionDays are dropped as the clock passes them.
+//
+// StartReplay sends the events of an archive whose time lies in
+// [EventStartTime, EventEndTime) back to the archive's bus, in event-time
+// order (AWS orders only by the minute), each with a top-level
+// "replay-name" field and its original id, to the rules of FilterArns or
+// to every rule EventBridge does not manage. A replay goes STARTING,
+// RUNNING, then COMPLETED (or CANCELLED after CancelReplay, or FAILED when
+// its archive or bus is deleted under it); its progress is in the log, so
+// a replay running when localaws stopped resumes after its last recorded
+// chunk (events are delivered at least once).
+//
+// # Time
+//
+// Config.Clock is the engine's time. Tests move a clock.Manual, so a
+// retention of days waits for nothing.
+//
 // # Durability
 //
 // Configuration changes return once their records are on stable storage;
-// retry progress is recorded without waiting for the disk, as a lost record
-// only repeats an attempt. New replays the log: a record that does not
-// decode, has an unknown op or lacks the part its op needs stops the start
-// with storage.ErrCorrupt naming the file and offset, as in the SQS engine,
-// while a record about a bus or rule that is gone is history and is
-// skipped.
+// retry and replay progress is recorded without waiting for the disk, as a
+// lost record only repeats an attempt or a chunk. New replays the log: a
+// record that does not decode, has an unknown op or lacks the part its op
+// needs stops the start with storage.ErrCorrupt naming the file and
+// offset, as in the SQS engine, while a record about a bus, rule or
+// archive that is gone is history and is skipped. Archived events are
+// kept in memory and in every snapshot; the log grows as much as the
+// last snapshot before the next one, so rewriting a large archive stays
+// linear in the events archived.
+//
+// # Differences from AWS
+//
+//   - Targets are SQS queues only.
+//   - Scheduled rules (ScheduleExpression) are refused.
+//   - Archive counts (EventCount, SizeBytes) are exact at once; AWS
+//     reconciles them within a day, and may archive an event minutes after
+//     PutEvents. Archives are never CREATING or UPDATING, and KMS keys are
+//     recorded but nothing is encrypted.
+//   - DeleteRule with Force does not delete an archive's rule; delete the
+//     archive. Replays are listed until the engine's data is removed (AWS
+//     forgets them after 90 days).
+//   - Replays deliver in strict event-time order; AWS replays minute by
+//     minute, unordered within a minute.
 package eventbridge

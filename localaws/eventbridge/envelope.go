@@ -25,15 +25,17 @@ func invalidArgument(format string, args ...any) *entryError {
 }
 
 // envelope validates one PutEvents entry and builds the event as targets
-// receive it, fields in AWS's order, detail compacted.
-func (s *Service) envelope(e *putEventsEntry, id string, now time.Time) ([]byte, *entryError) {
+// receive it, fields in AWS's order, detail compacted; it returns the
+// event's time too.
+func (s *Service) envelope(e *putEventsEntry, id string, now time.Time) ([]byte, time.Time, *entryError) {
+	var never time.Time
 	switch {
 	case e.Source == nil || *e.Source == "":
-		return nil, invalidArgument("Parameter Source is not valid. Reason: Source is a required argument.")
+		return nil, never, invalidArgument("Parameter Source is not valid. Reason: Source is a required argument.")
 	case e.DetailType == nil || *e.DetailType == "":
-		return nil, invalidArgument("Parameter DetailType is not valid. Reason: DetailType is a required argument.")
+		return nil, never, invalidArgument("Parameter DetailType is not valid. Reason: DetailType is a required argument.")
 	case e.Detail == nil || *e.Detail == "":
-		return nil, invalidArgument("Parameter Detail is not valid. Reason: Detail is a required argument.")
+		return nil, never, invalidArgument("Parameter Detail is not valid. Reason: Detail is a required argument.")
 	}
 	size := len(*e.Source) + len(*e.DetailType) + len(*e.Detail)
 	if e.Time != nil {
@@ -43,13 +45,13 @@ func (s *Service) envelope(e *putEventsEntry, id string, now time.Time) ([]byte,
 		size += len(r)
 	}
 	if size > maxEntrySize {
-		return nil, invalidArgument("Event size %d bytes exceeds the limit of %d bytes.", size, maxEntrySize)
+		return nil, never, invalidArgument("Event size %d bytes exceeds the limit of %d bytes.", size, maxEntrySize)
 	}
 	if strings.HasPrefix(*e.Source, "aws.") {
-		return nil, &entryError{"NotAuthorizedForSourceException", "Not authorized for the source."}
+		return nil, never, &entryError{"NotAuthorizedForSourceException", "Not authorized for the source."}
 	}
 	if utf8.RuneCountInString(*e.DetailType) > 128 {
-		return nil, invalidArgument("Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.")
+		return nil, never, invalidArgument("Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.")
 	}
 	t := now
 	if e.Time != nil && !e.Time.IsZero() {
@@ -79,10 +81,10 @@ func (s *Service) envelope(e *putEventsEntry, id string, now time.Time) ([]byte,
 	b.WriteString(`],"detail":`)
 	start := b.Len()
 	if err := json.Compact(&b, []byte(*e.Detail)); err != nil || b.Bytes()[start] != '{' {
-		return nil, &entryError{"MalformedDetail", "Detail is malformed."}
+		return nil, never, &entryError{"MalformedDetail", "Detail is malformed."}
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return b.Bytes(), t.UTC().Truncate(time.Second), nil
 }
 
 // writeJSONString writes s as a JSON string without HTML escaping.

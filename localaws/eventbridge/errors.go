@@ -26,6 +26,15 @@ func limitExceeded(format string, args ...any) *awsapi.Error {
 	return awsapi.Errorf("LimitExceededException", format, args...)
 }
 
+// managed refuses a change of a rule EventBridge manages (an archive's).
+func managed(r *rule) error {
+	if r == nil || r.archive == nil {
+		return nil
+	}
+	return awsapi.Errorf("ManagedRuleException", "Rule %s is managed by %s for archive %s and cannot be changed.",
+		r.name, r.managedBy(), r.archive.name)
+}
+
 func busNotFound(name string) *awsapi.Error {
 	return notFound("Event bus %s does not exist.", name)
 }

@@ -40,7 +40,7 @@ func FuzzPutEventsEntry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, source, detailType, detail, resource string) {
 		s := &Service{cfg: Config{Region: "us-east-1", AccountID: "000000000000"}}
 		e := &putEventsEntry{Source: &source, DetailType: &detailType, Detail: &detail, Resources: []string{resource}}
-		env, eerr := s.envelope(e, "id", time.Unix(0, 0))
+		env, _, eerr := s.envelope(e, "id", time.Unix(0, 0))
 		if eerr != nil {
 			if eerr.code == "" || eerr.message == "" {
 				t.Fatalf("entry error without code or message: %+v", eerr)

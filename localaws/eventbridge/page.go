@@ -45,7 +45,16 @@ func page(names []string, prefix, token string, limit *int32) ([]string, string,
 // listPage is a page of m's values in name order, each as out makes it,
 // for a List operation's input; never nil (the SDK expects the member).
 func listPage[V, O any](m map[string]V, in *listInput, out func(V) O) ([]O, string, error) {
-	names, next, err := page(slices.Sorted(maps.Keys(m)), in.NamePrefix, in.NextToken, in.Limit)
+	return listPageOf(m, in, nil, out)
+}
+
+// listPageOf is listPage over the values keep accepts (nil: all).
+func listPageOf[V, O any](m map[string]V, in *listInput, keep func(V) bool, out func(V) O) ([]O, string, error) {
+	all := slices.Sorted(maps.Keys(m))
+	if keep != nil {
+		all = slices.DeleteFunc(all, func(n string) bool { return !keep(m[n]) })
+	}
+	names, next, err := page(all, in.NamePrefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, "", err
 	}

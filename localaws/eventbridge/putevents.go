@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/localaws/pattern"
+	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
 // Retry defaults of a target without RetryPolicy, as on AWS.
@@ -22,16 +23,19 @@ func (s *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEvents
 	}
 	now := s.now()
 	out := &putEventsOutput{Entries: make([]putEventsResultEntry, len(in.Entries))}
-	var ds []*delivery
-	var entryOf []int // entry index of each delivery
-	var journal []accepted
+	var (
+		ds      []*delivery
+		entryOf []int // entry index of each delivery
+		arch    []archiveWrite
+		archOf  []int // entry index of each archive write
+		journal []accepted
+	)
 	recording := s.journal.recording(now)
-
 	s.mu.RLock()
 	for i := range in.Entries {
 		e := &in.Entries[i]
 		id := newEventID()
-		env, eerr := s.envelope(e, id, now)
+		env, t, eerr := s.envelope(e, id, now)
 		var b *bus
 		if eerr == nil {
 			bn := busName(e.EventBusName)
@@ -40,39 +44,70 @@ func (s *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEvents
 			}
 		}
 		if eerr != nil {
-			out.Entries[i] = putEventsResultEntry{ErrorCode: eerr.code, ErrorMessage: eerr.message}
-			out.FailedEntryCount++
+			out.fail(i, eerr.code, eerr.message)
 			continue
 		}
 		out.Entries[i].EventId = id
 		if recording {
 			journal = append(journal, accepted{entry: i, id: id, bus: b.name, env: env})
 		}
-		for _, d := range s.route(b, env, id, now) {
+		rt := s.route(b, &event{env: env, id: id, key: id, at: now}, nil)
+		for _, d := range rt.ds {
 			ds = append(ds, d)
 			entryOf = append(entryOf, i)
+		}
+		if len(rt.archives) > 0 {
+			arch = append(arch, archiveWrite{rt.archives, &archivedEvent{ID: id, T: t.UnixMilli(), In: now.UnixMilli(), Env: env}})
+			archOf = append(archOf, i)
 		}
 	}
 	s.mu.RUnlock()
 
-	outcomes := s.deliverAll(ctx, ds, now, out, entryOf)
+	// The client may hang up; deliveries must still finish or be recorded.
+	ctx = context.WithoutCancel(ctx)
+	var archived storage.Pos
+	var archErr error
+	if len(arch) > 0 {
+		archived, archErr = s.archiveEvents(arch)
+	}
+	outcomes := s.dispatch(ctx, ds, now, false)
+	for i, o := range outcomes {
+		if o == OutcomeFailed {
+			out.fail(entryOf[i], "InternalFailure", "The event could not be delivered or recorded for retry.")
+		}
+	}
+	if len(arch) > 0 && archErr == nil {
+		archErr = s.cfg.Log.Wait(ctx, archived, true)
+	}
+	if archErr != nil {
+		s.cfg.Logger.Error("archiving events", "err", archErr)
+		for _, i := range archOf {
+			out.fail(i, "InternalFailure", "The event could not be archived.")
+		}
+	}
 	if recording {
 		s.journal.add(now, journal, ds, entryOf, outcomes)
 	}
 	return out, nil
 }
 
-// deliverAll delivers ds, schedules retries of the failed ones and
+// fail marks entry i failed, unless it already is.
+func (o *putEventsOutput) fail(i int, code, message string) {
+	if o.Entries[i].ErrorCode == "" {
+		o.Entries[i] = putEventsResultEntry{ErrorCode: code, ErrorMessage: message}
+		o.FailedEntryCount++
+	}
+}
+
+// dispatch delivers ds, schedules retries of the failed ones and
 // dead-letters those that may not be retried; it returns each delivery's
-// outcome. A retry it cannot record fails the delivery's entry in out
-// (entryOf[i] is the index of ds[i]'s entry).
-func (s *Service) deliverAll(ctx context.Context, ds []*delivery, now time.Time, out *putEventsOutput, entryOf []int) []string {
+// outcome (OutcomeFailed: neither delivered nor recorded for a retry).
+// With ordered, deliveries to one queue are sent in their order.
+func (s *Service) dispatch(ctx context.Context, ds []*delivery, now time.Time, ordered bool) []string {
 	if len(ds) == 0 {
 		return nil
 	}
-	// The client may hang up; deliveries must still finish or be recorded.
-	ctx = context.WithoutCancel(ctx)
-	errs := s.deliver(ctx, ds)
+	errs := s.deliver(ctx, ds, ordered)
 	outcomes := make([]string, len(ds))
 	var retry []*delivery
 	var retryAt []int
@@ -93,68 +128,82 @@ func (s *Service) deliverAll(ctx context.Context, ds []*delivery, now time.Time,
 		retryAt = append(retryAt, i)
 		outcomes[i] = OutcomeRetrying
 	}
-	if len(retry) == 0 {
-		return outcomes
-	}
-	if err := s.schedule(ctx, retry); err != nil {
-		s.cfg.Logger.Error("recording pending deliveries", "err", err)
-		for _, i := range retryAt {
-			outcomes[i] = OutcomeFailed
-			e := &out.Entries[entryOf[i]]
-			if e.ErrorCode == "" {
-				*e = putEventsResultEntry{ErrorCode: "InternalFailure",
-					ErrorMessage: "The event could not be delivered or recorded for retry."}
-				out.FailedEntryCount++
+	if len(retry) > 0 {
+		if err := s.schedule(ctx, retry); err != nil {
+			s.cfg.Logger.Error("recording pending deliveries", "err", err)
+			for _, i := range retryAt {
+				outcomes[i] = OutcomeFailed
 			}
 		}
 	}
 	return outcomes
 }
 
+// event is an event on its way through a bus.
+type event struct {
+	env []byte
+	id  string
+	// key makes the ids of its deliveries unique: the event id, with the
+	// replay's name for a replayed event.
+	key string
+	at  time.Time // ingestion time
+}
+
+// routed is where an event goes: deliveries, and archives.
+type routed struct {
+	ds       []*delivery
+	archives []*archive
+}
+
 // route returns a delivery for every target of every enabled rule of b
-// that matches the event. The caller holds s.mu.
-func (s *Service) route(b *bus, env []byte, id string, now time.Time) []*delivery {
-	var ds []*delivery
+// that accept takes (nil: every rule) and that matches the event, and the
+// archives whose rules match it. The caller holds s.mu.
+func (s *Service) route(b *bus, e *event, accept func(*rule) bool) routed {
+	var rt routed
 	var ev *pattern.Event // parsed once, for every rule
 	for _, r := range b.rules {
-		if !r.enabled || r.compiled == nil || len(r.targets) == 0 {
+		if !r.enabled || r.compiled == nil || (len(r.targets) == 0 && r.archive == nil) || (accept != nil && !accept(r)) {
 			continue
 		}
 		if ev == nil {
 			var err error
-			if ev, err = pattern.ParseEvent(env); err != nil {
+			if ev, err = pattern.ParseEvent(e.env); err != nil {
 				// env is the envelope we built: a JSON object.
 				s.cfg.Logger.Error("parsing an envelope for matching", "err", err)
-				return nil
+				return routed{}
 			}
 		}
 		if !r.compiled.MatchEvent(ev) {
 			continue
 		}
+		if r.archive != nil {
+			rt.archives = append(rt.archives, r.archive)
+			continue
+		}
 		ruleARN := s.ruleARN(r.bus, r.name)
 		for _, t := range r.targets {
-			ds = append(ds, s.newDelivery(r, ruleARN, t, env, id, now))
+			rt.ds = append(rt.ds, s.newDelivery(r, ruleARN, t, e))
 		}
 	}
-	return ds
+	return rt
 }
 
-func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, id string, now time.Time) *delivery {
+func (s *Service) newDelivery(r *rule, ruleARN string, t *target, e *event) *delivery {
 	w := t.wire
 	d := &delivery{
-		ID:         id + "/" + r.name + "/" + w.Id,
+		ID:         e.key + "/" + r.name + "/" + w.Id,
 		Queue:      w.Arn,
 		RuleARN:    ruleARN,
 		TargetID:   w.Id,
 		MaxRetries: defaultMaxRetries,
-		Deadline:   now.Add(defaultMaxAge).UnixMilli(),
+		Deadline:   e.at.Add(defaultMaxAge).UnixMilli(),
 	}
 	if rp := w.RetryPolicy; rp != nil {
 		if rp.MaximumRetryAttempts != nil {
 			d.MaxRetries = int(*rp.MaximumRetryAttempts)
 		}
 		if rp.MaximumEventAgeInSeconds != nil {
-			d.Deadline = now.Add(time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second).UnixMilli()
+			d.Deadline = e.at.Add(time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second).UnixMilli()
 		}
 	}
 	if w.DeadLetterConfig != nil {
@@ -162,8 +211,9 @@ func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, id
 	}
 	if t.fifo {
 		d.GroupID = w.SqsParameters.MessageGroupId
-		d.DedupID = id
+		d.DedupID = e.id
 	}
+	env := e.env
 	switch {
 	case w.Input != nil:
 		d.Body = *w.Input
@@ -175,7 +225,7 @@ func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, id
 		}
 	case t.template != nil:
 		d.Body = t.template.render(templateVars{event: env, ruleARN: ruleARN,
-			ruleName: r.name, ingested: now})
+			ruleName: r.name, ingested: e.at})
 	default:
 		d.Body = string(env)
 	}
@@ -189,7 +239,7 @@ func (s *Service) newDelivery(r *rule, ruleARN string, t *target, env []byte, id
 // one queue go as batches when the sender can (one durable write each),
 // else one by one: in order for a FIFO queue, all at once otherwise, so
 // the queue's durable writes share their syncs.
-func (s *Service) deliver(ctx context.Context, ds []*delivery) []error {
+func (s *Service) deliver(ctx context.Context, ds []*delivery, ordered bool) []error {
 	errs := make([]error, len(ds))
 	if len(ds) == 1 {
 		errs[0] = s.send(ctx, ds[0])
@@ -228,7 +278,7 @@ func (s *Service) deliver(ctx context.Context, ds []*delivery) []error {
 					}
 				}
 			})
-		case strings.HasSuffix(q, ".fifo"):
+		case ordered || strings.HasSuffix(q, ".fifo"):
 			run(func() {
 				for _, i := range idx {
 					errs[i] = s.send(ctx, ds[i])

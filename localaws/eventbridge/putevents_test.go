@@ -74,7 +74,7 @@ func TestEnvelope(t *testing.T) {
 	at := time.Date(2026, 3, 4, 5, 6, 7, 890_000_000, time.FixedZone("x", 3600))
 	e := &putEventsEntry{Source: aws.String("app.\"quoted\""), DetailType: aws.String("Order <Placed> & paid"),
 		Detail: aws.String("{ \"n\": 1.50,\n \"s\": \"a\\u0041\" }"), Resources: []string{"arn:x"}, Time: &epochTime{at}}
-	got, eerr := s.envelope(e, "11111111-2222-4333-8444-555555555555", time.Now())
+	got, _, eerr := s.envelope(e, "11111111-2222-4333-8444-555555555555", time.Now())
 	if eerr != nil {
 		t.Fatal(eerr)
 	}
@@ -86,7 +86,7 @@ func TestEnvelope(t *testing.T) {
 	}
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	e.Time, e.Resources = nil, nil
-	got, _ = s.envelope(e, "id", now)
+	got, _, _ = s.envelope(e, "id", now)
 	if !strings.Contains(string(got), `"time":"2026-01-02T03:04:05Z","region":"eu-west-1","resources":[],`) {
 		t.Fatalf("envelope without Time or Resources: %s", got)
 	}

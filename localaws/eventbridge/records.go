@@ -26,6 +26,11 @@ const (
 	opPending  = "pending"  // a delivery waiting for a retry (Pending)
 	opTry      = "try"      // pending ID failed again: Attempts, NextAt
 	opDone     = "done"     // pending ID is finished (delivered or dead-lettered)
+
+	opArchive    = "archive"    // create or update an archive (Archive)
+	opDelArchive = "delarchive" // delete archive Name with its events
+	opArchived   = "archived"   // Event is archived in the archives IDs
+	opReplay     = "replay"     // create or update a replay (Replay)
 )
 
 type record struct {
@@ -42,6 +47,9 @@ type record struct {
 	Attempts int               `json:"a,omitempty"`
 	NextAt   int64             `json:"at,omitempty"`
 	Error    string            `json:"e,omitempty"`
+	Archive  *archiveRecord    `json:"archive,omitempty"`
+	Event    *archivedEvent    `json:"ev,omitempty"`
+	Replay   *replayRecord     `json:"replay,omitempty"`
 }
 
 type busRecord struct {
@@ -65,6 +73,11 @@ type ruleRecord struct {
 // take their place in the log and are applied under the lock, and are
 // durable when update returns nil.
 func (s *Service) update(ctx context.Context, fn func() ([]*record, error)) error {
+	return s.record(ctx, true, fn)
+}
+
+// record is update, waiting for the disk only when durable.
+func (s *Service) record(ctx context.Context, durable bool, fn func() ([]*record, error)) error {
 	s.mu.Lock()
 	recs, err := fn()
 	var pos storage.Pos
@@ -79,7 +92,7 @@ func (s *Service) update(ctx context.Context, fn func() ([]*record, error)) erro
 	if err != nil || len(recs) == 0 {
 		return err
 	}
-	if err := s.cfg.Log.Wait(ctx, pos, true); err != nil {
+	if err := s.cfg.Log.Wait(ctx, pos, durable); err != nil {
 		return fmt.Errorf("recording %s: %w", recs[0].Op, err)
 	}
 	s.maybeCheckpoint()
@@ -119,6 +132,8 @@ func (s *Service) replay(b []byte) error {
 	switch rec.Op {
 	case opPending, opTry, opDone:
 		s.retry.apply(&rec)
+	case opArchived:
+		s.applyArchived(rec.IDs, rec.Event)
 	default:
 		s.applyConfig(&rec)
 	}
@@ -127,28 +142,30 @@ func (s *Service) replay(b []byte) error {
 
 // check reports a record whose op is unknown or lacks the part it needs.
 func (r *record) check() error {
-	var missing string
-	switch r.Op {
-	case opBus:
-		if r.Bus == nil {
-			missing = "bus"
-		}
-	case opRule:
-		if r.Rule == nil {
-			missing = "rule"
-		}
-	case opPending:
-		if r.Pending == nil {
-			missing = "delivery"
-		}
-	case opDelBus, opDelRule, opTargets, opUntarget, opTags, opTry, opDone:
-	default:
+	need, known := recordNeeds[r.Op]
+	switch {
+	case !known:
 		return fmt.Errorf("eventbridge record: unknown op %q", r.Op)
-	}
-	if missing != "" {
-		return fmt.Errorf("eventbridge %s record without its %s", r.Op, missing)
+	case need.part != "" && !need.has(r):
+		return fmt.Errorf("eventbridge %s record without its %s", r.Op, need.part)
 	}
 	return nil
+}
+
+// recordNeeds is every op, with the part of the record it cannot do
+// without (none for the ops that name what they change).
+var recordNeeds = map[string]struct {
+	part string
+	has  func(*record) bool
+}{
+	opBus:      {"bus", func(r *record) bool { return r.Bus != nil }},
+	opRule:     {"rule", func(r *record) bool { return r.Rule != nil }},
+	opPending:  {"delivery", func(r *record) bool { return r.Pending != nil }},
+	opArchive:  {"archive", func(r *record) bool { return r.Archive != nil }},
+	opArchived: {"event", func(r *record) bool { return r.Event != nil }},
+	opReplay:   {"replay", func(r *record) bool { return r.Replay != nil }},
+	opDelBus:   {}, opDelRule: {}, opTargets: {}, opUntarget: {}, opTags: {},
+	opTry: {}, opDone: {}, opDelArchive: {},
 }
 
 // applyConfig changes the state as rec describes. The caller holds s.mu
@@ -165,6 +182,7 @@ func (s *Service) applyConfig(rec *record) {
 		b.description = br.Description
 		b.created = time.UnixMilli(br.Created)
 		b.modified = time.UnixMilli(br.Modified)
+		s.attachArchiveRules(b)
 	case opDelBus:
 		delete(s.buses, rec.Name)
 	case opRule:
@@ -198,6 +216,12 @@ func (s *Service) applyConfig(rec *record) {
 		}
 	case opTags:
 		s.setTags(rec.ARN, rec.Tags)
+	case opArchive:
+		s.applyArchive(rec.Archive)
+	case opDelArchive:
+		s.removeArchive(rec.Name)
+	case opReplay:
+		s.applyReplay(rec.Replay)
 	}
 }
 
@@ -238,7 +262,7 @@ func (s *Service) rule(busName, name string) *rule {
 }
 
 // stateRecords describes the whole state as records, for a snapshot. The
-// caller holds s.mu and the retrier's lock.
+// caller holds s.mu, s.archMu and the retrier's lock.
 func (s *Service) stateRecords() []*record {
 	var recs []*record
 	for _, bn := range slices.Sorted(maps.Keys(s.buses)) {
@@ -250,6 +274,9 @@ func (s *Service) stateRecords() []*record {
 		}
 		for _, rn := range slices.Sorted(maps.Keys(b.rules)) {
 			r := b.rules[rn]
+			if r.archive != nil {
+				continue // the archive's record makes it
+			}
 			recs = append(recs, &record{Op: opRule, Rule: &ruleRecord{Name: r.name, Bus: r.bus, Pattern: r.pattern,
 				State: r.state, Description: r.description, RoleArn: r.roleArn}})
 			if len(r.tags) > 0 {
@@ -264,5 +291,7 @@ func (s *Service) stateRecords() []*record {
 			}
 		}
 	}
+	recs = append(recs, s.archiveRecords()...)
+	recs = append(recs, s.replayRecords()...)
 	return append(recs, s.retry.records()...)
 }

@@ -115,7 +115,8 @@ func TestCheckpointWhenTheLogGrows(t *testing.T) {
 	dir := t.TempDir()
 	log := openLog(t, dir)
 	svc, c := startService(t, log, newFlakyQueues())
-	svc.ckptEvery = 1
+	svc.ckptMin.Store(1)
+	svc.ckptEvery.Store(1)
 	firstSegment := log.Stats().Segment
 	for i := range 30 {
 		name := "r" + string(rune('a'+i%26)) + string(rune('a'+i/26))

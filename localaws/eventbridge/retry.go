@@ -115,9 +115,6 @@ func (s *Service) schedule(ctx context.Context, ds []*delivery) error {
 
 // retryLoop starts each pending delivery's attempt when it is due.
 func (s *Service) retryLoop() {
-	defer s.wg.Done()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
 	for {
 		r := &s.retry
 		r.mu.Lock()
@@ -137,21 +134,18 @@ func (s *Service) retryLoop() {
 			case <-s.stop:
 				return
 			}
-			s.wg.Add(1)
-			go func() {
-				defer func() { <-r.workers; s.wg.Done() }()
+			if !s.spawn(func() {
+				defer func() { <-r.workers }()
 				s.attempt(d)
-			}()
+			}) {
+				return
+			}
 		}
 		if len(due) > 0 {
 			continue // more may have come due meanwhile
 		}
-		timer.Reset(wait)
-		select {
-		case <-s.stop:
+		if !s.sleep(wait, r.wake) {
 			return
-		case <-r.wake:
-		case <-timer.C:
 		}
 	}
 }

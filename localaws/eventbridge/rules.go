@@ -49,6 +49,9 @@ func (s *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput
 		if err != nil {
 			return nil, err
 		}
+		if err := managed(b.rules[in.Name]); err != nil {
+			return nil, err
+		}
 		recs := []*record{{Op: opRule, Rule: rr}}
 		if len(in.Tags) > 0 {
 			tags := map[string]string{}
@@ -72,7 +75,7 @@ func (s *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput
 
 func (s *Service) ruleOutput(r *rule) *ruleOutput {
 	return &ruleOutput{Arn: s.ruleARN(r.bus, r.name), Name: r.name, EventBusName: r.bus, EventPattern: r.pattern,
-		State: r.state, Description: r.description, RoleArn: r.roleArn}
+		State: r.state, Description: r.description, RoleArn: r.roleArn, ManagedBy: r.managedBy()}
 }
 
 func (s *Service) describeRule(ctx context.Context, in *ruleRef) (*ruleOutput, error) {
@@ -102,6 +105,9 @@ func (s *Service) deleteRule(ctx context.Context, in *ruleRef) (*awsapi.Empty, e
 		r, ok := b.rules[name]
 		if !ok {
 			return nil, nil
+		}
+		if err := managed(r); err != nil {
+			return nil, err
 		}
 		if len(r.targets) > 0 {
 			return nil, validation("Rule can't be deleted since it has targets.")
@@ -137,6 +143,9 @@ func (s *Service) setRuleState(ctx context.Context, in *ruleRef, state string) e
 	return s.update(ctx, func() ([]*record, error) {
 		r, err := s.findRule(bn, name)
 		if err != nil {
+			return nil, err
+		}
+		if err := managed(r); err != nil {
 			return nil, err
 		}
 		if r.state == state {

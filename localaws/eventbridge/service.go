@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/awsjson"
+	"github.com/licenseflow/licenseflow/localaws/clock"
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
@@ -59,8 +61,9 @@ type Config struct {
 	AccountID string
 	// Queues delivers to SQS targets. Required.
 	Queues QueueSender
-	// Now is the clock. Default time.Now.
-	Now func() time.Time
+	// Clock is the engine's time: event times, retries, archive
+	// retention and replay windows. Default clock.Real().
+	Clock clock.Clock
 	// Logger receives operational logs. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -68,8 +71,8 @@ type Config struct {
 func (c *Config) setDefaults() {
 	c.Region = cmp.Or(c.Region, "us-east-1")
 	c.AccountID = cmp.Or(c.AccountID, "000000000000")
-	if c.Now == nil {
-		c.Now = time.Now
+	if c.Clock == nil {
+		c.Clock = clock.Real()
 	}
 	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
@@ -93,20 +96,31 @@ type Service struct {
 	// mu guards the buses, their rules and targets. Config records are
 	// added to the log under it (pending-delivery records under
 	// retry.mu), so a checkpoint holding both sees state and log agree.
-	mu    sync.RWMutex
-	buses map[string]*bus
+	mu       sync.RWMutex
+	buses    map[string]*bus
+	archives map[string]*archive
+	replays  map[string]*replay
+
+	// archMu guards the events of the archives; opArchived records are
+	// added under it. Taken after mu, before retry.mu.
+	archMu sync.Mutex
 
 	retry   retrier
 	journal journal // the latest events, for TailEvents
 	api     *awsapi.API
 
-	checkpointing sync.Mutex // held while a snapshot is written
-	ckptEvery     int64      // log bytes between checkpoints
+	checkpointing sync.Mutex   // held while a snapshot is written
+	ckptEvery     atomic.Int64 // log bytes before the next checkpoint
+	ckptMin       atomic.Int64 // ckptEvery at least: 16 MiB
 
 	ctx    context.Context // ends at Close: stops retry attempts
 	cancel context.CancelFunc
 	stop   chan struct{}
-	wg     sync.WaitGroup
+	wake   chan struct{} // wakes clockLoop: schedules or retention changed
+
+	spawnMu sync.Mutex // guards closed and wg.Add
+	closed  bool
+	wg      sync.WaitGroup
 
 	closeOnce sync.Once
 }
@@ -119,11 +133,15 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("eventbridge config: %w", err)
 	}
 	s := &Service{
-		cfg:       cfg,
-		buses:     map[string]*bus{},
-		ckptEvery: 16 << 20,
-		stop:      make(chan struct{}),
+		cfg:      cfg,
+		buses:    map[string]*bus{},
+		archives: map[string]*archive{},
+		replays:  map[string]*replay{},
+		stop:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
 	}
+	s.ckptMin.Store(16 << 20)
+	s.ckptEvery.Store(16 << 20)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.retry.init()
 	s.api = s.newAPI()
@@ -140,13 +158,15 @@ func New(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("creating the default bus: %w", err)
 		}
 	}
+	s.pruneArchives(s.now())
 	s.retry.start()
-	s.wg.Add(1)
-	go s.retryLoop()
+	s.spawn(s.retryLoop)
+	s.spawn(s.clockLoop)
+	s.resumeReplays()
 	return s, nil
 }
 
-func (s *Service) now() time.Time { return s.cfg.Now() }
+func (s *Service) now() time.Time { return s.cfg.Clock.Now() }
 
 // ServeHTTP serves one EventBridge request of the AWS JSON 1.1 protocol;
 // the operation is the X-Amz-Target after "AWSEvents.".
@@ -182,6 +202,15 @@ func (s *Service) newAPI() *awsapi.API {
 			"TagResource":           awsapi.Op(s.tagResource),
 			"UntagResource":         awsapi.Op(s.untagResource),
 			"ListTagsForResource":   awsapi.Op(s.listTagsForResource),
+			"CreateArchive":         awsapi.Op(s.createArchive),
+			"DescribeArchive":       awsapi.Op(s.describeArchive),
+			"ListArchives":          awsapi.Op(s.listArchives),
+			"UpdateArchive":         awsapi.Op(s.updateArchive),
+			"DeleteArchive":         awsapi.Op(s.deleteArchive),
+			"StartReplay":           awsapi.Op(s.startReplay),
+			"DescribeReplay":        awsapi.Op(s.describeReplay),
+			"ListReplays":           awsapi.Op(s.listReplays),
+			"CancelReplay":          awsapi.Op(s.cancelReplay),
 		},
 		Unknown: func(op string) *awsapi.Error {
 			return awsapi.Errorf("UnknownOperationException", "localaws does not implement EventBridge operation %q", op)
@@ -191,10 +220,29 @@ func (s *Service) newAPI() *awsapi.API {
 	}
 }
 
-// Close stops the retry loop. Pending retries stay in the log and resume
-// on the next New. It does not close cfg.Log.
+// spawn runs f in a goroutine Close waits for, unless Close began.
+func (s *Service) spawn(f func()) bool {
+	s.spawnMu.Lock()
+	defer s.spawnMu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// Close stops the retry loop, schedules and replays. Pending retries and
+// running replays stay in the log and resume on the next New. It does not
+// close cfg.Log.
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
+		s.spawnMu.Lock()
+		s.closed = true
+		s.spawnMu.Unlock()
 		close(s.stop)
 		s.cancel()
 		s.wg.Wait()

@@ -34,6 +34,17 @@ type rule struct {
 	roleArn     string
 	tags        map[string]string
 	targets     []*target // sorted by Id
+	// archive is set on the rule EventBridge manages for an archive: it
+	// matches the events to archive and has no targets.
+	archive *archive
+}
+
+// managedBy is who manages the rule: EventBridge for an archive's rule.
+func (r *rule) managedBy() string {
+	if r.archive != nil {
+		return managedByEvents
+	}
+	return ""
 }
 
 // target is a rule target with its transformation prepared for delivery.

@@ -28,7 +28,7 @@ func (s *Service) tagsOf(arn string) *map[string]string {
 		if !found {
 			bn, name = defaultBus, path
 		}
-		if r := s.rule(bn, name); r != nil {
+		if r := s.rule(bn, name); r != nil && r.archive == nil {
 			return &r.tags
 		}
 	}

@@ -107,6 +107,9 @@ func (s *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targets
 		if err != nil {
 			return nil, err
 		}
+		if err := managed(r); err != nil {
+			return nil, err
+		}
 		total := len(r.targets)
 		for _, t := range in.Targets {
 			if _, ok := r.target(t.Id); !ok {
@@ -133,7 +136,11 @@ func (s *Service) removeTargets(ctx context.Context, in *removeTargetsInput) (*t
 			"Member must have length between 1 and 100")
 	}
 	err := s.update(ctx, func() ([]*record, error) {
-		if _, err := s.findRule(bn, name); err != nil {
+		r, err := s.findRule(bn, name)
+		if err != nil {
+			return nil, err
+		}
+		if err := managed(r); err != nil {
 			return nil, err
 		}
 		return []*record{{Op: opUntarget, BusName: bn, Name: name, IDs: in.Ids}}, nil

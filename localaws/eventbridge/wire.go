@@ -132,6 +132,7 @@ type ruleOutput struct {
 	Description  string `json:"Description,omitempty"`
 	RoleArn      string `json:"RoleArn,omitempty"`
 	CreatedBy    string `json:"CreatedBy,omitempty"`
+	ManagedBy    string `json:"ManagedBy,omitempty"`
 }
 
 type putTargetsInput struct {
