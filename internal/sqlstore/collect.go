@@ -8,11 +8,11 @@ type Scanner interface {
 	Scan(dest ...any) error
 }
 
-// Read runs fn in a transaction of db, as DB.Tx does (retried on
-// contention), and returns the value of its successful attempt.
+// Read runs fn in a read-only transaction of db, as DB.View does (retried
+// on contention), and returns the value of its successful attempt.
 func Read[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
 	var out T
-	err := db.Tx(ctx, func(tx *Tx) error {
+	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		out, err = fn(tx)
 		return err
@@ -39,8 +39,8 @@ func Collect[T any](ctx context.Context, tx *Tx, scan func(Scanner) (T, error), 
 	return out, rows.Err()
 }
 
-// List runs query in a transaction of its own and returns every row as scan
-// reads it: Read of Collect.
+// List runs query in a read-only transaction of its own and returns every
+// row as scan reads it: Read of Collect.
 func List[T any](ctx context.Context, db *DB, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
 	return Read(ctx, db, func(tx *Tx) ([]T, error) { return Collect(ctx, tx, scan, query, args...) })
 }

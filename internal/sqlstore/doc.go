@@ -17,6 +17,20 @@
 // more than once and must not have effects outside the transaction (publish
 // after Tx returns, e.g. from an outbox row written inside it).
 //
+// On SQLite, a DB commits its write transactions in groups: one goroutine
+// holds the write lock, runs every transaction that queued while the last
+// group committed, each in a savepoint of one SQLite transaction, and
+// commits them with one WAL sync. A failing member rolls back to its
+// savepoint alone; the others commit, and each caller gets its own outcome.
+// Without it, concurrent writers find the lock taken and SQLite's busy
+// handler polls for it with sleeps of up to 100 ms, which under a stage's
+// dozens of concurrent handlers cost more than the commits themselves. The
+// processes sharing one SQLite file should share one DB (the pipeline's
+// stages do); separate processes still queue on the lock.
+//
+// [DB.View] runs read-only transactions: on SQLite beside the writer (WAL),
+// on PostgreSQL at REPEATABLE READ, READ ONLY. [Read] and [List] use it.
+//
 // # Portable SQL
 //
 // Stages write one SQL text for both backends. Keep to this subset:

@@ -43,6 +43,24 @@ func (d Dialect) String() string {
 type DB struct {
 	*sql.DB
 	Dialect Dialect
+	// read is SQLite's pool of read-only connections (View); PostgreSQL
+	// reads from DB.
+	read *sql.DB
+	// group commits SQLite's write transactions (Tx); nil on PostgreSQL.
+	group *committer
+}
+
+// Close stops the group commit after the group running and closes the
+// pools.
+func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	return errors.Join(append(errs, db.DB.Close())...)
 }
 
 // sqliteBusyTimeout is how long a SQLite statement waits for a lock before it
@@ -108,10 +126,21 @@ func openSQLite(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
 	}
-	// Idle connections keep their page cache; the pool needs no upper bound
-	// (writers queue on the file lock, readers run beside them in WAL mode).
+	// Idle connections keep their page cache. Writes go through the group
+	// commit's one transaction at a time; the pool needs no upper bound.
 	sqlDB.SetMaxIdleConns(4)
-	return &DB{DB: sqlDB, Dialect: SQLite}, nil
+	// Readers run beside the writer in WAL mode, in deferred transactions
+	// on connections that refuse to write.
+	q.Set("_txlock", "deferred")
+	q.Del("_journal_mode") // the write pool set it; it stays with the file
+	q.Set("_query_only", "1")
+	readDB, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
+	}
+	readDB.SetMaxIdleConns(4)
+	return &DB{DB: sqlDB, Dialect: SQLite, read: readDB, group: newCommitter(sqlDB)}, nil
 }
 
 func openPostgres(u string) (*DB, error) {

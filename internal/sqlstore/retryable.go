@@ -19,11 +19,15 @@ const (
 
 // IsRetryable reports whether err (anywhere in its chain) is contention that
 // a fresh attempt of the whole transaction may get past: SQLITE_BUSY or
-// SQLITE_LOCKED (any extended code), or PostgreSQL serialization_failure or
+// SQLITE_LOCKED (any extended code), a SQLite group commit that another
+// member's failure rolled back, or PostgreSQL serialization_failure or
 // deadlock_detected.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
+	}
+	if errors.Is(err, errGroupAborted) {
+		return true
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {

@@ -15,29 +15,36 @@ import (
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	// detached: the transaction is a member of a group commit, whose
+	// statements must not be interrupted by one member's context.
+	detached bool
 }
 
 // Dialect returns the backend the transaction runs on.
 func (t *Tx) Dialect() Dialect { return t.dialect }
 
-// SQL returns the underlying *sql.Tx; its methods do not rebind.
-func (t *Tx) SQL() *sql.Tx { return t.tx }
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, rebind(t.dialect, query), args...)
+	return t.tx.ExecContext(t.ctx(ctx), rebind(t.dialect, query), args...)
 }
 
 // Query runs a query in the transaction. The caller closes the rows before
 // the next statement.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, rebind(t.dialect, query), args...)
+	return t.tx.QueryContext(t.ctx(ctx), rebind(t.dialect, query), args...)
 }
 
 // QueryRow runs a query expected to return at most one row; errors are
 // deferred to the row's Scan.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, rebind(t.dialect, query), args...)
+	return t.tx.QueryRowContext(t.ctx(ctx), rebind(t.dialect, query), args...)
 }
 
 // Retry bounds for DB.Tx. Contention is normal under load (one SQLite
@@ -57,10 +64,38 @@ var ErrRetriesExhausted = errors.New("transaction kept conflicting")
 // contention (from fn's statements or from the commit), the transaction is
 // rolled back and fn runs again after a jittered backoff, so fn must have no
 // effect outside the transaction. A panic in fn rolls back and is re-raised.
+//
+// On SQLite, transactions from concurrent callers are committed in groups
+// (see committer): fn runs on the store's writer goroutine, inside a
+// savepoint of a transaction it shares with others, and a nil error means
+// that transaction committed. fn must not call Tx itself.
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	return retry(ctx, func() error {
+		if db.group != nil {
+			return db.group.do(ctx, fn)
+		}
+		return db.attempt(ctx, db.DB, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
+	})
+}
+
+// View runs fn in a read-only transaction: fn sees one consistent snapshot
+// and may not write. It runs beside writers (SQLite in WAL mode reads
+// without the write lock) and is retried like Tx.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return retry(ctx, func() error {
+		if db.Dialect == SQLite {
+			return db.attempt(ctx, db.read, nil, fn)
+		}
+		return db.attempt(ctx, db.DB, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, fn)
+	})
+}
+
+// retry runs attempt until it succeeds, fails for good, or ctx ends,
+// backing off between attempts that met contention.
+func retry(ctx context.Context, try func() error) error {
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
-		err := db.attempt(ctx, fn)
+		err := try()
 		if err == nil || !IsRetryable(err) {
 			return err
 		}
@@ -79,12 +114,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 }
 
-func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	opts := &sql.TxOptions{}
-	if db.Dialect == Postgres {
-		opts.Isolation = sql.LevelSerializable
-	}
-	sqlTx, err := db.BeginTx(ctx, opts)
+// attempt runs fn once in a transaction of pool begun with opts.
+func (db *DB) attempt(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}

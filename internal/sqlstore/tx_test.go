@@ -295,3 +295,164 @@ func TestReadAndCollect(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupCommitMembersStandAlone: on SQLite the transactions that queue
+// while one runs commit together, yet each keeps its own outcome: a failing
+// or panicking member is rolled back alone, a member whose context ended
+// before its turn never runs, and the others commit.
+func TestGroupCommitMembersStandAlone(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	migrateCounter(t, db)
+	insert := func(key string) func(tx *sqlstore.Tx) error {
+		return func(tx *sqlstore.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO effects (key, worker) VALUES (?, 0)", key)
+			return err
+		}
+	}
+	// The first transaction holds the writer until every other is queued.
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.Tx(ctx, func(tx *sqlstore.Tx) error {
+			close(holding)
+			<-release
+			return insert("first")(tx)
+		})
+	}()
+	<-holding
+	errBoom := errors.New("boom")
+	canceled, cancel := context.WithCancel(ctx)
+	ran := atomic.Bool{}
+	members := []struct {
+		name string
+		ctx  context.Context
+		fn   func(tx *sqlstore.Tx) error
+		want error
+	}{
+		{"ok-a", ctx, insert("ok-a"), nil},
+		{"fails", ctx, func(tx *sqlstore.Tx) error {
+			if err := insert("fails")(tx); err != nil {
+				return err
+			}
+			return errBoom
+		}, errBoom},
+		{"canceled", canceled, func(tx *sqlstore.Tx) error { ran.Store(true); return insert("canceled")(tx) }, context.Canceled},
+		{"ok-b", ctx, insert("ok-b"), nil},
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(members))
+	for i, m := range members {
+		wg.Go(func() { errs[i] = db.Tx(m.ctx, m.fn) })
+	}
+	panicked := make(chan any, 1)
+	wg.Go(func() {
+		defer func() { panicked <- recover() }()
+		_ = db.Tx(ctx, func(tx *sqlstore.Tx) error {
+			if err := insert("panics")(tx); err != nil {
+				return err
+			}
+			panic("panic in a member")
+		})
+	})
+	// Let every member queue behind the first, then end one's context.
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	close(release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range members {
+		if !errors.Is(errs[i], m.want) || (m.want == nil && errs[i] != nil) {
+			t.Errorf("%s: Tx = %v, want %v", m.name, errs[i], m.want)
+		}
+	}
+	if r := <-panicked; r != "panic in a member" {
+		t.Errorf("recovered %v, want the member's panic re-raised", r)
+	}
+	if ran.Load() {
+		t.Error("a member whose context ended before its turn ran")
+	}
+	got, err := sqlstore.List(ctx, db, sqlstore.ScanString, "SELECT key FROM effects ORDER BY key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"first", "ok-a", "ok-b"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("committed %q, want %q", got, want)
+	}
+}
+
+// TestGroupCommitSurvivesABrokenGroup: a member that ends the shared
+// transaction itself fails, and the members it took down with it run again
+// and commit.
+func TestGroupCommitSurvivesABrokenGroup(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	migrateCounter(t, db)
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.Tx(ctx, func(tx *sqlstore.Tx) error {
+			close(holding)
+			<-release
+			return increment(ctx, tx)
+		})
+	}()
+	<-holding
+	var wg sync.WaitGroup
+	var incErrs [4]error
+	for i := range incErrs {
+		wg.Go(func() { incErrs[i] = db.Tx(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }) })
+	}
+	var breakErr error
+	wg.Go(func() {
+		breakErr = db.Tx(ctx, func(tx *sqlstore.Tx) error {
+			_, err := tx.Exec(ctx, "ROLLBACK")
+			return err
+		})
+	})
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if breakErr == nil {
+		t.Error("a member that rolled the shared transaction back succeeded")
+	}
+	for _, err := range incErrs {
+		if err != nil {
+			t.Errorf("a member of the broken group: %v", err)
+		}
+	}
+	if got := counterValue(t, db); got != 5 {
+		t.Fatalf("n = %d, want 5", got)
+	}
+}
+
+// TestViewIsReadOnly: View sees committed state and refuses writes, on
+// both backends.
+func TestViewIsReadOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		migrateCounter(t, db)
+		if err := db.Tx(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := db.View(ctx, func(tx *sqlstore.Tx) error {
+			return tx.QueryRow(ctx, "SELECT n FROM counter WHERE name = ?", "c").Scan(&n)
+		}); err != nil || n != 1 {
+			t.Fatalf("View read n = %d, %v; want 1", n, err)
+		}
+		if err := db.View(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err == nil {
+			t.Fatal("View let a write through")
+		}
+		if got := counterValue(t, db); got != 1 {
+			t.Fatalf("n = %d after a refused write, want 1", got)
+		}
+	})
+}
