@@ -23,6 +23,10 @@ type StageConfig struct {
 	Observer *Observer
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
+
+	// db, when set, is the open store at Store, shared with other parts
+	// of the process and closed by its owner, not by the stage.
+	db *sqlstore.DB
 }
 
 func (c *StageConfig) setDefaults(queue string) {
@@ -67,11 +71,14 @@ func (d *stageDeps) background(fn func(context.Context) error) {
 func buildStage(ctx context.Context, name string, cfg StageConfig, build func(*stageDeps) (events.Handler, error)) (*Stage, error) {
 	log := cfg.Logger.With("part", name)
 	s := &Stage{name: name, queue: cfg.Queue, log: log}
-	db, err := openStore(ctx, cfg.Store)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	db := cfg.db
+	if db == nil {
+		var err error
+		if db, err = openStore(ctx, cfg.Store); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		s.closers = append(s.closers, db.Close)
 	}
-	s.closers = append(s.closers, db.Close)
 	h, err := build(&stageDeps{db: db, log: log, stage: s})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s stage: %w", name, err), s.Close())

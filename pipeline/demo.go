@@ -50,7 +50,8 @@ type Hop struct {
 	Detail json.RawMessage
 	// Err is the handler's error, nil when it succeeded.
 	Err error
-	At  time.Time
+	// Start is when the handler was called, At when it returned.
+	Start, At time.Time
 }
 
 // Result is what the demo established.

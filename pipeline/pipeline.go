@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/localaws"
 )
 
@@ -99,6 +100,7 @@ type Pipeline struct {
 	Accounts, LicensePush *Stage
 
 	parts           []Part // built, in the order Close closes them
+	store           *sqlstore.DB
 	servers, stages group
 	done            chan struct{}
 	errOnce         sync.Once
@@ -146,9 +148,14 @@ func (p *Pipeline) build(ctx context.Context, cfg *Config) error {
 }
 
 // buildStages builds the three stages on the shared store, bus, queues'
-// client and observer (where their configurations leave them zero).
+// client and observer (where their configurations leave them zero). The
+// stages on the pipeline's store share one open store: one SQLite writer
+// whose group commits carry every stage's transactions.
 func (p *Pipeline) buildStages(ctx context.Context, cfg *Config, bus Bus, obs *Observer) error {
 	var err error
+	if p.store, err = openStore(ctx, cfg.Store); err != nil {
+		return err
+	}
 	c := cfg.Payment
 	p.fillStage(cfg, &c.StageConfig, obs)
 	fillBus(&c.Bus, bus)
@@ -235,6 +242,9 @@ func (p *Pipeline) buildEdge(cfg *Config, bus Bus, obs *Observer) error {
 // pipeline shares.
 func (p *Pipeline) fillStage(cfg *Config, c *StageConfig, obs *Observer) {
 	c.Store = cmp.Or(c.Store, cfg.Store)
+	if c.Store == cfg.Store {
+		c.db = p.store
+	}
 	if c.Queue.Client == nil {
 		c.Queue.Client = p.Clients.SQS
 	}
@@ -279,6 +289,9 @@ func (p *Pipeline) Close() error {
 		p.stages.stop()
 		for _, part := range p.parts {
 			errs = append(errs, part.Close())
+		}
+		if p.store != nil {
+			errs = append(errs, p.store.Close())
 		}
 		if p.LocalAWS != nil {
 			errs = append(errs, p.LocalAWS.Close())

@@ -64,7 +64,8 @@ func BenchmarkWebhookToLicense(b *testing.B) {
 	c.HTTP.Transport = &http.Transport{MaxIdleConnsPerHost: 2 * e2eSenders}
 	base := newBaseline(p.Clients)
 
-	var lat, baseLat []time.Duration
+	var flows []flow
+	var baseLat []time.Duration
 	var wall, baseWall time.Duration
 	b.ResetTimer()
 	for i := range b.N {
@@ -72,15 +73,20 @@ func BenchmarkWebhookToLicense(b *testing.B) {
 		run := fmt.Sprintf("r%d", i)
 		cos := setupCompanies(ctx, b, c, watch, run, e2eCompanies)
 		b.StartTimer()
-		l, w := fireWebhooks(ctx, b, c, watch, run, cos)
+		f, w := fireWebhooks(ctx, b, c, watch, run, cos)
 		b.StopTimer()
-		lat, wall = append(lat, l...), wall+w
+		flows, wall = append(flows, f...), wall+w
 		verifyLicenses(ctx, b, c, pub, cos)
 		bl, bw := base.run(ctx, b, len(cos), e2eSenders)
 		baseLat, baseWall = append(baseLat, bl...), baseWall+bw
 		b.StartTimer()
 	}
 	b.StopTimer()
+	lat := make([]time.Duration, len(flows))
+	for i, f := range flows {
+		lat[i] = f.latency()
+	}
+	reportHops(b, flows)
 	b.ReportMetric(ms(percentile(lat, 0.5)), "p50-ms")
 	b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
 	b.ReportMetric(float64(len(lat))/wall.Seconds(), "events/s")
@@ -123,21 +129,31 @@ func setupCompanies(ctx context.Context, b *testing.B, c *prooftest.Client, watc
 	return cos
 }
 
+// flow is one company's webhook on its way to the app server: when it was
+// sent and accepted, and the payment and license-push hops it caused.
+type flow struct {
+	sent, accepted time.Time
+	payment, push  pipeline.Hop
+}
+
+// latency is from sending the webhook to the app server holding the license.
+func (f flow) latency() time.Duration { return f.push.At.Sub(f.sent) }
+
 // fireWebhooks sends one subscription webhook per company and returns each
-// company's send-to-license latency and the wall time from the first send
-// to the last license.
-func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch *hopWatch, run string, cos []prooftest.Company) ([]time.Duration, time.Duration) {
+// company's flow and the wall time from the first send to the last license.
+func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch *hopWatch, run string, cos []prooftest.Company) ([]flow, time.Duration) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	sent := make([]time.Time, len(cos))
+	flows := make([]flow, len(cos))
 	start := time.Now()
 	now := start.Unix()
 	err := parallel(len(cos), e2eSenders, func(k int) error {
 		sub := prooftest.NewSubscription(run, k, cos[k].CompanyID)
 		payload := sub.Update(fmt.Sprintf("evt_bench_%s_%d", run, k), now, true, "team_monthly", 10)
-		sent[k] = time.Now()
+		flows[k].sent = time.Now()
 		code, err := c.Webhook(ctx, payload, "")
+		flows[k].accepted = time.Now()
 		if err != nil {
 			return err
 		}
@@ -149,19 +165,45 @@ func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch 
 	if err != nil {
 		b.Fatalf("sending webhooks: %v", err)
 	}
-	lat := make([]time.Duration, len(cos))
 	var last time.Time
 	for k, co := range cos {
-		h, err := watch.wait(ctx, pipeline.StageLicensePush, events.TypeLicenseIssued, co.CompanyID)
-		if err != nil {
+		f := &flows[k]
+		if f.push, err = watch.wait(ctx, pipeline.StageLicensePush, events.TypeLicenseIssued, co.CompanyID); err != nil {
 			b.Fatalf("license never reached the app server: %v", err)
 		}
-		lat[k] = h.At.Sub(sent[k])
-		if h.At.After(last) {
-			last = h.At
+		if f.payment, err = watch.wait(ctx, pipeline.StagePayment, events.TypeSubscriptionChanged, co.CompanyID); err != nil {
+			b.Fatal(err)
+		}
+		if f.push.At.After(last) {
+			last = f.push.At
 		}
 	}
-	return lat, last.Sub(start)
+	return flows, last.Sub(start)
+}
+
+// reportHops reports the median of each leg of the flows: ingress (send to
+// 200), to-payment (200 to the payment handler's start: EventBridge rule,
+// SQS, receive), payment (its handler: transaction, outbox, PutEvents),
+// to-push (to the license-push handler's start) and push (its handler:
+// transactions and the PUT to the app server).
+func reportHops(b *testing.B, flows []flow) {
+	legs := []struct {
+		name     string
+		from, to func(flow) time.Time
+	}{
+		{"ingress", func(f flow) time.Time { return f.sent }, func(f flow) time.Time { return f.accepted }},
+		{"to-payment", func(f flow) time.Time { return f.accepted }, func(f flow) time.Time { return f.payment.Start }},
+		{"payment", func(f flow) time.Time { return f.payment.Start }, func(f flow) time.Time { return f.payment.At }},
+		{"to-push", func(f flow) time.Time { return f.payment.At }, func(f flow) time.Time { return f.push.Start }},
+		{"push", func(f flow) time.Time { return f.push.Start }, func(f flow) time.Time { return f.push.At }},
+	}
+	for _, l := range legs {
+		ds := make([]time.Duration, len(flows))
+		for i, f := range flows {
+			ds[i] = l.to(f).Sub(l.from(f))
+		}
+		b.ReportMetric(ms(percentile(ds, 0.5)), l.name+"-p50-ms")
+	}
 }
 
 // verifyLicenses reads every company's license back from the app server.
