@@ -11,9 +11,11 @@
 // the subscription, where an older event never overwrites the status of a
 // newer one (see Apply), and (3) when the entitlement changed, signs the
 // next license (serial = previous + 1) and stores it with published = 0:
-// the license table is the outbox. After commit, Handle publishes every
-// unpublished license and marks it published; Run does the same
-// periodically.
+// the license table is the outbox. After commit, Handle publishes the
+// licenses its event caused (on a redelivery, those of its first handling
+// still unpublished) and marks them published; Run publishes whatever else
+// is left in the outbox periodically. Handlers running side by side thus
+// publish their own licenses side by side, never each other's.
 //
 // A crash at any point neither loses nor double-issues a license:
 //   - before commit: nothing is stored; the redelivered event runs again;

@@ -179,12 +179,11 @@ func (s *Stage) Reconcile(ctx context.Context, limit int) (more bool, err error)
 // reconsider reissues company's license from the plans in force if it
 // still grants use and its entitlement changed.
 func (s *Stage) reconsider(ctx context.Context, company, cause string) error {
-	var issued *Entitlement
-	var serial int64
+	var issued *issue
 	err := retryCollisions(func() error {
 		return s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
 			var err error
-			issued, serial, err = s.reissue(ctx, tx, company, cause, onlyIfGranting)
+			issued, err = s.reissue(ctx, tx, company, cause, onlyIfGranting)
 			return err
 		})
 	})
@@ -192,8 +191,8 @@ func (s *Stage) reconsider(ctx context.Context, company, cause string) error {
 		return fmt.Errorf("reconsidering %s after a plans change: %w", company, err)
 	}
 	if issued != nil {
-		s.cfg.Logger.InfoContext(ctx, "license reissued for changed plans", "company", company, "serial", serial,
-			"plan", issued.Plan, "seats", issued.Seats, "features", issued.Features)
+		s.cfg.Logger.InfoContext(ctx, "license reissued for changed plans", "company", company, "serial", issued.serial,
+			"plan", issued.ent.Plan, "seats", issued.ent.Seats, "features", issued.ent.Features)
 	}
 	return nil
 }

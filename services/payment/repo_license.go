@@ -61,6 +61,13 @@ func unpublished(ctx context.Context, tx *sqlstore.Tx, limit int) ([]pending, er
 		WHERE published = 0 ORDER BY issued_at, company_id, serial LIMIT ?`, limit)
 }
 
+// unpublishedOf returns the unpublished licenses that provider event cause
+// issued, in issue order.
+func unpublishedOf(ctx context.Context, tx *sqlstore.Tx, cause string) ([]pending, error) {
+	return sqlstore.Collect(ctx, tx, scanPending, `SELECT entitlement, serial, license, correlation_id FROM payment_licenses
+		WHERE published = 0 AND cause_event = ? ORDER BY issued_at, company_id, serial`, cause)
+}
+
 func scanPending(sc sqlstore.Scanner) (pending, error) {
 	var (
 		raw, file, cid string
@@ -81,10 +88,15 @@ func issuedDetail(rawEntitlement string, serial int64, file string) (events.Lice
 	if err := json.Unmarshal([]byte(rawEntitlement), &e); err != nil {
 		return events.LicenseIssued{}, fmt.Errorf("decoding entitlement: %w", err)
 	}
+	return licenseDetail(e, serial, file), nil
+}
+
+// licenseDetail is the License Issued event of license serial of e.
+func licenseDetail(e Entitlement, serial int64, file string) events.LicenseIssued {
 	return events.LicenseIssued{
 		CompanyID: e.CompanyID, Serial: serial, Plan: e.Plan, Status: e.Status,
 		ExpiresAt: e.ExpiresAt, License: file,
-	}, nil
+	}
 }
 
 func markPublished(ctx context.Context, tx *sqlstore.Tx, company string, serial int64) error {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +31,8 @@ type Stage struct {
 	plans plansState
 	// running: Run reconciles plan changes, so Handle need not.
 	running atomic.Bool
+	// flushMu lets one Flush at a time read and publish the outbox.
+	flushMu sync.Mutex
 }
 
 // Steps of reconciling a plans change: Run works through every company in
@@ -65,12 +70,15 @@ func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return events.Permanent(fmt.Errorf("event %s: %w", e.ID, err))
 	}
+	var out []pending
 	for _, d := range details {
-		if err := s.apply(ctx, d); err != nil {
+		ps, err := s.apply(ctx, d)
+		if err != nil {
 			return fmt.Errorf("event %s: %w", e.ID, err)
 		}
+		out = appendNew(out, ps...)
 	}
-	if _, err := s.Flush(ctx); err != nil {
+	if _, err := s.publish(ctx, out); err != nil {
 		return fmt.Errorf("event %s: %w", e.ID, err)
 	}
 	if !s.running.Load() && s.plans.pending.Load() {
@@ -135,24 +143,28 @@ func keys(d events.Detail) (events.Provider, string) {
 	return events.Provider{}, ""
 }
 
-// apply runs one detail in one transaction; see the package doc.
-func (s *Stage) apply(ctx context.Context, d events.Detail) error {
+// apply runs one detail in one transaction; see the package doc. It
+// returns the licenses the detail caused that are still to publish: the
+// one it issued, or, for a detail handled before (a redelivery after a
+// failed publish), those its first handling issued and nobody published.
+func (s *Stage) apply(ctx context.Context, d events.Detail) ([]pending, error) {
 	p, subID := keys(d)
 	log := s.cfg.Logger.With("provider_event", p.EventID, "detail_type", d.DetailType(), "subscription", subID)
 	var (
 		duplicate bool
-		issued    *Entitlement
-		serial    int64
+		issued    *issue
+		out       []pending
 	)
 	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
-		duplicate, issued, serial = false, nil, 0
+		duplicate, issued, out = false, nil, nil
 		first, err := tx.FirstTime(ctx, consumer, p.EventID)
 		if err != nil {
 			return err
 		}
 		if !first {
 			duplicate = true
-			return nil
+			out, err = unpublishedOf(ctx, tx, p.EventID)
+			return err
 		}
 		cur, rowVersion, err := loadSubscription(ctx, tx, subID)
 		if err != nil {
@@ -169,18 +181,19 @@ func (s *Stage) apply(ctx context.Context, d events.Detail) error {
 			log.InfoContext(ctx, "subscription parked until an event names its company")
 			return nil
 		}
-		issued, serial, err = s.reissue(ctx, tx, next.CompanyID, p.EventID, always)
+		issued, err = s.reissue(ctx, tx, next.CompanyID, p.EventID, always)
 		return err
 	})
 	switch {
 	case err != nil:
-		return err
+		return nil, err
 	case duplicate:
-		log.DebugContext(ctx, "duplicate provider event ignored")
+		log.DebugContext(ctx, "duplicate provider event ignored", "unpublished", len(out))
 	case issued != nil:
-		log.InfoContext(ctx, "license issued", "company", issued.CompanyID, "serial", serial, "plan", issued.Plan, "status", issued.Status, "seats", issued.Seats)
+		log.InfoContext(ctx, "license issued", "company", issued.ent.CompanyID, "serial", issued.serial, "plan", issued.ent.Plan, "status", issued.ent.Status, "seats", issued.ent.Seats)
+		out = []pending{issued.out}
 	}
-	return nil
+	return out, nil
 }
 
 // reissueMode says when reissue may issue.
@@ -194,33 +207,39 @@ const (
 	onlyIfGranting
 )
 
+// issue is a license reissue stored in the outbox.
+type issue struct {
+	ent    Entitlement
+	serial int64
+	out    pending
+}
+
 // reissue signs and stores the next license of company, from the plans in
-// force, if its entitlement changed; it returns the new entitlement and
-// serial, or nil.
-func (s *Stage) reissue(ctx context.Context, tx *sqlstore.Tx, company, cause string, mode reissueMode) (*Entitlement, int64, error) {
+// force, if its entitlement changed; it returns what it issued, or nil.
+func (s *Stage) reissue(ctx context.Context, tx *sqlstore.Tx, company, cause string, mode reissueMode) (*issue, error) {
 	gen, err := s.current(ctx, tx)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	s.follow(ctx, gen)
 	subs, err := companySubscriptions(ctx, tx, company)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	prev, prevSerial, err := lastEntitlement(ctx, tx, company)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	now := s.cfg.Now()
 	if mode == onlyIfGranting && (prev == nil || !prev.Licensed() || !now.Before(prev.ExpiresAt)) {
-		return nil, 0, nil
+		return nil, nil
 	}
 	ent, ok, err := entitle(company, subs, gen.plans, s.pol, prev, now)
 	if err != nil {
-		return nil, 0, events.Permanent(err)
+		return nil, events.Permanent(err)
 	}
 	if !ok || (prev != nil && prev.Equal(ent)) {
-		return nil, 0, nil
+		return nil, nil
 	}
 	serial := prevSerial + 1
 	file, err := license.Sign(s.cfg.SigningKey, license.License{
@@ -229,21 +248,25 @@ func (s *Stage) reissue(ctx context.Context, tx *sqlstore.Tx, company, cause str
 		Serial: serial, IssuedAt: now, ExpiresAt: ent.ExpiresAt,
 	})
 	if err != nil {
-		return nil, 0, events.Permanent(err)
+		return nil, events.Permanent(err)
 	}
-	if err := insertLicense(ctx, tx, ent, serial, file, now, cause, events.CorrelationID(ctx)); err != nil {
-		return nil, 0, err
+	cid := events.CorrelationID(ctx)
+	if err := insertLicense(ctx, tx, ent, serial, file, now, cause, cid); err != nil {
+		return nil, err
 	}
-	return &ent, serial, nil
+	return &issue{ent: ent, serial: serial, out: pending{detail: licenseDetail(ent, serial, string(file)), correlationID: cid}}, nil
 }
 
 // Flush publishes every stored license not yet published, oldest first, and
-// returns how many it published. It stops at the first failure.
+// returns how many it published. It stops at the first failure. Calls run
+// one at a time.
 func (s *Stage) Flush(ctx context.Context) (int, error) {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	n := 0
 	for {
 		var batch []pending
-		err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
+		err := s.cfg.DB.View(ctx, func(tx *sqlstore.Tx) error {
 			var err error
 			batch, err = unpublished(ctx, tx, 100)
 			return err
@@ -254,22 +277,66 @@ func (s *Stage) Flush(ctx context.Context) (int, error) {
 		if len(batch) == 0 {
 			return n, nil
 		}
-		for _, p := range batch {
-			pctx := ctx
-			if p.correlationID != "" {
-				pctx = events.WithCorrelationID(ctx, p.correlationID)
-			}
-			if err := s.cfg.Publisher.Publish(pctx, p.detail); err != nil {
-				return n, fmt.Errorf("publishing license %s/%d: %w", p.detail.CompanyID, p.detail.Serial, err)
-			}
-			if err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
-				return markPublished(ctx, tx, p.detail.CompanyID, p.detail.Serial)
-			}); err != nil {
-				return n, fmt.Errorf("marking license %s/%d published: %w", p.detail.CompanyID, p.detail.Serial, err)
-			}
-			n++
+		k, err := s.publish(ctx, batch)
+		n += k
+		if err != nil {
+			return n, err
 		}
 	}
+}
+
+// publish publishes ps in order, one Publish call for each run of licenses
+// with the same correlation id, and marks those the bus accepted published
+// in one transaction. It returns how many it published and marked; it
+// stops at the first failure.
+func (s *Stage) publish(ctx context.Context, ps []pending) (int, error) {
+	sent := 0
+	var pubErr error
+	for sent < len(ps) {
+		cid, end := ps[sent].correlationID, sent+1
+		for end < len(ps) && ps[end].correlationID == cid {
+			end++
+		}
+		pctx := ctx
+		if cid != "" {
+			pctx = events.WithCorrelationID(ctx, cid)
+		}
+		ds := make([]events.Detail, 0, end-sent)
+		for _, p := range ps[sent:end] {
+			ds = append(ds, p.detail)
+		}
+		if err := s.cfg.Publisher.Publish(pctx, ds...); err != nil {
+			pubErr = fmt.Errorf("publishing license %s/%d: %w", ps[sent].detail.CompanyID, ps[sent].detail.Serial, err)
+			break
+		}
+		sent = end
+	}
+	if sent == 0 {
+		return 0, pubErr
+	}
+	if err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
+		for _, p := range ps[:sent] {
+			if err := markPublished(ctx, tx, p.detail.CompanyID, p.detail.Serial); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return 0, errors.Join(pubErr, fmt.Errorf("marking %d licenses published: %w", sent, err))
+	}
+	return sent, pubErr
+}
+
+// appendNew appends the licenses of ps that out does not hold yet.
+func appendNew(out []pending, ps ...pending) []pending {
+	for _, p := range ps {
+		if !slices.ContainsFunc(out, func(o pending) bool {
+			return o.detail.CompanyID == p.detail.CompanyID && o.detail.Serial == p.detail.Serial
+		}) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Run reconciles a plans change (see Reconcile) at once and flushes the
@@ -299,7 +366,7 @@ func (s *Stage) Latest(ctx context.Context, company string) (events.LicenseIssue
 		out events.LicenseIssued
 		ok  bool
 	)
-	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.cfg.DB.View(ctx, func(tx *sqlstore.Tx) error {
 		var err error
 		out, ok, err = latestLicense(ctx, tx, company)
 		return err
