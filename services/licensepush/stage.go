@@ -91,17 +91,13 @@ func (s *Stage) licenseIssued(ctx context.Context, d events.LicenseIssued) error
 		return events.Permanent(fmt.Errorf("license file is for %q serial %d, event says %q serial %d",
 			lic.CompanyID, lic.Serial, d.CompanyID, d.Serial))
 	}
-	stored, err := s.storeLicense(ctx, lic.CompanyID, lic.Serial, d.License)
+	stored, servers, err := s.storeLicense(ctx, lic.CompanyID, lic.Serial, d.License)
 	if err != nil {
 		return err
 	}
-	log := s.cfg.Logger.With("company_id", lic.CompanyID, "serial", lic.Serial, "correlation_id", events.CorrelationID(ctx))
 	if !stored {
-		log.Info("licensepush: license not newer than the one stored; making sure servers hold the latest")
-	}
-	servers, err := s.servers(ctx, lic.CompanyID)
-	if err != nil {
-		return err
+		s.cfg.Logger.Info("licensepush: license not newer than the one stored; making sure servers hold the latest",
+			"company_id", lic.CompanyID, "serial", lic.Serial, "correlation_id", events.CorrelationID(ctx))
 	}
 	var errs []error
 	for _, srv := range servers {
@@ -134,12 +130,8 @@ func (s *Stage) sessionStarted(ctx context.Context, d events.SessionStarted) err
 func (s *Stage) deliverLatest(ctx context.Context, server, company string) error {
 	unlock := s.locks.lock(server + "\x00" + company)
 	defer unlock()
-	latest, ok, err := s.latest(ctx, company)
+	latest, ok, given, err := s.toDeliver(ctx, server, company)
 	if err != nil || !ok {
-		return err
-	}
-	given, err := s.delivered(ctx, server, company)
-	if err != nil {
 		return err
 	}
 	log := s.cfg.Logger.With("company_id", company, "app_server", server, "serial", latest.serial,

@@ -19,9 +19,13 @@ type stored struct {
 func (s *Stage) now() int64 { return s.cfg.Now().UnixMilli() }
 
 // storeLicense keeps file as company's latest unless a license with the
-// same or a higher serial is stored; it reports whether it stored it.
-func (s *Stage) storeLicense(ctx context.Context, company string, serial int64, file string) (bool, error) {
-	var n int64
+// same or a higher serial is stored; it reports whether it stored it, and
+// lists the app servers with sessions of company, in one transaction.
+func (s *Stage) storeLicense(ctx context.Context, company string, serial int64, file string) (bool, []string, error) {
+	var (
+		n       int64
+		servers []string
+	)
 	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
 		res, err := tx.Exec(ctx, `INSERT INTO lp_licenses (company_id, serial, file, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (company_id) DO UPDATE SET serial = excluded.serial, file = excluded.file, updated_at = excluded.updated_at
@@ -29,21 +33,49 @@ func (s *Stage) storeLicense(ctx context.Context, company string, serial int64, 
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		servers, err = listServers(ctx, tx, company)
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("storing license: %w", err)
+		return false, nil, fmt.Errorf("storing license: %w", err)
 	}
-	return n > 0, nil
+	return n > 0, servers, nil
+}
+
+// toDeliver reads, in one snapshot, company's latest license and the
+// serial server was last given of it (0 if none).
+func (s *Stage) toDeliver(ctx context.Context, server, company string) (latest stored, ok bool, given int64, err error) {
+	err = s.cfg.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		latest, ok, err = latestIn(ctx, tx, company)
+		if err != nil || !ok {
+			return err
+		}
+		given, err = deliveredIn(ctx, tx, server, company)
+		return err
+	})
+	return latest, ok, given, err
 }
 
 // latest returns company's latest license.
 func (s *Stage) latest(ctx context.Context, company string) (stored, bool, error) {
-	var l stored
-	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
-		return tx.QueryRow(ctx, `SELECT serial, file FROM lp_licenses WHERE company_id = ?`, company).Scan(&l.serial, &l.file)
+	var (
+		l  stored
+		ok bool
+	)
+	err := s.cfg.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		l, ok, err = latestIn(ctx, tx, company)
+		return err
 	})
+	return l, ok, err
+}
+
+func latestIn(ctx context.Context, tx *sqlstore.Tx, company string) (stored, bool, error) {
+	var l stored
+	err := tx.QueryRow(ctx, `SELECT serial, file FROM lp_licenses WHERE company_id = ?`, company).Scan(&l.serial, &l.file)
 	if errors.Is(err, sql.ErrNoRows) {
 		return stored{}, false, nil
 	}
@@ -68,7 +100,11 @@ func (s *Stage) addServer(ctx context.Context, company, server string) error {
 
 // servers lists the app servers with sessions of company.
 func (s *Stage) servers(ctx context.Context, company string) ([]string, error) {
-	out, err := sqlstore.List(ctx, s.cfg.DB, sqlstore.ScanString,
+	return sqlstore.Read(ctx, s.cfg.DB, func(tx *sqlstore.Tx) ([]string, error) { return listServers(ctx, tx, company) })
+}
+
+func listServers(ctx context.Context, tx *sqlstore.Tx, company string) ([]string, error) {
+	out, err := sqlstore.Collect(ctx, tx, sqlstore.ScanString,
 		`SELECT app_server FROM lp_servers WHERE company_id = ? ORDER BY app_server`, company)
 	if err != nil {
 		return nil, fmt.Errorf("listing app servers: %w", err)
@@ -78,10 +114,12 @@ func (s *Stage) servers(ctx context.Context, company string) ([]string, error) {
 
 // delivered returns the serial server was last given for company (0 if none).
 func (s *Stage) delivered(ctx context.Context, server, company string) (int64, error) {
+	return sqlstore.Read(ctx, s.cfg.DB, func(tx *sqlstore.Tx) (int64, error) { return deliveredIn(ctx, tx, server, company) })
+}
+
+func deliveredIn(ctx context.Context, tx *sqlstore.Tx, server, company string) (int64, error) {
 	var serial int64
-	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
-		return tx.QueryRow(ctx, `SELECT serial FROM lp_deliveries WHERE app_server = ? AND company_id = ?`, server, company).Scan(&serial)
-	})
+	err := tx.QueryRow(ctx, `SELECT serial FROM lp_deliveries WHERE app_server = ? AND company_id = ?`, server, company).Scan(&serial)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
