@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"runtime/pprof"
 	"sync"
 )
 
@@ -27,11 +28,24 @@ func (g *group) start(fail func(error), parts ...Part) {
 		g.wg.Add(1)
 		go func() {
 			defer g.wg.Done()
-			if err := part.Run(ctx); err != nil {
+			if err := runLabeled(ctx, part); err != nil {
 				fail(err)
 			}
 		}()
 	}
+}
+
+// runLabeled runs part with the profiler label part=NAME (its Name), so
+// that a CPU profile of a process running several parts tells them apart:
+// every goroutine the part starts carries the label.
+func runLabeled(ctx context.Context, part Part) error {
+	named, ok := part.(interface{ Name() string })
+	if !ok {
+		return part.Run(ctx)
+	}
+	var err error
+	pprof.Do(ctx, pprof.Labels("part", named.Name()), func(ctx context.Context) { err = part.Run(ctx) })
+	return err
 }
 
 // stop ends the parts' runs and waits for them.
@@ -47,7 +61,7 @@ func (g *group) stop() {
 func RunParts(ctx context.Context, parts ...Part) error {
 	fns := make([]func(context.Context) error, len(parts))
 	for i, p := range parts {
-		fns[i] = p.Run
+		fns[i] = func(ctx context.Context) error { return runLabeled(ctx, p) }
 	}
 	err := runTogether(ctx, fns)
 	for _, p := range parts {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 
 	"github.com/licenseflow/licenseflow/infra"
@@ -187,11 +188,16 @@ func (p *Pipeline) startAWS(ctx context.Context, cfg *Config) error {
 	} else {
 		// Not a run context: localaws must outlive the consumers' drain;
 		// Close closes it last.
-		srv, err := localaws.Start(context.WithoutCancel(ctx), localaws.Config{Addr: cfg.LocalAWS.Addr,
-			DataDir: filepath.Join(cfg.DataDir, "localaws"), NoSync: cfg.LocalAWS.NoSync,
-			// Every consumer of these queues lives and dies with this process.
-			ReleaseInFlight: true,
-			Logger:          cfg.Logger.With("part", "localaws")})
+		var srv *localaws.Server
+		var err error
+		// Its goroutines carry the profiler label part=localaws.
+		pprof.Do(context.WithoutCancel(ctx), pprof.Labels("part", "localaws"), func(ctx context.Context) {
+			srv, err = localaws.Start(ctx, localaws.Config{Addr: cfg.LocalAWS.Addr,
+				DataDir: filepath.Join(cfg.DataDir, "localaws"), NoSync: cfg.LocalAWS.NoSync,
+				// Every consumer of these queues lives and dies with this process.
+				ReleaseInFlight: true,
+				Logger:          cfg.Logger.With("part", "localaws")})
+		})
 		if err != nil {
 			return fmt.Errorf("starting localaws: %w", err)
 		}

@@ -37,6 +37,9 @@ func listen(name, addr string, h http.Handler, log *slog.Logger) (*Server, error
 	return &Server{name: name, ln: ln, srv: srv}, nil
 }
 
+// Name is the server's name ("edge API", "app server").
+func (s *Server) Name() string { return s.name }
+
 // URL is the server's base URL, e.g. "http://127.0.0.1:8080".
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 

@@ -10,9 +10,13 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"testing"
 	"time"
 )
 
@@ -30,6 +34,57 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// EnvCPUProfile and EnvTrace name file prefixes: when set, the end-to-end
+// benchmarks write a CPU profile (PREFIX-PHASE.cpu) or an execution trace
+// (PREFIX-PHASE.trace) of each measured phase alone, without the set-up
+// around it.
+const (
+	EnvCPUProfile = "LICENSEFLOW_BENCH_CPUPROFILE"
+	EnvTrace      = "LICENSEFLOW_BENCH_TRACE"
+)
+
+// profile starts the CPU profile and the trace of a phase when asked to;
+// the function it returns stops them.
+func profile(tb testing.TB, phase string) func() {
+	var stops []func()
+	if prefix := os.Getenv(EnvCPUProfile); prefix != "" {
+		f := create(tb, prefix+"-"+phase+".cpu")
+		if err := pprof.StartCPUProfile(f); err != nil {
+			tb.Fatal(err)
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); _ = f.Close() })
+	}
+	if prefix := os.Getenv(EnvTrace); prefix != "" {
+		f := create(tb, prefix+"-"+phase+".trace")
+		if err := trace.Start(f); err != nil {
+			tb.Fatal(err)
+		}
+		stops = append(stops, func() { trace.Stop(); _ = f.Close() })
+	}
+	return func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}
+}
+
+func create(tb testing.TB, name string) *os.File {
+	f, err := os.Create(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// cpuTime is the CPU time (user and system) this process has used so far.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // vmHWM returns the peak resident set size ("VmHWM") of process pid in
 // MiB, from /proc/PID/status.

@@ -66,15 +66,19 @@ func BenchmarkWebhookToLicense(b *testing.B) {
 
 	var flows []flow
 	var baseLat []time.Duration
-	var wall, baseWall time.Duration
+	var wall, baseWall, cpu time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
 		run := fmt.Sprintf("r%d", i)
 		cos := setupCompanies(ctx, b, c, watch, run, e2eCompanies)
 		b.StartTimer()
+		cpu0 := cpuTime(b)
+		stopProfile := profile(b, run)
 		f, w := fireWebhooks(ctx, b, c, watch, run, cos)
+		stopProfile()
 		b.StopTimer()
+		cpu += cpuTime(b) - cpu0
 		flows, wall = append(flows, f...), wall+w
 		verifyLicenses(ctx, b, c, pub, cos)
 		bl, bw := base.run(ctx, b, len(cos), e2eSenders)
@@ -87,6 +91,7 @@ func BenchmarkWebhookToLicense(b *testing.B) {
 		lat[i] = f.latency()
 	}
 	reportHops(b, flows)
+	b.ReportMetric(ms(cpu)/float64(len(flows)), "cpu-ms/event")
 	b.ReportMetric(ms(percentile(lat, 0.5)), "p50-ms")
 	b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
 	b.ReportMetric(float64(len(lat))/wall.Seconds(), "events/s")
