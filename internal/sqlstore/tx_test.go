@@ -45,6 +45,8 @@ func increment(ctx context.Context, tx *sqlstore.Tx) error {
 	return err
 }
 
+// TestTxCommitAndRollback, and View: it sees committed state and refuses
+// writes, on both backends.
 func TestTxCommitAndRollback(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
@@ -54,6 +56,16 @@ func TestTxCommitAndRollback(t *testing.T) {
 		}
 		if got := counterValue(t, db); got != 1 {
 			t.Fatalf("after commit n = %d, want 1", got)
+		}
+		// View sees what committed and refuses to write.
+		var n int64
+		if err := db.View(ctx, func(tx *sqlstore.Tx) error {
+			return tx.QueryRow(ctx, "SELECT n FROM counter WHERE name = ?", "c").Scan(&n)
+		}); err != nil || n != 1 {
+			t.Fatalf("View read n = %d, %v; want 1", n, err)
+		}
+		if err := db.View(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err == nil {
+			t.Fatal("View let a write through")
 		}
 
 		errBoom := errors.New("boom")
@@ -296,6 +308,26 @@ func TestReadAndCollect(t *testing.T) {
 	})
 }
 
+// holdWriter starts a transaction that holds SQLite's writer until the
+// function it returns is called, which lets it run fn and returns its
+// outcome.
+func holdWriter(db *sqlstore.DB, fn func(tx *sqlstore.Tx) error) (release func() error) {
+	holding, rel := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.Tx(context.Background(), func(tx *sqlstore.Tx) error {
+			close(holding)
+			<-rel
+			return fn(tx)
+		})
+	}()
+	<-holding
+	return func() error {
+		close(rel)
+		return <-first
+	}
+}
+
 // TestGroupCommitMembersStandAlone: on SQLite the transactions that queue
 // while one runs commit together, yet each keeps its own outcome: a failing
 // or panicking member is rolled back alone, a member whose context ended
@@ -312,16 +344,7 @@ func TestGroupCommitMembersStandAlone(t *testing.T) {
 		}
 	}
 	// The first transaction holds the writer until every other is queued.
-	holding, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- db.Tx(ctx, func(tx *sqlstore.Tx) error {
-			close(holding)
-			<-release
-			return insert("first")(tx)
-		})
-	}()
-	<-holding
+	release := holdWriter(db, insert("first"))
 	errBoom := errors.New("boom")
 	canceled, cancel := context.WithCancel(ctx)
 	ran := atomic.Bool{}
@@ -359,11 +382,10 @@ func TestGroupCommitMembersStandAlone(t *testing.T) {
 	// Let every member queue behind the first, then end one's context.
 	time.Sleep(50 * time.Millisecond)
 	cancel()
-	close(release)
-	wg.Wait()
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
+	wg.Wait()
 	for i, m := range members {
 		if !errors.Is(errs[i], m.want) || (m.want == nil && errs[i] != nil) {
 			t.Errorf("%s: Tx = %v, want %v", m.name, errs[i], m.want)
@@ -392,16 +414,7 @@ func TestGroupCommitSurvivesABrokenGroup(t *testing.T) {
 	db := storetest.SQLite(t)
 	ctx := context.Background()
 	migrateCounter(t, db)
-	holding, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- db.Tx(ctx, func(tx *sqlstore.Tx) error {
-			close(holding)
-			<-release
-			return increment(ctx, tx)
-		})
-	}()
-	<-holding
+	release := holdWriter(db, func(tx *sqlstore.Tx) error { return increment(ctx, tx) })
 	var wg sync.WaitGroup
 	var incErrs [4]error
 	for i := range incErrs {
@@ -415,11 +428,10 @@ func TestGroupCommitSurvivesABrokenGroup(t *testing.T) {
 		})
 	})
 	time.Sleep(50 * time.Millisecond)
-	close(release)
-	wg.Wait()
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
+	wg.Wait()
 	if breakErr == nil {
 		t.Error("a member that rolled the shared transaction back succeeded")
 	}
@@ -431,28 +443,4 @@ func TestGroupCommitSurvivesABrokenGroup(t *testing.T) {
 	if got := counterValue(t, db); got != 5 {
 		t.Fatalf("n = %d, want 5", got)
 	}
-}
-
-// TestViewIsReadOnly: View sees committed state and refuses writes, on
-// both backends.
-func TestViewIsReadOnly(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		ctx := context.Background()
-		migrateCounter(t, db)
-		if err := db.Tx(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		if err := db.View(ctx, func(tx *sqlstore.Tx) error {
-			return tx.QueryRow(ctx, "SELECT n FROM counter WHERE name = ?", "c").Scan(&n)
-		}); err != nil || n != 1 {
-			t.Fatalf("View read n = %d, %v; want 1", n, err)
-		}
-		if err := db.View(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err == nil {
-			t.Fatal("View let a write through")
-		}
-		if got := counterValue(t, db); got != 1 {
-			t.Fatalf("n = %d after a refused write, want 1", got)
-		}
-	})
 }

@@ -60,17 +60,11 @@ func (s *Stage) toDeliver(ctx context.Context, server, company string) (latest s
 }
 
 // latest returns company's latest license.
-func (s *Stage) latest(ctx context.Context, company string) (stored, bool, error) {
-	var (
-		l  stored
-		ok bool
-	)
-	err := s.cfg.DB.View(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		l, ok, err = latestIn(ctx, tx, company)
-		return err
+func (s *Stage) latest(ctx context.Context, company string) (stored, error) {
+	return sqlstore.Read(ctx, s.cfg.DB, func(tx *sqlstore.Tx) (stored, error) {
+		l, _, err := latestIn(ctx, tx, company)
+		return l, err
 	})
-	return l, ok, err
 }
 
 func latestIn(ctx context.Context, tx *sqlstore.Tx, company string) (stored, bool, error) {
@@ -152,7 +146,7 @@ func (s *Stage) Delivered(ctx context.Context, server, company string) (int64, e
 
 // Latest returns the serial of company's latest stored license (0 if none).
 func (s *Stage) Latest(ctx context.Context, company string) (int64, error) {
-	l, _, err := s.latest(ctx, company)
+	l, err := s.latest(ctx, company)
 	return l.serial, err
 }
 

@@ -362,14 +362,9 @@ func (s *Stage) Run(ctx context.Context, interval time.Duration) error {
 // Latest returns the newest license issued for company (published or
 // not), or ok=false.
 func (s *Stage) Latest(ctx context.Context, company string) (events.LicenseIssued, bool, error) {
-	var (
-		out events.LicenseIssued
-		ok  bool
-	)
-	err := s.cfg.DB.View(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		out, ok, err = latestLicense(ctx, tx, company)
-		return err
+	out, err := sqlstore.Read(ctx, s.cfg.DB, func(tx *sqlstore.Tx) (events.LicenseIssued, error) {
+		out, _, err := latestLicense(ctx, tx, company)
+		return out, err
 	})
-	return out, ok, err
+	return out, err == nil && out.Serial > 0, err // serials start at 1
 }
