@@ -248,6 +248,9 @@ func sqsQueueLifecycle(t *testing.T, c sqsClient) {
 	if !external() { // AWS deletes asynchronously, for up to 60 seconds
 		_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")})
 		wantErrorType[*types.QueueDoesNotExist](t, err)
+		// The name stays taken for 60 seconds, as on AWS.
+		_, err = c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &name})
+		wantErrorType[*types.QueueDeletedRecently](t, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package sqs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 )
 
@@ -28,6 +29,9 @@ func (s *Service) Checkpoint() error {
 	}
 	qs := s.queues()
 	sort.Slice(qs, func(i, j int) bool { return qs[i].qid < qs[j].qid })
+	s.mu.RLock()
+	deleted := maps.Clone(s.deleted)
+	s.mu.RUnlock()
 	copies := make([]queueCopy, 0, len(qs))
 	for _, q := range qs {
 		q.mu.Lock()
@@ -45,6 +49,14 @@ func (s *Service) Checkpoint() error {
 	s.ckpt.Unlock()
 
 	write := func() error {
+		for name, at := range deleted {
+			e := enc{recSnapDeleted}
+			e.str(name)
+			e.iv(at)
+			if err := snap.Write(e); err != nil {
+				return err
+			}
+		}
 		for _, c := range copies {
 			if err := snap.Write(c.meta); err != nil {
 				return err

@@ -76,6 +76,11 @@ func errQueueNameExists(name string) *awsapi.Error {
 		"A queue already exists with the same name and a different value for attribute(s) of %s.", name)
 }
 
+func errQueueDeletedRecently() *awsapi.Error {
+	return apiError("QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently",
+		"You must wait 60 seconds after deleting a queue before you can create another queue with the same name.")
+}
+
 func errPurgeInProgress(name string) *awsapi.Error {
 	return apiError("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress",
 		"Only one PurgeQueue operation on %s is allowed every 60 seconds.", name)

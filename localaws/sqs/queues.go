@@ -66,6 +66,10 @@ func (s *Service) createQueue(ctx context.Context, in *createQueueInput) (*queue
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	s.mu.Lock()
+	if at, ok := s.deleted[name]; ok && s.nowMs()-at < queueNameHold && s.byName[name] == nil {
+		s.mu.Unlock()
+		return nil, errQueueDeletedRecently()
+	}
 	if q := s.byName[name]; q != nil {
 		s.mu.Unlock()
 		q.mu.Lock()
@@ -181,8 +185,12 @@ func (s *Service) listDeadLetterSourceQueues(ctx context.Context, dlq *queue, in
 	return &listDeadLetterSourceQueuesOutput{urls, next}, nil
 }
 
+// queueNameHold is how long a deleted queue's name cannot be used again
+// (ms): AWS asks 60 seconds.
+const queueNameHold = 60_000
+
 // deleteQueue is the DeleteQueue operation: it deletes the queue and its
-// messages.
+// messages, and holds its name for queueNameHold.
 func (s *Service) deleteQueue(ctx context.Context, q *queue, _ *queueRef) (*awsapi.Empty, error) {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
@@ -191,8 +199,10 @@ func (s *Service) deleteQueue(ctx context.Context, q *queue, _ *queueRef) (*awsa
 		s.mu.Unlock()
 		return nil, errQueueDoesNotExist()
 	}
+	now := s.nowMs()
 	delete(s.byName, q.name)
 	delete(s.byID, q.qid)
+	s.deleted[q.name] = now
 	s.mu.Unlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -200,10 +210,7 @@ func (s *Service) deleteQueue(ctx context.Context, q *queue, _ *queueRef) (*awsa
 	q.clear()
 	close(q.notify) // ends long polls
 	q.notify = make(chan struct{})
-	var e enc
-	e.u8(recQueueGone)
-	e.uv(q.qid)
-	return nil, s.appendRecs(context.WithoutCancel(ctx), true, e)
+	return nil, s.appendRecs(context.WithoutCancel(ctx), true, queueGoneRecord(q.qid, now))
 }
 
 // getQueueAttributes is the GetQueueAttributes operation: the named

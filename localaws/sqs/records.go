@@ -4,7 +4,7 @@ package sqs
 // in order to rebuild the state.
 const (
 	recQueue      uint8 = iota + 1 // queue created or its attributes/tags changed (full meta)
-	recQueueGone                   // queue deleted
+	recQueueGone                   // queue deleted (and when, which later records carry)
 	recSend                        // messages sent (durable)
 	recReceive                     // messages received: counts and visibility
 	recDelete                      // messages deleted
@@ -13,7 +13,17 @@ const (
 	recMove                        // a message moved to another queue (redrive, move task)
 	recSnapMsg                     // snapshot: one message with its full state
 	recSnapDedup                   // snapshot: one FIFO deduplication entry
+	recSnapDeleted                 // snapshot: a queue name deleted less than queueNameHold ago
 )
+
+// queueGoneRecord records that queue qid was deleted at unix ms at.
+func queueGoneRecord(qid uint64, at int64) []byte {
+	var e enc
+	e.u8(recQueueGone)
+	e.uv(qid)
+	e.iv(at)
+	return e
+}
 
 func queueRecord(q *queue) []byte {
 	var e enc

@@ -8,10 +8,11 @@ import (
 // replayState is the state rebuilt from the log before the queues'
 // structures are built.
 type replayState struct {
-	s       *Service
-	byID    map[uint64]*queue
-	nextQID uint64
-	now     int64
+	s            *Service
+	byID         map[uint64]*queue
+	deletedNames map[string]int64
+	nextQID      uint64
+	now          int64
 }
 
 // replay rebuilds the state from the log. A record that does not decode
@@ -19,11 +20,16 @@ type replayState struct {
 // package storage); a well-formed record about a queue that is gone is
 // history and is skipped.
 func (s *Service) replay() error {
-	st := &replayState{s: s, byID: map[uint64]*queue{}, nextQID: 1, now: s.nowMs()}
+	st := &replayState{s: s, byID: map[uint64]*queue{}, deletedNames: map[string]int64{}, nextQID: 1, now: s.nowMs()}
 	if err := s.log.Replay(st.apply); err != nil {
 		return fmt.Errorf("replaying sqs log: %w", err)
 	}
 	s.nextQID = st.nextQID
+	for name, at := range st.deletedNames {
+		if st.now-at < queueNameHold {
+			s.deleted[name] = at
+		}
+	}
 	for _, q := range st.byID {
 		q.rebuild(st.now)
 		s.byID[q.qid] = q
@@ -39,7 +45,7 @@ func (st *replayState) apply(rec []byte) error {
 	case recQueue:
 		st.queue(d)
 	case recQueueGone:
-		delete(st.byID, d.uv())
+		st.gone(d)
 	case recSend, recSnapMsg:
 		st.messages(d, kind)
 	case recReceive:
@@ -54,6 +60,9 @@ func (st *replayState) apply(rec []byte) error {
 		st.moved(d)
 	case recSnapDedup:
 		st.dedup(d)
+	case recSnapDeleted:
+		name, at := d.str(), d.iv()
+		st.deletedNames[name] = at
 	default:
 		if d.err == nil {
 			return fmt.Errorf("unknown record kind %d", kind)
@@ -86,6 +95,16 @@ func (st *replayState) queue(d *dec) {
 		dropBelow(q, purged)
 	}
 	st.nextQID = max(st.nextQID, qid+1)
+}
+
+// gone applies a queue's deletion. Records written before deletions were
+// timed carry no time: their names are not held.
+func (st *replayState) gone(d *dec) {
+	qid := d.uv()
+	if q := st.byID[qid]; q != nil && len(d.b) > 0 {
+		st.deletedNames[q.name] = d.iv()
+	}
+	delete(st.byID, qid)
 }
 
 // messages applies sent messages (recSend) or one message of a snapshot.

@@ -85,6 +85,7 @@ type Service struct {
 	mu      sync.RWMutex // guards the maps below and nextQID
 	byName  map[string]*queue
 	byID    map[uint64]*queue
+	deleted map[string]int64 // names deleted within queueNameHold: when (unix ms)
 	nextQID uint64
 
 	tasks taskTable
@@ -109,7 +110,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("seeding message ids: %w", err)
 	}
 	s := &Service{cfg: cfg, log: cfg.Log, byName: map[string]*queue{}, byID: map[uint64]*queue{},
-		nextQID: 1, idPrefix: hex.EncodeToString(p[:]), closed: make(chan struct{})}
+		deleted: map[string]int64{}, nextQID: 1, idPrefix: hex.EncodeToString(p[:]), closed: make(chan struct{})}
 	s.tasks.init()
 	s.api = s.newAPI()
 	if err := s.replay(); err != nil {
@@ -231,9 +232,16 @@ func (s *Service) background() {
 }
 
 // sweep drops expired messages and wakes long polls whose messages became
-// visible.
+// visible, and forgets deleted names whose hold is over.
 func (s *Service) sweep() {
 	now := s.nowMs()
+	s.mu.Lock()
+	for name, at := range s.deleted {
+		if now-at >= queueNameHold {
+			delete(s.deleted, name)
+		}
+	}
+	s.mu.Unlock()
 	for _, q := range s.queues() {
 		q.mu.Lock()
 		q.expire(now)
