@@ -8,6 +8,8 @@ const (
 	SourcePayment  = "licenseflow.payment"  // payment stage
 	SourceSignup   = "licenseflow.signup"   // signup edge
 	SourceAccounts = "licenseflow.accounts" // user-signup stage
+	// SourceLicensePush is the license-push stage.
+	SourceLicensePush = "licenseflow.licensepush"
 	// SourceStripePartnerPrefix starts the source of events Stripe delivers
 	// natively to EventBridge (aws.partner/stripe.com/ACCOUNT/...).
 	SourceStripePartnerPrefix = "aws.partner/stripe.com"
@@ -26,6 +28,9 @@ const (
 	TypeCompanyCreated       = "Company Created"
 	TypeUserAdded            = "User Added"
 	TypeSessionStarted       = "Session Started"
+	TypeLicenseDelivered     = "License Delivered"
+	TypeUserDisableRequested = "User Disable Requested"
+	TypeUserDisabled         = "User Disabled"
 )
 
 // Detail is implemented by every typed event detail.
@@ -194,3 +199,39 @@ type SessionStarted struct {
 
 func (SessionStarted) DetailType() string { return TypeSessionStarted }
 func (SessionStarted) Source() string     { return SourceAccounts }
+
+// LicenseDelivered: the license-push stage made an application server hold
+// license Serial of a company; the server verified its signature and
+// accepted it. It is announced again whenever the stage finds the server
+// already holds it, so a consumer keeps the highest serial per server.
+type LicenseDelivered struct {
+	CompanyID   string    `json:"company_id"`
+	AppServer   string    `json:"app_server"`
+	Serial      int64     `json:"serial"`
+	DeliveredAt time.Time `json:"delivered_at"`
+}
+
+func (LicenseDelivered) DetailType() string { return TypeLicenseDelivered }
+func (LicenseDelivered) Source() string     { return SourceLicensePush }
+
+// UserDisableRequested: an admin of CompanyID disabled a user at the
+// signup edge, which ended the user's sessions and tokens at once.
+type UserDisableRequested struct {
+	CompanyID   string    `json:"company_id"`
+	UserID      string    `json:"user_id"`
+	RequestedBy string    `json:"requested_by"`
+	RequestedAt time.Time `json:"requested_at"`
+}
+
+func (UserDisableRequested) DetailType() string { return TypeUserDisableRequested }
+func (UserDisableRequested) Source() string     { return SourceSignup }
+
+// UserDisabled: the user-signup stage recorded that a user is disabled.
+type UserDisabled struct {
+	CompanyID  string    `json:"company_id"`
+	UserID     string    `json:"user_id"`
+	DisabledAt time.Time `json:"disabled_at"`
+}
+
+func (UserDisabled) DetailType() string { return TypeUserDisabled }
+func (UserDisabled) Source() string     { return SourceAccounts }

@@ -17,7 +17,8 @@ func DetailTypes() []string {
 	return []string{
 		TypeCheckoutCompleted, TypeSubscriptionChanged, TypeInvoicePaid, TypeInvoicePaymentFailed,
 		TypeLicenseIssued, TypeCompanySignup, TypeUserAddRequested, TypeSessionRequested,
-		TypeCompanyCreated, TypeUserAdded, TypeSessionStarted,
+		TypeCompanyCreated, TypeUserAdded, TypeSessionStarted, TypeLicenseDelivered,
+		TypeUserDisableRequested, TypeUserDisabled,
 	}
 }
 
@@ -47,6 +48,12 @@ func NewDetail(detailType string) (Detail, error) {
 		return new(UserAdded), nil
 	case TypeSessionStarted:
 		return new(SessionStarted), nil
+	case TypeLicenseDelivered:
+		return new(LicenseDelivered), nil
+	case TypeUserDisableRequested:
+		return new(UserDisableRequested), nil
+	case TypeUserDisabled:
+		return new(UserDisabled), nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownType, detailType)
 }

@@ -21,16 +21,21 @@ import (
 
 // expectedQueue is where each sample must land: the routing the product
 // owner asked for, written independently of the template's rules.
-func expectedQueue(source, detailType string) string {
+func expectedQueues(source, detailType string) []string {
 	switch {
 	case source == "licenseflow.webhook" || len(source) >= len("aws.partner/stripe.com") && source[:len("aws.partner/stripe.com")] == "aws.partner/stripe.com":
-		return infra.QueuePayment
+		return []string{infra.QueuePayment}
 	case source == "licenseflow.signup":
-		return infra.QueueSignup
-	case detailType == "License Issued" || detailType == "Session Started":
-		return infra.QueueLicensePush
+		return []string{infra.QueueSignup}
+	case detailType == "License Issued":
+		// to be pushed, and recorded for the user application
+		return []string{infra.QueueLicensePush, infra.QueueSignup}
+	case detailType == "Session Started":
+		return []string{infra.QueueLicensePush}
+	case detailType == "License Delivered":
+		return []string{infra.QueueSignup}
 	}
-	return ""
+	return nil
 }
 
 // TestSamplesRouteThroughTemplateRules publishes every sample event on a
@@ -83,7 +88,7 @@ func TestSamplesRouteThroughTemplateRules(t *testing.T) {
 			t.Fatalf("putting sample %s: %v %+v", name, err, out)
 		}
 		sent++
-		if q := expectedQueue(ev.Source, ev.DetailType); q != "" {
+		for _, q := range expectedQueues(ev.Source, ev.DetailType) {
 			want[q] = append(want[q], name)
 		}
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 
@@ -14,9 +15,11 @@ import (
 // setDefaults and Validate.
 type AccountsConfig struct {
 	StageConfig
-	// Bus receives Company Created, User Added and Session Started.
-	// Required.
+	// Bus receives Company Created, User Added, User Disabled and Session
+	// Started. Required.
 	Bus Bus
+	// PublicKey verifies the licenses the stage records. Required.
+	PublicKey ed25519.PublicKey
 }
 
 func (c *AccountsConfig) setDefaults() {
@@ -32,6 +35,9 @@ func (c *AccountsConfig) Validate() error {
 	}
 	if err := c.Bus.validate(); err != nil {
 		errs = append(errs, fmt.Errorf("accounts: %w", err))
+	}
+	if c.PublicKey == nil {
+		errs = append(errs, errors.New("accounts: the license public key is required"))
 	}
 	return errors.Join(errs...)
 }
@@ -49,7 +55,7 @@ func NewAccounts(ctx context.Context, cfg AccountsConfig) (*Stage, error) {
 			if err != nil {
 				return nil, err
 			}
-			stage, err := accounts.New(ctx, accounts.Config{DB: st.db, Publisher: pub, Logger: st.log})
+			stage, err := accounts.New(ctx, accounts.Config{DB: st.db, Publisher: pub, PublicKey: cfg.PublicKey, Logger: st.log})
 			if err != nil {
 				return nil, err
 			}

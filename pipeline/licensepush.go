@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"net/netip"
 
 	"github.com/licenseflow/licenseflow/events"
@@ -15,6 +16,8 @@ import (
 // NewLicensePush calls setDefaults and Validate.
 type LicensePushConfig struct {
 	StageConfig
+	// Bus receives License Delivered. Required.
+	Bus Bus
 	// PublicKey verifies licenses before anything else. Required.
 	PublicKey ed25519.PublicKey
 	// AllowedCIDRs bound where deliveries may go. Default 127.0.0.0/8.
@@ -22,6 +25,7 @@ type LicensePushConfig struct {
 }
 
 func (c *LicensePushConfig) setDefaults() {
+	c.Bus.setDefaults()
 	c.StageConfig.setDefaults(infra.QueueLicensePush)
 	if len(c.AllowedCIDRs) == 0 {
 		c.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -37,11 +41,14 @@ func (c *LicensePushConfig) Validate() error {
 	if c.PublicKey == nil {
 		errs = append(errs, errors.New("licensepush: the license public key is required"))
 	}
+	if err := c.Bus.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("licensepush: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
 // NewLicensePush opens the store, migrates it and builds the license-push
-// stage. It publishes nothing and listens on no port.
+// stage. It listens on no port; it publishes License Delivered.
 func NewLicensePush(ctx context.Context, cfg LicensePushConfig) (*Stage, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -49,7 +56,11 @@ func NewLicensePush(ctx context.Context, cfg LicensePushConfig) (*Stage, error) 
 	}
 	return buildStage(ctx, StageLicensePush, cfg.StageConfig,
 		func(st *stageDeps) (events.Handler, error) {
-			stage, err := licensepush.New(ctx, licensepush.Config{DB: st.db, PublicKey: cfg.PublicKey,
+			pub, err := st.publish(cfg.Bus)
+			if err != nil {
+				return nil, err
+			}
+			stage, err := licensepush.New(ctx, licensepush.Config{DB: st.db, Publisher: pub, PublicKey: cfg.PublicKey,
 				AllowedCIDRs: cfg.AllowedCIDRs, Logger: st.log})
 			if err != nil {
 				return nil, err

@@ -46,7 +46,8 @@ type Config struct {
 	// Default sqlite:DataDir/licenseflow.db.
 	Store string
 
-	Payment     PaymentConfig
+	Payment PaymentConfig
+	// Accounts's PublicKey defaults to LicensePush's.
 	Accounts    AccountsConfig
 	LicensePush LicensePushConfig
 	Webhook     WebhookConfig
@@ -167,12 +168,16 @@ func (p *Pipeline) buildStages(ctx context.Context, cfg *Config, bus Bus, obs *O
 	a := cfg.Accounts
 	p.fillStage(cfg, &a.StageConfig, obs)
 	fillBus(&a.Bus, bus)
+	if a.PublicKey == nil {
+		a.PublicKey = cfg.LicensePush.PublicKey
+	}
 	if p.Accounts, err = NewAccounts(ctx, a); err != nil {
 		return err
 	}
 	p.parts = append(p.parts, p.Accounts)
 	l := cfg.LicensePush
 	p.fillStage(cfg, &l.StageConfig, obs)
+	fillBus(&l.Bus, bus)
 	if p.LicensePush, err = NewLicensePush(ctx, l); err != nil {
 		return err
 	}

@@ -304,7 +304,7 @@ func TestLambdaEntryHandlesSQSEvent(t *testing.T) {
 	// event whose bodies are a sample envelope and a poison message.
 	stage, err := NewAccounts(context.Background(), AccountsConfig{
 		StageConfig: StageConfig{Store: "sqlite:" + filepath.Join(t.TempDir(), "accounts.db"), Logger: quietLogger(t)},
-		Bus:         Bus{Client: f.p.Clients.Events}})
+		Bus:         Bus{Client: f.p.Clients.Events}, PublicKey: f.pub})
 	if err != nil {
 		t.Fatal(err)
 	}

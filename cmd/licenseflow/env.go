@@ -28,7 +28,7 @@ import (
 //	LICENSEFLOW_EVENT_BUS               bus name or ARN (default "licenseflow")
 //	LICENSEFLOW_QUEUE                   queue (name or URL) of a single stage
 //	LICENSEFLOW_SIGNING_KEY[_ARN]       Ed25519 private key, PEM or base64 (payment)
-//	LICENSEFLOW_LICENSE_PUBLIC_KEY      public key, PEM or base64 (license push, app server)
+//	LICENSEFLOW_LICENSE_PUBLIC_KEY      public key, PEM or base64 (license push, accounts, app server)
 //	LICENSEFLOW_WEBHOOK_SECRET[_ARN]    comma-separated webhook secrets (webhook edge)
 //	LICENSEFLOW_TOKEN_SECRET[_ARN]      bearer-token secret (signup edge)
 //	DATABASE_URL                        store URL; or LICENSEFLOW_DATABASE_HOST with

@@ -29,13 +29,13 @@ func paymentConfig(ctx context.Context, e *environ) (pipeline.PaymentConfig, err
 	return pipeline.PaymentConfig{Bus: pipeline.Bus{Name: e.bus()}, SigningKey: key, Plans: cat, PaymentGrace: grace}, nil
 }
 
-func accountsConfig(e *environ) pipeline.AccountsConfig {
-	return pipeline.AccountsConfig{Bus: pipeline.Bus{Name: e.bus()}}
+func accountsConfig(e *environ, pub ed25519.PublicKey) pipeline.AccountsConfig {
+	return pipeline.AccountsConfig{Bus: pipeline.Bus{Name: e.bus()}, PublicKey: pub}
 }
 
 func licensePushConfig(e *environ, pub ed25519.PublicKey) (pipeline.LicensePushConfig, error) {
 	cidrs, err := e.allowedCIDRs()
-	return pipeline.LicensePushConfig{PublicKey: pub, AllowedCIDRs: cidrs}, err
+	return pipeline.LicensePushConfig{Bus: pipeline.Bus{Name: e.bus()}, PublicKey: pub, AllowedCIDRs: cidrs}, err
 }
 
 func webhookConfig(ctx context.Context, e *environ) (pipeline.WebhookConfig, error) {
@@ -78,7 +78,11 @@ func buildStage(ctx context.Context, name string, e *environ, c pipeline.Clients
 		}
 		return p.Stage, nil
 	case pipeline.StageAccounts:
-		cfg := accountsConfig(e)
+		pub, err := e.publicKey()
+		if err != nil {
+			return nil, err
+		}
+		cfg := accountsConfig(e, pub)
 		cfg.StageConfig, cfg.Bus.Client = sc, c.Events
 		return pipeline.NewAccounts(ctx, cfg)
 	case pipeline.StageLicensePush:
@@ -90,7 +94,7 @@ func buildStage(ctx context.Context, name string, e *environ, c pipeline.Clients
 		if err != nil {
 			return nil, err
 		}
-		cfg.StageConfig = sc
+		cfg.StageConfig, cfg.Bus.Client = sc, c.Events
 		return pipeline.NewLicensePush(ctx, cfg)
 	}
 	return nil, errors.New("unknown stage " + name)

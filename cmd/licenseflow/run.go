@@ -87,7 +87,7 @@ func runConfig(ctx context.Context, e *environ, f runFlags) (cfg pipeline.Config
 		}
 	}
 	cfg.AppServer.PublicKey = pub
-	cfg.Accounts = accountsConfig(e)
+	cfg.Accounts = accountsConfig(e, pub)
 	if cfg.LicensePush, err = licensePushConfig(e, pub); err != nil {
 		return cfg, false, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -162,6 +163,13 @@ func functionEnv(t *testing.T, fn infra.Resource, endpoint string) map[string]st
 				t.Fatal(err)
 			}
 			out["LICENSEFLOW_SIGNING_KEY"] = string(pem)
+		case "LICENSEFLOW_LICENSE_PUBLIC_KEY":
+			// The deployment's LicenseSigningPublicKey: the signing key's.
+			pem, err := license.MarshalPublicKey(key.Public().(ed25519.PublicKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[name] = string(pem)
 		case "LICENSEFLOW_DATABASE_SECRET_ARN", "LICENSEFLOW_DATABASE_HOST":
 			out["DATABASE_URL"] = "sqlite:" + filepath.Join(t.TempDir(), "licenseflow.db")
 		default:

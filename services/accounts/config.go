@@ -2,7 +2,9 @@ package accounts
 
 import (
 	"cmp"
+	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,9 +17,12 @@ import (
 type Config struct {
 	// DB stores companies, users and sessions. Required.
 	DB *sqlstore.DB
-	// Publisher receives Company Created, User Added and Session Started.
-	// Required.
+	// Publisher receives Company Created, User Added, User Disabled and
+	// Session Started. Required.
 	Publisher events.Publisher
+	// PublicKey verifies the license files of License Issued: only a
+	// license whose signature verifies is recorded. Required.
+	PublicKey ed25519.PublicKey
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives one line per outcome. Default slog.Default().
@@ -39,6 +44,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Publisher == nil {
 		errs = append(errs, errors.New("publisher is required"))
+	}
+	if len(c.PublicKey) != ed25519.PublicKeySize {
+		errs = append(errs, fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize))
 	}
 	return errors.Join(errs...)
 }

@@ -33,6 +33,24 @@ type User struct {
 	// first admin.
 	CreatedBy string
 	CreatedAt time.Time
+	// Status is UserActive or UserDisabled; DisabledAt is zero while
+	// active.
+	Status     string
+	DisabledAt time.Time
+}
+
+// User statuses.
+const (
+	UserActive   = "active"
+	UserDisabled = "disabled"
+)
+
+// Delivery says which license an application server holds for a company.
+type Delivery struct {
+	CompanyID   string
+	AppServer   string
+	Serial      int64
+	DeliveredAt time.Time
 }
 
 // Session is a user session assigned to an application server.

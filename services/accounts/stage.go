@@ -1,6 +1,10 @@
 // Package accounts is the user-signup stage: it stores the companies, users
-// (with their roles) and sessions the stateless signup edge accepted, and
-// announces them with Company Created, User Added and Session Started.
+// (with their roles and status) and sessions the signup edge accepted, and
+// announces them with Company Created, User Added, User Disabled and
+// Session Started. It also records, for the user application, each
+// company's newest license (License Issued, signature verified) and which
+// license each application server holds (License Delivered); the edge
+// reads all of it through Directory.
 //
 // Delivery is at least once and unordered. Handle is idempotent: each event
 // id is recorded (sqlstore FirstTime) in the same transaction as its
@@ -32,7 +36,10 @@ const Component = "accounts"
 
 // Stage is the user-signup stage. Handle and the query methods are safe
 // for concurrent use.
-type Stage struct{ cfg Config }
+type Stage struct {
+	cfg Config
+	*Directory
+}
 
 // New migrates the stage's tables and returns the stage.
 func New(ctx context.Context, cfg Config) (*Stage, error) {
@@ -40,10 +47,11 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("accounts config: %w", err)
 	}
-	if err := cfg.DB.MigrateDir(ctx, Component, migrations, "migrations"); err != nil {
+	dir, err := OpenDirectory(ctx, cfg.DB)
+	if err != nil {
 		return nil, err
 	}
-	return &Stage{cfg: cfg}, nil
+	return &Stage{cfg: cfg, Directory: dir}, nil
 }
 
 // Handle processes Company Signup Requested, User Add Requested and
@@ -71,6 +79,21 @@ func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
 		var d events.SessionRequested
 		if err = decode(e, &d); err == nil {
 			fx = s.startSession(d)
+		}
+	case events.TypeUserDisableRequested:
+		var d events.UserDisableRequested
+		if err = decode(e, &d); err == nil {
+			fx = s.disableUser(d)
+		}
+	case events.TypeLicenseIssued:
+		var d events.LicenseIssued
+		if err = decode(e, &d); err == nil {
+			fx = s.recordLicense(d)
+		}
+	case events.TypeLicenseDelivered:
+		var d events.LicenseDelivered
+		if err = decode(e, &d); err == nil {
+			fx = s.recordDelivery(d)
 		}
 	default:
 		return events.Permanent(fmt.Errorf("accounts does not handle %q events", e.DetailType))

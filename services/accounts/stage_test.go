@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/eventstest"
+	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
@@ -21,6 +23,8 @@ type fixture struct {
 	stage *Stage
 	pub   *eventstest.Recorder
 	now   time.Time
+	// key signs the licenses of License Issued events.
+	key ed25519.PrivateKey
 }
 
 // eachFixture runs fn on each store backend (storetest.Each) with a fresh
@@ -32,8 +36,13 @@ func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, pub: &eventstest.Recorder{}, now: testNow}
-	var err error
-	f.stage, err = New(context.Background(), Config{DB: db, Publisher: f.pub, Now: func() time.Time { return f.now }, Logger: testlog.Quiet()})
+	pub, key, err := license.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.key = key
+	f.stage, err = New(context.Background(), Config{DB: db, Publisher: f.pub, PublicKey: pub,
+		Now: func() time.Time { return f.now }, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +253,8 @@ func TestPublishAfterCommitIsRepeated(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	_, err := New(context.Background(), Config{})
-	if err == nil || !strings.Contains(err.Error(), "db is required") || !strings.Contains(err.Error(), "publisher is required") {
+	if err == nil || !strings.Contains(err.Error(), "db is required") || !strings.Contains(err.Error(), "publisher is required") ||
+		!strings.Contains(err.Error(), "public key has 0 bytes") {
 		t.Fatalf("config error: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
@@ -43,15 +44,18 @@ func insertCompany(ctx context.Context, tx *sqlstore.Tx, c Company) error {
 	return err
 }
 
-const userColumns = `user_id, company_id, email, name, role, created_by, created_at`
+const userColumns = `user_id, company_id, email, name, role, created_by, created_at, status, disabled_at`
 
 func scanUser(sc sqlstore.Scanner) (User, error) {
 	var u User
-	var created int64
-	if err := sc.Scan(&u.ID, &u.CompanyID, &u.Email, &u.Name, &u.Role, &u.CreatedBy, &created); err != nil {
+	var created, disabled int64
+	if err := sc.Scan(&u.ID, &u.CompanyID, &u.Email, &u.Name, &u.Role, &u.CreatedBy, &created, &u.Status, &disabled); err != nil {
 		return User{}, err
 	}
 	u.CreatedAt = parseTime(created)
+	if disabled != 0 {
+		u.DisabledAt = parseTime(disabled)
+	}
 	return u, nil
 }
 
@@ -64,8 +68,8 @@ func getUser(ctx context.Context, tx *sqlstore.Tx, id string) (User, error) {
 }
 
 func insertUser(ctx context.Context, tx *sqlstore.Tx, u User) error {
-	_, err := tx.Exec(ctx, `INSERT INTO acc_users (`+userColumns+`, email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.CompanyID, u.Email, u.Name, u.Role, u.CreatedBy, formatTime(u.CreatedAt), emailKey(u.Email))
+	_, err := tx.Exec(ctx, `INSERT INTO acc_users (`+userColumns+`, email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+		u.ID, u.CompanyID, u.Email, u.Name, u.Role, u.CreatedBy, formatTime(u.CreatedAt), UserActive, emailKey(u.Email))
 	return err
 }
 
@@ -115,5 +119,59 @@ func rejection(ctx context.Context, tx *sqlstore.Tx, id string) (string, bool, e
 
 func insertRejection(ctx context.Context, tx *sqlstore.Tx, id, reason string, at time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO acc_rejections (entity_id, reason, rejected_at) VALUES (?, ?, ?)`, id, reason, formatTime(at))
+	return err
+}
+
+func disableUser(ctx context.Context, tx *sqlstore.Tx, id string, at time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE acc_users SET status = ?, disabled_at = ? WHERE user_id = ?`, UserDisabled, formatTime(at), id)
+	return err
+}
+
+const licenseColumns = `company_id, serial, plan, status, seats, features, issued_at, expires_at`
+
+func scanLicense(sc sqlstore.Scanner) (license.License, error) {
+	var l license.License
+	var features string
+	var issued, expires int64
+	if err := sc.Scan(&l.CompanyID, &l.Serial, &l.Plan, &l.Status, &l.Seats, &features, &issued, &expires); err != nil {
+		return license.License{}, err
+	}
+	if features != "" {
+		l.Features = strings.Split(features, ",")
+	}
+	l.IssuedAt, l.ExpiresAt = parseTime(issued), parseTime(expires)
+	return l, nil
+}
+
+// keepLicense stores l as its company's license unless one with a higher
+// or equal serial is stored.
+func keepLicense(ctx context.Context, tx *sqlstore.Tx, l license.License) error {
+	_, err := tx.Exec(ctx, `INSERT INTO acc_licenses (`+licenseColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (company_id) DO UPDATE SET serial = excluded.serial, plan = excluded.plan, status = excluded.status,
+		seats = excluded.seats, features = excluded.features, issued_at = excluded.issued_at, expires_at = excluded.expires_at
+		WHERE excluded.serial > acc_licenses.serial`,
+		l.CompanyID, l.Serial, l.Plan, l.Status, l.Seats, strings.Join(l.Features, ","), formatTime(l.IssuedAt), formatTime(l.ExpiresAt))
+	return err
+}
+
+const deliveryColumns = `company_id, app_server, serial, delivered_at`
+
+func scanDelivery(sc sqlstore.Scanner) (Delivery, error) {
+	var d Delivery
+	var at int64
+	if err := sc.Scan(&d.CompanyID, &d.AppServer, &d.Serial, &at); err != nil {
+		return Delivery{}, err
+	}
+	d.DeliveredAt = parseTime(at)
+	return d, nil
+}
+
+// keepDelivery records that d's server holds d's serial unless a higher
+// one is recorded.
+func keepDelivery(ctx context.Context, tx *sqlstore.Tx, d Delivery) error {
+	_, err := tx.Exec(ctx, `INSERT INTO acc_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?)
+		ON CONFLICT (company_id, app_server) DO UPDATE SET serial = excluded.serial, delivered_at = excluded.delivered_at
+		WHERE excluded.serial > acc_deliveries.serial`,
+		d.CompanyID, d.AppServer, d.Serial, formatTime(d.DeliveredAt))
 	return err
 }

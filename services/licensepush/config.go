@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
@@ -20,6 +21,9 @@ type Config struct {
 	// DB stores latest licenses, servers per company and delivered serials.
 	// Required.
 	DB *sqlstore.DB
+	// Publisher receives License Delivered each time the stage knows a
+	// server holds a company's latest license. Required.
+	Publisher events.Publisher
 	// PublicKey verifies license files before anything else. Required.
 	PublicKey ed25519.PublicKey
 	// AllowedCIDRs are the only networks deliveries may reach (the app
@@ -52,6 +56,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.DB == nil {
 		errs = append(errs, errors.New("db is required"))
+	}
+	if c.Publisher == nil {
+		errs = append(errs, errors.New("publisher is required"))
 	}
 	if len(c.PublicKey) != ed25519.PublicKeySize {
 		errs = append(errs, fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize))

@@ -11,7 +11,10 @@
 // license, if any. Deliveries are HTTP PUTs to
 // http://APPSERVER/v1/licenses/{company_id}, only to addresses inside the
 // allowed CIDRs, and never of an older serial than the one the server was
-// given.
+// given. Whenever a server holds a company's latest license (delivered now,
+// or found delivered on a redelivery) the stage announces it with License
+// Delivered, so the user application can show which license each server
+// holds without reaching into the VPC.
 package licensepush
 
 import (
@@ -138,7 +141,7 @@ func (s *Stage) deliverLatest(ctx context.Context, server, company string) error
 		"correlation_id", events.CorrelationID(ctx))
 	if given >= latest.serial {
 		log.Debug("licensepush: server already holds this license", "given", given)
-		return nil
+		return s.announce(ctx, server, company, given)
 	}
 	if err := s.deliver.deliver(ctx, server, company, []byte(latest.file)); err != nil {
 		// Returned, not logged: the handler's caller logs it once with the
@@ -153,6 +156,17 @@ func (s *Stage) deliverLatest(ctx context.Context, server, company string) error
 		return err
 	}
 	log.Info("licensepush: license delivered")
+	return s.announce(ctx, server, company, latest.serial)
+}
+
+// announce publishes that server holds serial of company. A failure is
+// retryable: the redelivered event finds the license delivered and
+// announces it again.
+func (s *Stage) announce(ctx context.Context, server, company string, serial int64) error {
+	d := events.LicenseDelivered{CompanyID: company, AppServer: server, Serial: serial, DeliveredAt: s.cfg.Now().UTC()}
+	if err := s.cfg.Publisher.Publish(ctx, d); err != nil {
+		return fmt.Errorf("announcing license %d of %s on %s: %w", serial, company, server, err)
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,13 +71,15 @@ func (a *app) serial(company string) int64 {
 }
 
 type fixture struct {
-	t      *testing.T
-	pub    ed25519.PublicKey
-	priv   ed25519.PrivateKey
-	stage  *Stage
-	dns    *dnsServer
-	mu     sync.Mutex
-	dialed []string
+	t     *testing.T
+	pub   ed25519.PublicKey
+	priv  ed25519.PrivateKey
+	stage *Stage
+	// announced records the License Delivered events.
+	announced *eventstest.Recorder
+	dns       *dnsServer
+	mu        sync.Mutex
+	dialed    []string
 }
 
 // eachFixture runs fn on each store backend (storetest.Each) with a fresh
@@ -91,9 +94,10 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, pub: pub, priv: priv, dns: newDNSServer(t)}
+	f := &fixture{t: t, pub: pub, priv: priv, dns: newDNSServer(t), announced: &eventstest.Recorder{}}
 	f.stage, err = New(context.Background(), Config{
 		DB:           db,
+		Publisher:    f.announced,
 		PublicKey:    pub,
 		AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		HTTPClient:   &http.Client{Timeout: 20 * time.Second},
@@ -189,6 +193,29 @@ func TestDeliveryFlow(t *testing.T) {
 		}
 		if a.puts.Load() != 2 {
 			t.Fatalf("%d puts after redeliveries, want 2", a.puts.Load())
+		}
+		// Every time a server is known to hold the latest license, it is
+		// announced, with the serial the server holds.
+		var held []int64
+		for _, d := range f.announced.Take() {
+			ld := d.(events.LicenseDelivered)
+			if ld.CompanyID != "co_acme" || ld.AppServer != a.addr() || !ld.DeliveredAt.Equal(testNow) {
+				t.Fatalf("announced %+v", ld)
+			}
+			held = append(held, ld.Serial)
+		}
+		if want := []int64{1, 3, 3, 3, 3, 3, 3}; !slices.Equal(held, want) {
+			t.Fatalf("announced serials %v, want %v", held, want)
+		}
+		// An announcement the bus refuses is retried: the redelivery finds
+		// the license delivered and announces it again.
+		f.announced.SetFail(errors.New("bus down"))
+		if err := f.session("co_acme", a.addr()); err == nil || events.IsPermanent(err) {
+			t.Fatalf("failed announcement: %v, want retryable", err)
+		}
+		f.announced.SetFail(nil)
+		if err := f.session("co_acme", a.addr()); err != nil || len(f.announced.Take()) != 1 || a.puts.Load() != 2 {
+			t.Fatalf("after the bus came back: %v, %d puts", err, a.puts.Load())
 		}
 		// A session on a second server brings it the latest license at once.
 		if err := f.session("co_acme", b.addr()); err != nil {

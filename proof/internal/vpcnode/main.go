@@ -75,7 +75,7 @@ func run() error {
 		stage, err := pipeline.NewLicensePush(ctx, pipeline.LicensePushConfig{
 			StageConfig: pipeline.StageConfig{Store: "sqlite:" + filepath.Join(*data, "licenseflow.db"),
 				Queue: pipeline.Queue{Client: clients.SQS}, Logger: log},
-			PublicKey: pub, AllowedCIDRs: cidrs})
+			Bus: pipeline.Bus{Client: clients.Events}, PublicKey: pub, AllowedCIDRs: cidrs})
 		if err != nil {
 			return err
 		}
