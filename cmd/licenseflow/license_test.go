@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,38 +9,17 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/events/license/licensetest"
 )
 
-// tamper rewrites the signed payload of an armoured license file (old
-// replaced by new) and re-armours it, keeping the old signature: a
-// well-formed file whose signature no longer matches.
+// tamper is licensetest.Tamper, failing t on error.
 func tamper(t *testing.T, file []byte, old, new string) []byte {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(string(file)), "\n")
-	raw, err := base64.StdEncoding.DecodeString(strings.Join(lines[1:len(lines)-1], ""))
+	out, err := licensetest.Tamper(file, old, new)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env struct {
-		Alg     string `json:"alg"`
-		KeyID   string `json:"kid"`
-		Payload []byte `json:"payload"`
-		Sig     []byte `json:"sig"`
-	}
-	if err := json.Unmarshal(raw, &env); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(env.Payload, []byte(old)) {
-		t.Fatalf("payload lacks %q", old)
-	}
-	env.Payload = bytes.Replace(env.Payload, []byte(old), []byte(new), 1)
-	raw, _ = json.Marshal(env)
-	enc := base64.StdEncoding.EncodeToString(raw)
-	out := lines[0] + "\n"
-	for len(enc) > 64 {
-		out, enc = out+enc[:64]+"\n", enc[64:]
-	}
-	return []byte(out + enc + "\n" + lines[len(lines)-1] + "\n")
+	return out
 }
 
 func TestLicenseVerify(t *testing.T) {

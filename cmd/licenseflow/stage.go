@@ -48,6 +48,12 @@ func newStageCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			e := newEnviron(os.Getenv, data)
+			if name == pipeline.StagePayment || name == "edge" {
+				// A bad plans file stops the start before any key is generated.
+				if _, _, err := e.plans(); err != nil {
+					return err
+				}
+			}
 			switch name {
 			case pipeline.StagePayment, pipeline.StageAccounts, pipeline.StageLicensePush:
 				return servePart(cmd, name, e, true, func(ctx context.Context, c pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {

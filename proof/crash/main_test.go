@@ -6,7 +6,6 @@
 package crash
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -16,20 +15,4 @@ import (
 // binary is the licenseflow CLI built for this run.
 var binary string
 
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "licenseflow-crash-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if binary, err = prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
-}
+func TestMain(m *testing.M) { os.Exit(prooftest.RunWithCLI(m, &binary)) }

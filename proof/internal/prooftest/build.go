@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 
 	"github.com/licenseflow/licenseflow/events/license"
 )
@@ -52,4 +53,21 @@ func BuildNodes(dir string) (Nodes, error) {
 		return Nodes{}, fmt.Errorf("writing the public key: %w", err)
 	}
 	return Nodes{Bin: bin, KeyFile: keyFile, Public: pub, Private: priv}, nil
+}
+
+// RunWithCLI is a proof's TestMain body: it builds the licenseflow CLI into
+// a temporary directory, sets *binary to it, runs the tests, removes the
+// directory and returns the exit code.
+func RunWithCLI(m *testing.M, binary *string) int {
+	dir, err := os.MkdirTemp("", "licenseflow-proof-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *binary, err = Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
 }
