@@ -51,8 +51,8 @@ parameter takes.`,
 			if source == "" {
 				source = "built-in catalogue"
 			}
-			fmt.Fprintf(out, "%s: valid: %d prices of %d plans; %d users allowed before a company's first license\n",
-				source, len(c.Plans), len(planNames(c)), c.TrialUsers)
+			fmt.Fprintf(out, "%s: valid: %s of %s; %s allowed before a company's first license\n",
+				source, counted(len(c.Plans), "price"), counted(len(planNames(c)), "plan"), counted(c.TrialUsers, "user"))
 			return printPlanTable(out, c)
 		},
 	}
@@ -88,4 +88,12 @@ func planNames(c plans.Catalogue) []string {
 	}
 	slices.Sort(names)
 	return slices.Compact(names)
+}
+
+// counted is "1 price", "3 prices".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

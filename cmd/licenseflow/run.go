@@ -152,7 +152,8 @@ func printPlans(out io.Writer, c plans.Catalogue, source string) {
 			strings.Join(names, ", "), plansVar)
 		return
 	}
-	fmt.Fprintf(out, "plans: %d prices of %d plans (%s) from %s\n", len(c.Plans), len(names), strings.Join(names, ", "), source)
+	fmt.Fprintf(out, "plans: %s of %s (%s) from %s\n", counted(len(c.Plans), "price"), counted(len(names), "plan"),
+		strings.Join(names, ", "), source)
 }
 
 func printReady(out io.Writer, p *pipeline.Pipeline, data string, generated bool, secret string) {

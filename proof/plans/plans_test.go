@@ -132,7 +132,7 @@ func TestOwnPlansEndToEnd(t *testing.T) {
 	writeFile(t, plansFile, proPlans)
 	n := newNode(t, plansFile)
 	p := n.start()
-	if !slices.ContainsFunc(p.Lines(), func(l string) bool { return l == "plans: 1 prices of 1 plans (pro) from "+plansFile }) {
+	if !slices.ContainsFunc(p.Lines(), func(l string) bool { return l == "plans: 1 price of 1 plan (pro) from "+plansFile }) {
 		t.Fatalf("run does not say which plans it uses:\n%s", strings.Join(p.Lines(), "\n"))
 	}
 	pub := n.publicKey()
