@@ -66,6 +66,7 @@ func (s *Service) Checkpoint() error {
 				e := enc{recSnapMsg}
 				e.uv(c.qid)
 				e.message(&c.msgs[i])
+				e.iv(c.msgs[i].receivedAt)
 				if err := snap.Write(e); err != nil {
 					return err
 				}

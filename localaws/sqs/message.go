@@ -38,6 +38,7 @@ type message struct {
 	visibleAt    int64  // unix ms; for delayed and in-flight messages
 	receiveCount uint32 // also the receipt nonce: handles change per receive
 	firstReceive int64  // unix ms
+	receivedAt   int64  // unix ms of the receive that put it in flight
 	heapIdx      int    // index in the queue's timer heap, -1 when absent
 	group        *group // FIFO only
 }

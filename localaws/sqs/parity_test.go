@@ -1,6 +1,7 @@
 package sqs
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,64 @@ func TestQueueDeletedRecently(t *testing.T) {
 		if err := create(e2, name); err != nil {
 			t.Fatalf("CreateQueue %s 60 s after DeleteQueue: %v", name, err)
 		}
+	}
+}
+
+// TestVisibilityCappedAt12Hours checks that a message stays in flight at
+// most 12 hours after the receive, however its visibility is changed, and
+// that the receive's time survives a restart.
+func TestVisibilityCappedAt12Hours(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Now()}
+	dir := t.TempDir()
+	e := newEnv(t, envOptions{dir: dir, now: clock.Now})
+	ctx := ctxT(t)
+	url := mustQueue(t, e, "capped")
+	for _, body := range []string{"a", "b"} {
+		if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One receive in the snapshot, the other in a record after it.
+	var got []types.Message
+	for range 2 {
+		out, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, VisibilityTimeout: 43200})
+		if err != nil || len(out.Messages) != 1 {
+			t.Fatalf("receive: %v %v", out, err)
+		}
+		got = append(got, out.Messages...)
+		if len(got) == 1 {
+			if err := e.svc.Checkpoint(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	change := func(e *testEnv, m types.Message, seconds int32) error {
+		url := e.svc.queueURL("capped")
+		_, err := e.client.ChangeMessageVisibility(ctx, &awssqs.ChangeMessageVisibilityInput{QueueUrl: &url,
+			ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: seconds})
+		return err
+	}
+	if err := change(e, got[0], 43200); err != nil {
+		t.Fatalf("12 hours from the receive: %v", err)
+	}
+	clock.Advance(time.Hour)
+	if err := change(e, got[0], 39600); err != nil {
+		t.Fatalf("11 hours an hour after the receive: %v", err)
+	}
+	e2 := restarted(t, dir, clock)
+	for _, m := range got {
+		if err := change(e2, m, 39601); err == nil || !strings.Contains(err.Error(), "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]") {
+			t.Fatalf("past 12 hours after a restart: %v", err)
+		}
+		if err := change(e2, m, 39600); err != nil {
+			t.Fatalf("up to 12 hours after a restart: %v", err)
+		}
+	}
+	url2 := e2.svc.queueURL("capped")
+	batch, err := e2.client.ChangeMessageVisibilityBatch(ctx, &awssqs.ChangeMessageVisibilityBatchInput{QueueUrl: &url2,
+		Entries: []types.ChangeMessageVisibilityBatchRequestEntry{{Id: aws.String("x"), ReceiptHandle: got[1].ReceiptHandle, VisibilityTimeout: 40000}}})
+	if err != nil || len(batch.Failed) != 1 || aws.ToString(batch.Failed[0].Code) != "InvalidParameterValue" {
+		t.Fatalf("batch past 12 hours: %+v %v", batch, err)
 	}
 }

@@ -142,6 +142,7 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *
 			if m.firstReceive == 0 {
 				m.firstReceive = now
 			}
+			m.receivedAt = now
 			q.makeInflight(m, now+vis*1000)
 			got = append(got, m)
 			out = append(out, delivered{m: *m, receipt: encodeReceipt(q.qid, m.seq, m.receiveCount)})

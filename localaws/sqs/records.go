@@ -59,15 +59,17 @@ func sendRecord(qid uint64, ms []*message) []byte {
 	return e
 }
 
-// receiveRecord describes messages that were just received.
+// receiveRecord describes messages that were just received, by one
+// receive: the time of it comes last.
 func receiveRecord(qid uint64, ms []*message) []byte {
-	e := newRecord(recReceive, qid, len(ms), 16+len(ms)*24)
+	e := newRecord(recReceive, qid, len(ms), 24+len(ms)*24)
 	for _, m := range ms {
 		e.uv(m.seq)
 		e.uv(uint64(m.receiveCount))
 		e.iv(m.visibleAt)
 		e.iv(m.firstReceive)
 	}
+	e.iv(ms[0].receivedAt)
 	return e
 }
 

@@ -116,6 +116,10 @@ func (st *replayState) messages(d *dec, kind uint8) {
 	}
 	for i := uint64(0); i < cnt && d.err == nil; i++ {
 		m := d.message()
+		m.receivedAt = m.firstReceive
+		if kind == recSnapMsg && len(d.b) > 0 {
+			m.receivedAt = d.iv()
+		}
 		if q == nil || d.err != nil || m.seq < q.purgedBelow {
 			continue
 		}
@@ -127,13 +131,24 @@ func (st *replayState) messages(d *dec, kind uint8) {
 	}
 }
 
+// received applies a receive. Records written before receives were timed
+// carry no time: the first receive's stands in, which holds the 12 hours
+// of visibility to no more than they were.
 func (st *replayState) received(d *dec) {
 	q := st.byID[d.uv()]
 	cnt := d.uv()
+	var got []*message
 	for i := uint64(0); i < cnt && d.err == nil; i++ {
 		seq, rc, vis, first := d.uv(), uint32(d.uv()), d.iv(), d.iv()
 		if m := q.lookup(seq); m != nil {
-			m.receiveCount, m.visibleAt, m.firstReceive = rc, vis, first
+			m.receiveCount, m.visibleAt, m.firstReceive, m.receivedAt = rc, vis, first, first
+			got = append(got, m)
+		}
+	}
+	if len(d.b) > 0 {
+		at := d.iv()
+		for _, m := range got {
+			m.receivedAt = at
 		}
 	}
 }

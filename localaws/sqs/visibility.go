@@ -32,6 +32,10 @@ func (s *Service) changeMessageVisibilityBatch(ctx context.Context, q *queue, in
 	})
 }
 
+// maxVisibility is the longest a message may stay in flight after a
+// receive, in seconds: 12 hours, however often its visibility changes.
+const maxVisibility = 43200
+
 // visibilityChange is one ChangeMessageVisibility entry.
 type visibilityChange struct {
 	handle  string
@@ -53,7 +57,7 @@ func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visi
 	var changed []*message
 	woke := false
 	for i, c := range changes {
-		if c.timeout < 0 || c.timeout > 43200 {
+		if c.timeout < 0 || c.timeout > maxVisibility {
 			errs[i] = errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", c.timeout)
 			continue
 		}
@@ -68,6 +72,10 @@ func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visi
 		}
 		if m.state != stateInflight {
 			errs[i] = errMessageNotInflight()
+			continue
+		}
+		if now+int64(c.timeout)*1000-m.receivedAt > maxVisibility*1000 {
+			errs[i] = errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [%d seconds]", c.timeout, maxVisibility)
 			continue
 		}
 		if q.setVisibility(m, now+int64(c.timeout)*1000, now) {
