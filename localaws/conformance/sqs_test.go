@@ -49,6 +49,7 @@ func TestSQS(t *testing.T) {
 		{"FIFO", sqsFIFO},
 		{"FIFOOrderUnderLoad", sqsFIFOOrderUnderLoad},
 		{"RedriveToDeadLetterQueue", sqsRedriveToDeadLetterQueue},
+		{"RedriveAllowPolicy", sqsRedriveAllowPolicy},
 		{"MessageMoveTask", sqsMessageMoveTask},
 	}
 	for _, client := range sqsClients(t) {
@@ -744,10 +745,14 @@ func sqsRedriveToDeadLetterQueue(t *testing.T, c sqsClient) {
 		t.Fatal(err)
 	}
 	zero := int32(0)
+	var firstReceive string
 	for i := 1; i <= 2; i++ {
 		m := sqsReceiveN(t, c, src, 1, zero)
 		if m[0].Attributes["ApproximateReceiveCount"] != strconv.Itoa(i) {
 			t.Fatalf("receive %d: count %s", i, m[0].Attributes["ApproximateReceiveCount"])
+		}
+		if i == 1 {
+			firstReceive = m[0].Attributes["ApproximateFirstReceiveTimestamp"]
 		}
 	}
 	// The third receive moves it instead of delivering it.
@@ -765,10 +770,56 @@ func sqsRedriveToDeadLetterQueue(t *testing.T, c sqsClient) {
 	if dead[0].Attributes["DeadLetterQueueSourceArn"] != srcArn {
 		t.Fatalf("DeadLetterQueueSourceArn %q want %q", dead[0].Attributes["DeadLetterQueueSourceArn"], srcArn)
 	}
+	// The receive count goes on from the source queue's, as on SQS.
+	if !external() && (dead[0].Attributes["ApproximateReceiveCount"] != "3" || dead[0].Attributes["ApproximateFirstReceiveTimestamp"] != firstReceive) {
+		t.Fatalf("dead letter's receive count %s and first receive %s, want 3 and %s", dead[0].Attributes["ApproximateReceiveCount"],
+			dead[0].Attributes["ApproximateFirstReceiveTimestamp"], firstReceive)
+	}
 
 	srcs, err := c.ListDeadLetterSourceQueues(ctx, &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: &dlq})
 	if err != nil || len(srcs.QueueUrls) != 1 || srcs.QueueUrls[0] != src {
 		t.Fatalf("ListDeadLetterSourceQueues %v %v", srcs, err)
+	}
+}
+
+// sqsRedriveAllowPolicy checks that a queue may name a dead-letter queue
+// only as the latter's RedriveAllowPolicy allows.
+func sqsRedriveAllowPolicy(t *testing.T, c sqsClient) {
+	ctx := sqsCtx(t)
+	for _, tc := range []struct {
+		policy string // SOURCE stands for the source queue's ARN
+		ok     bool
+	}{
+		{`{"redrivePermission":"allowAll"}`, true},
+		{`{"redrivePermission":"byQueue","sourceQueueArns":["SOURCE"]}`, true},
+		{`{"redrivePermission":"denyAll"}`, false},
+		{`{"redrivePermission":"byQueue","sourceQueueArns":["SOURCE-not"]}`, false},
+	} {
+		dlqName, srcName := localawstest.FreshName(t, "dlq"), localawstest.FreshName(t, "src")
+		dlq := sqsQueue(t, c, dlqName, nil)
+		dlqArn := localawstest.QueueARN(t, c, dlq)
+		policy := strings.Replace(tc.policy, "SOURCE", strings.TrimSuffix(dlqArn, dlqName)+srcName, 1)
+		if _, err := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &dlq,
+			Attributes: map[string]string{"RedriveAllowPolicy": policy}}); err != nil {
+			t.Fatalf("RedriveAllowPolicy %s: %v", policy, err)
+		}
+		redrive := map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":3}`, dlqArn)}
+		if tc.ok {
+			sqsQueue(t, c, srcName, redrive)
+			continue
+		}
+		_, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &srcName, Attributes: redrive})
+		if err == nil {
+			t.Fatalf("CreateQueue naming a dead-letter queue whose RedriveAllowPolicy is %s: accepted", policy)
+		}
+		if !external() {
+			wantAPIError(t, err, "InvalidAttributeValue")
+		}
+		other := sqsQueue(t, c, localawstest.FreshName(t, "other"), nil)
+		_, err = c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &other, Attributes: redrive})
+		if err == nil {
+			t.Fatalf("SetQueueAttributes naming a dead-letter queue whose RedriveAllowPolicy is %s: accepted", policy)
+		}
 	}
 }
 
@@ -958,7 +1009,8 @@ func TestDebianClients(t *testing.T) {
 			t.Errorf("binary attribute %v", got)
 		}
 		if len(r.DeadLetters) != 1 || *r.DeadLetters[0].Body != *r.Received[0].Body ||
-			r.DeadLetters[0].Attributes["DeadLetterQueueSourceArn"] != r.Attributes["QueueArn"] {
+			r.DeadLetters[0].Attributes["DeadLetterQueueSourceArn"] != r.Attributes["QueueArn"] ||
+			r.DeadLetters[0].Attributes["ApproximateReceiveCount"] != "2" { // one receive in the source, one here
 			t.Fatalf("dead letters %+v", r.DeadLetters)
 		}
 		checkMD5s(t, r.DeadLetters[0])

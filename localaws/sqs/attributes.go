@@ -108,10 +108,15 @@ func parseSettings(a map[string]string) queueSettings {
 	return s
 }
 
+// deadLetterTarget reports whether a queue ARN names an existing queue,
+// whether it is FIFO and whether its RedriveAllowPolicy admits the queue
+// being configured as one of its sources.
+type deadLetterTarget func(arn string) (exists, isFifo, allowed bool)
+
 // validateAttrs checks the attributes of a CreateQueue or
-// SetQueueAttributes call and returns them in canonical form. queueExists
-// reports whether a queue ARN names an existing queue of the given kind.
-func validateAttrs(in map[string]string, fifo, creating bool, queueKind func(arn string) (exists, isFifo bool)) (map[string]string, error) {
+// SetQueueAttributes call and returns them in canonical form; queueKind
+// answers for the dead-letter queue a RedrivePolicy names.
+func validateAttrs(in map[string]string, fifo, creating bool, queueKind deadLetterTarget) (map[string]string, error) {
 	out := make(map[string]string, len(in))
 	names := make([]string, 0, len(in))
 	for k := range in {
@@ -189,7 +194,7 @@ func validateAttrs(in map[string]string, fifo, creating bool, queueKind func(arn
 	return out, nil
 }
 
-func normalizeRedrivePolicy(v string, fifo bool, queueKind func(string) (bool, bool)) (string, error) {
+func normalizeRedrivePolicy(v string, fifo bool, queueKind deadLetterTarget) (string, error) {
 	if v == "" {
 		return "", nil
 	}
@@ -207,12 +212,15 @@ func normalizeRedrivePolicy(v string, fifo bool, queueKind func(string) (bool, b
 		return "", errInvalidAttributeValue("Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: %s, valid values are from 1 to 1000 both inclusive.", v, mrc)
 	}
 	p.MaxReceiveCount = n
-	exists, dlqFifo := queueKind(p.DeadLetterTargetArn)
+	exists, dlqFifo, allowed := queueKind(p.DeadLetterTargetArn)
 	if !exists {
 		return "", errInvalidAttributeValue("Value %s for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", v)
 	}
 	if dlqFifo != fifo {
 		return "", errInvalidAttributeValue("Value %s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source.", v)
+	}
+	if !allowed {
+		return "", errInvalidAttributeValue("Value %s for parameter RedrivePolicy is invalid. Reason: The RedriveAllowPolicy of the dead-letter queue does not allow this queue as a source.", v)
 	}
 	b, _ := json.Marshal(p)
 	return string(b), nil

@@ -13,6 +13,13 @@ import (
 // The behaviours of SQS that localaws once lacked, each held against a
 // restart where the state it keeps must survive one.
 
+// clockedEnv is an engine on a fresh directory, on a clock the test sets.
+func clockedEnv(t *testing.T) (e *testEnv, dir string, clock *fakeClock) {
+	clock = &fakeClock{t: time.Now()}
+	dir = t.TempDir()
+	return newEnv(t, envOptions{dir: dir, now: clock.Now}), dir, clock
+}
+
 // restarted is a second engine on the files of e's directory as kill -9
 // would leave them, on the same clock.
 func restarted(t *testing.T, dir string, clock *fakeClock) *testEnv {
@@ -22,9 +29,7 @@ func restarted(t *testing.T, dir string, clock *fakeClock) *testEnv {
 
 func TestQueueDeletedRecently(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{t: time.Now()}
-	dir := t.TempDir()
-	e := newEnv(t, envOptions{dir: dir, now: clock.Now})
+	e, dir, clock := clockedEnv(t)
 	ctx := ctxT(t)
 	create := func(e *testEnv, name string) error {
 		_, err := e.client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(name)})
@@ -72,9 +77,7 @@ func TestQueueDeletedRecently(t *testing.T) {
 // that the receive's time survives a restart.
 func TestVisibilityCappedAt12Hours(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{t: time.Now()}
-	dir := t.TempDir()
-	e := newEnv(t, envOptions{dir: dir, now: clock.Now})
+	e, dir, clock := clockedEnv(t)
 	ctx := ctxT(t)
 	url := mustQueue(t, e, "capped")
 	for _, body := range []string{"a", "b"} {
@@ -123,5 +126,36 @@ func TestVisibilityCappedAt12Hours(t *testing.T) {
 		Entries: []types.ChangeMessageVisibilityBatchRequestEntry{{Id: aws.String("x"), ReceiptHandle: got[1].ReceiptHandle, VisibilityTimeout: 40000}}})
 	if err != nil || len(batch.Failed) != 1 || aws.ToString(batch.Failed[0].Code) != "InvalidParameterValue" {
 		t.Fatalf("batch past 12 hours: %+v %v", batch, err)
+	}
+}
+
+// TestRedriveKeepsReceiveCount checks that a message moved to its
+// dead-letter queue goes on counting its receives there, a restart between.
+func TestRedriveKeepsReceiveCount(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnv(t, envOptions{dir: dir})
+	ctx := ctxT(t)
+	mustQueue(t, e, "kept-dlq")
+	src, err := e.client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("kept"), Attributes: map[string]string{
+		"VisibilityTimeout": "0", "RedrivePolicy": `{"deadLetterTargetArn":"` + e.svc.queueARN("kept-dlq") + `","maxReceiveCount":1}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: src.QueueUrl, MessageBody: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	for want := 1; want >= 0; want-- { // the second receive moves it
+		out, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: src.QueueUrl, WaitTimeSeconds: 1})
+		if err != nil || len(out.Messages) != want {
+			t.Fatalf("receive from the source: %+v %v, want %d messages", out, err, want)
+		}
+	}
+	e2 := newEnv(t, envOptions{dir: copyDir(t, dir)})
+	url := e2.svc.queueURL("kept-dlq")
+	out, err := e2.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 1,
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{"ApproximateReceiveCount"}})
+	if err != nil || len(out.Messages) != 1 || out.Messages[0].Attributes["ApproximateReceiveCount"] != "2" {
+		t.Fatalf("from the dead-letter queue after a restart: %+v %v, want one message received twice", out, err)
 	}
 }

@@ -23,13 +23,19 @@ func validQueueName(name string, fifo bool) bool {
 	return len(name) <= 80 && validName(base)
 }
 
-// dlqKind reports whether a dead-letter target exists and is FIFO.
-func (s *Service) dlqKind(arn string) (bool, bool) {
-	q := s.lookupARN(arn)
-	if q == nil {
-		return false, false
+// dlqKind answers for the dead-letter queues a RedrivePolicy of the queue
+// srcARN names: whether they exist, are FIFO and admit srcARN as a source.
+func (s *Service) dlqKind(srcARN string) deadLetterTarget {
+	return func(arn string) (bool, bool, bool) {
+		q := s.lookupARN(arn)
+		if q == nil {
+			return false, false, false
+		}
+		q.mu.Lock()
+		policy := q.attrs[attrRedriveAllowPolicy]
+		q.mu.Unlock()
+		return true, q.fifo, allowsSource(policy, srcARN)
 	}
-	return true, q.fifo
 }
 
 // createQueue is the CreateQueue operation: it creates a queue, or returns
@@ -46,7 +52,7 @@ func (s *Service) createQueue(ctx context.Context, in *createQueueInput) (*queue
 		}
 		return nil, errInvalidParameter("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
-	want, err := validateAttrs(attrs, fifo, true, s.dlqKind)
+	want, err := validateAttrs(attrs, fifo, true, s.dlqKind(s.queueARN(name)))
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +275,7 @@ func (s *Service) getQueueAttributes(ctx context.Context, q *queue, in *getQueue
 // setQueueAttributes is the SetQueueAttributes operation: it changes
 // settable attributes.
 func (s *Service) setQueueAttributes(ctx context.Context, q *queue, in *setQueueAttributesInput) (*awsapi.Empty, error) {
-	want, err := validateAttrs(in.Attributes, q.fifo, false, s.dlqKind)
+	want, err := validateAttrs(in.Attributes, q.fifo, false, s.dlqKind(q.arn))
 	if err != nil {
 		return nil, err
 	}

@@ -183,12 +183,17 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *
 }
 
 // moveMessage puts a copy of m, already removed from src, into dst as a
-// new receivable message. dlqSource, when set, is recorded as the
-// DeadLetterQueueSourceArn. Caller holds s.ckpt shared.
+// receivable message. dlqSource, when set, is a redrive: it is recorded as
+// the DeadLetterQueueSourceArn, and the message keeps its receive count and
+// first receive, as SQS keeps them; a move task (dlqSource "") gives the
+// message a fresh start. Caller holds s.ckpt shared.
 func (s *Service) moveMessage(ctx context.Context, src *queue, srcSeq uint64, dst *queue, m *message, dlqSource string) error {
 	c := &message{id: m.id, body: m.body, attrs: m.attrs, md5Body: m.md5Body, md5Attrs: m.md5Attrs,
 		traceHeader: m.traceHeader, md5Sys: m.md5Sys, sentAt: m.sentAt, senderID: m.senderID,
 		groupID: m.groupID, dedupID: m.dedupID, dlqSourceARN: dlqSource, heapIdx: -1}
+	if dlqSource != "" {
+		c.receiveCount, c.firstReceive = m.receiveCount, m.firstReceive
+	}
 	if dst.fifo {
 		dst.sendMu.Lock()
 		defer dst.sendMu.Unlock()
