@@ -50,6 +50,7 @@ func TestSQS(t *testing.T) {
 		{"FIFOOrderUnderLoad", sqsFIFOOrderUnderLoad},
 		{"RedriveToDeadLetterQueue", sqsRedriveToDeadLetterQueue},
 		{"RedriveAllowPolicy", sqsRedriveAllowPolicy},
+		{"Permissions", sqsPermissions},
 		{"MessageMoveTask", sqsMessageMoveTask},
 	}
 	for _, client := range sqsClients(t) {
@@ -333,6 +334,63 @@ func sqsTags(t *testing.T, c sqsClient) {
 	}
 	if len(tags.Tags) != 1 || tags.Tags["team"] != "b" {
 		t.Fatalf("tags %v", tags.Tags)
+	}
+}
+
+// sqsPermissions checks that AddPermission and RemovePermission edit the
+// queue's Policy, a statement per label.
+func sqsPermissions(t *testing.T, c sqsClient) {
+	ctx := sqsCtx(t)
+	url := sqsQueue(t, c, localawstest.FreshName(t, "perm"), nil)
+	arn := localawstest.QueueARN(t, c, url)
+	account := strings.Split(arn, ":")[4] // the queue's own: AWS verifies the accounts named
+	add := func(label string, actions ...string) error {
+		_, err := c.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: &label, AWSAccountIds: []string{account}, Actions: actions})
+		return err
+	}
+	policy := func() []map[string]any {
+		var doc struct{ Statement []map[string]any }
+		if p, ok := sqsAttrs(t, c, url, "Policy")["Policy"]; ok {
+			if err := json.Unmarshal([]byte(p), &doc); err != nil {
+				t.Fatalf("Policy %s: %v", p, err)
+			}
+		}
+		return doc.Statement
+	}
+	if err := add("senders", "SendMessage"); err != nil {
+		t.Fatal(err)
+	}
+	if err := add("workers", "ReceiveMessage", "DeleteMessage"); err != nil {
+		t.Fatal(err)
+	}
+	got := policy()
+	want := []map[string]any{
+		{"Sid": "senders", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + account + ":root"},
+			"Action": "SQS:SendMessage", "Resource": arn},
+		{"Sid": "workers", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + account + ":root"},
+			"Action": []any{"SQS:ReceiveMessage", "SQS:DeleteMessage"}, "Resource": arn},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Policy statements %v, want %v", got, want)
+	}
+	wantAPIError(t, add("senders", "SendMessage"), "InvalidParameterValue") // a label once
+	wantAPIError(t, add("bad", "CreateQueue"), "InvalidParameterValue")     // not an action to grant
+	remove := func(label string) error {
+		_, err := c.RemovePermission(ctx, &sqs.RemovePermissionInput{QueueUrl: &url, Label: &label})
+		return err
+	}
+	if err := remove("senders"); err != nil {
+		t.Fatal(err)
+	}
+	if got := policy(); len(got) != 1 || got[0]["Sid"] != "workers" {
+		t.Fatalf("after RemovePermission: %v", got)
+	}
+	wantAPIError(t, remove("senders"), "InvalidParameterValue")
+	if err := remove("workers"); err != nil {
+		t.Fatal(err)
+	}
+	if got := policy(); len(got) != 0 {
+		t.Fatalf("after the last RemovePermission: %v", got)
 	}
 }
 

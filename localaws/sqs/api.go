@@ -69,8 +69,8 @@ func (s *Service) newAPI() *awsapi.API {
 			"TagQueue":                     queueOp(s, s.tagQueue),
 			"UntagQueue":                   queueOp(s, s.untagQueue),
 			"ListQueueTags":                queueOp(s, s.listQueueTags),
-			"AddPermission":                queueOp(s, acceptPermission),
-			"RemovePermission":             queueOp(s, acceptPermission),
+			"AddPermission":                queueOp(s, s.addPermission),
+			"RemovePermission":             queueOp(s, s.removePermission),
 			"StartMessageMoveTask":         awsapi.Op(s.startMessageMoveTask),
 			"CancelMessageMoveTask":        awsapi.Op(s.cancelMessageMoveTask),
 			"ListMessageMoveTasks":         awsapi.Op(s.listMessageMoveTasks),
@@ -104,12 +104,6 @@ func queueOp[In any, PIn interface {
 		}
 		return fn(ctx, q, in)
 	})
-}
-
-// acceptPermission is AddPermission and RemovePermission: localaws has no
-// access policies, so both succeed once the queue exists.
-func acceptPermission(context.Context, *queue, *queueRef) (*awsapi.Empty, error) {
-	return nil, nil
 }
 
 // senderID is the SenderId of a message sent by the request: the access

@@ -159,3 +159,25 @@ func TestRedriveKeepsReceiveCount(t *testing.T) {
 		t.Fatalf("from the dead-letter queue after a restart: %+v %v, want one message received twice", out, err)
 	}
 }
+
+// TestPermissionsSurviveRestart checks that what AddPermission grants is
+// in the queue's Policy after a restart.
+func TestPermissionsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	e, dir, clock := clockedEnv(t)
+	ctx := ctxT(t)
+	url := mustQueue(t, e, "granted")
+	if _, err := e.client.AddPermission(ctx, &awssqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("l1"),
+		AWSAccountIds: []string{"111122223333", "444455556666"}, Actions: []string{"SendMessage"}}); err != nil {
+		t.Fatal(err)
+	}
+	e2 := restarted(t, dir, clock)
+	url2 := e2.svc.queueURL("granted")
+	out, err := e2.client.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{QueueUrl: &url2, AttributeNames: []types.QueueAttributeName{"Policy"}})
+	want := `{"Id":"arn:aws:sqs:us-east-1:000000000000:granted/SQSDefaultPolicy","Statement":[{"Sid":"l1","Effect":"Allow",` +
+		`"Principal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::444455556666:root"]},"Action":"SQS:SendMessage",` +
+		`"Resource":"arn:aws:sqs:us-east-1:000000000000:granted"}],"Version":"2012-10-17"}`
+	if err != nil || out.Attributes["Policy"] != want {
+		t.Fatalf("Policy after a restart: %v %v, want %s", out.Attributes["Policy"], err, want)
+	}
+}

@@ -279,42 +279,57 @@ func (s *Service) setQueueAttributes(ctx context.Context, q *queue, in *setQueue
 	if err != nil {
 		return nil, err
 	}
-	s.ckpt.RLock()
-	defer s.ckpt.RUnlock()
-	if err := q.lockLive(); err != nil {
-		return nil, err
-	}
-	defer q.mu.Unlock()
-	next := maps.Clone(q.attrs)
-	for k, v := range want {
-		if v == "" {
-			delete(next, k)
-		} else {
-			next[k] = v
+	return nil, s.changeAttrs(ctx, q, func(next map[string]string) error {
+		for k, v := range want {
+			if v == "" {
+				delete(next, k)
+			} else {
+				next[k] = v
+			}
 		}
-	}
-	if err := checkFifoCombination(next); err != nil {
-		return nil, err
-	}
-	q.attrs, q.set = next, parseSettings(next)
-	q.modified = s.cfg.Now().Unix()
-	return nil, s.appendRecs(context.WithoutCancel(ctx), true, queueRecord(q))
+		return checkFifoCombination(next)
+	})
 }
 
-// changeTags applies a tag change under the queue lock and logs it.
-func (s *Service) changeTags(ctx context.Context, q *queue, fn func(map[string]string) error) error {
+// changeMeta runs fn, a change of q's attributes or tags, under q's lock
+// and logs q's metadata durably once fn succeeded.
+func (s *Service) changeMeta(ctx context.Context, q *queue, fn func() error) error {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	if err := q.lockLive(); err != nil {
 		return err
 	}
 	defer q.mu.Unlock()
-	next := maps.Clone(q.tags)
-	if err := fn(next); err != nil {
+	if err := fn(); err != nil {
 		return err
 	}
-	q.tags = next
 	return s.appendRecs(context.WithoutCancel(ctx), true, queueRecord(q))
+}
+
+// changeAttrs applies fn, a change of a copy of q's settable attributes,
+// and logs it.
+func (s *Service) changeAttrs(ctx context.Context, q *queue, fn func(map[string]string) error) error {
+	return s.changeMeta(ctx, q, func() error {
+		next := maps.Clone(q.attrs)
+		if err := fn(next); err != nil {
+			return err
+		}
+		q.attrs, q.set = next, parseSettings(next)
+		q.modified = s.cfg.Now().Unix()
+		return nil
+	})
+}
+
+// changeTags applies fn, a change of a copy of q's tags, and logs it.
+func (s *Service) changeTags(ctx context.Context, q *queue, fn func(map[string]string) error) error {
+	return s.changeMeta(ctx, q, func() error {
+		next := maps.Clone(q.tags)
+		if err := fn(next); err != nil {
+			return err
+		}
+		q.tags = next
+		return nil
+	})
 }
 
 // tagQueue is the TagQueue operation: it adds or replaces tags.

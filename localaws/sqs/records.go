@@ -3,17 +3,17 @@ package sqs
 // Record kinds. Every change of state is one record; replay applies them
 // in order to rebuild the state.
 const (
-	recQueue      uint8 = iota + 1 // queue created or its attributes/tags changed (full meta)
-	recQueueGone                   // queue deleted (and when, which later records carry)
-	recSend                        // messages sent (durable)
-	recReceive                     // messages received: counts and visibility
-	recDelete                      // messages deleted
-	recVisibility                  // visibility changed
-	recPurge                       // queue purged below a sequence
-	recMove                        // a message moved to another queue (redrive, move task)
-	recSnapMsg                     // snapshot: one message with its full state
-	recSnapDedup                   // snapshot: one FIFO deduplication entry
-	recSnapDeleted                 // snapshot: a queue name deleted less than queueNameHold ago
+	recQueue       uint8 = iota + 1 // queue created or its attributes/tags changed (full meta)
+	recQueueGone                    // queue deleted (and when, which later records carry)
+	recSend                         // messages sent (durable)
+	recReceive                      // messages received: counts and visibility
+	recDelete                       // messages deleted
+	recVisibility                   // visibility changed
+	recPurge                        // queue purged below a sequence
+	recMove                         // a message moved to another queue (redrive, move task)
+	recSnapMsg                      // snapshot: one message with its full state
+	recSnapDedup                    // snapshot: one FIFO deduplication entry
+	recSnapDeleted                  // snapshot: a queue name deleted less than queueNameHold ago
 )
 
 // queueGoneRecord records that queue qid was deleted at unix ms at.

@@ -60,6 +60,14 @@ type setQueueAttributesInput struct {
 	Attributes map[string]string `json:"Attributes" query:"Attribute"`
 }
 
+// permissionInput is AddPermission's and RemovePermission's input.
+type permissionInput struct {
+	queueRef
+	Label         string   `json:"Label"`
+	AWSAccountIDs []string `json:"AWSAccountIds" query:"AWSAccountId"`
+	Actions       []string `json:"Actions" query:"ActionName"`
+}
+
 type tagQueueInput struct {
 	queueRef
 	Tags map[string]string `json:"Tags" query:"Tag,Key,Value"`
