@@ -702,10 +702,24 @@ func sqsFIFO(t *testing.T, c sqsClient) {
 	if *m.Body != "A1" || m.Attributes["MessageGroupId"] != "A" || m.Attributes["MessageDeduplicationId"] != "a1" || m.Attributes["SequenceNumber"] != *a1.SequenceNumber {
 		t.Fatalf("first FIFO message %+v", m)
 	}
-	next := sqsReceive(t, c, url, 10, 1, nil)
-	for _, n := range next {
+	// A receive retried with its ReceiveRequestAttemptId answers the same
+	// messages with the same receipt handles.
+	attempt := &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		ReceiveRequestAttemptId: aws.String("attempt-1")}
+	next, err := c.ReceiveMessage(ctx, attempt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.ReceiveMessage(ctx, attempt)
+	if err != nil || len(again.Messages) != len(next.Messages) || (!external() && len(next.Messages) != 1) {
+		t.Fatalf("receive %+v, retried %+v %v", next.Messages, again, err)
+	}
+	for i, n := range next.Messages {
 		if *n.Body != "B1" {
 			t.Fatalf("group A delivered %q while A1 in flight", *n.Body)
+		}
+		if *again.Messages[i].ReceiptHandle != *n.ReceiptHandle {
+			t.Fatalf("retried receive answered receipt %s, first %s", *again.Messages[i].ReceiptHandle, *n.ReceiptHandle)
 		}
 		sqsDelete(t, c, url, n)
 	}

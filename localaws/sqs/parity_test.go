@@ -181,3 +181,66 @@ func TestPermissionsSurviveRestart(t *testing.T) {
 		t.Fatalf("Policy after a restart: %v %v, want %s", out.Attributes["Policy"], err, want)
 	}
 }
+
+// TestReceiveRequestAttemptID checks that a FIFO receive retried with its
+// ReceiveRequestAttemptId answers the same messages and receipt handles and
+// restarts their visibility, until one of them changes.
+func TestReceiveRequestAttemptID(t *testing.T) {
+	t.Parallel()
+	e, _, clock := clockedEnv(t)
+	ctx := ctxT(t)
+	q, err := e.client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("attempts.fifo"),
+		Attributes: map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct{ group, body string }{{"a", "a1"}, {"a", "a2"}, {"b", "b1"}} {
+		if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(m.body),
+			MessageGroupId: aws.String(m.group)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receive := func(attempt string) []string {
+		t.Helper()
+		in := &awssqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30}
+		if attempt != "" {
+			in.ReceiveRequestAttemptId = &attempt
+		}
+		out, err := e.client.ReceiveMessage(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range out.Messages {
+			got = append(got, *m.Body+" "+*m.ReceiptHandle)
+		}
+		return got
+	}
+	first := receive("try-1")
+	if len(first) != 3 {
+		t.Fatalf("first receive %v", first)
+	}
+	clock.Advance(20 * time.Second)
+	if again := receive("try-1"); strings.Join(again, ",") != strings.Join(first, ",") {
+		t.Fatalf("retry answered %v, want %v", again, first)
+	}
+	if other := receive("try-2"); len(other) != 0 {
+		t.Fatalf("another attempt got %v while all are in flight", other)
+	}
+	clock.Advance(20 * time.Second) // 40 s after the receive: the retry restarted the 30 s
+	if other := receive(""); len(other) != 0 {
+		t.Fatalf("got %v: the retry did not restart the visibility timeout", other)
+	}
+	url := *q.QueueUrl
+	if _, err := e.client.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: &url,
+		ReceiptHandle: aws.String(strings.Fields(first[2])[1])}); err != nil {
+		t.Fatal(err)
+	}
+	if again := receive("try-1"); len(again) != 0 {
+		t.Fatalf("retry after a delete answered %v, want a new receive (nothing receivable)", again)
+	}
+	_, err = e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, ReceiveRequestAttemptId: aws.String("no spaces")})
+	if err == nil || !strings.Contains(err.Error(), "ReceiveRequestAttemptId") {
+		t.Fatalf("attempt id with a space: %v", err)
+	}
+}

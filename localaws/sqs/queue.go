@@ -36,6 +36,9 @@ type queue struct {
 	dedup      map[string]dedupEntry
 	dedupOrder ring[dedupRef]
 
+	attempts     map[string]*receiveAttempt // FIFO: receives a retry answers again (attempts.go)
+	attemptOrder ring[dedupRef]
+
 	notify  chan struct{} // closed when messages may have become receivable
 	waiters int
 }
@@ -314,6 +317,7 @@ func (q *queue) expire(now int64) {
 			delete(q.dedup, r.key)
 		}
 	}
+	q.expireAttempts(now)
 }
 
 // addDedup remembers a FIFO deduplication key until expires.

@@ -54,6 +54,12 @@ func (s *Service) receive(ctx context.Context, q *queue, in *receiveInput) ([]de
 	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > 20) {
 		return nil, errInvalidParameter("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *in.WaitTimeSeconds)
 	}
+	attempt := "" // standard queues ignore it, as SQS does
+	if in.ReceiveRequestAttemptID != nil && q.fifo {
+		if attempt = *in.ReceiveRequestAttemptID; !validFifoID(attempt) {
+			return nil, errInvalidParameter("Value %s for parameter ReceiveRequestAttemptId is invalid. Reason: ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.", attempt)
+		}
+	}
 	q.mu.Lock()
 	wait := q.set.waitTime
 	q.mu.Unlock()
@@ -62,7 +68,7 @@ func (s *Service) receive(ctx context.Context, q *queue, in *receiveInput) ([]de
 	}
 	deadline := time.Now().Add(time.Duration(wait) * time.Second)
 	for {
-		out, ch, due, err := s.tryReceive(ctx, q, n, in.VisibilityTimeout)
+		out, ch, due, err := s.tryReceive(ctx, q, n, in.VisibilityTimeout, attempt)
 		if err != nil || len(out) > 0 {
 			return out, err
 		}
@@ -101,10 +107,11 @@ func (s *Service) isClosed() bool {
 	}
 }
 
-// tryReceive receives what is available now. When nothing is, it
+// tryReceive receives what is available now, or answers a retry of the
+// FIFO receive attempt named (attempts.go). When nothing is available, it
 // registers the caller as a waiter and returns the channel to wait on and
 // the time the next delayed or in-flight message becomes visible.
-func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *int32) ([]delivered, chan struct{}, int64, error) {
+func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *int32, attempt string) ([]delivered, chan struct{}, int64, error) {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	if err := q.lockLive(); err != nil {
@@ -114,6 +121,13 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *
 	vis := int64(q.set.visibility)
 	if visOverride != nil {
 		vis = int64(*visOverride)
+	}
+	if attempt != "" {
+		if out, rec := q.retryAttempt(attempt, now, vis); out != nil {
+			q.mu.Unlock()
+			s.logNonDurable(context.WithoutCancel(ctx), rec)
+			return out, nil, 0, nil
+		}
 	}
 	var (
 		out   []delivered
@@ -157,6 +171,9 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *
 	var recs [][]byte
 	if len(got) > 0 {
 		recs = append(recs, receiveRecord(q.qid, got))
+		if attempt != "" {
+			q.rememberAttempt(attempt, got, now)
+		}
 	}
 	q.mu.Unlock()
 	bg := context.WithoutCancel(ctx)
