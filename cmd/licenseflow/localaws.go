@@ -9,6 +9,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/clock"
 	"github.com/licenseflow/licenseflow/pipeline"
 )
 
@@ -17,9 +18,10 @@ const defaultDataDir = ".licenseflow"
 
 func newLocalAWSCmd() *cobra.Command {
 	var (
-		cfg      localaws.Config
-		dataSet  bool
-		topology string
+		cfg        localaws.Config
+		dataSet    bool
+		topology   string
+		clockSpeed float64
 	)
 	cmd := &cobra.Command{
 		Use:   "localaws",
@@ -34,6 +36,10 @@ State is durable in --data (what a send or PutEvents acknowledged survives kill 
 				cfg.DataDir = filepath.Join(defaultDataDir, "localaws")
 			}
 			cfg.Logger = newLogger(cmd)
+			if clockSpeed < 1 {
+				return fmt.Errorf("--clock-speed %v: must be 1 or more", clockSpeed)
+			}
+			cfg.Clock = clock.Scaled(clockSpeed)
 			srv, err := localaws.Start(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -57,6 +63,7 @@ State is durable in --data (what a send or PutEvents acknowledged survives kill 
 	f.StringVar(&cfg.SQSEndpoint, "sqs-endpoint", "", "deliver EventBridge targets to the SQS of this endpoint (e.g. ElasticMQ) instead of our own")
 	f.StringVar(&topology, "topology", "", `create the queues, DLQs, bus and rules of this SAM template ("embedded" = the built-in infra/template.yaml)`)
 	f.BoolVar(&cfg.NoSync, "no-sync", false, "skip fsync: survive a process crash but not a power loss")
+	f.Float64Var(&clockSpeed, "clock-speed", 1, "run EventBridge's clock (event times, schedules, retries, archive retention) this many times faster than real time, e.g. 60 to see rate(1 hour) fire every minute")
 	cmd.PreRun = func(cmd *cobra.Command, _ []string) { dataSet = cmd.Flags().Changed("data") }
 	return cmd
 }

@@ -14,9 +14,10 @@ import (
 // for concurrent use.
 type Clock interface {
 	Now() time.Time
-	// NewTimer returns a timer that fires once the clock moved d past
-	// the time of the call (at once when d <= 0).
-	NewTimer(d time.Duration) Timer
+	// TimerAt returns a timer that fires once the clock reads at or
+	// later (at once when it already does). An absolute time, so a clock
+	// moved between reading it and making the timer cannot delay it.
+	TimerAt(at time.Time) Timer
 }
 
 // Timer is a one-shot timer of a Clock.
@@ -32,8 +33,8 @@ func Real() Clock { return realClock{} }
 
 type realClock struct{}
 
-func (realClock) Now() time.Time                 { return time.Now() }
-func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
+func (realClock) Now() time.Time             { return time.Now() }
+func (realClock) TimerAt(at time.Time) Timer { return realTimer{time.NewTimer(time.Until(at))} }
 
 type realTimer struct{ t *time.Timer }
 
@@ -59,9 +60,9 @@ func (s *scaled) Now() time.Time {
 	return s.origin.Add(time.Duration(float64(time.Since(s.origin)) * s.speed))
 }
 
-func (s *scaled) NewTimer(d time.Duration) Timer {
+func (s *scaled) TimerAt(at time.Time) Timer {
 	c := make(chan time.Time, 1)
-	t := time.AfterFunc(time.Duration(float64(d)/s.speed), func() { c <- s.Now() })
+	t := time.AfterFunc(time.Duration(float64(at.Sub(s.Now()))/s.speed), func() { c <- s.Now() })
 	return &scaledTimer{t: t, c: c}
 }
 
@@ -122,12 +123,12 @@ func (m *Manual) setLocked(t time.Time) {
 	m.timers = kept
 }
 
-// NewTimer returns a timer that fires when the clock is moved d forward.
-func (m *Manual) NewTimer(d time.Duration) Timer {
+// TimerAt returns a timer that fires when the clock is moved to at.
+func (m *Manual) TimerAt(at time.Time) Timer {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	tm := &manualTimer{m: m, at: m.now.Add(d), c: make(chan time.Time, 1)}
-	if d <= 0 {
+	tm := &manualTimer{m: m, at: at, c: make(chan time.Time, 1)}
+	if !at.After(m.now) {
 		tm.c <- m.now
 		return tm
 	}

@@ -39,10 +39,25 @@
 // a replay running when localaws stopped resumes after its last recorded
 // chunk (events are delivered at least once).
 //
+// # Schedules
+//
+// A rule of the default bus may have a ScheduleExpression: rate(N
+// minute|minutes|hour|hours|day|days), ticking whole periods after the
+// rule was created, or AWS's six-field cron(minutes hours day-of-month
+// month day-of-week year) in UTC with , - * / on every field, ? on one of
+// the day fields, L, W and LW in day-of-month, and L, nL and n#k in
+// day-of-week (1 is Sunday). At each tick the rule's targets get a
+// "Scheduled Event" from aws.events with the rule's ARN in resources, the
+// tick as its time and an empty detail. A tick is recorded durably before
+// it is delivered, so it fires at most once, also across a crash; ticks
+// that pass while the rule is disabled or localaws is stopped do not
+// fire, and a clock that jumps over several ticks fires the latest once.
+//
 // # Time
 //
 // Config.Clock is the engine's time. Tests move a clock.Manual, so a
-// retention of days waits for nothing.
+// daily schedule or a retention of days waits for nothing; licenseflow
+// localaws --clock-speed runs a clock.Scaled one for demos.
 //
 // # Durability
 //
@@ -60,7 +75,9 @@
 // # Differences from AWS
 //
 //   - Targets are SQS queues only.
-//   - Scheduled rules (ScheduleExpression) are refused.
+//   - Schedules tick on the minute, exactly; AWS delivers within a minute
+//     of the tick. A rate schedule ticks whole periods after the rule was
+//     created, to the minute.
 //   - Archive counts (EventCount, SizeBytes) are exact at once; AWS
 //     reconciles them within a day, and may archive an event minutes after
 //     PutEvents. Archives are never CREATING or UPDATING, and KMS keys are

@@ -57,14 +57,24 @@ func (s *Service) envelope(e *putEventsEntry, id string, now time.Time) ([]byte,
 	if e.Time != nil && !e.Time.IsZero() {
 		t = e.Time.Time
 	}
+	env, ok := s.buildEnvelope(id, *e.DetailType, *e.Source, t, e.Resources, *e.Detail)
+	if !ok {
+		return nil, never, &entryError{"MalformedDetail", "Detail is malformed."}
+	}
+	return env, t.UTC().Truncate(time.Second), nil
+}
+
+// buildEnvelope writes an event as targets receive it; ok is false when
+// detail is not a JSON object.
+func (s *Service) buildEnvelope(id, detailType, source string, t time.Time, resources []string, detail string) (env []byte, ok bool) {
 	var b bytes.Buffer
-	b.Grow(len(*e.Detail) + len(*e.Source) + len(*e.DetailType) + 256)
+	b.Grow(len(detail) + len(source) + len(detailType) + 256)
 	b.WriteString(`{"version":"0","id":"`)
 	b.WriteString(id)
 	b.WriteString(`","detail-type":`)
-	writeJSONString(&b, *e.DetailType)
+	writeJSONString(&b, detailType)
 	b.WriteString(`,"source":`)
-	writeJSONString(&b, *e.Source)
+	writeJSONString(&b, source)
 	b.WriteString(`,"account":"`)
 	b.WriteString(s.cfg.AccountID)
 	b.WriteString(`","time":"`)
@@ -72,7 +82,7 @@ func (s *Service) envelope(e *putEventsEntry, id string, now time.Time) ([]byte,
 	b.WriteString(`","region":"`)
 	b.WriteString(s.cfg.Region)
 	b.WriteString(`","resources":[`)
-	for i, r := range e.Resources {
+	for i, r := range resources {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -80,11 +90,11 @@ func (s *Service) envelope(e *putEventsEntry, id string, now time.Time) ([]byte,
 	}
 	b.WriteString(`],"detail":`)
 	start := b.Len()
-	if err := json.Compact(&b, []byte(*e.Detail)); err != nil || b.Bytes()[start] != '{' {
-		return nil, never, &entryError{"MalformedDetail", "Detail is malformed."}
+	if err := json.Compact(&b, []byte(detail)); err != nil || b.Bytes()[start] != '{' {
+		return nil, false
 	}
 	b.WriteByte('}')
-	return b.Bytes(), t.UTC().Truncate(time.Second), nil
+	return b.Bytes(), true
 }
 
 // writeJSONString writes s as a JSON string without HTML escaping.

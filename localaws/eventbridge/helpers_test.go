@@ -74,15 +74,23 @@ func (q *flakyQueues) attempts(arn string) int {
 // returns it with an SDK client of it. Retries back off from 10ms.
 func startService(t *testing.T, log *storage.Log, queues QueueSender) (*Service, *eb.Client) {
 	t.Helper()
-	if log == nil {
-		var err error
-		if log, err = storage.Open(storage.Options{}); err != nil {
+	return startServiceWith(t, Config{Log: log, Queues: queues})
+}
+
+// startServiceWith is startService with more of the configuration (a
+// memory log when cfg.Log is nil).
+func startServiceWith(t *testing.T, cfg Config) (*Service, *eb.Client) {
+	t.Helper()
+	if cfg.Log == nil {
+		log, err := storage.Open(storage.Options{})
+		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { log.Close() })
+		cfg.Log = log
 	}
-	svc, err := New(Config{Log: log, Queues: queues,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -180,12 +180,19 @@ func (s *Service) route(b *bus, e *event, accept func(*rule) bool) routed {
 			rt.archives = append(rt.archives, r.archive)
 			continue
 		}
-		ruleARN := s.ruleARN(r.bus, r.name)
-		for _, t := range r.targets {
-			rt.ds = append(rt.ds, s.newDelivery(r, ruleARN, t, e))
-		}
+		rt.ds = append(rt.ds, s.targetDeliveries(r, e)...)
 	}
 	return rt
+}
+
+// targetDeliveries is a delivery of e to each target of r.
+func (s *Service) targetDeliveries(r *rule, e *event) []*delivery {
+	ruleARN := s.ruleARN(r.bus, r.name)
+	ds := make([]*delivery, len(r.targets))
+	for i, t := range r.targets {
+		ds[i] = s.newDelivery(r, ruleARN, t, e)
+	}
+	return ds
 }
 
 func (s *Service) newDelivery(r *rule, ruleARN string, t *target, e *event) *delivery {

@@ -31,6 +31,7 @@ const (
 	opDelArchive = "delarchive" // delete archive Name with its events
 	opArchived   = "archived"   // Event is archived in the archives IDs
 	opReplay     = "replay"     // create or update a replay (Replay)
+	opTick       = "tick"       // scheduled rule Name fired its tick NextAt (before delivering it)
 )
 
 type record struct {
@@ -63,6 +64,8 @@ type ruleRecord struct {
 	Name        string `json:"name"`
 	Bus         string `json:"bus"`
 	Pattern     string `json:"pattern,omitempty"`
+	Schedule    string `json:"sched,omitempty"`
+	Created     int64  `json:"c,omitempty"` // unix ms: rate schedules tick whole periods after it
 	State       string `json:"state"`
 	Description string `json:"desc,omitempty"`
 	RoleArn     string `json:"role,omitempty"`
@@ -165,7 +168,7 @@ var recordNeeds = map[string]struct {
 	opArchived: {"event", func(r *record) bool { return r.Event != nil }},
 	opReplay:   {"replay", func(r *record) bool { return r.Replay != nil }},
 	opDelBus:   {}, opDelRule: {}, opTargets: {}, opUntarget: {}, opTags: {},
-	opTry: {}, opDone: {}, opDelArchive: {},
+	opTry: {}, opDone: {}, opDelArchive: {}, opTick: {},
 }
 
 // applyConfig changes the state as rec describes. The caller holds s.mu
@@ -222,6 +225,10 @@ func (s *Service) applyConfig(rec *record) {
 		s.removeArchive(rec.Name)
 	case opReplay:
 		s.applyReplay(rec.Replay)
+	case opTick:
+		if r := s.rule(rec.BusName, rec.Name); r != nil && rec.NextAt > r.lastTick.UnixMilli() {
+			r.lastTick = time.UnixMilli(rec.NextAt)
+		}
 	}
 }
 
@@ -247,9 +254,24 @@ func (s *Service) applyRule(rr *ruleRecord) {
 			r.compiled = p
 		}
 	}
-	r.pattern = rr.Pattern
+	enabled := rr.State != "DISABLED"
+	if r.schedule != rr.Schedule || r.created.UnixMilli() != rr.Created || enabled != r.enabled {
+		// A schedule ticks from now on: not for the ticks it missed while
+		// disabled, changed or stopped.
+		r.since = s.now()
+		r.sched = nil
+		if rr.Schedule != "" {
+			sched, err := parseSchedule(rr.Schedule, time.UnixMilli(rr.Created))
+			if err != nil {
+				s.cfg.Logger.Warn("rule schedule no longer parses", "rule", rr.Name, "err", err)
+			}
+			r.sched = sched
+		}
+		s.poke() // the clock loop's next tick may have changed
+	}
+	r.pattern, r.schedule, r.created = rr.Pattern, rr.Schedule, time.UnixMilli(rr.Created)
 	r.state = rr.State
-	r.enabled = rr.State != "DISABLED"
+	r.enabled = enabled
 	r.description = rr.Description
 	r.roleArn = rr.RoleArn
 }
@@ -277,8 +299,11 @@ func (s *Service) stateRecords() []*record {
 			if r.archive != nil {
 				continue // the archive's record makes it
 			}
-			recs = append(recs, &record{Op: opRule, Rule: &ruleRecord{Name: r.name, Bus: r.bus, Pattern: r.pattern,
-				State: r.state, Description: r.description, RoleArn: r.roleArn}})
+			rr := r.record()
+			recs = append(recs, &record{Op: opRule, Rule: &rr})
+			if !r.lastTick.IsZero() {
+				recs = append(recs, &record{Op: opTick, BusName: r.bus, Name: r.name, NextAt: r.lastTick.UnixMilli()})
+			}
 			if len(r.tags) > 0 {
 				recs = append(recs, &record{Op: opTags, ARN: s.ruleARN(r.bus, r.name), Tags: r.tags})
 			}

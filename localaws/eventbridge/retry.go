@@ -123,9 +123,9 @@ func (s *Service) retryLoop() {
 		for r.queue.Len() > 0 && r.queue[0].NextAt <= now {
 			due = append(due, heap.Pop(&r.queue).(*delivery))
 		}
-		wait := time.Hour
+		until := time.UnixMilli(now).Add(time.Hour)
 		if r.queue.Len() > 0 {
-			wait = time.Duration(r.queue[0].NextAt-now) * time.Millisecond
+			until = time.UnixMilli(r.queue[0].NextAt)
 		}
 		r.mu.Unlock()
 		for _, d := range due {
@@ -144,7 +144,7 @@ func (s *Service) retryLoop() {
 		if len(due) > 0 {
 			continue // more may have come due meanwhile
 		}
-		if !s.sleep(wait, r.wake) {
+		if !s.sleep(until, r.wake) {
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
 	"github.com/licenseflow/licenseflow/localaws/pattern"
@@ -18,14 +19,8 @@ func (s *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput
 	if err := checkRuleName("name", in.Name); err != nil {
 		return nil, err
 	}
-	if in.ScheduleExpression != "" {
-		return nil, validation("localaws does not run scheduled rules (ScheduleExpression).")
-	}
-	if in.EventPattern == nil || *in.EventPattern == "" {
-		return nil, validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
-	}
-	if _, err := pattern.Compile([]byte(*in.EventPattern)); err != nil {
-		return nil, invalidPattern(err)
+	if err := checkRuleTrigger(in); err != nil {
+		return nil, err
 	}
 	switch in.State {
 	case "":
@@ -36,7 +31,11 @@ func (s *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput
 			"Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]", in.State)
 	}
 	bn := busName(in.EventBusName)
-	rr := &ruleRecord{Name: in.Name, Bus: bn, Pattern: *in.EventPattern, State: in.State}
+	rr := &ruleRecord{Name: in.Name, Bus: bn, Pattern: optional(in.EventPattern), Schedule: in.ScheduleExpression,
+		State: in.State, Created: s.now().UnixMilli()}
+	if rr.Schedule != "" && bn != defaultBus {
+		return nil, validation("ScheduleExpression is supported only on the default event bus.")
+	}
 	if in.Description != nil {
 		rr.Description = *in.Description
 	}
@@ -51,6 +50,9 @@ func (s *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput
 		}
 		if err := managed(b.rules[in.Name]); err != nil {
 			return nil, err
+		}
+		if r := b.rules[in.Name]; r != nil && !r.created.IsZero() {
+			rr.Created = r.created.UnixMilli() // rate schedules keep their phase
 		}
 		recs := []*record{{Op: opRule, Rule: rr}}
 		if len(in.Tags) > 0 {
@@ -73,9 +75,36 @@ func (s *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput
 	return &putRuleOutput{arn}, nil
 }
 
+// checkRuleTrigger checks the rule's event pattern and schedule: one of
+// them at least, each valid.
+func checkRuleTrigger(in *putRuleInput) error {
+	if optional(in.EventPattern) == "" && in.ScheduleExpression == "" {
+		return validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
+	}
+	if p := optional(in.EventPattern); p != "" {
+		if _, err := pattern.Compile([]byte(p)); err != nil {
+			return invalidPattern(err)
+		}
+	}
+	if in.ScheduleExpression != "" {
+		if _, err := parseSchedule(in.ScheduleExpression, time.Time{}); err != nil {
+			return validation("Parameter ScheduleExpression is not valid: %v", err)
+		}
+	}
+	return nil
+}
+
+// optional is the value of an optional string member, "" when absent.
+func optional(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
 func (s *Service) ruleOutput(r *rule) *ruleOutput {
 	return &ruleOutput{Arn: s.ruleARN(r.bus, r.name), Name: r.name, EventBusName: r.bus, EventPattern: r.pattern,
-		State: r.state, Description: r.description, RoleArn: r.roleArn, ManagedBy: r.managedBy()}
+		ScheduleExpression: r.schedule, State: r.state, Description: r.description, RoleArn: r.roleArn, ManagedBy: r.managedBy()}
 }
 
 func (s *Service) describeRule(ctx context.Context, in *ruleRef) (*ruleOutput, error) {
@@ -151,8 +180,9 @@ func (s *Service) setRuleState(ctx context.Context, in *ruleRef, state string) e
 		if r.state == state {
 			return nil, nil
 		}
-		return []*record{{Op: opRule, Rule: &ruleRecord{Name: r.name, Bus: r.bus, Pattern: r.pattern, State: state,
-			Description: r.description, RoleArn: r.roleArn}}}, nil
+		rr := r.record()
+		rr.State = state
+		return []*record{{Op: opRule, Rule: &rr}}, nil
 	})
 }
 

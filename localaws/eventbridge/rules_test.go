@@ -118,7 +118,8 @@ func TestPutRuleErrors(t *testing.T) {
 		{"bad name", eb.PutRuleInput{Name: aws.String("a b"), EventPattern: aws.String(`{"source":["x"]}`)}, "ValidationException"},
 		{"bad state", eb.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["x"]}`), State: "ON"}, "ValidationException"},
 		{"missing bus", eb.PutRuleInput{Name: aws.String("r"), EventBusName: aws.String("nope"), EventPattern: aws.String(`{"source":["x"]}`)}, "ResourceNotFoundException"},
-		{"schedule", eb.PutRuleInput{Name: aws.String("r"), ScheduleExpression: aws.String("rate(5 minutes)")}, "ValidationException"},
+		{"schedule not valid", eb.PutRuleInput{Name: aws.String("r"), ScheduleExpression: aws.String("rate(5 minute)")}, "ValidationException"},
+		{"schedule on a custom bus", eb.PutRuleInput{Name: aws.String("r"), EventBusName: aws.String("app"), ScheduleExpression: aws.String("rate(5 minutes)")}, "ValidationException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

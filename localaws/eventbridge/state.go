@@ -37,6 +37,22 @@ type rule struct {
 	// archive is set on the rule EventBridge manages for an archive: it
 	// matches the events to archive and has no targets.
 	archive *archive
+
+	schedule string    // the ScheduleExpression as given
+	sched    schedule  // parsed; nil without one
+	created  time.Time // rate schedules tick whole periods after it
+	// since is when the schedule last started ticking (created, changed,
+	// enabled, or the engine started); lastTick is its last tick fired.
+	since, lastTick time.Time
+}
+
+func (r *rule) record() ruleRecord {
+	var created int64
+	if !r.created.IsZero() {
+		created = r.created.UnixMilli()
+	}
+	return ruleRecord{Name: r.name, Bus: r.bus, Pattern: r.pattern, Schedule: r.schedule, Created: created,
+		State: r.state, Description: r.description, RoleArn: r.roleArn}
 }
 
 // managedBy is who manages the rule: EventBridge for an archive's rule.

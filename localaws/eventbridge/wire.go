@@ -124,15 +124,16 @@ type ruleRef struct {
 }
 
 type ruleOutput struct {
-	Arn          string `json:"Arn"`
-	Name         string `json:"Name"`
-	EventBusName string `json:"EventBusName"`
-	EventPattern string `json:"EventPattern,omitempty"`
-	State        string `json:"State"`
-	Description  string `json:"Description,omitempty"`
-	RoleArn      string `json:"RoleArn,omitempty"`
-	CreatedBy    string `json:"CreatedBy,omitempty"`
-	ManagedBy    string `json:"ManagedBy,omitempty"`
+	Arn                string `json:"Arn"`
+	Name               string `json:"Name"`
+	EventBusName       string `json:"EventBusName"`
+	EventPattern       string `json:"EventPattern,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	State              string `json:"State"`
+	Description        string `json:"Description,omitempty"`
+	RoleArn            string `json:"RoleArn,omitempty"`
+	CreatedBy          string `json:"CreatedBy,omitempty"`
+	ManagedBy          string `json:"ManagedBy,omitempty"`
 }
 
 type putTargetsInput struct {
