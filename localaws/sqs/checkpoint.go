@@ -32,6 +32,14 @@ func (s *Service) Checkpoint() error {
 	s.mu.RLock()
 	deleted := maps.Clone(s.deleted)
 	s.mu.RUnlock()
+	var tasks [][]byte
+	s.tasks.mu.Lock()
+	for _, ts := range s.tasks.bySource {
+		for _, t := range ts {
+			tasks = append(tasks, taskRecord(t))
+		}
+	}
+	s.tasks.mu.Unlock()
 	copies := make([]queueCopy, 0, len(qs))
 	for _, q := range qs {
 		q.mu.Lock()
@@ -81,6 +89,11 @@ func (s *Service) Checkpoint() error {
 				if err := snap.Write(e); err != nil {
 					return err
 				}
+			}
+		}
+		for _, rec := range tasks {
+			if err := snap.Write(rec); err != nil {
+				return err
 			}
 		}
 		return snap.Commit()

@@ -19,9 +19,16 @@ const (
 
 const defaultMoveRate = 500 // messages a second when the caller names none
 
+// maxTaskHistory is how many tasks a source keeps: as many as
+// ListMessageMoveTasks lists.
+const maxTaskHistory = 10
+
 // moveTask moves messages out of a dead-letter queue, back to their
-// sources or to a destination, at a rate. Tasks live in memory: after a
-// restart their history is gone (the moves themselves are durable).
+// sources or to a destination, at a rate. Each change of a task is a record
+// of its whole state (taskRecord): its start and its cancellation durable,
+// its progress and its end as moves are, so a restart finds the history
+// and resumes the tasks that were running. A source keeps its last
+// maxTaskHistory tasks.
 type moveTask struct {
 	handle    string
 	source    *queue
@@ -46,6 +53,53 @@ type taskTable struct {
 func (t *taskTable) init() {
 	t.byHandle = map[string]*moveTask{}
 	t.bySource = map[string][]*moveTask{}
+}
+
+// add lists a task, newest, under its source, and forgets the source's
+// oldest finished tasks beyond maxTaskHistory. The caller holds t.mu.
+func (t *taskTable) add(task *moveTask) {
+	ts := append(t.bySource[task.sourceARN], task)
+	for i := 0; len(ts) > maxTaskHistory && i < len(ts); {
+		if ts[i].status == taskRunning {
+			i++
+			continue
+		}
+		delete(t.byHandle, ts[i].handle)
+		ts = append(ts[:i], ts[i+1:]...)
+	}
+	t.byHandle[task.handle] = task
+	t.bySource[task.sourceARN] = ts
+}
+
+// dropSource forgets the tasks of a source queue that is gone. The caller
+// holds t.mu.
+func (t *taskTable) dropSource(arn string) {
+	for _, task := range t.bySource[arn] {
+		task.status = taskCancelled // stops a running one
+		delete(t.byHandle, task.handle)
+	}
+	delete(t.bySource, arn)
+}
+
+// taskRecord is the record of a task's whole state.
+func taskRecord(t *moveTask) []byte {
+	e := enc{recTask}
+	for _, v := range []string{t.handle, t.sourceARN, t.destARN, t.status, t.failure} {
+		e.str(v)
+	}
+	for _, v := range []int64{int64(t.rate), t.moved, t.toMove, t.started} {
+		e.iv(v)
+	}
+	e.boolean(t.rateSet)
+	return e
+}
+
+// task reads what taskRecord wrote.
+func (d *dec) task() *moveTask {
+	t := &moveTask{handle: d.str(), sourceARN: d.str(), destARN: d.str(), status: d.str(), failure: d.str()}
+	t.rate, t.moved, t.toMove, t.started = int32(d.iv()), d.iv(), d.iv(), d.iv()
+	t.rateSet = d.boolean()
+	return t
 }
 
 // isDeadLetterQueue reports whether some queue's RedrivePolicy targets q.
@@ -100,6 +154,8 @@ func (s *Service) startMessageMoveTask(ctx context.Context, in *startMessageMove
 	h, _ := json.Marshal(map[string]string{"taskId": hex.EncodeToString(id[:]), "sourceArn": sourceARN})
 	t.handle = base64.StdEncoding.EncodeToString(h)
 
+	s.ckpt.RLock()
+	defer s.ckpt.RUnlock()
 	s.tasks.mu.Lock()
 	defer s.tasks.mu.Unlock()
 	for _, o := range s.tasks.bySource[sourceARN] {
@@ -107,14 +163,18 @@ func (s *Service) startMessageMoveTask(ctx context.Context, in *startMessageMove
 			return nil, errUnsupported("There is already a task running. Only one active task is allowed for each source queue arn at a given time.")
 		}
 	}
-	s.tasks.byHandle[t.handle] = t
-	s.tasks.bySource[sourceARN] = append(s.tasks.bySource[sourceARN], t)
+	if err := s.appendRecs(context.WithoutCancel(ctx), true, taskRecord(t)); err != nil {
+		return nil, err
+	}
+	s.tasks.add(t)
 	return &startMessageMoveTaskOutput{t.handle}, nil
 }
 
 // cancelMessageMoveTask is the CancelMessageMoveTask operation: it stops a
 // running task; messages moved stay moved.
 func (s *Service) cancelMessageMoveTask(ctx context.Context, in *cancelMessageMoveTaskInput) (*cancelMessageMoveTaskOutput, error) {
+	s.ckpt.RLock()
+	defer s.ckpt.RUnlock()
 	s.tasks.mu.Lock()
 	defer s.tasks.mu.Unlock()
 	t := s.tasks.byHandle[in.TaskHandle]
@@ -125,7 +185,7 @@ func (s *Service) cancelMessageMoveTask(ctx context.Context, in *cancelMessageMo
 		return nil, errUnsupported("Only active tasks can be cancelled.")
 	}
 	t.status = taskCancelled
-	return &cancelMessageMoveTaskOutput{t.moved}, nil
+	return &cancelMessageMoveTaskOutput{t.moved}, s.appendRecs(context.WithoutCancel(ctx), true, taskRecord(t))
 }
 
 // listMessageMoveTasks is the ListMessageMoveTasks operation: a source's
@@ -195,18 +255,26 @@ func (s *Service) stepTask(t *moveTask) {
 		return
 	}
 	moved, done, failure := s.moveBatch(t, k)
+	s.ckpt.RLock()
+	defer s.ckpt.RUnlock()
 	s.tasks.mu.Lock()
-	defer s.tasks.mu.Unlock()
 	t.budget -= float64(moved)
 	t.moved += int64(moved)
-	if t.status != taskRunning {
-		return
+	if t.status == taskRunning {
+		switch {
+		case failure != "":
+			t.status, t.failure = taskFailed, failure
+		case done || t.moved >= t.toMove:
+			t.status = taskCompleted
+		}
 	}
-	switch {
-	case failure != "":
-		t.status, t.failure = taskFailed, failure
-	case done || t.moved >= t.toMove:
-		t.status = taskCompleted
+	var rec []byte
+	if moved > 0 || t.status != taskRunning {
+		rec = taskRecord(t)
+	}
+	s.tasks.mu.Unlock()
+	if rec != nil {
+		s.logNonDurable(context.Background(), rec)
 	}
 }
 

@@ -244,3 +244,70 @@ func TestReceiveRequestAttemptID(t *testing.T) {
 		t.Fatalf("attempt id with a space: %v", err)
 	}
 }
+
+// TestMoveTaskHistorySurvivesRestart checks that a restart finds the move
+// tasks of a dead-letter queue, finished or not, and resumes a running one.
+func TestMoveTaskHistorySurvivesRestart(t *testing.T) {
+	t.Parallel()
+	e, dir, clock := clockedEnv(t) // tasks move on the engine's ticks, whatever its clock says
+	ctx := ctxT(t)
+	dlq := mustQueue(t, e, "mt-dlq")
+	mustQueue(t, e, "mt-dst")
+	dlqARN, dstARN := e.svc.queueARN("mt-dlq"), e.svc.queueARN("mt-dst")
+	if _, err := e.client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("mt-src"),
+		Attributes: map[string]string{"RedrivePolicy": `{"deadLetterTargetArn":"` + dlqARN + `","maxReceiveCount":1}`}}); err != nil {
+		t.Fatal(err)
+	}
+	fill := func(n int) {
+		for range n {
+			if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &dlq, MessageBody: aws.String("m")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	list := func(e *testEnv) []types.ListMessageMoveTasksResultEntry {
+		t.Helper()
+		out, err := e.client.ListMessageMoveTasks(ctx, &awssqs.ListMessageMoveTasksInput{SourceArn: &dlqARN, MaxResults: aws.Int32(10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Results
+	}
+	start := func(rate int32) *string {
+		out, err := e.client.StartMessageMoveTask(ctx, &awssqs.StartMessageMoveTaskInput{SourceArn: &dlqARN, DestinationArn: &dstARN,
+			MaxNumberOfMessagesPerSecond: &rate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.TaskHandle
+	}
+	fill(3)
+	start(500)
+	for deadline := time.Now().Add(30 * time.Second); aws.ToString(list(e)[0].Status) != "COMPLETED"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("first task: %+v", list(e))
+		}
+	}
+	if err := e.svc.Checkpoint(); err != nil { // the first task in the snapshot, the others after it
+		t.Fatal(err)
+	}
+	fill(20)
+	if _, err := e.client.CancelMessageMoveTask(ctx, &awssqs.CancelMessageMoveTaskInput{TaskHandle: start(1)}); err != nil {
+		t.Fatal(err)
+	}
+	running := start(1)
+
+	e2 := restarted(t, dir, clock)
+	got := list(e2)
+	if len(got) != 3 || aws.ToString(got[0].Status) != "RUNNING" || aws.ToString(got[0].TaskHandle) != aws.ToString(running) ||
+		aws.ToString(got[1].Status) != "CANCELLED" || aws.ToString(got[2].Status) != "COMPLETED" || got[2].ApproximateNumberOfMessagesMoved != 3 ||
+		aws.ToString(got[2].DestinationArn) != dstARN || got[0].MaxNumberOfMessagesPerSecond == nil || *got[0].MaxNumberOfMessagesPerSecond != 1 {
+		t.Fatalf("tasks after a restart: %+v", got)
+	}
+	moved := got[0].ApproximateNumberOfMessagesMoved
+	for deadline := time.Now().Add(30 * time.Second); list(e2)[0].ApproximateNumberOfMessagesMoved <= moved; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the running task did not resume: %+v", list(e2))
+		}
+	}
+}

@@ -210,6 +210,9 @@ func (s *Service) deleteQueue(ctx context.Context, q *queue, _ *queueRef) (*awsa
 	delete(s.byID, q.qid)
 	s.deleted[q.name] = now
 	s.mu.Unlock()
+	s.tasks.mu.Lock()
+	s.tasks.dropSource(q.arn)
+	s.tasks.mu.Unlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.deleted = true

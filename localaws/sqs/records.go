@@ -14,6 +14,7 @@ const (
 	recSnapMsg                      // snapshot: one message with its full state
 	recSnapDedup                    // snapshot: one FIFO deduplication entry
 	recSnapDeleted                  // snapshot: a queue name deleted less than queueNameHold ago
+	recTask                         // a message move task's whole state (movetask.go)
 )
 
 // queueGoneRecord records that queue qid was deleted at unix ms at.

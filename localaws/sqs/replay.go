@@ -11,6 +11,8 @@ type replayState struct {
 	s            *Service
 	byID         map[uint64]*queue
 	deletedNames map[string]int64
+	tasks        map[string]*moveTask // by handle
+	taskOrder    []string             // handles, oldest first
 	nextQID      uint64
 	now          int64
 }
@@ -20,7 +22,8 @@ type replayState struct {
 // package storage); a well-formed record about a queue that is gone is
 // history and is skipped.
 func (s *Service) replay() error {
-	st := &replayState{s: s, byID: map[uint64]*queue{}, deletedNames: map[string]int64{}, nextQID: 1, now: s.nowMs()}
+	st := &replayState{s: s, byID: map[uint64]*queue{}, deletedNames: map[string]int64{},
+		tasks: map[string]*moveTask{}, nextQID: 1, now: s.nowMs()}
 	if err := s.log.Replay(st.apply); err != nil {
 		return fmt.Errorf("replaying sqs log: %w", err)
 	}
@@ -34,6 +37,15 @@ func (s *Service) replay() error {
 		q.rebuild(st.now)
 		s.byID[q.qid] = q
 		s.byName[q.name] = q
+	}
+	s.tasks.mu.Lock()
+	defer s.tasks.mu.Unlock()
+	for _, h := range st.taskOrder {
+		if t := st.tasks[h]; t != nil {
+			if t.source = s.lookupARN(t.sourceARN); t.source != nil {
+				s.tasks.add(t)
+			}
+		}
 	}
 	return nil
 }
@@ -63,6 +75,13 @@ func (st *replayState) apply(rec []byte) error {
 	case recSnapDeleted:
 		name, at := d.str(), d.iv()
 		st.deletedNames[name] = at
+	case recTask:
+		if t := d.task(); d.err == nil {
+			if st.tasks[t.handle] == nil {
+				st.taskOrder = append(st.taskOrder, t.handle)
+			}
+			st.tasks[t.handle] = t
+		}
 	default:
 		if d.err == nil {
 			return fmt.Errorf("unknown record kind %d", kind)
@@ -101,8 +120,17 @@ func (st *replayState) queue(d *dec) {
 // timed carry no time: their names are not held.
 func (st *replayState) gone(d *dec) {
 	qid := d.uv()
-	if q := st.byID[qid]; q != nil && len(d.b) > 0 {
+	q := st.byID[qid]
+	if q == nil {
+		return
+	}
+	if len(d.b) > 0 {
 		st.deletedNames[q.name] = d.iv()
+	}
+	for h, t := range st.tasks { // a source's tasks go with it
+		if t.sourceARN == q.arn {
+			delete(st.tasks, h)
+		}
 	}
 	delete(st.byID, qid)
 }
