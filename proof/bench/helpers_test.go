@@ -1,7 +1,9 @@
 // Package bench holds the end-to-end benchmarks of the whole pipeline on
 // loopback: webhook → license on the app server (with the bare localaws
-// PutEvents → ReceiveMessage hop as baseline), and the license-push
-// poller's peak RSS under load (with the idle poller as baseline).
+// PutEvents → ReceiveMessage hop as baseline), the license-push poller's
+// peak RSS under load (with the idle poller as baseline), and localaws's
+// SQS as users run it, its own process driven through the SDK (with goaws
+// as baseline).
 //
 //	go test -run '^$' -bench . ./proof/bench
 package bench

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"fmt"
@@ -165,25 +164,9 @@ func awaitDelivered(ctx context.Context, b *testing.B, c *prooftest.Client, pub 
 // is ready. Its stderr goes to a file, shown if the benchmark fails.
 func startPoller(b *testing.B, bin, keyFile, data, endpoint string) *prooftest.Proc {
 	b.Helper()
-	logFile := data + ".stderr"
-	if err := os.MkdirAll(filepath.Dir(logFile), 0o700); err != nil {
-		b.Fatal(err)
-	}
-	stderr, err := os.Create(logFile)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stderr.Close()
-		if b.Failed() {
-			if log, err := os.ReadFile(logFile); err == nil && len(log) > 0 {
-				b.Logf("poller stderr:\n%s", bytes.TrimSpace(log))
-			}
-		}
-	})
 	cmd := exec.Command(bin, "-role", "poller", "-data", data, "-public-key", keyFile, "-allowed-cidrs", "127.0.0.0/8")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data), "AWS_REGION=us-east-1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint}
-	cmd.Stderr = stderr
+	cmd.Stderr = childLog(b, data+".stderr")
 	return prooftest.StartNode(b, cmd)
 }

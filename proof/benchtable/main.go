@@ -26,7 +26,13 @@ type row struct {
 	what, figure, unit, baseline, baseUnit, baseWhat string
 }
 
+const goaws = "goaws v0.5.4 in memory, same workload"
+
 var rows = []row{
+	{"localaws SQS send, own process, durable", `bench\.BenchmarkSQSServer/localaws-process$`, "send-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "send-msgs/s", goaws},
+	{"localaws SQS receive+delete, own process, durable", `bench\.BenchmarkSQSServer/localaws-process$`, "recv-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "recv-msgs/s", goaws},
+	{"localaws SQS send, in process, durable", `bench\.BenchmarkSQSServer/localaws-in-process$`, "send-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "send-msgs/s", goaws},
+	{"localaws SQS receive+delete, in process, durable", `bench\.BenchmarkSQSServer/localaws-in-process$`, "recv-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "recv-msgs/s", goaws},
 	{"localaws SQS SendMessageBatch, durable", `sqs\.BenchmarkSendBatch/durable$`, "msgs/s", `sqs\.BenchmarkSendBatch/memory$`, "msgs/s", "same, in memory"},
 	{"localaws SQS receive+delete, durable", `sqs\.BenchmarkReceiveDeleteBatch/durable$`, "msgs/s", `sqs\.BenchmarkReceiveDeleteBatch/memory$`, "msgs/s", "same, in memory"},
 	{"localaws SQS long-poll wake", `sqs\.BenchmarkLongPollWake$`, "ms/send-to-wake", `sqs\.BenchmarkLongPollWake$`, "ms/baseline-receive", "receive of a ready message"},
@@ -47,15 +53,24 @@ var rows = []row{
 	{"license-push poller peak RSS under load", `bench\.BenchmarkPollerRSS$`, "peak-MiB", `bench\.BenchmarkPollerRSS$`, "idle-MiB", "idle poller"},
 }
 
-// results maps "import/path.BenchmarkName/sub" to its metrics by unit.
-type results map[string]map[string]float64
+// results holds what `go test -bench -v` printed: the metrics by unit of
+// each "import/path.BenchmarkName/sub", and why each skipped one skipped.
+type results struct {
+	metrics map[string]map[string]float64
+	skipped map[string]string
+}
 
-var cpuSuffix = regexp.MustCompile(`-\d+$`)
+var (
+	cpuSuffix = regexp.MustCompile(`-\d+$`)
+	// logPrefix is the file:line a test log line starts with.
+	logPrefix = regexp.MustCompile(`^\s+\S+\.go:\d+: `)
+)
 
-// parse reads `go test -bench` output.
+// parse reads `go test -bench -v` output.
 func parse(r io.Reader) (results, error) {
-	res := results{}
+	res := results{metrics: map[string]map[string]float64{}, skipped: map[string]string{}}
 	pkg := ""
+	var logged []string // log lines of the benchmark running, which -v prints before its SKIP line
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -64,7 +79,18 @@ func parse(r io.Reader) (results, error) {
 			pkg = strings.TrimSpace(p)
 			continue
 		}
+		if name, ok := strings.CutPrefix(line, "--- SKIP: "); ok {
+			res.skipped[pkg+"."+strings.TrimSpace(name)] = strings.Join(logged, " ")
+			continue
+		}
+		if logPrefix.MatchString(line) {
+			logged = append(logged, logPrefix.ReplaceAllString(line, ""))
+			continue
+		}
 		f := strings.Fields(line)
+		if len(f) > 0 && strings.HasPrefix(f[0], "Benchmark") {
+			logged = nil
+		}
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 			continue
 		}
@@ -80,7 +106,7 @@ func parse(r io.Reader) (results, error) {
 			}
 			m[f[i+1]] = v
 		}
-		res[name] = m
+		res.metrics[name] = m
 	}
 	return res, sc.Err()
 }
@@ -88,7 +114,7 @@ func parse(r io.Reader) (results, error) {
 // lookup finds the first benchmark matching re that reports unit.
 func (r results) lookup(re, unit string) (float64, bool) {
 	x := regexp.MustCompile(re)
-	for name, m := range r {
+	for name, m := range r.metrics {
 		if v, ok := m[unit]; ok && x.MatchString(name) {
 			return v, true
 		}
@@ -96,10 +122,23 @@ func (r results) lookup(re, unit string) (float64, bool) {
 	return 0, false
 }
 
-func format(v float64, ok bool, unit string) string {
-	if !ok {
-		return "n/a"
+// cell formats the figure of the benchmark re names in unit: "n/a" when it
+// did not run, and why when it skipped.
+func (r results) cell(re, unit string) (float64, bool, string) {
+	v, ok := r.lookup(re, unit)
+	if ok {
+		return v, true, format(v, display(unit))
 	}
+	x := regexp.MustCompile(re)
+	for name, why := range r.skipped {
+		if x.MatchString(name) {
+			return 0, false, "skipped: " + why
+		}
+	}
+	return 0, false, "n/a"
+}
+
+func format(v float64, unit string) string {
 	switch {
 	case v >= 100:
 		return fmt.Sprintf("%.0f %s", v, unit)
@@ -115,7 +154,7 @@ func format(v float64, ok bool, unit string) string {
 // says ("p50-ms" is "ms", "peak-MiB" is "MiB").
 func display(unit string) string {
 	unit = strings.TrimPrefix(unit, "baseline-")
-	for _, p := range []string{"p50-", "p99-", "peak-", "idle-"} {
+	for _, p := range []string{"p50-", "p99-", "peak-", "idle-", "send-", "recv-"} {
 		unit = strings.TrimPrefix(unit, p)
 	}
 	return unit
@@ -128,14 +167,13 @@ func table(w io.Writer, r results, when time.Time) {
 	fmt.Fprintln(w, "| what | figure | baseline | baseline is | ratio |")
 	fmt.Fprintln(w, "|---|---:|---:|---|---:|")
 	for _, row := range rows {
-		fv, fok := r.lookup(row.figure, row.unit)
-		bv, bok := r.lookup(row.baseline, row.baseUnit)
+		fv, fok, figure := r.cell(row.figure, row.unit)
+		bv, bok, baseline := r.cell(row.baseline, row.baseUnit)
 		ratio := "n/a"
 		if fok && bok && bv != 0 {
 			ratio = fmt.Sprintf("%.2fx", fv/bv)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", row.what, format(fv, fok, display(row.unit)),
-			format(bv, bok, display(row.baseUnit)), row.baseWhat, ratio)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", row.what, figure, baseline, row.baseWhat, ratio)
 	}
 }
 
@@ -167,7 +205,8 @@ func run(benchtime, raw, saved string, pkgs []string) error {
 	if len(pkgs) == 0 {
 		pkgs = []string{"./..."}
 	}
-	args := append([]string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", benchtime}, pkgs...)
+	// -v prints why a benchmark skipped (a baseline that could not be installed, say).
+	args := append([]string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-v", "-benchtime", benchtime}, pkgs...)
 	cmd := exec.Command("go", args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -1,0 +1,277 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/licenseflow/licenseflow/internal/testlog"
+	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/pipeline"
+	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
+)
+
+// The SQS server workload, as users run it: the server in its own process,
+// aws-sdk-go-v2 over loopback, sqsWorkers client goroutines, batches of 10
+// sqsBody-byte bodies; receives wait up to a second, hide what they return
+// for a minute and are followed by a DeleteMessageBatch.
+const (
+	sqsWorkers = 8
+	sqsBody    = 500
+	// sqsLoad is the number of messages one round sends and then drains.
+	sqsLoad = 24000
+	// goawsModule is the baseline's command, installed with go install.
+	goawsModule = "github.com/Admiral-Piett/goaws/app/cmd@v0.5.4"
+)
+
+// BenchmarkSQSServer runs the workload against three servers, each fresh:
+// `licenseflow localaws` as its own process (durable, fsync on), the same
+// server started in this process (durable), and goaws v0.5.4 (in memory,
+// the baseline users compare with) as its own process. Each round sends
+// sqsLoad messages to a new queue (send-msgs/s), then receives and deletes
+// them (recv-msgs/s, until the last delete). A receive whose answer the SDK
+// could not read leaves its messages hidden for the visibility timeout:
+// those are counted (hidden-msgs), not waited for. goaws scans a queue's
+// messages on every receive, so its receive rate falls as the queue
+// deepens: the ratios hold for this depth (sqsLoad).
+//
+//	go test -run '^$' -bench SQSServer ./proof/bench
+func BenchmarkSQSServer(b *testing.B) {
+	dir := b.TempDir()
+	bin, buildErr := prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow")
+	goaws, goawsErr := installGoaws(dir)
+	servers := []struct {
+		name  string
+		start func(b *testing.B) string
+	}{
+		{"localaws-process", func(b *testing.B) string {
+			if buildErr != nil {
+				b.Fatal(buildErr)
+			}
+			return startLocalAWSProcess(b, bin, filepath.Join(b.TempDir(), "data"))
+		}},
+		{"localaws-in-process", func(b *testing.B) string {
+			srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0",
+				DataDir: filepath.Join(b.TempDir(), "data"), Logger: testlog.Quiet()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = srv.Close() })
+			return srv.URL()
+		}},
+		{"goaws", func(b *testing.B) string {
+			if goawsErr != nil {
+				b.Skipf("goaws v0.5.4 could not be installed: %v", goawsErr)
+			}
+			return startGoaws(b, goaws)
+		}},
+	}
+	for _, srv := range servers {
+		b.Run(srv.name, func(b *testing.B) {
+			ctx := context.Background()
+			clients, err := pipeline.LocalClients(ctx, srv.start(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var send, recv, hidden float64
+			for i := range b.N {
+				r := runSQSRound(ctx, b, clients.SQS, fmt.Sprintf("bench-server-%d", i))
+				send += r.send
+				recv += r.recv
+				hidden += float64(r.hidden)
+			}
+			b.ReportMetric(send/float64(b.N), "send-msgs/s")
+			b.ReportMetric(recv/float64(b.N), "recv-msgs/s")
+			b.ReportMetric(hidden/float64(b.N), "hidden-msgs")
+		})
+	}
+}
+
+// sqsRound is what one round measured.
+type sqsRound struct {
+	send, recv float64 // msgs/s
+	hidden     int     // sent but not drained: their receive's answer was lost
+}
+
+// runSQSRound sends sqsLoad messages to a new queue named name, then
+// drains it with receive + DeleteMessageBatch.
+func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string) sqsRound {
+	b.Helper()
+	b.StopTimer()
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	url := q.QueueUrl
+	body := strings.Repeat("x", sqsBody)
+	entries := make([]sqstypes.SendMessageBatchRequestEntry, 10)
+	for i := range entries {
+		entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: &body}
+	}
+	b.StartTimer()
+	start := time.Now()
+	err = parallel(sqsLoad/10, sqsWorkers, func(int) error {
+		out, err := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: url, Entries: entries})
+		if err == nil && len(out.Failed) > 0 {
+			// Successful is not checked: goaws names it in a way the SDK does not read.
+			err = fmt.Errorf("%d of %d entries failed: %+v", len(out.Failed), len(entries), out.Failed)
+		}
+		return err
+	})
+	sendTime := time.Since(start)
+	if err != nil {
+		b.Fatalf("sending: %v", err)
+	}
+
+	var deleted atomic.Int64
+	var last atomic.Int64 // nanoseconds after start of the last delete
+	start = time.Now()
+	err = parallel(sqsWorkers, sqsWorkers, func(int) error {
+		for deleted.Load() < sqsLoad {
+			out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: url, MaxNumberOfMessages: 10,
+				WaitTimeSeconds: 1, VisibilityTimeout: 60})
+			if err != nil {
+				return fmt.Errorf("receiving: %w", err)
+			}
+			if len(out.Messages) == 0 {
+				return nil // the rest are hidden behind a lost answer
+			}
+			es := make([]sqstypes.DeleteMessageBatchRequestEntry, len(out.Messages))
+			for i, m := range out.Messages {
+				es[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+			}
+			d, err := c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: url, Entries: es})
+			if err != nil {
+				return fmt.Errorf("deleting: %w", err)
+			}
+			if len(d.Failed) > 0 {
+				return fmt.Errorf("deleting: %+v", d.Failed)
+			}
+			deleted.Add(int64(len(es)))
+			last.Store(int64(time.Since(start)))
+		}
+		return nil
+	})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := deleted.Load()
+	if n > sqsLoad || n < sqsLoad*9/10 {
+		b.Fatalf("drained %d of %d messages", n, sqsLoad)
+	}
+	return sqsRound{send: sqsLoad / sendTime.Seconds(), recv: float64(n) / time.Duration(last.Load()).Seconds(),
+		hidden: sqsLoad - int(n)}
+}
+
+// startLocalAWSProcess runs `licenseflow localaws` on a free port with its
+// state in data until the benchmark ends, and returns its URL.
+func startLocalAWSProcess(b *testing.B, bin, data string) string {
+	b.Helper()
+	cmd := exec.Command(bin, "localaws", "--addr", "127.0.0.1:0", "--data", data)
+	cmd.Stderr = childLog(b, data+".stderr")
+	p, err := prooftest.StartProc(cmd, "localaws listening on ")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Stop(10 * time.Second) })
+	line, err := p.WaitReady(time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return strings.TrimPrefix(line, "localaws listening on ")
+}
+
+// installGoaws installs the baseline into dir/goaws-bin and returns the
+// binary's path.
+func installGoaws(dir string) (string, error) {
+	gobin := filepath.Join(dir, "goaws-bin")
+	cmd := exec.Command("go", "install", goawsModule)
+	cmd.Dir = dir // outside this module: install the version named, nothing else
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go install %s: %w: %s", goawsModule, err, strings.TrimSpace(string(out)))
+	}
+	return filepath.Join(gobin, "cmd"), nil
+}
+
+// startGoaws runs goaws on a free loopback port (goaws itself binds every
+// interface; only loopback is used) until the benchmark ends, and returns
+// its URL once it answers.
+func startGoaws(b *testing.B, bin string) string {
+	b.Helper()
+	addrs, err := prooftest.FreeAddrs(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, port, _ := strings.Cut(addrs[0], ":")
+	dir := b.TempDir()
+	conf := filepath.Join(dir, "goaws.yaml")
+	yaml := fmt.Sprintf("Local:\n  Host: 127.0.0.1\n  Port: %q\n  Region: us-east-1\n  AccountId: \"000000000000\"\n"+
+		"  LogToFile: false\n  QueueAttributeDefaults:\n    VisibilityTimeout: 30\n    ReceiveMessageWaitTimeSeconds: 0\n"+
+		"    MaximumMessageSize: 262144\n", port)
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-config", conf, "-loglevel", "warn", "Local")
+	cmd.Dir = dir
+	cmd.Stderr = childLog(b, filepath.Join(dir, "goaws.stderr"))
+	p, err := prooftest.StartProc(cmd, "\x00") // goaws prints no ready line we rely on
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Stop(10 * time.Second) })
+	url := "http://" + addrs[0]
+	clients, err := pipeline.LocalClients(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, err := clients.SQS.ListQueues(context.Background(), &sqs.ListQueuesInput{})
+		if err == nil {
+			return url
+		}
+		select {
+		case <-p.Done():
+			b.Fatalf("goaws exited: %v; stdout: %q", err, p.Lines())
+		default:
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("goaws not answering within a minute: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// childLog is a file for a child's stderr, shown if the benchmark fails.
+func childLog(b *testing.B, path string) *os.File {
+	b.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		f.Close()
+		if b.Failed() {
+			if log, err := os.ReadFile(path); err == nil && len(log) > 0 {
+				b.Logf("%s:\n%s", filepath.Base(path), strings.TrimSpace(string(log)))
+			}
+		}
+	})
+	return f
+}
