@@ -1,6 +1,7 @@
 // Package localaws is a local AWS endpoint that speaks SQS and EventBridge
-// on one port, so unmodified aws-sdk-go-v2 clients work against it. It is a
-// product of its own: nothing in it imports the pipeline that uses it.
+// on one port, so unmodified AWS SDKs and CLIs work against it, those from
+// before SQS's JSON protocol too. It is a product of its own: nothing in it
+// imports the pipeline that uses it.
 //
 // # Shape
 //
@@ -54,7 +55,8 @@
 // sqs and eventbridge are the engines, pattern the event-pattern matcher,
 // clock EventBridge's time (real, scaled for demos, or moved by tests),
 // storage the log, awsapi the operation tables and their dispatcher,
-// awsjson the JSON protocol, awsquery the query protocol, conformance the behaviour suite written
-// against the SDK clients only, and localawstest the harness for tests that
-// need a localaws.
+// awsjson the JSON protocol, awsquery the query protocol, conformance the
+// behaviour suite written against the SDK clients only (run through both
+// SQS protocols and Debian's own clients), and localawstest the harness
+// for tests that need a localaws.
 package localaws

@@ -25,9 +25,11 @@ func newLocalAWSCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "localaws",
-		Short: "Serve SQS and EventBridge (AWS JSON protocols) on one port, durably",
-		Long: `localaws serves the SQS (AWS JSON 1.0) and EventBridge (AWS JSON 1.1) APIs on one
-port. Point any AWS SDK or the aws CLI at it with AWS_ENDPOINT_URL and any static credentials.
+		Short: "Serve SQS and EventBridge on one port, durably, to SDKs old and new",
+		Long: `localaws serves the SQS (AWS JSON 1.0, and the query protocol of SDKs from before
+late 2023) and EventBridge (AWS JSON 1.1) APIs on one port. Point any AWS SDK or the aws CLI at
+it with AWS_ENDPOINT_URL (--endpoint-url for clients too old to read it) and any static
+credentials.
 State is durable in --data (what a send or PutEvents acknowledged survives kill -9);
 --data "" keeps everything in memory.`,
 		Args: cobra.NoArgs,
