@@ -29,10 +29,11 @@ var errGroupAborted = errors.New("the group transaction was rolled back")
 // alone; the others commit. Members run in order on one connection, so a
 // group is a serial schedule of its members: the isolation each had alone.
 type committer struct {
-	db   *sql.DB
-	reqs chan *member
-	stop chan struct{}
-	done chan struct{}
+	db    *sql.DB
+	stmts *stmtCache
+	reqs  chan *member
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 // member is one transaction waiting for, or running in, a group.
@@ -45,8 +46,8 @@ type member struct {
 	done chan struct{}
 }
 
-func newCommitter(db *sql.DB) *committer {
-	c := &committer{db: db, reqs: make(chan *member), stop: make(chan struct{}), done: make(chan struct{})}
+func newCommitter(db *sql.DB, stmts *stmtCache) *committer {
+	c := &committer{db: db, stmts: stmts, reqs: make(chan *member), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -129,7 +130,7 @@ func (c *committer) commit(group []*member) {
 			m.err = err
 			continue
 		}
-		if err := runMember(tx, m, savepoint); err != nil {
+		if err := c.runMember(tx, m, savepoint); err != nil {
 			// The transaction is gone: nothing of this group commits.
 			_ = tx.Rollback()
 			setAll(ok, fmt.Errorf("%w: %w", errGroupAborted, err))
@@ -156,7 +157,7 @@ func (c *committer) commit(group []*member) {
 // With savepoint, it runs inside a savepoint that is rolled back if it
 // failed; it returns an error only when the savepoint itself failed, which
 // means SQLite rolled the whole transaction back.
-func runMember(tx *sql.Tx, m *member, savepoint bool) error {
+func (c *committer) runMember(tx *sql.Tx, m *member, savepoint bool) error {
 	ctx := context.WithoutCancel(m.ctx)
 	if savepoint {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
@@ -169,7 +170,7 @@ func runMember(tx *sql.Tx, m *member, savepoint bool) error {
 				m.pan, m.pand = r, true
 			}
 		}()
-		m.err = m.fn(&Tx{tx: tx, dialect: SQLite, detached: true})
+		m.err = m.fn(&Tx{tx: tx, dialect: SQLite, detached: true, stmts: c.stmts})
 	}()
 	if !savepoint {
 		return nil

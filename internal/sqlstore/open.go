@@ -48,6 +48,8 @@ type DB struct {
 	read *sql.DB
 	// group commits SQLite's write transactions (Tx); nil on PostgreSQL.
 	group *committer
+	// SQLite's prepared statements, of the write and the read pool.
+	stmts, readStmts *stmtCache
 }
 
 // Close stops the group commit after the group running and closes the
@@ -56,6 +58,8 @@ func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
 	}
+	db.stmts.close()
+	db.readStmts.close()
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
@@ -140,7 +144,9 @@ func openSQLite(path string) (*DB, error) {
 		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
 	}
 	readDB.SetMaxIdleConns(4)
-	return &DB{DB: sqlDB, Dialect: SQLite, read: readDB, group: newCommitter(sqlDB)}, nil
+	db := &DB{DB: sqlDB, Dialect: SQLite, read: readDB, stmts: newStmtCache(sqlDB), readStmts: newStmtCache(readDB)}
+	db.group = newCommitter(sqlDB, db.stmts)
+	return db, nil
 }
 
 func openPostgres(u string) (*DB, error) {

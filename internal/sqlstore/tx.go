@@ -18,6 +18,9 @@ type Tx struct {
 	// detached: the transaction is a member of a group commit, whose
 	// statements must not be interrupted by one member's context.
 	detached bool
+	// stmts holds the prepared statements of the transaction's pool
+	// (SQLite only).
+	stmts *stmtCache
 }
 
 // Dialect returns the backend the transaction runs on.
@@ -32,19 +35,31 @@ func (t *Tx) ctx(ctx context.Context) context.Context {
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx(ctx), rebind(t.dialect, query), args...)
+	ctx, query = t.ctx(ctx), rebind(t.dialect, query)
+	if st := t.stmts.get(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
 }
 
 // Query runs a query in the transaction. The caller closes the rows before
 // the next statement.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx(ctx), rebind(t.dialect, query), args...)
+	ctx, query = t.ctx(ctx), rebind(t.dialect, query)
+	if st := t.stmts.get(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
 }
 
 // QueryRow runs a query expected to return at most one row; errors are
 // deferred to the row's Scan.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx(ctx), rebind(t.dialect, query), args...)
+	ctx, query = t.ctx(ctx), rebind(t.dialect, query)
+	if st := t.stmts.get(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 // Retry bounds for DB.Tx. Contention is normal under load (one SQLite
@@ -74,7 +89,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		if db.group != nil {
 			return db.group.do(ctx, fn)
 		}
-		return db.attempt(ctx, db.DB, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
+		return db.attempt(ctx, db.DB, nil, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
 	})
 }
 
@@ -84,9 +99,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return retry(ctx, func() error {
 		if db.Dialect == SQLite {
-			return db.attempt(ctx, db.read, nil, fn)
+			return db.attempt(ctx, db.read, db.readStmts, nil, fn)
 		}
-		return db.attempt(ctx, db.DB, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, fn)
+		return db.attempt(ctx, db.DB, nil, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, fn)
 	})
 }
 
@@ -115,7 +130,7 @@ func retry(ctx context.Context, try func() error) error {
 }
 
 // attempt runs fn once in a transaction of pool begun with opts.
-func (db *DB) attempt(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+func (db *DB) attempt(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
@@ -126,7 +141,7 @@ func (db *DB) attempt(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn
 			_ = sqlTx.Rollback() // fn panicked; the panic goes on
 		}
 	}()
-	fnErr := fn(&Tx{tx: sqlTx, dialect: db.Dialect})
+	fnErr := fn(&Tx{tx: sqlTx, dialect: db.Dialect, stmts: stmts})
 	done = true
 	if fnErr != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !IsRetryable(fnErr) {
