@@ -46,6 +46,8 @@ type Hop struct {
 	DetailType string
 	CompanyID  string
 	EventID    string
+	// CorrelationID is the flow's: the same on every hop an event caused.
+	CorrelationID string
 	// Detail is the event's detail JSON.
 	Detail json.RawMessage
 	// Err is the handler's error, nil when it succeeded.

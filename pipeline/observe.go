@@ -37,7 +37,7 @@ func (o *Observer) Stage(name string, h events.Handler) events.Handler {
 			_ = json.Unmarshal(e.Detail, &ids)
 			select {
 			case o.hops <- Hop{Stage: name, DetailType: e.DetailType, CompanyID: ids.CompanyID,
-				EventID: e.ID, Detail: e.Detail, Err: err, Start: start, At: time.Now()}:
+				EventID: e.ID, CorrelationID: events.CorrelationID(ctx), Detail: e.Detail, Err: err, Start: start, At: time.Now()}:
 			default:
 			}
 		}

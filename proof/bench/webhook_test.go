@@ -12,34 +12,28 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
-	"github.com/licenseflow/licenseflow/events/license"
-	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 )
 
-const (
-	webhookSecret = "whsec_bench_e2e"
-	// e2eCompanies is how many companies (one webhook each) one iteration
-	// drives through the pipeline.
-	e2eCompanies = 200
-	// e2eSenders is how many goroutines send webhooks (and, for the
-	// baseline, PutEvents) at once.
-	e2eSenders = 8
-)
+// e2eCompanies is how many companies (one webhook each) one iteration of
+// the burst drives through the pipeline.
+const e2eCompanies = 200
 
-// BenchmarkWebhookToLicense measures the whole pipeline in one process on
-// loopback (edge, payment, accounts, license push, app server; localaws
-// durable): per company, from sending a signed customer.subscription.created
-// webhook to the app server holding the license the payment stage signed
-// for it. The license-push stage reports the event only after the app
-// server acknowledged the PUT, so that moment is when the server holds the
-// license; every license is then read back over GET and verified.
+// BenchmarkWebhookToLicense measures the whole pipeline on loopback, in
+// each shape (sub-benchmark): per company, from sending a signed
+// customer.subscription.created webhook to the app server holding the
+// license the payment stage signed for it. The license-push stage reports
+// the event only after the app server acknowledged the PUT, so that moment
+// is when the server holds the license; every license is then read back
+// over GET and verified.
 //
-// Before the clock starts, each company signs up and its admin logs in, so
-// a session exists and License Issued is pushed at once. Webhooks are sent
-// by e2eSenders goroutines. Reported: p50-ms, p99-ms and events/s
-// (companies licensed per second of wall time).
+// Before the clock starts, e2eCompanies companies sign up and their admins
+// log in, so a session exists and License Issued is pushed at once. Then
+// all their webhooks are sent as a burst by e2eSenders goroutines.
+// Reported: p50-ms, p99-ms and events/s (companies licensed per second of
+// wall time), the median of each leg (see reportHops) and the CPU time the
+// whole process spent per event.
 //
 // The baseline, in the same run and the same localaws, is the bare hop the
 // pipeline crosses several times: PutEvents of one event (same bus, a fresh
@@ -47,23 +41,15 @@ const (
 // events from as many goroutines: baseline-p50-ms, baseline-p99-ms,
 // baseline-events/s.
 func BenchmarkWebhookToLicense(b *testing.B) {
+	for _, sh := range shapes {
+		b.Run(sh.name, func(b *testing.B) { benchBurst(b, sh) })
+	}
+}
+
+func benchBurst(b *testing.B, sh shape) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	pub, priv, err := license.GenerateKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	hops := make(chan pipeline.Hop, 1<<16)
-	p, err := pipeline.Start(ctx, prooftest.PipelineConfig(b.TempDir(), pub, priv, webhookSecret, hops, testlog.Quiet()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	watch := watchHops(ctx, hops)
-	c := prooftest.NewClient(p.Edge.URL(), p.AppServer.URL(), webhookSecret)
-	c.HTTP.Transport = &http.Transport{MaxIdleConnsPerHost: 2 * e2eSenders}
-	base := newBaseline(p.Clients)
-
+	e := startE2E(ctx, b, sh)
 	var flows []flow
 	var baseLat []time.Duration
 	var wall, baseWall, cpu time.Duration
@@ -71,33 +57,33 @@ func BenchmarkWebhookToLicense(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		run := fmt.Sprintf("r%d", i)
-		cos := setupCompanies(ctx, b, c, watch, run, e2eCompanies)
+		cos := setupCompanies(ctx, b, e.c, e.watch, run, e2eCompanies)
 		b.StartTimer()
 		cpu0 := cpuTime(b)
-		stopProfile := profile(b, run)
-		f, w := fireWebhooks(ctx, b, c, watch, run, cos)
+		stopProfile := profile(b, sh.name+"-burst-"+run)
+		f, w := fireWebhooks(ctx, b, e.c, e.watch, run, cos)
 		stopProfile()
 		b.StopTimer()
 		cpu += cpuTime(b) - cpu0
 		flows, wall = append(flows, f...), wall+w
-		verifyLicenses(ctx, b, c, pub, cos)
-		bl, bw := base.run(ctx, b, len(cos), e2eSenders)
+		verifyLicenses(ctx, b, e.c, e.pub, cos)
+		bl, bw := e.base.run(ctx, b, len(cos), burst(len(cos)))
 		baseLat, baseWall = append(baseLat, bl...), baseWall+bw
 		b.StartTimer()
 	}
 	b.StopTimer()
-	lat := make([]time.Duration, len(flows))
-	for i, f := range flows {
-		lat[i] = f.latency()
-	}
-	reportHops(b, flows)
+	reportFlows(b, flows)
+	b.ReportMetric(float64(len(flows))/wall.Seconds(), "events/s")
 	b.ReportMetric(ms(cpu)/float64(len(flows)), "cpu-ms/event")
-	b.ReportMetric(ms(percentile(lat, 0.5)), "p50-ms")
-	b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
-	b.ReportMetric(float64(len(lat))/wall.Seconds(), "events/s")
-	b.ReportMetric(ms(percentile(baseLat, 0.5)), "baseline-p50-ms")
-	b.ReportMetric(ms(percentile(baseLat, 0.99)), "baseline-p99-ms")
+	reportLatency(b, "baseline-", baseLat)
 	b.ReportMetric(float64(len(baseLat))/baseWall.Seconds(), "baseline-events/s")
+}
+
+// reportLatency reports the median and 99th percentile of ds as
+// PREFIXp50-ms and PREFIXp99-ms.
+func reportLatency(b *testing.B, prefix string, ds []time.Duration) {
+	b.ReportMetric(ms(percentile(ds, 0.5)), prefix+"p50-ms")
+	b.ReportMetric(ms(percentile(ds, 0.99)), prefix+"p99-ms")
 }
 
 // setupCompanies signs up n companies, logs each admin in and waits until
@@ -116,13 +102,13 @@ func setupCompanies(ctx context.Context, b *testing.B, c *prooftest.Client, watc
 		if err != nil {
 			return err
 		}
-		if _, err := watch.wait(ctx, pipeline.StageAccounts, events.TypeCompanySignup, co.CompanyID); err != nil {
+		if _, err := watch.wait(ctx, companyKey(pipeline.StageAccounts, events.TypeCompanySignup, co.CompanyID)); err != nil {
 			return err
 		}
 		if _, err := c.Login(ctx, co.Token); err != nil {
 			return err
 		}
-		if _, err := watch.wait(ctx, pipeline.StageLicensePush, events.TypeSessionStarted, co.CompanyID); err != nil {
+		if _, err := watch.wait(ctx, companyKey(pipeline.StageLicensePush, events.TypeSessionStarted, co.CompanyID)); err != nil {
 			return err
 		}
 		cos[k] = co
@@ -134,64 +120,100 @@ func setupCompanies(ctx context.Context, b *testing.B, c *prooftest.Client, watc
 	return cos
 }
 
-// flow is one company's webhook on its way to the app server: when it was
-// sent and accepted, and the payment and license-push hops it caused.
+// flow is one webhook on its way to the app server: when it was due, sent
+// and accepted, and the payment and license-push hops it caused (found by
+// its correlation id, the provider event id).
 type flow struct {
-	sent, accepted time.Time
-	payment, push  pipeline.Hop
+	company, eventID    string
+	due, sent, accepted time.Time
+	payment, push       pipeline.Hop
 }
 
-// latency is from sending the webhook to the app server holding the license.
-func (f flow) latency() time.Duration { return f.push.At.Sub(f.sent) }
+// latency is from when the webhook was due to the app server holding the
+// license.
+func (f flow) latency() time.Duration { return f.push.At.Sub(f.due) }
 
-// fireWebhooks sends one subscription webhook per company and returns each
-// company's flow and the wall time from the first send to the last license.
+// webhook is a customer.subscription.created (j = 0) or .updated event of
+// company k's subscription, its j-th, setting quantity seats.
+func webhook(run string, k int, company string, j int, created int64, quantity int) (eventID string, payload []byte) {
+	eventID = fmt.Sprintf("evt_bench_%s_%d_%d", run, k, j)
+	sub := prooftest.NewSubscription(run, k, company)
+	return eventID, sub.Update(eventID, created, j == 0, "team_monthly", quantity)
+}
+
+// send posts the webhook; anything but 200 is an error.
+func (f *flow) send(ctx context.Context, c *prooftest.Client, payload []byte) error {
+	f.sent = time.Now()
+	if f.due.IsZero() {
+		f.due = f.sent
+	}
+	code, err := c.Webhook(ctx, payload, "")
+	f.accepted = time.Now()
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		return fmt.Errorf("webhook %s for %s answered %d", f.eventID, f.company, code)
+	}
+	return nil
+}
+
+// await waits for the flow's payment and license-push hops.
+func (f *flow) await(ctx context.Context, watch *hopWatch) error {
+	var err error
+	if f.push, err = watch.wait(ctx, flowKey(pipeline.StageLicensePush, events.TypeLicenseIssued, f.eventID)); err != nil {
+		return fmt.Errorf("license never reached the app server: %w", err)
+	}
+	f.payment, err = watch.wait(ctx, flowKey(pipeline.StagePayment, events.TypeSubscriptionChanged, f.eventID))
+	return err
+}
+
+// fireWebhooks sends one subscription webhook per company as a burst and
+// returns each company's flow and the wall time from the first send to the
+// last license.
 func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch *hopWatch, run string, cos []prooftest.Company) ([]flow, time.Duration) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	flows := make([]flow, len(cos))
 	start := time.Now()
-	now := start.Unix()
 	err := parallel(len(cos), e2eSenders, func(k int) error {
-		sub := prooftest.NewSubscription(run, k, cos[k].CompanyID)
-		payload := sub.Update(fmt.Sprintf("evt_bench_%s_%d", run, k), now, true, "team_monthly", 10)
-		flows[k].sent = time.Now()
-		code, err := c.Webhook(ctx, payload, "")
-		flows[k].accepted = time.Now()
-		if err != nil {
-			return err
-		}
-		if code != http.StatusOK {
-			return fmt.Errorf("webhook for %s answered %d", cos[k].CompanyID, code)
-		}
-		return nil
+		id, payload := webhook(run, k, cos[k].CompanyID, 0, start.Unix(), 10)
+		flows[k] = flow{company: cos[k].CompanyID, eventID: id}
+		return flows[k].send(ctx, c, payload)
 	})
 	if err != nil {
 		b.Fatalf("sending webhooks: %v", err)
 	}
 	var last time.Time
-	for k, co := range cos {
-		f := &flows[k]
-		if f.push, err = watch.wait(ctx, pipeline.StageLicensePush, events.TypeLicenseIssued, co.CompanyID); err != nil {
-			b.Fatalf("license never reached the app server: %v", err)
-		}
-		if f.payment, err = watch.wait(ctx, pipeline.StagePayment, events.TypeSubscriptionChanged, co.CompanyID); err != nil {
+	for k := range flows {
+		if err := flows[k].await(ctx, watch); err != nil {
 			b.Fatal(err)
 		}
-		if f.push.At.After(last) {
-			last = f.push.At
-		}
+		last = latest(last, flows[k].push.At)
 	}
 	return flows, last.Sub(start)
 }
 
-// reportHops reports the median of each leg of the flows: ingress (send to
-// 200), to-payment (200 to the payment handler's start: EventBridge rule,
-// SQS, receive), payment (its handler: transaction, outbox, PutEvents),
-// to-push (to the license-push handler's start) and push (its handler:
-// transactions and the PUT to the app server).
-func reportHops(b *testing.B, flows []flow) {
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// reportFlows reports the flows' p50-ms and p99-ms and the median of each
+// leg: ingress (send to 200), to-payment (200 to the payment handler's
+// start: EventBridge rule, SQS, receive), payment (its handler:
+// transaction, outbox, PutEvents), to-push (to the license-push handler's
+// start) and push (its handler: transactions and the PUT to the app
+// server).
+func reportFlows(b *testing.B, flows []flow) {
+	lat := make([]time.Duration, len(flows))
+	for i, f := range flows {
+		lat[i] = f.latency()
+	}
+	reportLatency(b, "", lat)
 	legs := []struct {
 		name     string
 		from, to func(flow) time.Time
