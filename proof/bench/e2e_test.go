@@ -3,11 +3,9 @@ package bench
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +51,23 @@ type e2e struct {
 	watch *hopWatch
 	base  *baseline
 	pub   ed25519.PublicKey
+	// localaws is the localaws process, when it runs as one.
+	localaws *prooftest.Proc
+}
+
+// cpu is the CPU time this process and the localaws process (if any) have
+// used so far.
+func (e *e2e) cpu(b *testing.B) time.Duration {
+	b.Helper()
+	t := cpuTime(b)
+	if e.localaws != nil {
+		c, err := procCPU(e.localaws.Pid())
+		if err != nil {
+			b.Fatal(err)
+		}
+		t += c
+	}
+	return t
 }
 
 // startE2E starts the pipeline in shape sh; it stops when b ends.
@@ -68,8 +83,15 @@ func startE2E(ctx context.Context, b *testing.B, sh shape) *e2e {
 	if sh.postgres {
 		cfg.Store = storetest.PostgresURL(b)
 	}
+	var proc *prooftest.Proc
 	if sh.localawsProcess {
-		clients, err := pipeline.LocalClients(ctx, startLocalAWS(b, dir))
+		var url string
+		bin, err := prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow")
+		if err != nil {
+			b.Fatal(err)
+		}
+		proc, url = prooftest.StartLocalAWS(b, bin, filepath.Join(dir, "localaws-process"))
+		clients, err := pipeline.LocalClients(ctx, url)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,32 +108,32 @@ func startE2E(ctx context.Context, b *testing.B, sh shape) *e2e {
 	})
 	c := prooftest.NewClient(p.Edge.URL(), p.AppServer.URL(), webhookSecret)
 	c.HTTP.Transport = &http.Transport{MaxIdleConnsPerHost: 4 * e2eSenders}
-	return &e2e{p: p, c: c, watch: watchHops(ctx, hops), base: newBaseline(p.Clients), pub: pub}
+	return &e2e{p: p, c: c, watch: watchHops(ctx, hops), base: newBaseline(p.Clients), pub: pub, localaws: proc}
 }
 
-// startLocalAWS runs `licenseflow localaws` (durable, state under dir)
-// until b ends and returns its URL.
-func startLocalAWS(b *testing.B, dir string) string {
+// iterate runs b.N rounds of: set up n companies (not timed), measure
+// them (timed, its CPU counted and, when asked, profiled as PHASE-rN),
+// then after (not timed: checks, the baseline). It returns the CPU time
+// the measured phases used, in this process and the localaws process.
+func (e *e2e) iterate(ctx context.Context, b *testing.B, phase string, n int,
+	measure func(run string, cos []prooftest.Company), after func(run string, cos []prooftest.Company)) time.Duration {
 	b.Helper()
-	bin, err := prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow")
-	if err != nil {
-		b.Fatal(err)
+	var cpu time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		run := fmt.Sprintf("%s-r%d", phase, i)
+		cos := setupCompanies(ctx, b, e.c, e.watch, run, n)
+		b.StartTimer()
+		cpu0 := e.cpu(b)
+		stopProfile := profile(b, run)
+		measure(run, cos)
+		stopProfile()
+		b.StopTimer()
+		cpu += e.cpu(b) - cpu0
+		after(run, cos)
+		b.StartTimer()
 	}
-	addrs, err := prooftest.FreeAddrs(1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(bin, "localaws", "--addr", addrs[0], "--data", filepath.Join(dir, "localaws-process"))
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	cmd.Stderr = os.Stderr
-	p, err := prooftest.StartProc(cmd, "localaws listening on ")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Stop(10 * time.Second) })
-	line, err := p.WaitReady(time.Minute)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return strings.TrimSpace(strings.TrimPrefix(line, "localaws listening on "))
+	b.StopTimer()
+	return cpu
 }

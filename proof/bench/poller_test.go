@@ -167,6 +167,6 @@ func startPoller(b *testing.B, bin, keyFile, data, endpoint string) *prooftest.P
 	cmd := exec.Command(bin, "-role", "poller", "-data", data, "-public-key", keyFile, "-allowed-cidrs", "127.0.0.0/8")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data), "AWS_REGION=us-east-1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint}
-	cmd.Stderr = childLog(b, data+".stderr")
+	cmd.Stderr = prooftest.LogFile(b, data+".stderr", "poller")
 	return prooftest.StartNode(b, cmd)
 }

@@ -59,7 +59,8 @@ func BenchmarkSQSServer(b *testing.B) {
 			if buildErr != nil {
 				b.Fatal(buildErr)
 			}
-			return startLocalAWSProcess(b, bin, filepath.Join(b.TempDir(), "data"))
+			_, url := prooftest.StartLocalAWS(b, bin, filepath.Join(b.TempDir(), "data"))
+			return url
 		}},
 		{"localaws-in-process", func(b *testing.B) string {
 			srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0",
@@ -175,24 +176,6 @@ func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string) 
 		hidden: sqsLoad - int(n)}
 }
 
-// startLocalAWSProcess runs `licenseflow localaws` on a free port with its
-// state in data until the benchmark ends, and returns its URL.
-func startLocalAWSProcess(b *testing.B, bin, data string) string {
-	b.Helper()
-	cmd := exec.Command(bin, "localaws", "--addr", "127.0.0.1:0", "--data", data)
-	cmd.Stderr = childLog(b, data+".stderr")
-	p, err := prooftest.StartProc(cmd, "localaws listening on ")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Stop(10 * time.Second) })
-	line, err := p.WaitReady(time.Minute)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return strings.TrimPrefix(line, "localaws listening on ")
-}
-
 // installGoaws installs the baseline into dir/goaws-bin and returns the
 // binary's path.
 func installGoaws(dir string) (string, error) {
@@ -226,7 +209,7 @@ func startGoaws(b *testing.B, bin string) string {
 	}
 	cmd := exec.Command(bin, "-config", conf, "-loglevel", "warn", "Local")
 	cmd.Dir = dir
-	cmd.Stderr = childLog(b, filepath.Join(dir, "goaws.stderr"))
+	cmd.Stderr = prooftest.LogFile(b, filepath.Join(dir, "goaws.stderr"), "goaws")
 	p, err := prooftest.StartProc(cmd, "\x00") // goaws prints no ready line we rely on
 	if err != nil {
 		b.Fatal(err)
@@ -253,25 +236,4 @@ func startGoaws(b *testing.B, bin string) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// childLog is a file for a child's stderr, shown if the benchmark fails.
-func childLog(b *testing.B, path string) *os.File {
-	b.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		b.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		f.Close()
-		if b.Failed() {
-			if log, err := os.ReadFile(path); err == nil && len(log) > 0 {
-				b.Logf("%s:\n%s", filepath.Base(path), strings.TrimSpace(string(log)))
-			}
-		}
-	})
-	return f
 }

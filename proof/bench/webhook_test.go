@@ -32,7 +32,7 @@ const e2eCompanies = 200
 // log in, so a session exists and License Issued is pushed at once. Then
 // all their webhooks are sent as a burst by e2eSenders goroutines.
 // Reported: p50-ms, p99-ms and events/s (companies licensed per second of
-// wall time), the median of each leg (see reportHops) and the CPU time the
+// wall time), the median of each leg (see reportFlows) and the CPU time the
 // whole process spent per event.
 //
 // The baseline, in the same run and the same localaws, is the bare hop the
@@ -42,41 +42,71 @@ const e2eCompanies = 200
 // baseline-events/s.
 func BenchmarkWebhookToLicense(b *testing.B) {
 	for _, sh := range shapes {
-		b.Run(sh.name, func(b *testing.B) { benchBurst(b, sh) })
+		b.Run(sh.name, func(b *testing.B) { benchFlows(b, sh, "burst", e2eCompanies, fireWebhooks, burst) })
 	}
 }
 
-func benchBurst(b *testing.B, sh shape) {
+// singleFlows is how many flows, one after another, one iteration of
+// BenchmarkSingleFlow times.
+const singleFlows = 50
+
+// BenchmarkSingleFlow measures one webhook with nothing else running: from
+// sending it to the app server holding its license, for singleFlows
+// companies in turn (each set up first, as in the burst), in the
+// in-process shape and with localaws in its own process. Reported as the
+// burst; the baseline is the bare hop, one event at a time.
+func BenchmarkSingleFlow(b *testing.B) {
+	for _, sh := range shapes {
+		if !sh.postgres {
+			b.Run(sh.name, func(b *testing.B) { benchFlows(b, sh, "single", singleFlows, oneAtATime, oneByOne) })
+		}
+	}
+}
+
+// benchFlows runs the pipeline in shape sh; each round sets up n
+// companies, fires one webhook for each (timed), verifies their licenses
+// and drives the baseline hop with as many events in the same way.
+func benchFlows(b *testing.B, sh shape, phase string, n int,
+	fire func(context.Context, *testing.B, *e2e, string, []prooftest.Company) ([]flow, time.Duration),
+	drive func(n int) func(context.Context, *hops) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := startE2E(ctx, b, sh)
 	var flows []flow
 	var baseLat []time.Duration
-	var wall, baseWall, cpu time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		b.StopTimer()
-		run := fmt.Sprintf("r%d", i)
-		cos := setupCompanies(ctx, b, e.c, e.watch, run, e2eCompanies)
-		b.StartTimer()
-		cpu0 := cpuTime(b)
-		stopProfile := profile(b, sh.name+"-burst-"+run)
-		f, w := fireWebhooks(ctx, b, e.c, e.watch, run, cos)
-		stopProfile()
-		b.StopTimer()
-		cpu += cpuTime(b) - cpu0
+	var wall, baseWall time.Duration
+	cpu := e.iterate(ctx, b, sh.name+"-"+phase, n, func(run string, cos []prooftest.Company) {
+		f, w := fire(ctx, b, e, run, cos)
 		flows, wall = append(flows, f...), wall+w
+	}, func(run string, cos []prooftest.Company) {
 		verifyLicenses(ctx, b, e.c, e.pub, cos)
-		bl, bw := e.base.run(ctx, b, len(cos), burst(len(cos)))
+		bl, bw := e.base.run(ctx, b, len(cos), drive(len(cos)))
 		baseLat, baseWall = append(baseLat, bl...), baseWall+bw
-		b.StartTimer()
-	}
-	b.StopTimer()
+	})
 	reportFlows(b, flows)
 	b.ReportMetric(float64(len(flows))/wall.Seconds(), "events/s")
 	b.ReportMetric(ms(cpu)/float64(len(flows)), "cpu-ms/event")
 	reportLatency(b, "baseline-", baseLat)
 	b.ReportMetric(float64(len(baseLat))/baseWall.Seconds(), "baseline-events/s")
+}
+
+// oneAtATime sends one webhook per company, each once the license of the
+// one before is on the app server.
+func oneAtATime(ctx context.Context, b *testing.B, e *e2e, run string, cos []prooftest.Company) ([]flow, time.Duration) {
+	b.Helper()
+	flows := make([]flow, len(cos))
+	start := time.Now()
+	for k, co := range cos {
+		id, payload := webhook(run, k, co.CompanyID, 0, time.Now().Unix(), 10)
+		flows[k] = flow{company: co.CompanyID, eventID: id}
+		if err := flows[k].send(ctx, e.c, payload); err != nil {
+			b.Fatal(err)
+		}
+		if err := flows[k].await(ctx, e.watch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return flows, time.Since(start)
 }
 
 // reportLatency reports the median and 99th percentile of ds as
@@ -171,7 +201,7 @@ func (f *flow) await(ctx context.Context, watch *hopWatch) error {
 // fireWebhooks sends one subscription webhook per company as a burst and
 // returns each company's flow and the wall time from the first send to the
 // last license.
-func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch *hopWatch, run string, cos []prooftest.Company) ([]flow, time.Duration) {
+func fireWebhooks(ctx context.Context, b *testing.B, e *e2e, run string, cos []prooftest.Company) ([]flow, time.Duration) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
@@ -180,14 +210,14 @@ func fireWebhooks(ctx context.Context, b *testing.B, c *prooftest.Client, watch 
 	err := parallel(len(cos), e2eSenders, func(k int) error {
 		id, payload := webhook(run, k, cos[k].CompanyID, 0, start.Unix(), 10)
 		flows[k] = flow{company: cos[k].CompanyID, eventID: id}
-		return flows[k].send(ctx, c, payload)
+		return flows[k].send(ctx, e.c, payload)
 	})
 	if err != nil {
 		b.Fatalf("sending webhooks: %v", err)
 	}
 	var last time.Time
 	for k := range flows {
-		if err := flows[k].await(ctx, watch); err != nil {
+		if err := flows[k].await(ctx, e.watch); err != nil {
 			b.Fatal(err)
 		}
 		last = latest(last, flows[k].push.At)
@@ -202,18 +232,22 @@ func latest(a, b time.Time) time.Time {
 	return a
 }
 
-// reportFlows reports the flows' p50-ms and p99-ms and the median of each
-// leg: ingress (send to 200), to-payment (200 to the payment handler's
+// reportFlows reports the flows' p50-ms and p99-ms (from when each webhook
+// was due, or sent), accepted-p50-ms and accepted-p99-ms (from its 200)
+// and the median of each leg: ingress (send to 200), to-payment (200 to the payment handler's
 // start: EventBridge rule, SQS, receive), payment (its handler:
 // transaction, outbox, PutEvents), to-push (to the license-push handler's
 // start) and push (its handler: transactions and the PUT to the app
 // server).
 func reportFlows(b *testing.B, flows []flow) {
 	lat := make([]time.Duration, len(flows))
+	accepted := make([]time.Duration, len(flows))
 	for i, f := range flows {
 		lat[i] = f.latency()
+		accepted[i] = f.push.At.Sub(f.accepted)
 	}
 	reportLatency(b, "", lat)
+	reportLatency(b, "accepted-", accepted)
 	legs := []struct {
 		name     string
 		from, to func(flow) time.Time

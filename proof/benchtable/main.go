@@ -45,9 +45,22 @@ var rows = []row{
 	{"pattern match, 100 rules", `pattern\.BenchmarkMatch100Rules$`, "events/s", `pattern\.BenchmarkMatch100RulesReparse$`, "events/s", "Match per rule (reparse)"},
 	{"store consume (Tx + FirstTime), SQLite", `sqlstore\.BenchmarkConsume/sqlite/tx-firsttime$`, "events/s", `sqlstore\.BenchmarkConsume/sqlite/baseline-sql-tx$`, "events/s", "bare sql.Tx insert"},
 	{"store consume (Tx + FirstTime), PostgreSQL", `sqlstore\.BenchmarkConsume/postgres/tx-firsttime$`, "events/s", `sqlstore\.BenchmarkConsume/postgres/baseline-sql-tx$`, "events/s", "bare sql.Tx insert"},
-	{"webhook -> license on app server, p50", `bench\.BenchmarkWebhookToLicense$`, "p50-ms", `bench\.BenchmarkWebhookToLicense$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop"},
-	{"webhook -> license on app server, p99", `bench\.BenchmarkWebhookToLicense$`, "p99-ms", `bench\.BenchmarkWebhookToLicense$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop"},
-	{"webhook -> license on app server", `bench\.BenchmarkWebhookToLicense$`, "events/s", `bench\.BenchmarkWebhookToLicense$`, "baseline-events/s", "PutEvents -> ReceiveMessage hop"},
+	{"store consume, 16 at once, SQLite (group commit)", `sqlstore\.BenchmarkConsume/sqlite/tx-firsttime-concurrent$`, "events/s", `sqlstore\.BenchmarkConsume/sqlite/baseline-sql-tx-concurrent$`, "events/s", "bare sql.Tx insert, 16 at once"},
+	{"store consume, 16 at once, PostgreSQL", `sqlstore\.BenchmarkConsume/postgres/tx-firsttime-concurrent$`, "events/s", `sqlstore\.BenchmarkConsume/postgres/baseline-sql-tx-concurrent$`, "events/s", "bare sql.Tx insert, 16 at once"},
+	{"burst of 200 webhooks -> licenses, SQLite, p50", `bench\.BenchmarkWebhookToLicense/sqlite$`, "accepted-p50-ms", `bench\.BenchmarkWebhookToLicense/sqlite$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, SQLite, p99", `bench\.BenchmarkWebhookToLicense/sqlite$`, "accepted-p99-ms", `bench\.BenchmarkWebhookToLicense/sqlite$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, SQLite", `bench\.BenchmarkWebhookToLicense/sqlite$`, "events/s", `bench\.BenchmarkWebhookToLicense/sqlite$`, "baseline-events/s", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, PostgreSQL, p50", `bench\.BenchmarkWebhookToLicense/postgres$`, "accepted-p50-ms", `bench\.BenchmarkWebhookToLicense/postgres$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, PostgreSQL, p99", `bench\.BenchmarkWebhookToLicense/postgres$`, "accepted-p99-ms", `bench\.BenchmarkWebhookToLicense/postgres$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, PostgreSQL", `bench\.BenchmarkWebhookToLicense/postgres$`, "events/s", `bench\.BenchmarkWebhookToLicense/postgres$`, "baseline-events/s", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, localaws process, p50", `bench\.BenchmarkWebhookToLicense/sqlite-localaws-process$`, "accepted-p50-ms", `bench\.BenchmarkWebhookToLicense/sqlite-localaws-process$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, localaws process, p99", `bench\.BenchmarkWebhookToLicense/sqlite-localaws-process$`, "accepted-p99-ms", `bench\.BenchmarkWebhookToLicense/sqlite-localaws-process$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"burst of 200 webhooks -> licenses, localaws process", `bench\.BenchmarkWebhookToLicense/sqlite-localaws-process$`, "events/s", `bench\.BenchmarkWebhookToLicense/sqlite-localaws-process$`, "baseline-events/s", "PutEvents -> ReceiveMessage hop, same burst"},
+	{"single flow webhook -> license, in process, p50", `bench\.BenchmarkSingleFlow/sqlite$`, "accepted-p50-ms", `bench\.BenchmarkSingleFlow/sqlite$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop, one at a time"},
+	{"single flow webhook -> license, localaws process, p50", `bench\.BenchmarkSingleFlow/sqlite-localaws-process$`, "accepted-p50-ms", `bench\.BenchmarkSingleFlow/sqlite-localaws-process$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop, one at a time"},
+	{"sustained 500 webhooks/s for 30 s, p50", `bench\.BenchmarkSustained$`, "p50-ms", `bench\.BenchmarkSustained$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop at 500/s"},
+	{"sustained 500 webhooks/s for 30 s, p99", `bench\.BenchmarkSustained$`, "p99-ms", `bench\.BenchmarkSustained$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop at 500/s"},
+	{"sustained 500 webhooks/s, worst 5 s window p99", `bench\.BenchmarkSustained$`, "worst-window-p99-ms", `bench\.BenchmarkSustained$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop at 500/s"},
 	{"DLQ replay", `dlq\.BenchmarkReplay/dlq$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
 	{"DLQ replay, short polling", `dlq\.BenchmarkReplay/dlq-shortpoll$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
 	{"license-push poller peak RSS under load", `bench\.BenchmarkPollerRSS$`, "peak-MiB", `bench\.BenchmarkPollerRSS$`, "idle-MiB", "idle poller"},
@@ -154,6 +167,8 @@ func format(v float64, unit string) string {
 // says ("p50-ms" is "ms", "peak-MiB" is "MiB").
 func display(unit string) string {
 	unit = strings.TrimPrefix(unit, "baseline-")
+	unit = strings.TrimPrefix(unit, "accepted-")
+	unit = strings.TrimPrefix(unit, "worst-window-")
 	for _, p := range []string{"p50-", "p99-", "peak-", "idle-", "send-", "recv-"} {
 		unit = strings.TrimPrefix(unit, p)
 	}

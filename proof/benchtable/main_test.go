@@ -26,6 +26,7 @@ BenchmarkSQSServer/localaws-process-2         	       1	2358357213 ns/op	       
 BenchmarkSQSServer/goaws
     sqsserver_test.go:77: goaws v0.5.4 could not be installed: exit status 1
 --- SKIP: BenchmarkSQSServer/goaws
+BenchmarkWebhookToLicense/sqlite-2   	       1	 429141708 ns/op	      3925 baseline-events/s	         2.583 baseline-p50-ms	         4.632 baseline-p99-ms	        16.31 ingress-p50-ms	        46.80 p50-ms	        80.53 p99-ms	        40.00 accepted-p99-ms	  466.1 events/s
 `
 
 func TestTable(t *testing.T) {
@@ -48,6 +49,9 @@ func TestTable(t *testing.T) {
 		"| license-push poller peak RSS under load | 48.36 MiB | 37.37 MiB | idle poller | 1.29x |",
 		"| localaws SQS send, own process, durable | 36309 msgs/s | skipped: goaws v0.5.4 could not be installed: exit status 1 | goaws v0.5.4 in memory, same workload | n/a |",
 		"| localaws SQS receive+delete, in process, durable | n/a | skipped: goaws",
+		"| burst of 200 webhooks -> licenses, SQLite, p99 | 40.00 ms | 4.63 ms | PutEvents -> ReceiveMessage hop, same burst | 8.64x |",
+		"| burst of 200 webhooks -> licenses, SQLite | 466 events/s | 3925 events/s | PutEvents -> ReceiveMessage hop, same burst | 0.12x |",
+		"| burst of 200 webhooks -> licenses, PostgreSQL, p99 | n/a |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)

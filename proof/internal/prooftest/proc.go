@@ -2,8 +2,11 @@ package prooftest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -108,4 +111,48 @@ func StartNode(tb testing.TB, cmd *exec.Cmd) *Proc {
 		tb.Fatal(err)
 	}
 	return p
+}
+
+// LogFile creates the file a child process logs to (its stderr); when tb
+// fails, the log is shown, named who.
+func LogFile(tb testing.TB, path, who string) *os.File {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		f.Close()
+		if tb.Failed() {
+			if log, err := os.ReadFile(path); err == nil && len(log) > 0 {
+				tb.Logf("%s stderr:\n%s", who, bytes.TrimSpace(log))
+			}
+		}
+	})
+	return f
+}
+
+// StartLocalAWS runs `licenseflow localaws` from the licenseflow binary
+// bin (see Build) on a free loopback port, durable with its state in data
+// and its log in data.stderr, until tb ends. It returns the process and its
+// URL.
+func StartLocalAWS(tb testing.TB, bin, data string) (*Proc, string) {
+	tb.Helper()
+	const ready = "localaws listening on "
+	cmd := exec.Command(bin, "localaws", "--addr", "127.0.0.1:0", "--data", data)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data)}
+	cmd.Stderr = LogFile(tb, data+".stderr", "localaws")
+	p, err := StartProc(cmd, ready)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Stop(10 * time.Second) })
+	line, err := p.WaitReady(time.Minute)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p, strings.TrimSpace(strings.TrimPrefix(line, ready))
 }

@@ -12,62 +12,6 @@ import (
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 )
 
-// singleFlows is how many flows, one after another, one iteration of
-// BenchmarkSingleFlow times.
-const singleFlows = 50
-
-// BenchmarkSingleFlow measures one webhook with nothing else running: from
-// sending it to the app server holding its license, for singleFlows
-// companies in turn (each set up first, as in the burst), in the
-// in-process shape and with localaws in its own process. Reported: p50-ms
-// and p99-ms, the legs' medians and CPU per event; the baseline is the
-// bare hop, one event at a time, in the same run.
-func BenchmarkSingleFlow(b *testing.B) {
-	for _, sh := range shapes {
-		if sh.postgres {
-			continue
-		}
-		b.Run(sh.name, func(b *testing.B) { benchSingle(b, sh) })
-	}
-}
-
-func benchSingle(b *testing.B, sh shape) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e := startE2E(ctx, b, sh)
-	var flows []flow
-	var baseLat []time.Duration
-	var cpu time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		b.StopTimer()
-		run := fmt.Sprintf("s%d", i)
-		cos := setupCompanies(ctx, b, e.c, e.watch, run, singleFlows)
-		b.StartTimer()
-		cpu0 := cpuTime(b)
-		for k, co := range cos {
-			id, payload := webhook(run, k, co.CompanyID, 0, time.Now().Unix(), 10)
-			f := flow{company: co.CompanyID, eventID: id}
-			if err := f.send(ctx, e.c, payload); err != nil {
-				b.Fatal(err)
-			}
-			if err := f.await(ctx, e.watch); err != nil {
-				b.Fatal(err)
-			}
-			flows = append(flows, f)
-		}
-		b.StopTimer()
-		cpu += cpuTime(b) - cpu0
-		bl, _ := e.base.run(ctx, b, singleFlows, oneByOne(singleFlows))
-		baseLat = append(baseLat, bl...)
-		b.StartTimer()
-	}
-	b.StopTimer()
-	reportFlows(b, flows)
-	b.ReportMetric(ms(cpu)/float64(len(flows)), "cpu-ms/event")
-	reportLatency(b, "baseline-", baseLat)
-}
-
 // The sustained load: sustainedRate webhooks a second for sustainedFor,
 // spread over sustainedCompanies companies, so that each company gets one
 // every sustainedCompanies/sustainedRate seconds (1.2 s); latency
@@ -105,20 +49,11 @@ func BenchmarkSustained(b *testing.B) {
 		lat, baseLat []time.Duration
 		windows      = make([][]time.Duration, sustainedFor/sustainedWindow)
 		superseded   int
-		wall, cpu    time.Duration
+		wall         time.Duration
 	)
-	b.ResetTimer()
-	for i := range b.N {
-		b.StopTimer()
-		run := fmt.Sprintf("l%d", i)
-		cos := setupCompanies(ctx, b, e.c, e.watch, run, sustainedCompanies)
-		b.StartTimer()
-		cpu0 := cpuTime(b)
-		stopProfile := profile(b, "sustained-"+run)
+	cpu := e.iterate(ctx, b, "sustained", sustainedCompanies, func(run string, cos []prooftest.Company) {
 		flows, w := sustain(ctx, b, e, run, cos)
-		stopProfile()
-		b.StopTimer()
-		cpu, wall = cpu+cpuTime(b)-cpu0, wall+w
+		wall += w
 		start := flows[0].due
 		for _, f := range flows {
 			lat = append(lat, f.latency())
@@ -128,12 +63,11 @@ func BenchmarkSustained(b *testing.B) {
 				superseded++
 			}
 		}
+	}, func(string, []prooftest.Company) {
 		n := int(sustainedRate * sustainedWindow / time.Second)
 		bl, _ := e.base.run(ctx, b, n, atRate(n, sustainedRate))
 		baseLat = append(baseLat, bl...)
-		b.StartTimer()
-	}
-	b.StopTimer()
+	})
 	reportLatency(b, "", lat)
 	var worst time.Duration
 	for k, ds := range windows {
