@@ -42,7 +42,10 @@ const (
 // sqsLoad messages to a new queue (send-msgs/s), then receives and deletes
 // them (recv-msgs/s, until the last delete). A receive whose answer the SDK
 // could not read leaves its messages hidden for the visibility timeout:
-// those are counted (hidden-msgs), not waited for. goaws scans a queue's
+// those are counted (hidden-msgs), not waited for. For the servers in their
+// own process, server-cpu-us/send-msg and server-cpu-us/recv-msg are the
+// CPU time the server process spent per message in each phase, which the
+// noise of a shared machine moves less than the rates. goaws scans a queue's
 // messages on every receive, so its receive rate falls as the queue
 // deepens: the ratios hold for this depth (sqsLoad).
 //
@@ -53,25 +56,25 @@ func BenchmarkSQSServer(b *testing.B) {
 	goaws, goawsErr := installGoaws(dir)
 	servers := []struct {
 		name  string
-		start func(b *testing.B) string
+		start func(b *testing.B) (url string, pid int) // pid 0: this process
 	}{
-		{"localaws-process", func(b *testing.B) string {
+		{"localaws-process", func(b *testing.B) (string, int) {
 			if buildErr != nil {
 				b.Fatal(buildErr)
 			}
-			_, url := prooftest.StartLocalAWS(b, bin, filepath.Join(b.TempDir(), "data"))
-			return url
+			p, url := prooftest.StartLocalAWS(b, bin, filepath.Join(b.TempDir(), "data"))
+			return url, p.Pid()
 		}},
-		{"localaws-in-process", func(b *testing.B) string {
+		{"localaws-in-process", func(b *testing.B) (string, int) {
 			srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0",
 				DataDir: filepath.Join(b.TempDir(), "data"), Logger: testlog.Quiet()})
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { _ = srv.Close() })
-			return srv.URL()
+			return srv.URL(), 0
 		}},
-		{"goaws", func(b *testing.B) string {
+		{"goaws", func(b *testing.B) (string, int) {
 			if goawsErr != nil {
 				b.Skipf("goaws v0.5.4 could not be installed: %v", goawsErr)
 			}
@@ -81,33 +84,53 @@ func BenchmarkSQSServer(b *testing.B) {
 	for _, srv := range servers {
 		b.Run(srv.name, func(b *testing.B) {
 			ctx := context.Background()
-			clients, err := pipeline.LocalClients(ctx, srv.start(b))
+			url, pid := srv.start(b)
+			clients, err := pipeline.LocalClients(ctx, url)
 			if err != nil {
 				b.Fatal(err)
 			}
-			var send, recv, hidden float64
-			for i := range b.N {
-				r := runSQSRound(ctx, b, clients.SQS, fmt.Sprintf("bench-server-%d", i))
-				send += r.send
-				recv += r.recv
-				hidden += float64(r.hidden)
+			cpu := func() time.Duration {
+				if pid == 0 {
+					return 0
+				}
+				d, err := procCPU(pid)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return d
 			}
-			b.ReportMetric(send/float64(b.N), "send-msgs/s")
-			b.ReportMetric(recv/float64(b.N), "recv-msgs/s")
-			b.ReportMetric(hidden/float64(b.N), "hidden-msgs")
+			var sum sqsRound
+			for i := range b.N {
+				r := runSQSRound(ctx, b, clients.SQS, fmt.Sprintf("bench-server-%d", i), cpu)
+				sum.send += r.send
+				sum.recv += r.recv
+				sum.hidden += r.hidden
+				sum.sendCPU += r.sendCPU
+				sum.recvCPU += r.recvCPU
+			}
+			n := float64(b.N)
+			b.ReportMetric(sum.send/n, "send-msgs/s")
+			b.ReportMetric(sum.recv/n, "recv-msgs/s")
+			b.ReportMetric(float64(sum.hidden)/n, "hidden-msgs")
+			if pid != 0 {
+				b.ReportMetric(float64(sum.sendCPU.Microseconds())/n/sqsLoad, "server-cpu-us/send-msg")
+				b.ReportMetric(float64(sum.recvCPU.Microseconds())/n/sqsLoad, "server-cpu-us/recv-msg")
+			}
 		})
 	}
 }
 
 // sqsRound is what one round measured.
 type sqsRound struct {
-	send, recv float64 // msgs/s
-	hidden     int     // sent but not drained: their receive's answer was lost
+	send, recv       float64       // msgs/s
+	hidden           int           // sent but not drained: their receive's answer was lost
+	sendCPU, recvCPU time.Duration // the server's CPU time in each phase
 }
 
 // runSQSRound sends sqsLoad messages to a new queue named name, then
-// drains it with receive + DeleteMessageBatch.
-func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string) sqsRound {
+// drains it with receive + DeleteMessageBatch; cpu reads the server's CPU
+// time so far.
+func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string, cpu func() time.Duration) sqsRound {
 	b.Helper()
 	b.StopTimer()
 	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
@@ -121,6 +144,7 @@ func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string) 
 		entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: &body}
 	}
 	b.StartTimer()
+	cpu0 := cpu()
 	start := time.Now()
 	err = parallel(sqsLoad/10, sqsWorkers, func(int) error {
 		out, err := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: url, Entries: entries})
@@ -134,6 +158,7 @@ func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string) 
 	if err != nil {
 		b.Fatalf("sending: %v", err)
 	}
+	cpu1 := cpu()
 
 	var deleted atomic.Int64
 	var last atomic.Int64 // nanoseconds after start of the last delete
@@ -165,6 +190,7 @@ func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string) 
 		return nil
 	})
 	b.StopTimer()
+	cpu2 := cpu()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -173,7 +199,7 @@ func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string) 
 		b.Fatalf("drained %d of %d messages", n, sqsLoad)
 	}
 	return sqsRound{send: sqsLoad / sendTime.Seconds(), recv: float64(n) / time.Duration(last.Load()).Seconds(),
-		hidden: sqsLoad - int(n)}
+		hidden: sqsLoad - int(n), sendCPU: cpu1 - cpu0, recvCPU: cpu2 - cpu1}
 }
 
 // installGoaws installs the baseline into dir/goaws-bin and returns the
@@ -191,8 +217,8 @@ func installGoaws(dir string) (string, error) {
 
 // startGoaws runs goaws on a free loopback port (goaws itself binds every
 // interface; only loopback is used) until the benchmark ends, and returns
-// its URL once it answers.
-func startGoaws(b *testing.B, bin string) string {
+// its URL and pid once it answers.
+func startGoaws(b *testing.B, bin string) (string, int) {
 	b.Helper()
 	addrs, err := prooftest.FreeAddrs(1)
 	if err != nil {
@@ -224,7 +250,7 @@ func startGoaws(b *testing.B, bin string) string {
 	for {
 		_, err := clients.SQS.ListQueues(context.Background(), &sqs.ListQueuesInput{})
 		if err == nil {
-			return url
+			return url, p.Pid()
 		}
 		select {
 		case <-p.Done():
