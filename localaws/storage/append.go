@@ -146,7 +146,7 @@ func (l *Log) writeLocked() {
 	l.writing = true
 	f := l.f
 	l.mu.Unlock()
-	_, err := f.Write(buf)
+	err := l.writeSegment(f, buf)
 	l.mu.Lock()
 	l.writing = false
 	l.stats.Writes++
@@ -180,11 +180,12 @@ func (l *Log) syncLocked() {
 	l.cond.Broadcast()
 }
 
-// flushLocked writes and syncs everything with l.mu held; the caller made
-// sure no writer or syncer runs.
+// flushLocked writes and syncs everything with l.mu held and trims the
+// segment's preallocated space; the caller made sure no writer or syncer
+// runs.
 func (l *Log) flushLocked() {
 	if len(l.buf) > 0 {
-		_, err := l.f.Write(l.buf)
+		err := l.writeSegment(l.f, l.buf)
 		l.stats.Writes++
 		if err != nil {
 			l.fail(fmt.Errorf("writing log: %w", err))
@@ -193,7 +194,12 @@ func (l *Log) flushLocked() {
 		l.written += int64(len(l.buf))
 		l.buf = l.buf[:0]
 	}
-	if !l.opts.NoSync && l.synced < l.written {
+	trimmed, err := l.trimLocked()
+	if err != nil {
+		l.fail(err)
+		return
+	}
+	if !l.opts.NoSync && (l.synced < l.written || trimmed) {
 		l.stats.Syncs++
 		if err := datasync(l.f); err != nil {
 			l.fail(fmt.Errorf("syncing log: %w", err))

@@ -82,11 +82,11 @@ func syncDir(dir string) error {
 // the file and the directory, so the segment survives a power loss before
 // the first record is acknowledged in it.
 func createSegment(dir string, id uint64, sync bool) (*os.File, error) {
-	f, err := os.OpenFile(segmentName(dir, id), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(segmentName(dir, id), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("creating segment: %w", err)
 	}
-	if _, err := f.Write(segmentMagic[:]); err != nil {
+	if _, err := f.WriteAt(segmentMagic[:], 0); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("writing segment header: %w", err)
 	}

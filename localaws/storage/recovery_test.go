@@ -71,17 +71,20 @@ func TestTornTail(t *testing.T) {
 }
 
 // TestGarbageTail: bytes after the last record that a power loss can
-// leave (zeros, stale data, a half header) are truncated.
+// leave (stale data, a half header) are truncated and counted; zeros are
+// truncated as the preallocated space a crash leaves, and not counted.
 func TestGarbageTail(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
 		tail []byte
+		torn int64
 	}{
-		{"zeros", make([]byte, 4096)},
-		{"stale bytes", []byte(strings.Repeat("stale page ", 50))},
-		{"footer mark", []byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8}},
-		{"huge length", []byte{0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0, 'x'}},
+		{"zeros", make([]byte, 4096), 0},
+		{"stale bytes", []byte(strings.Repeat("stale page ", 50)), 550},
+		{"footer mark", []byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8}, 12},
+		{"huge length", []byte{0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0, 'x'}, 9},
+		{"half header, then zeros", append([]byte{5, 0, 0}, make([]byte, 4096)...), 4099},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,8 +97,11 @@ func TestGarbageTail(t *testing.T) {
 			f.Write(tt.tail)
 			f.Close()
 			got, st := replayDir(t, dir)
-			if !slices.Equal(got, []string{"a", "b"}) || st.TruncatedBytes != int64(len(tt.tail)) {
-				t.Errorf("replayed %q, truncated %d, want [a b] and %d", got, st.TruncatedBytes, len(tt.tail))
+			if !slices.Equal(got, []string{"a", "b"}) || st.TruncatedBytes != tt.torn {
+				t.Errorf("replayed %q, truncated %d, want [a b] and %d", got, st.TruncatedBytes, tt.torn)
+			}
+			if fi, err := os.Stat(segmentName(dir, 1)); err != nil || fi.Size() != int64(fileHeaderLen+2*(frameHeaderLen+1)) {
+				t.Errorf("segment after Open: %v, %v; want it cut after the last record", fi.Size(), err)
 			}
 		})
 	}

@@ -41,8 +41,9 @@ func (l *Log) Checkpoint() (*Snapshot, error) {
 	for l.writing || l.syncing {
 		l.cond.Wait()
 	}
-	// The old segment must be whole on disk before a newer one exists:
-	// Replay treats any damage in a non-last segment as corruption.
+	// The old segment must be whole on disk, and trimmed of its
+	// preallocated space, before a newer one exists: Replay treats any
+	// damage in a non-last segment as corruption.
 	l.flushLocked()
 	if l.err != nil {
 		return nil, l.err
@@ -54,6 +55,7 @@ func (l *Log) Checkpoint() (*Snapshot, error) {
 	}
 	old := l.f
 	l.f, l.segID = f, id
+	l.off, l.alloc = fileHeaderLen, fileHeaderLen
 	if err := old.Close(); err != nil {
 		l.fail(fmt.Errorf("closing segment: %w", err))
 	}

@@ -32,7 +32,9 @@ type Stats struct {
 	// group commit Syncs is far below the number of durable appends.
 	Writes, Syncs int64
 	// TruncatedBytes is the torn tail Open cut from the last segment (a
-	// crash in the middle of a write); zero after a clean shutdown.
+	// crash in the middle of a write); zero after a clean shutdown. Only
+	// zeros after the last record are space the log preallocated, which
+	// Open cuts too but does not count.
 	TruncatedBytes int64
 	// Replayed is the number of records Replay delivered.
 	Replayed int64
@@ -69,6 +71,8 @@ type Log struct {
 	started   bool     // an Append or Checkpoint happened: Replay is too late
 	snap      bool     // a Snapshot is in progress
 	f         *os.File // nil once closed
+	off       int64    // file offset after the current segment's records
+	alloc     int64    // the current segment's file size: zeros from off on
 	segID     uint64   // current segment
 	snapID    uint64   // latest committed snapshot, 0 for none
 	segIDs    []uint64 // segments Replay reads, as found by Open
@@ -140,6 +144,7 @@ func (l *Log) open() error {
 			return err
 		}
 		l.f, l.segID, l.segIDs = f, id, []uint64{id}
+		l.off, l.alloc = fileHeaderLen, fileHeaderLen
 		return nil
 	}
 	var size int64
@@ -156,14 +161,16 @@ func (l *Log) open() error {
 		return err
 	}
 	l.f = f
+	l.off, l.alloc = fileHeaderLen+tail, fileHeaderLen+tail
 	l.size.Store(size + tail)
 	return nil
 }
 
-// recoverSegment opens the last segment for appending, truncating a torn
-// tail (or a torn header) first. It returns the framed bytes kept.
+// recoverSegment opens the last segment for appending, truncating what
+// follows its last whole record first: a torn tail (or a torn header), or
+// preallocated space a crash left. It returns the framed bytes kept.
 func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, 0, fmt.Errorf("opening segment: %w", err)
 	}
@@ -179,7 +186,7 @@ func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
 		if err := f.Truncate(0); err != nil {
 			return fail(fmt.Errorf("truncating segment: %w", err))
 		}
-		if _, err := f.Write(segmentMagic[:]); err != nil {
+		if _, err := f.WriteAt(segmentMagic[:], 0); err != nil {
 			return fail(fmt.Errorf("writing segment header: %w", err))
 		}
 		l.stats.TruncatedBytes = size
@@ -204,13 +211,21 @@ func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
 		}
 		keep = fr.off
 	}
+	cut := false
 	if keep < size {
+		prealloc, err := allZero(f, keep, size)
+		if err != nil {
+			return fail(err)
+		}
 		if err := f.Truncate(keep); err != nil {
 			return fail(fmt.Errorf("truncating torn tail: %w", err))
 		}
-		l.stats.TruncatedBytes += size - keep
+		cut = true
+		if !prealloc {
+			l.stats.TruncatedBytes += size - keep
+		}
 	}
-	if l.stats.TruncatedBytes > 0 {
+	if cut || size == fileHeaderLen && l.stats.TruncatedBytes > 0 {
 		if !l.opts.NoSync {
 			if err := datasync(f); err != nil {
 				return fail(fmt.Errorf("syncing segment: %w", err))
