@@ -156,7 +156,7 @@ func startHost(t *testing.T, ctx context.Context, dir, hostAddr, appServer strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := pipeline.NewAccounts(ctx, pipeline.AccountsConfig{StageConfig: stage, Bus: bus})
+	acc, err := pipeline.NewAccounts(ctx, pipeline.AccountsConfig{StageConfig: stage, Bus: bus, PublicKey: priv.Public().(ed25519.PublicKey)})
 	if err != nil {
 		t.Fatal(err)
 	}
