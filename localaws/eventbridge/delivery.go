@@ -25,9 +25,24 @@ type delivery struct {
 	NextAt     int64  `json:"at"` // unix ms of the next attempt
 	ErrCode    string `json:"ec,omitempty"`
 	ErrMessage string `json:"em,omitempty"`
+	// HTTP is the resolved HttpParameters of an API destination target.
+	HTTP *httpCall `json:"http,omitempty"`
+	// Hops counts the event buses the event crossed to get here.
+	Hops int `json:"h,omitempty"`
 
 	index int // in the retry heap; -1 while an attempt runs
 }
+
+// httpCall is the path parameters, headers and query strings of one call
+// of an API destination.
+type httpCall struct {
+	Path    []string          `json:"path,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Query   map[string]string `json:"query,omitempty"`
+}
+
+// kind is the delivery's target kind.
+func (d *delivery) kind() string { return targetKind(d.Queue) }
 
 // message is what the target queue receives.
 func (d *delivery) message() QueueMessage {
@@ -62,6 +77,10 @@ func (d *delivery) event() string {
 // errorCode classifies a delivery error with the codes AWS puts in
 // ERROR_CODE.
 func errorCode(err error) string {
+	var te *targetError
+	if errors.As(err, &te) {
+		return te.code
+	}
 	msg := strings.ToLower(err.Error())
 	if errors.Is(err, ErrQueueNotFound) || strings.Contains(msg, "queue not found") ||
 		strings.Contains(msg, "does not exist") {
@@ -76,13 +95,15 @@ func (d *delivery) dlqMessage(condition string) QueueMessage {
 	m := QueueMessage{
 		Body: d.event(),
 		Attributes: map[string]string{
-			"ERROR_CODE":                d.ErrCode,
-			"ERROR_MESSAGE":             d.ErrMessage,
-			"EXHAUSTED_RETRY_CONDITION": condition,
-			"RETRY_ATTEMPTS":            strconv.Itoa(max(d.Attempts-1, 0)),
-			"RULE_ARN":                  d.RuleARN,
-			"TARGET_ARN":                d.Queue,
+			"ERROR_CODE":     d.ErrCode,
+			"ERROR_MESSAGE":  d.ErrMessage,
+			"RETRY_ATTEMPTS": strconv.Itoa(max(d.Attempts-1, 0)),
+			"RULE_ARN":       d.RuleARN,
+			"TARGET_ARN":     d.Queue,
 		},
+	}
+	if condition != "" { // "" when the error is not one to retry
+		m.Attributes["EXHAUSTED_RETRY_CONDITION"] = condition
 	}
 	if strings.HasSuffix(d.DLQ, ".fifo") {
 		m.MessageGroupID = d.GroupID

@@ -19,6 +19,27 @@
 // queue, or recorded in the log as a pending retry. Pending retries follow
 // the target's RetryPolicy and end in the target's dead-letter queue.
 //
+// A target is an SQS queue, an event bus of the same account and region
+// (the event goes on as it is, same id, through that bus's rules and
+// archives; at most five buses, so a loop of buses ends), or an API
+// destination. An API destination's call is recorded with the PutEvents
+// acknowledgement and made by the retry loop: the request goes to its
+// InvocationEndpoint (each * replaced by a path parameter, escaped to stay
+// in its segment) with the target's HttpParameters (values that are JSON
+// paths read from the event) and the connection's invocation headers and
+// query strings, the event (or its InputTransformer output) as the body,
+// and the connection's authorization: an API key header, basic auth, or a
+// bearer token from an OAuth client-credentials grant (cached until it
+// expires, asked again after a 401). Statuses 401, 407, 409, 429 and 5xx
+// and connection failures are retried under the RetryPolicy; other
+// statuses go to the dead-letter queue at once, with ERROR_CODE and
+// without EXHAUSTED_RETRY_CONDITION. Calls keep under the destination's
+// InvocationRateLimitPerSecond. localaws calls no address but the
+// endpoints configured: each dial checks the address a name resolved to
+// and refuses link-local, metadata (169.254.169.254, fd00:ec2::254),
+// unspecified, multicast and broadcast ones; no proxy from the
+// environment, no redirect followed, 5 seconds a call.
+//
 // # Archives and replays
 //
 // An archive keeps the events of one bus its pattern matches, through a
@@ -74,7 +95,17 @@
 //
 // # Differences from AWS
 //
-//   - Targets are SQS queues only.
+//   - Targets are SQS queues, event buses of the same account and region,
+//     and API destinations; no Lambda, Step Functions, Kinesis or other
+//     AWS service targets. An event bus target takes no Input,
+//     InputPath or InputTransformer.
+//   - API destinations accept http:// endpoints as well as https://, and
+//     loopback and private addresses (AWS wants public HTTPS). A
+//     connection's body parameters are sent to its OAuth endpoint but not
+//     added to invocations. An OAuth connection is AUTHORIZED from the
+//     start and DEAUTHORIZED (in memory) while its token requests fail;
+//     its token is asked for at the first call. Secrets are kept in the
+//     engine's log, not in Secrets Manager.
 //   - Schedules tick on the minute, exactly; AWS delivers within a minute
 //     of the tick. A rate schedule ticks whole periods after the rule was
 //     created, to the minute.

@@ -25,6 +25,7 @@ const (
 	OutcomeRetrying     = "RETRYING"      // the attempt failed; retried by its RetryPolicy
 	OutcomeDeadLettered = "DEAD_LETTERED" // given up at once; in the target's dead-letter queue, if any
 	OutcomeFailed       = "FAILED"        // neither delivered nor recorded; PutEvents reported the entry failed
+	OutcomeQueued       = "QUEUED"        // recorded; an API destination is called after PutEvents answers
 )
 
 // TailInput is the input of TailEvents, an operation of localaws's own
@@ -77,7 +78,7 @@ type TailedRule struct {
 type TailedTarget struct {
 	ID  string `json:"Id"`
 	Arn string `json:"Arn"`
-	// Outcome is DELIVERED, RETRYING, DEAD_LETTERED or FAILED, as of the
+	// Outcome is DELIVERED, QUEUED, RETRYING, DEAD_LETTERED or FAILED, as of the
 	// end of the PutEvents call (a RETRYING delivery may succeed later).
 	Outcome string `json:"Outcome"`
 	Error   string `json:"Error,omitempty"`

@@ -2,6 +2,7 @@ package eventbridge
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -113,12 +114,20 @@ func (s *Service) dispatch(ctx context.Context, ds []*delivery, now time.Time, o
 	var retryAt []int
 	for i, err := range errs {
 		outcomes[i] = OutcomeDelivered
+		if err == errQueued {
+			// An HTTP call is made after PutEvents answers, by the retry loop.
+			ds[i].NextAt = now.UnixMilli()
+			retry = append(retry, ds[i])
+			retryAt = append(retryAt, i)
+			outcomes[i] = OutcomeQueued
+			continue
+		}
 		if err == nil {
 			continue
 		}
 		d := ds[i]
 		d.failed(err)
-		if cond := d.exhausted(now); cond != "" {
+		if cond := d.exhausted(now); cond != "" || !retryable(err) {
 			s.deadLetter(ctx, d, cond)
 			outcomes[i] = OutcomeDeadLettered
 			continue
@@ -145,8 +154,9 @@ type event struct {
 	id  string
 	// key makes the ids of its deliveries unique: the event id, with the
 	// replay's name for a replayed event.
-	key string
-	at  time.Time // ingestion time
+	key  string
+	at   time.Time // ingestion time
+	hops int       // event buses crossed before this one
 }
 
 // routed is where an event goes: deliveries, and archives.
@@ -204,6 +214,8 @@ func (s *Service) newDelivery(r *rule, ruleARN string, t *target, e *event) *del
 		TargetID:   w.Id,
 		MaxRetries: defaultMaxRetries,
 		Deadline:   e.at.Add(defaultMaxAge).UnixMilli(),
+		Hops:       e.hops,
+		HTTP:       t.httpCall(e.env),
 	}
 	if rp := w.RetryPolicy; rp != nil {
 		if rp.MaximumRetryAttempts != nil {
@@ -248,14 +260,24 @@ func (s *Service) newDelivery(r *rule, ruleARN string, t *target, e *event) *del
 // the queue's durable writes share their syncs.
 func (s *Service) deliver(ctx context.Context, ds []*delivery, ordered bool) []error {
 	errs := make([]error, len(ds))
+	for i, d := range ds {
+		if d.kind() == kindAPI {
+			errs[i] = errQueued
+		}
+	}
 	if len(ds) == 1 {
-		errs[0] = s.send(ctx, ds[0])
+		if errs[0] == nil {
+			errs[0] = s.send(ctx, ds[0])
+		}
 		return errs
 	}
 	batcher, _ := s.cfg.Queues.(BatchQueueSender)
 	var order []string
 	byQueue := map[string][]int{}
 	for i, d := range ds {
+		if errs[i] != nil {
+			continue
+		}
 		if _, ok := byQueue[d.Queue]; !ok {
 			order = append(order, d.Queue)
 		}
@@ -272,7 +294,7 @@ func (s *Service) deliver(ctx context.Context, ds []*delivery, ordered bool) []e
 	for _, q := range order {
 		idx := byQueue[q]
 		switch {
-		case batcher != nil && len(idx) > 1:
+		case batcher != nil && len(idx) > 1 && targetKind(q) == kindSQS:
 			run(func() {
 				for start := 0; start < len(idx); start += maxSendBatch {
 					chunk := idx[start:min(start+maxSendBatch, len(idx))]
@@ -301,6 +323,16 @@ func (s *Service) deliver(ctx context.Context, ds []*delivery, ordered bool) []e
 	return errs
 }
 
+// errQueued marks a delivery deliver leaves to the retry loop.
+var errQueued = errors.New("queued for the retry loop")
+
+// send makes one attempt of a delivery, whatever its target.
 func (s *Service) send(ctx context.Context, d *delivery) error {
+	switch d.kind() {
+	case kindBus:
+		return s.forward(ctx, d)
+	case kindAPI:
+		return s.invoke(ctx, d)
+	}
 	return s.cfg.Queues.SendToQueue(ctx, d.Queue, d.message())
 }

@@ -32,6 +32,10 @@ const (
 	opArchived   = "archived"   // Event is archived in the archives IDs
 	opReplay     = "replay"     // create or update a replay (Replay)
 	opTick       = "tick"       // scheduled rule Name fired its tick NextAt (before delivering it)
+	opConn       = "conn"       // create or update a connection (Conn, with its secrets)
+	opDelConn    = "delconn"    // delete connection Name
+	opAPIDest    = "apidest"    // create or update an API destination (Dest)
+	opDelAPIDest = "delapidest" // delete API destination Name
 )
 
 type record struct {
@@ -51,6 +55,8 @@ type record struct {
 	Archive  *archiveRecord    `json:"archive,omitempty"`
 	Event    *archivedEvent    `json:"ev,omitempty"`
 	Replay   *replayRecord     `json:"replay,omitempty"`
+	Conn     *connRecord       `json:"conn,omitempty"`
+	Dest     *apiDestRecord    `json:"dest,omitempty"`
 }
 
 type busRecord struct {
@@ -167,8 +173,10 @@ var recordNeeds = map[string]struct {
 	opArchive:  {"archive", func(r *record) bool { return r.Archive != nil }},
 	opArchived: {"event", func(r *record) bool { return r.Event != nil }},
 	opReplay:   {"replay", func(r *record) bool { return r.Replay != nil }},
+	opConn:     {"connection", func(r *record) bool { return r.Conn != nil }},
+	opAPIDest:  {"API destination", func(r *record) bool { return r.Dest != nil }},
 	opDelBus:   {}, opDelRule: {}, opTargets: {}, opUntarget: {}, opTags: {},
-	opTry: {}, opDone: {}, opDelArchive: {}, opTick: {},
+	opTry: {}, opDone: {}, opDelArchive: {}, opTick: {}, opDelConn: {}, opDelAPIDest: {},
 }
 
 // applyConfig changes the state as rec describes. The caller holds s.mu
@@ -225,6 +233,14 @@ func (s *Service) applyConfig(rec *record) {
 		s.removeArchive(rec.Name)
 	case opReplay:
 		s.applyReplay(rec.Replay)
+	case opConn:
+		s.applyConnection(rec.Conn)
+	case opDelConn:
+		delete(s.connections, rec.Name)
+	case opAPIDest:
+		s.apiDests[rec.Dest.Name] = &apiDest{*rec.Dest}
+	case opDelAPIDest:
+		delete(s.apiDests, rec.Name)
 	case opTick:
 		if r := s.rule(rec.BusName, rec.Name); r != nil && rec.NextAt > r.lastTick.UnixMilli() {
 			r.lastTick = time.UnixMilli(rec.NextAt)
@@ -315,6 +331,14 @@ func (s *Service) stateRecords() []*record {
 				recs = append(recs, &record{Op: opTargets, BusName: r.bus, Name: r.name, Targets: ts})
 			}
 		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(s.connections)) {
+		cr := s.connections[n].connRecord
+		recs = append(recs, &record{Op: opConn, Conn: &cr})
+	}
+	for _, n := range slices.Sorted(maps.Keys(s.apiDests)) {
+		dr := s.apiDests[n].apiDestRecord
+		recs = append(recs, &record{Op: opAPIDest, Dest: &dr})
 	}
 	recs = append(recs, s.archiveRecords()...)
 	recs = append(recs, s.replayRecords()...)

@@ -153,3 +153,37 @@ func TestCheckpointWhenTheLogGrows(t *testing.T) {
 		t.Fatalf("targets of rdb after restart: %+v, %v", targets, err)
 	}
 }
+
+// TestConnectionsSurviveRestart: connections (with their secrets) and API
+// destinations are in the snapshot and the log.
+func TestConnectionsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	log := openLog(t, dir)
+	svc, c := startService(t, log, newFlakyQueues())
+	conn, err := c.CreateConnection(ctx, &eb.CreateConnectionInput{Name: aws.String("k"), AuthorizationType: types.ConnectionAuthorizationTypeApiKey,
+		AuthParameters: &types.CreateConnectionAuthRequestParameters{ApiKeyAuthParameters: &types.CreateConnectionApiKeyAuthRequestParameters{
+			ApiKeyName: aws.String("x-key"), ApiKeyValue: aws.String("v")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateApiDestination(ctx, &eb.CreateApiDestinationInput{Name: aws.String("d"), ConnectionArn: conn.ConnectionArn,
+		InvocationEndpoint: aws.String("http://127.0.0.1:9/x"), HttpMethod: types.ApiDestinationHttpMethodPost}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := startService(t, openLog(t, dir), newFlakyQueues())
+	again.mu.RLock()
+	defer again.mu.RUnlock()
+	k, d := again.connections["k"], again.apiDests["d"]
+	if k == nil || k.Auth.ApiKeyAuthParameters.ApiKeyValue != "v" || d == nil || again.connectionByARN(d.Connection) != k {
+		t.Fatalf("after a restart: connection %+v, API destination %+v", k, d)
+	}
+}

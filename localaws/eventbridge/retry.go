@@ -151,8 +151,16 @@ func (s *Service) retryLoop() {
 }
 
 // attempt tries a pending delivery again: done when sent, dead-lettered
-// (or dropped) when its RetryPolicy is exhausted, else rescheduled.
+// (or dropped) when its RetryPolicy is exhausted or its error is not one
+// to retry, else rescheduled. A call of an API destination waits for its
+// turn under the destination's rate limit first.
 func (s *Service) attempt(d *delivery) {
+	if d.kind() == kindAPI {
+		if at := s.rateSlot(d, s.now()); at.After(s.now()) {
+			s.requeue(d, at)
+			return
+		}
+	}
 	err := s.send(s.ctx, d)
 	select {
 	case <-s.stop:
@@ -164,7 +172,7 @@ func (s *Service) attempt(d *delivery) {
 		s.retry.mu.Lock() // a snapshot may be reading d
 		d.failed(err)
 		s.retry.mu.Unlock()
-		if cond := d.exhausted(now); cond != "" {
+		if cond := d.exhausted(now); cond != "" || !retryable(err) {
 			s.deadLetter(s.ctx, d, cond)
 		} else {
 			s.requeue(d, s.retry.next(d, now))

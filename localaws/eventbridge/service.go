@@ -96,10 +96,16 @@ type Service struct {
 	// mu guards the buses, their rules and targets. Config records are
 	// added to the log under it (pending-delivery records under
 	// retry.mu), so a checkpoint holding both sees state and log agree.
-	mu       sync.RWMutex
-	buses    map[string]*bus
-	archives map[string]*archive
-	replays  map[string]*replay
+	mu          sync.RWMutex
+	buses       map[string]*bus
+	archives    map[string]*archive
+	replays     map[string]*replay
+	connections map[string]*connection
+	apiDests    map[string]*apiDest
+
+	http    *http.Client // calls API destinations and OAuth endpoints
+	limitMu sync.Mutex
+	limits  map[string]*bucket // by API destination id
 
 	// archMu guards the events of the archives; opArchived records are
 	// added under it. Taken after mu, before retry.mu.
@@ -133,12 +139,16 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("eventbridge config: %w", err)
 	}
 	s := &Service{
-		cfg:      cfg,
-		buses:    map[string]*bus{},
-		archives: map[string]*archive{},
-		replays:  map[string]*replay{},
-		stop:     make(chan struct{}),
-		wake:     make(chan struct{}, 1),
+		cfg:         cfg,
+		buses:       map[string]*bus{},
+		archives:    map[string]*archive{},
+		replays:     map[string]*replay{},
+		connections: map[string]*connection{},
+		apiDests:    map[string]*apiDest{},
+		http:        newHTTPClient(),
+		limits:      map[string]*bucket{},
+		stop:        make(chan struct{}),
+		wake:        make(chan struct{}, 1),
 	}
 	s.ckptMin.Store(16 << 20)
 	s.ckptEvery.Store(16 << 20)
@@ -183,34 +193,45 @@ func (s *Service) newAPI() *awsapi.API {
 	return &awsapi.API{
 		Name: "eventbridge",
 		Ops: map[string]awsapi.Operation{
-			"CreateEventBus":        awsapi.Op(s.createEventBus),
-			"DeleteEventBus":        awsapi.Op(s.deleteEventBus),
-			"DescribeEventBus":      awsapi.Op(s.describeEventBus),
-			"ListEventBuses":        awsapi.Op(s.listEventBuses),
-			"PutRule":               awsapi.Op(s.putRule),
-			"DescribeRule":          awsapi.Op(s.describeRule),
-			"DeleteRule":            awsapi.Op(s.deleteRule),
-			"ListRules":             awsapi.Op(s.listRules),
-			"EnableRule":            awsapi.Op(s.enableRule),
-			"DisableRule":           awsapi.Op(s.disableRule),
-			"PutTargets":            awsapi.Op(s.putTargets),
-			"RemoveTargets":         awsapi.Op(s.removeTargets),
-			"ListTargetsByRule":     awsapi.Op(s.listTargetsByRule),
-			"ListRuleNamesByTarget": awsapi.Op(s.listRuleNamesByTarget),
-			"TestEventPattern":      awsapi.Op(s.testEventPattern),
-			"PutEvents":             awsapi.Op(s.putEvents),
-			"TagResource":           awsapi.Op(s.tagResource),
-			"UntagResource":         awsapi.Op(s.untagResource),
-			"ListTagsForResource":   awsapi.Op(s.listTagsForResource),
-			"CreateArchive":         awsapi.Op(s.createArchive),
-			"DescribeArchive":       awsapi.Op(s.describeArchive),
-			"ListArchives":          awsapi.Op(s.listArchives),
-			"UpdateArchive":         awsapi.Op(s.updateArchive),
-			"DeleteArchive":         awsapi.Op(s.deleteArchive),
-			"StartReplay":           awsapi.Op(s.startReplay),
-			"DescribeReplay":        awsapi.Op(s.describeReplay),
-			"ListReplays":           awsapi.Op(s.listReplays),
-			"CancelReplay":          awsapi.Op(s.cancelReplay),
+			"CreateEventBus":         awsapi.Op(s.createEventBus),
+			"DeleteEventBus":         awsapi.Op(s.deleteEventBus),
+			"DescribeEventBus":       awsapi.Op(s.describeEventBus),
+			"ListEventBuses":         awsapi.Op(s.listEventBuses),
+			"PutRule":                awsapi.Op(s.putRule),
+			"DescribeRule":           awsapi.Op(s.describeRule),
+			"DeleteRule":             awsapi.Op(s.deleteRule),
+			"ListRules":              awsapi.Op(s.listRules),
+			"EnableRule":             awsapi.Op(s.enableRule),
+			"DisableRule":            awsapi.Op(s.disableRule),
+			"PutTargets":             awsapi.Op(s.putTargets),
+			"RemoveTargets":          awsapi.Op(s.removeTargets),
+			"ListTargetsByRule":      awsapi.Op(s.listTargetsByRule),
+			"ListRuleNamesByTarget":  awsapi.Op(s.listRuleNamesByTarget),
+			"TestEventPattern":       awsapi.Op(s.testEventPattern),
+			"PutEvents":              awsapi.Op(s.putEvents),
+			"TagResource":            awsapi.Op(s.tagResource),
+			"UntagResource":          awsapi.Op(s.untagResource),
+			"ListTagsForResource":    awsapi.Op(s.listTagsForResource),
+			"CreateArchive":          awsapi.Op(s.createArchive),
+			"DescribeArchive":        awsapi.Op(s.describeArchive),
+			"ListArchives":           awsapi.Op(s.listArchives),
+			"UpdateArchive":          awsapi.Op(s.updateArchive),
+			"DeleteArchive":          awsapi.Op(s.deleteArchive),
+			"StartReplay":            awsapi.Op(s.startReplay),
+			"DescribeReplay":         awsapi.Op(s.describeReplay),
+			"ListReplays":            awsapi.Op(s.listReplays),
+			"CancelReplay":           awsapi.Op(s.cancelReplay),
+			"CreateConnection":       awsapi.Op(s.createConnection),
+			"DescribeConnection":     awsapi.Op(s.describeConnection),
+			"ListConnections":        awsapi.Op(s.listConnections),
+			"UpdateConnection":       awsapi.Op(s.updateConnection),
+			"DeauthorizeConnection":  awsapi.Op(s.deauthorizeConnection),
+			"DeleteConnection":       awsapi.Op(s.deleteConnection),
+			"CreateApiDestination":   awsapi.Op(s.createAPIDestination),
+			"DescribeApiDestination": awsapi.Op(s.describeAPIDestination),
+			"ListApiDestinations":    awsapi.Op(s.listAPIDestinations),
+			"UpdateApiDestination":   awsapi.Op(s.updateAPIDestination),
+			"DeleteApiDestination":   awsapi.Op(s.deleteAPIDestination),
 		},
 		Unknown: func(op string) *awsapi.Error {
 			return awsapi.Errorf("UnknownOperationException", "localaws does not implement EventBridge operation %q", op)
@@ -246,6 +267,7 @@ func (s *Service) Close() error {
 		close(s.stop)
 		s.cancel()
 		s.wg.Wait()
+		s.http.CloseIdleConnections()
 	})
 	return nil
 }

@@ -65,10 +65,11 @@ func (r *rule) managedBy() string {
 
 // target is a rule target with its transformation prepared for delivery.
 type target struct {
-	wire     Target
-	fifo     bool
-	template *template // from InputTransformer
-	path     jsonPath  // from InputPath
+	wire      Target
+	fifo      bool
+	template  *template           // from InputTransformer
+	path      jsonPath            // from InputPath
+	httpPaths map[string]jsonPath // the HttpParameters values that are JSON paths
 }
 
 // findBus returns the named bus or ResourceNotFoundException. The caller

@@ -5,14 +5,97 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
 var (
 	sqsARNRE     = regexp.MustCompile(`^arn:aws[a-z\-]*:sqs:[a-z0-9\-]+:[0-9]{12}:[A-Za-z0-9_\-]{1,80}(\.fifo)?$`)
+	busARNRE     = regexp.MustCompile(`^arn:aws[a-z\-]*:events:[a-z0-9\-]+:[0-9]{12}:event-bus/[\.\-_A-Za-z0-9]{1,256}$`)
+	apiDestARNRE = regexp.MustCompile(`^arn:aws[a-z\-]*:events:[a-z0-9\-]+:[0-9]{12}:api-destination/[\.\-_A-Za-z0-9]{1,64}/[0-9a-f\-]{36}$`)
 	pathsKeyRE   = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,256}$`)
 	maxInputSize = 8192
 )
+
+// Target kinds, by ARN.
+const (
+	kindSQS = "sqs"
+	kindBus = "event-bus"
+	kindAPI = "api-destination"
+)
+
+func targetKind(arn string) string {
+	switch {
+	case sqsARNRE.MatchString(arn):
+		return kindSQS
+	case busARNRE.MatchString(arn):
+		return kindBus
+	case apiDestARNRE.MatchString(arn):
+		return kindAPI
+	}
+	return ""
+}
+
+// prepareHTTP parses the JSON paths among the HttpParameters values.
+func (pt *target) prepareHTTP() error {
+	h := pt.wire.HttpParameters
+	if h == nil {
+		return nil
+	}
+	pt.httpPaths = map[string]jsonPath{}
+	values := slices.Clone(h.PathParameterValues)
+	for _, m := range []map[string]string{h.HeaderParameters, h.QueryStringParameters} {
+		for _, v := range m {
+			values = append(values, v)
+		}
+	}
+	for _, v := range values {
+		if !strings.HasPrefix(v, "$") {
+			continue
+		}
+		p, err := parseJSONPath(v)
+		if err != nil {
+			return fmt.Errorf("target %s: HttpParameters value %q is not a valid JSON path: %v", pt.wire.Id, v, err)
+		}
+		pt.httpPaths[v] = p
+	}
+	return nil
+}
+
+// httpCall resolves the target's HttpParameters for an event: values
+// that are JSON paths take the event's value there.
+func (pt *target) httpCall(env []byte) *httpCall {
+	h := pt.wire.HttpParameters
+	if h == nil {
+		return nil
+	}
+	resolve := func(v string) string {
+		if p, ok := pt.httpPaths[v]; ok {
+			val, found := p.eval(env)
+			if !found {
+				return ""
+			}
+			return textOf(val)
+		}
+		return v
+	}
+	c := &httpCall{}
+	for _, v := range h.PathParameterValues {
+		c.Path = append(c.Path, resolve(v))
+	}
+	each := func(m map[string]string) map[string]string {
+		if len(m) == 0 {
+			return nil
+		}
+		out := make(map[string]string, len(m))
+		for k, v := range m {
+			out[k] = resolve(v)
+		}
+		return out
+	}
+	c.Headers, c.Query = each(h.HeaderParameters), each(h.QueryStringParameters)
+	return c
+}
 
 // prepareTarget validates a target as PutTargets does and prepares its
 // transformation.
@@ -20,10 +103,21 @@ func prepareTarget(t Target) (*target, error) {
 	if !targetIDRE.MatchString(t.Id) {
 		return nil, fmt.Errorf("target id %q must match [\\.\\-_A-Za-z0-9]+ and have length 1 to 64", t.Id)
 	}
-	if !sqsARNRE.MatchString(t.Arn) {
-		return nil, fmt.Errorf("target %s: localaws supports SQS queue targets only; %q is not an SQS queue ARN", t.Id, t.Arn)
+	kind := targetKind(t.Arn)
+	switch {
+	case kind == "":
+		return nil, fmt.Errorf("target %s: localaws delivers to SQS queues, event buses and API destinations; %q is none of them", t.Id, t.Arn)
+	case kind != kindSQS && t.SqsParameters != nil:
+		return nil, fmt.Errorf("target %s: SqsParameters are for SQS queue targets", t.Id)
+	case kind != kindAPI && t.HttpParameters != nil:
+		return nil, fmt.Errorf("target %s: HttpParameters are for API destination targets", t.Id)
+	case kind == kindBus && (t.Input != nil || t.InputPath != nil || t.InputTransformer != nil):
+		return nil, fmt.Errorf("target %s: an event bus receives the event as it is: no Input, InputPath or InputTransformer", t.Id)
 	}
-	pt := &target{wire: t, fifo: strings.HasSuffix(t.Arn, ".fifo")}
+	pt := &target{wire: t, fifo: kind == kindSQS && strings.HasSuffix(t.Arn, ".fifo")}
+	if err := pt.prepareHTTP(); err != nil {
+		return nil, err
+	}
 	n := 0
 	if t.Input != nil {
 		n++
@@ -96,6 +190,9 @@ func (s *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targets
 	for _, t := range in.Targets {
 		if _, err := prepareTarget(t); err != nil {
 			return nil, validation("%v", err)
+		}
+		if targetKind(t.Arn) != kindSQS && !strings.HasPrefix(t.Arn, "arn:aws:events:"+s.cfg.Region+":"+s.cfg.AccountID+":") {
+			return nil, validation("target %s: localaws delivers to the event buses and API destinations of its own account and region", t.Id)
 		}
 		if seen[t.Id] {
 			return nil, validation("Targets must have distinct Ids; %s appears twice.", t.Id)

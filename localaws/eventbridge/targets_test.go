@@ -2,6 +2,7 @@ package eventbridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -112,5 +113,29 @@ func TestListTargetsByRule(t *testing.T) {
 	page2, err := c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r"), NextToken: page1.NextToken})
 	if err != nil || len(page2.Targets) != 1 || aws.ToString(page2.Targets[0].Id) != "c" {
 		t.Fatalf("page 2 = %+v, %v", page2, err)
+	}
+}
+
+// TestOutboundGuard: the client of API destinations refuses link-local,
+// metadata, unspecified and multicast addresses before it connects (it
+// checks the address a name resolved to), and allows loopback and
+// private ones.
+func TestOutboundGuard(t *testing.T) {
+	t.Parallel()
+	for addr, refused := range map[string]bool{
+		"169.254.169.254:80": true, "169.254.170.2:80": true, "[fe80::1]:443": true, "[fd00:ec2::254]:80": true,
+		"[::ffff:169.254.169.254]:80": true, "0.0.0.0:80": true, "[::]:80": true, "224.0.0.1:80": true, "255.255.255.255:80": true,
+		"127.0.0.1:80": false, "[::1]:80": false, "10.1.2.3:443": false, "192.168.0.10:8080": false, "example.com:80": true,
+	} {
+		if err := guardDial("tcp", addr, nil); (err != nil) != refused {
+			t.Errorf("guardDial(%s) = %v, want refused %v", addr, err, refused)
+		}
+	}
+	_, err := newHTTPClient().Get("http://169.254.169.254/latest/meta-data/")
+	if !errors.Is(err, errRefusedAddress) {
+		t.Fatalf("a call to the metadata address: %v", err)
+	}
+	if code := errorCode(callError(err)); code != "CONNECTION_FAILURE" || retryable(callError(err)) {
+		t.Fatalf("a refused address is %s, retryable %v; want CONNECTION_FAILURE, not retried", code, retryable(callError(err)))
 	}
 }

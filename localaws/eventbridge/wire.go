@@ -76,6 +76,7 @@ type Target struct {
 	SqsParameters    *sqsParameters    `json:"SqsParameters,omitempty"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
 	RetryPolicy      *retryPolicy      `json:"RetryPolicy,omitempty"`
+	HttpParameters   *httpParameters   `json:"HttpParameters,omitempty"`
 }
 
 type nameInput struct {
