@@ -669,3 +669,30 @@ func TestEventBridgeEventBusTargets(t *testing.T) {
 		t.Fatalf("ListRuleNamesByTarget = %+v, %v", names, err)
 	}
 }
+
+func TestEventBridgeTags(t *testing.T) {
+	t.Parallel()
+	f := newEBFixture(t)
+	rule := f.route("tagged", `{"source":["shop"]}`)
+	for _, arn := range []string{f.busARN(), rule} {
+		if _, err := f.eb.TagResource(f.ctx, &eventbridge.TagResourceInput{ResourceARN: aws.String(arn),
+			Tags: []ebtypes.Tag{{Key: aws.String("team"), Value: aws.String("billing")}, {Key: aws.String("env"), Value: aws.String("dev")}}}); err != nil {
+			t.Fatalf("TagResource %s: %v", arn, err)
+		}
+		if _, err := f.eb.UntagResource(f.ctx, &eventbridge.UntagResourceInput{ResourceARN: aws.String(arn), TagKeys: []string{"env"}}); err != nil {
+			t.Fatalf("UntagResource %s: %v", arn, err)
+		}
+		out, err := f.eb.ListTagsForResource(f.ctx, &eventbridge.ListTagsForResourceInput{ResourceARN: aws.String(arn)})
+		if err != nil || len(out.Tags) != 1 || aws.ToString(out.Tags[0].Key) != "team" || aws.ToString(out.Tags[0].Value) != "billing" {
+			t.Fatalf("ListTagsForResource %s = %+v, %v", arn, out, err)
+		}
+	}
+	archive := shortName(t, "tags")
+	f.archive(archive, "", 0)
+	managed := rule[:strings.LastIndexByte(rule, '/')+1] + "Events-Archive-" + archive
+	_, err := f.eb.TagResource(f.ctx, &eventbridge.TagResourceInput{ResourceARN: aws.String(managed),
+		Tags: []ebtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	wantErrorType[*ebtypes.ManagedRuleException](t, err)
+	_, err = f.eb.ListTagsForResource(f.ctx, &eventbridge.ListTagsForResourceInput{ResourceARN: aws.String(rule + "-missing")})
+	wantErrorType[*ebtypes.ResourceNotFoundException](t, err)
+}

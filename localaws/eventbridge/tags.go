@@ -12,27 +12,29 @@ import (
 // tagsOf returns a pointer to the tag map of the bus or rule with the
 // given ARN, or nil when there is none. The caller holds s.mu.
 func (s *Service) tagsOf(arn string) *map[string]string {
-	prefix := "arn:aws:events:" + s.cfg.Region + ":" + s.cfg.AccountID + ":"
-	rest, ok := strings.CutPrefix(arn, prefix)
-	if !ok {
-		return nil
-	}
-	if name, ok := strings.CutPrefix(rest, "event-bus/"); ok {
+	if name, ok := strings.CutPrefix(arn, s.busARN("")); ok {
 		if b := s.buses[name]; b != nil {
 			return &b.tags
 		}
 		return nil
 	}
-	if path, ok := strings.CutPrefix(rest, "rule/"); ok {
-		bn, name, found := strings.Cut(path, "/")
-		if !found {
-			bn, name = defaultBus, path
-		}
-		if r := s.rule(bn, name); r != nil && r.archive == nil {
-			return &r.tags
-		}
+	if r := s.ruleOfARN(arn); r != nil {
+		return &r.tags
 	}
 	return nil
+}
+
+// ruleOfARN is the rule arn names, or nil. The caller holds s.mu.
+func (s *Service) ruleOfARN(arn string) *rule {
+	path, ok := strings.CutPrefix(arn, "arn:aws:events:"+s.cfg.Region+":"+s.cfg.AccountID+":rule/")
+	if !ok {
+		return nil
+	}
+	bn, name, found := strings.Cut(path, "/")
+	if !found {
+		bn, name = defaultBus, path
+	}
+	return s.rule(bn, name)
 }
 
 func (s *Service) setTags(arn string, tags map[string]string) {
@@ -62,6 +64,9 @@ func (s *Service) changeTags(ctx context.Context, arn string, change func(map[st
 		p := s.tagsOf(arn)
 		if p == nil {
 			return nil, notFound("Resource %s does not exist.", arn)
+		}
+		if err := managed(s.ruleOfARN(arn)); err != nil {
+			return nil, err
 		}
 		tags := maps.Clone(*p)
 		if tags == nil {
