@@ -95,13 +95,14 @@ func TestShowPoisonReason(t *testing.T) {
 
 func TestReplayToEachMessagesSource(t *testing.T) {
 	t.Parallel()
-	// A DLQ no queue redrives to (our subscriber sent poison there): each
-	// message goes back to the queue its topic_poisoned attribute names.
+	// A DLQ no queue redrives to (our subscriber sent poison there, or an
+	// EventBridge target gave up): each message goes back to the queue its
+	// topic_poisoned or TARGET_ARN attribute names.
 	dlq := newQueue(t, false)
 	a, b := newQueue(t, false), newQueue(t, false)
 	send(t, dlq,
 		msg{body: "to-a", attrs: map[string]string{events.MetadataPoisonSource: arnOf(t, a)}},
-		msg{body: "to-b", attrs: map[string]string{events.MetadataPoisonSource: arnOf(t, b)}},
+		msg{body: "to-b", attrs: map[string]string{AttrTargetARN: arnOf(t, b), AttrErrorCode: "SDK_CLIENT_ERROR"}},
 		msg{body: "nowhere"})
 	sum, err := newTool(t, nil).Replay(context.Background(), ReplayOptions{Queue: dlq}, nil)
 	if err != nil {

@@ -3,6 +3,7 @@ package dlq
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,13 +101,16 @@ func viewOf(m sqstypes.Message) Message {
 }
 
 // sourceARN is where m came from: SQS's DeadLetterQueueSourceArn, else
-// our subscriber's topic_poisoned attribute, else "".
+// our subscriber's topic_poisoned attribute, else the queue an EventBridge
+// target could not deliver it to (TARGET_ARN), else "".
 func sourceARN(m sqstypes.Message) string {
 	if s := m.Attributes["DeadLetterQueueSourceArn"]; s != "" {
 		return s
 	}
-	if a, ok := m.MessageAttributes[events.MetadataPoisonSource]; ok {
-		return aws.ToString(a.StringValue)
+	for _, k := range []string{events.MetadataPoisonSource, AttrTargetARN} {
+		if a, ok := m.MessageAttributes[k]; ok && strings.HasPrefix(aws.ToString(a.StringValue), "arn:") {
+			return aws.ToString(a.StringValue)
+		}
 	}
 	return ""
 }

@@ -15,7 +15,8 @@ type ReplayOptions struct {
 	// To is the destination queue (name, URL or ARN). Empty means the
 	// DLQ's source queue: the one queue whose RedrivePolicy targets it,
 	// or, when none does, each message's own source (SQS's
-	// DeadLetterQueueSourceArn or our topic_poisoned attribute). A DLQ
+	// DeadLetterQueueSourceArn, our topic_poisoned attribute, or the
+	// TARGET_ARN of an EventBridge target's dead letter). A DLQ
 	// with several source queues needs To.
 	To string
 	// Filters must all match for a message to move.
