@@ -17,6 +17,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	handled  *prometheus.CounterVec
 	handling *prometheus.HistogramVec
+	lag      *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -36,8 +37,12 @@ func newMetrics() *metrics {
 			Name: "licenseflow_event_handling_seconds", Help: "Time a stage spent on one event.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"stage"}),
+		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "licenseflow_event_lag_seconds", Help: "Time from an event's time (whole seconds) to the start of its handling, by stage.",
+			Buckets: prometheus.ExponentialBuckets(0.25, 2, 14),
+		}, []string{"stage"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.handled, m.handling,
+	m.registry.MustRegister(m.requests, m.latency, m.handled, m.handling, m.lag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -76,3 +81,7 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.code = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (flushes and
+// deadlines of the console's event streams).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

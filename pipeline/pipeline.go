@@ -14,6 +14,7 @@ import (
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/ops/console"
 )
 
 // LocalAWSConfig configures the in-process localaws of the whole pipeline.
@@ -56,6 +57,8 @@ type Config struct {
 	// AppServer's Dir defaults to DataDir/appserver.
 	AppServer AppServerConfig
 	Edge      EdgeServerConfig
+	// Console is served on Edge's address under /console.
+	Console ConsoleConfig
 
 	// Hops receives every handled event (optional; never blocks).
 	Hops chan<- Hop
@@ -100,6 +103,10 @@ type Pipeline struct {
 	// The stages.
 	Payment               *Payment
 	Accounts, LicensePush *Stage
+	// Console is the operator's console on the edge API's address (nil
+	// when off); ConsoleOff says why it is not served when it should be.
+	Console    *console.Console
+	ConsoleOff error
 
 	parts           []Part // built, in the order Close closes them
 	store           *sqlstore.DB
@@ -134,6 +141,9 @@ func (p *Pipeline) build(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	obs := NewObserver(cfg.Hops)
+	if err := p.buildConsole(ctx, cfg, obs); err != nil {
+		return err
+	}
 	bus := Bus{Client: p.Clients.Events, Name: cfg.Topology.Bus}
 	app := cfg.AppServer
 	app.Logger = cmp.Or(app.Logger, cfg.Logger)
@@ -241,6 +251,7 @@ func (p *Pipeline) buildEdge(cfg *Config, bus Bus, obs *Observer) error {
 	if e.Observer == nil {
 		e.Observer = obs
 	}
+	e.Extra = append(e.Extra, p.consoleRoutes()...)
 	e.Logger = cmp.Or(e.Logger, cfg.Logger)
 	p.Edge, err = NewEdgeServer(e, hook, sign)
 	if err != nil {
@@ -290,12 +301,16 @@ func (p *Pipeline) Err() error {
 	}
 }
 
-// Close stops every part: the HTTP servers stop taking requests, the
-// stages drain (running handlers finish, acknowledgements are flushed),
-// then the parts' stores close and localaws closes last.
+// Close stops every part: the console ends its live pages and replays,
+// the HTTP servers stop taking requests, the stages drain (running
+// handlers finish, acknowledgements are flushed), then the parts' stores
+// close and localaws closes last.
 func (p *Pipeline) Close() error {
 	var errs []error
 	p.closeOnce.Do(func() {
+		if p.Console != nil {
+			errs = append(errs, p.Console.Close())
+		}
 		p.servers.stop()
 		p.stages.stop()
 		for _, part := range p.parts {

@@ -100,6 +100,8 @@ type EdgeServerConfig struct {
 	// Observer counts requests and serves GET /metrics. Default one of
 	// its own.
 	Observer *Observer
+	// Extra are routes served beside the edges' (the console's).
+	Extra []Route
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -127,10 +129,12 @@ func NewEdgeServer(cfg EdgeServerConfig, edges ...*Edge) (*Server, error) {
 		return nil, errors.New("edge API: no edge to serve")
 	}
 	mux := http.NewServeMux()
+	routes := cfg.Extra
 	for _, e := range edges {
-		for _, r := range e.Routes() {
-			mux.Handle(r.Pattern, cfg.Observer.Route(r.Name, r.Handler))
-		}
+		routes = append(routes, e.Routes()...)
+	}
+	for _, r := range routes {
+		mux.Handle(r.Pattern, cfg.Observer.Route(r.Name, r.Handler))
 	}
 	mux.Handle("GET /metrics", cfg.Observer.Metrics())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

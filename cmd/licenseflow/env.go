@@ -36,6 +36,7 @@ import (
 //	LICENSEFLOW_APP_SERVERS             comma-separated host:port pool (signup edge)
 //	LICENSEFLOW_PUSH_ALLOWED_CIDRS      comma-separated CIDRs deliveries may reach
 //	LICENSEFLOW_PLANS                   plans file (path), or its JSON text (payment, signup edge)
+//	LICENSEFLOW_CONSOLE_TOKEN           the operator's console's token (run, console)
 //	LICENSEFLOW_PAYMENT_GRACE           how long a license outlives a failed payment: 168h, 7d (payment)
 //
 // A NAME_ARN variable is read from AWS Secrets Manager (through the VPC

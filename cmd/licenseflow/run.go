@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/ops/console"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/webhook"
@@ -57,7 +58,8 @@ func runConfig(ctx context.Context, e *environ, f runFlags) (cfg pipeline.Config
 		return cfg, false, err
 	}
 	cfg = pipeline.Config{DataDir: f.data, Store: f.store,
-		Edge: pipeline.EdgeServerConfig{Addr: f.http}, AppServer: pipeline.AppServerConfig{Addr: f.app}}
+		Edge: pipeline.EdgeServerConfig{Addr: f.http}, AppServer: pipeline.AppServerConfig{Addr: f.app},
+		Console: pipeline.ConsoleConfig{Token: e.getenv(consoleTokenVar)}}
 	if e.externalEndpoint() {
 		clients, err := pipeline.NewClients(ctx, e.aws())
 		if err != nil {
@@ -167,6 +169,13 @@ func printReady(out io.Writer, p *pipeline.Pipeline, data string, generated bool
 			data, secret)
 	}
 	fmt.Fprintf(out, "edge API on %s, app server on %s, metrics on %s/metrics\n", p.Edge.URL(), p.AppServer.URL(), p.Edge.URL())
+	switch {
+	case p.Console != nil:
+		fmt.Fprintf(out, "console on %s%s\n", p.Edge.URL(), pipeline.ConsolePath)
+	case p.ConsoleOff != nil:
+		fmt.Fprintf(out, "console not served: %v; set %s (at least %d characters) or serve --http on 127.0.0.1\n",
+			p.ConsoleOff, consoleTokenVar, console.MinTokenLength)
+	}
 	fmt.Fprintln(out, "licenseflow ready")
 }
 

@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"crypto/hmac"
 	"encoding/base64"
 	"net/http"
 	"strings"
@@ -43,7 +42,7 @@ func (s *Site) takeFlash(w http.ResponseWriter, r *http.Request) *Flash {
 	http.SetCookie(w, &http.Cookie{Name: c.Name, Path: s.cookiePath(), MaxAge: -1, HttpOnly: true,
 		Secure: s.secure(w), SameSite: http.SameSiteLaxMode})
 	payload, sig, ok := strings.Cut(c.Value, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.mac("flash", payload))) {
+	if !ok || !s.Verify("flash", payload, sig) {
 		return nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(payload)

@@ -236,6 +236,14 @@ type NavLink struct {
 	Current   bool
 }
 
+// With is p with other data: a page hands a block what Fragment would
+// ({{template "rows" (.With .Data.Rows)}} renders the same rows a live
+// update sends).
+func (p Page) With(data any) Page {
+	p.Data = data
+	return p
+}
+
 // Static is the URL of a built-in static file ("base.css", "live.js").
 func (p Page) Static(name string) string { return p.static[name].url }
 

@@ -33,7 +33,7 @@ func (f Filter) String() string { return f.Key + "=" + f.Value }
 func (f Filter) matches(m sqstypes.Message) bool {
 	switch f.Key {
 	case "detail-type", "source":
-		e := parseEvent(aws.ToString(m.Body))
+		e := ParseEvent(aws.ToString(m.Body))
 		if e == nil {
 			return false
 		}

@@ -25,7 +25,7 @@ const (
 
 // deathAttributes are shown as the message's Reason, in this order.
 var deathAttributes = []string{events.MetadataPoisonReason, events.MetadataPoisonHandler, events.MetadataPoisonSource,
-	AttrErrorCode, AttrErrorMessage, AttrRuleARN, AttrTargetARN}
+	AttrErrorCode, AttrErrorMessage, AttrRuleARN, AttrTargetARN, "EXHAUSTED_RETRY_CONDITION", "RETRY_ATTEMPTS"}
 
 // Message is a dead-letter message as show prints it.
 type Message struct {
@@ -48,17 +48,20 @@ type Message struct {
 	Body       string            `json:"body"`
 }
 
-// EventSummary is what identifies an EventBridge event.
+// EventSummary is what identifies an EventBridge event, and the company
+// and correlation id its detail names.
 type EventSummary struct {
-	ID         string    `json:"id,omitempty"`
-	Source     string    `json:"source"`
-	DetailType string    `json:"detail-type"`
-	Time       time.Time `json:"time,omitzero"`
+	ID            string    `json:"id,omitempty"`
+	Source        string    `json:"source"`
+	DetailType    string    `json:"detail-type"`
+	Time          time.Time `json:"time,omitzero"`
+	CompanyID     string    `json:"company_id,omitempty"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
 }
 
-// parseEvent returns the summary of an EventBridge envelope, or nil when
+// ParseEvent returns the summary of an EventBridge envelope, or nil when
 // body is not one.
-func parseEvent(body string) *EventSummary {
+func ParseEvent(body string) *EventSummary {
 	var e struct {
 		ID         string          `json:"id"`
 		Source     string          `json:"source"`
@@ -69,12 +72,21 @@ func parseEvent(body string) *EventSummary {
 	if json.Unmarshal([]byte(body), &e) != nil || e.Source == "" || e.DetailType == "" {
 		return nil
 	}
-	return &EventSummary{ID: e.ID, Source: e.Source, DetailType: e.DetailType, Time: e.Time}
+	var ids struct {
+		CompanyID     any `json:"company_id"`
+		CorrelationID any `json:"correlation_id"`
+	}
+	_ = json.Unmarshal(e.Detail, &ids) // a detail that is no object names neither
+	company, _ := ids.CompanyID.(string)
+	correlation, _ := ids.CorrelationID.(string)
+	return &EventSummary{ID: e.ID, Source: e.Source, DetailType: e.DetailType, Time: e.Time,
+		CompanyID: company, CorrelationID: correlation}
 }
 
-// viewOf builds the printable view of m.
-func viewOf(m sqstypes.Message) Message {
-	v := Message{ID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Event: parseEvent(aws.ToString(m.Body))}
+// View is the printable view of m, a message received with every system
+// and message attribute: what show prints of it, its reason included.
+func View(m sqstypes.Message) Message {
+	v := Message{ID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Event: ParseEvent(aws.ToString(m.Body))}
 	sys := m.Attributes
 	v.ReceiveCount, _ = strconv.Atoi(sys[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
 	if ms, err := strconv.ParseInt(sys[string(sqstypes.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {

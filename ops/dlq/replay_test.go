@@ -100,7 +100,7 @@ func TestReplayFilters(t *testing.T) {
 			}
 			var got []string
 			for _, m := range drain(t, p.src, len(tc.want)) {
-				got = append(got, parseEvent(aws.ToString(m.Body)).ID)
+				got = append(got, ParseEvent(aws.ToString(m.Body)).ID)
 			}
 			sort.Strings(got)
 			if !slices.Equal(got, tc.want) {

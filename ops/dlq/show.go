@@ -65,7 +65,7 @@ func (t *Tool) peek(ctx context.Context, q queueRef, max int) (msgs []Message, e
 			}
 			seen[id] = true
 			fresh = true
-			msgs = append(msgs, viewOf(m))
+			msgs = append(msgs, View(m))
 		}
 		if fresh {
 			idle = 0
