@@ -94,9 +94,17 @@ func TestDemoFlowEndToEnd(t *testing.T) {
 	// Metrics saw the hops.
 	body := get(t, f.p.Edge.URL()+"/metrics")
 	for _, want := range []string{`licenseflow_events_handled_total{detail_type="License Issued",outcome="ok",stage="licensepush"}`,
-		`licenseflow_http_requests_total{code="200",route="webhook"}`} {
+		`licenseflow_http_requests_total{code="200",route="webhook"}`, `licenseflow_event_lag_seconds_count{stage="payment"}`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// The console is served beside the edges, and its path of the company
+	// has the stages' hops.
+	page := get(t, f.p.Edge.URL()+ConsolePath+"/path?company="+res.CompanyID)
+	for _, want := range []string{"payment stage handled Subscription Changed", "license #1 issued (team)", "the license is on the company&#39;s app servers"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the console's path of %s lacks %q", res.CompanyID, want)
 		}
 	}
 }

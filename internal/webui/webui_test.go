@@ -2,9 +2,7 @@ package webui_test
 
 import (
 	"bufio"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/internal/webui"
+	"github.com/licenseflow/licenseflow/internal/webui/webuitest"
 )
 
 var pages = fstest.MapFS{
@@ -58,63 +57,22 @@ func site(t *testing.T) (*webui.Site, *httptest.Server) {
 	return s, srv
 }
 
-func client(t *testing.T) *http.Client {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
-func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
-
-var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-func post(t *testing.T, c *http.Client, u string, form url.Values, header map[string]string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestFormsNeedTheirToken: a POST passes only with the token of the page
 // the browser got, from the same site; markup in values stays text.
 func TestFormsNeedTheirToken(t *testing.T) {
 	t.Parallel()
 	_, srv := site(t)
-	ann, mallory := client(t), client(t)
-	resp, body := get(t, ann, srv.URL+"/app")
+	ann, mallory := webuitest.Client(t), webuitest.Client(t)
+	resp, body := webuitest.Do(t, ann, http.MethodGet, srv.URL+"/app", nil, nil)
 	for k, want := range map[string]string{"Content-Security-Policy": webui.ContentSecurityPolicy, "X-Frame-Options": "DENY",
 		"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8"} {
 		if got := resp.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	m := tokenRE.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no token in the form: %s", body)
-	}
-	token := m[1]
-	_, other := get(t, mallory, srv.URL+"/app")
-	otherToken := tokenRE.FindStringSubmatch(other)[1]
+	token := webuitest.CSRFToken(t, body)
+	_, other := webuitest.Do(t, mallory, http.MethodGet, srv.URL+"/app", nil, nil)
+	otherToken := webuitest.CSRFToken(t, other)
 	if otherToken == token {
 		t.Fatal("two browsers got the same token")
 	}
@@ -123,33 +81,33 @@ func TestFormsNeedTheirToken(t *testing.T) {
 		name   string
 		c      *http.Client
 		token  string
-		header map[string]string
+		header http.Header
 		status int
 	}{
 		{"no token", ann, "", nil, http.StatusForbidden},
 		{"another browser's token", ann, otherToken, nil, http.StatusForbidden},
 		{"a forged token", ann, strings.Repeat("A", len(token)), nil, http.StatusForbidden},
 		{"the token without the cookie", &http.Client{}, token, nil, http.StatusForbidden},
-		{"from another site", ann, token, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
-		{"from its own page", ann, token, map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
+		{"from another site", ann, token, http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
+		{"from its own page", ann, token, http.Header{"Sec-Fetch-Site": {"same-origin"}}, http.StatusSeeOther},
 	}
 	for _, tc := range cases {
 		f := url.Values{"text": say["text"]}
 		if tc.token != "" {
 			f.Set(webui.CSRFField, tc.token)
 		}
-		if status, body := post(t, tc.c, srv.URL+"/app/say", f, tc.header); status != tc.status {
-			t.Errorf("%s: status %d, want %d: %s", tc.name, status, tc.status, body)
+		if resp, body := webuitest.Do(t, tc.c, http.MethodPost, srv.URL+"/app/say", f, tc.header); resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d: %s", tc.name, resp.StatusCode, tc.status, body)
 		}
 	}
-	_, body = get(t, ann, srv.URL+"/app")
+	_, body = webuitest.Do(t, ann, http.MethodGet, srv.URL+"/app", nil, nil)
 	if !strings.Contains(body, `&lt;script&gt;alert(1)&lt;/script&gt;`) || strings.Contains(body, "<script>alert") {
 		t.Fatalf("the value was not escaped: %s", body)
 	}
 	if !strings.Contains(body, `class="flash flash-ok"`) {
 		t.Fatalf("no flash after the redirect: %s", body)
 	}
-	if _, again := get(t, ann, srv.URL+"/app"); strings.Contains(again, "flash-ok") {
+	if _, again := webuitest.Do(t, ann, http.MethodGet, srv.URL+"/app", nil, nil); strings.Contains(again, "flash-ok") {
 		t.Fatal("the flash showed twice")
 	}
 	if !strings.Contains(body, `<noscript><meta http-equiv="refresh" content="5"></noscript>`) || !strings.Contains(body, `aria-current="page"`) {
@@ -162,15 +120,9 @@ func TestFormsNeedTheirToken(t *testing.T) {
 func TestForgedFlashIsIgnored(t *testing.T) {
 	t.Parallel()
 	_, srv := site(t)
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/app", nil)
-	req.AddCookie(&http.Cookie{Name: "lf_flash", Value: "b2sKQ2FsbCArMSA1NTUgMDEwMA.forged"})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if strings.Contains(string(b), "flash") {
+	_, b := webuitest.Do(t, http.DefaultClient, http.MethodGet, srv.URL+"/app", nil,
+		http.Header{"Cookie": {"lf_flash=b2sKQ2FsbCArMSA1NTUgMDEwMA.forged"}})
+	if strings.Contains(b, "flash") {
 		t.Fatalf("a forged flash was shown: %s", b)
 	}
 }
@@ -178,17 +130,17 @@ func TestForgedFlashIsIgnored(t *testing.T) {
 func TestStaticFilesAndEventStream(t *testing.T) {
 	t.Parallel()
 	_, srv := site(t)
-	_, page := get(t, http.DefaultClient, srv.URL+"/app")
+	_, page := webuitest.Do(t, http.DefaultClient, http.MethodGet, srv.URL+"/app", nil, nil)
 	css := regexp.MustCompile(`href="(/app/static/base\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(page)
 	if css == nil {
 		t.Fatalf("no stylesheet link: %s", page)
 	}
-	resp, body := get(t, http.DefaultClient, srv.URL+css[1])
+	resp, body := webuitest.Do(t, http.DefaultClient, http.MethodGet, srv.URL+css[1], nil, nil)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/css; charset=utf-8" ||
 		!strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || !strings.Contains(body, "--accent") {
 		t.Fatalf("stylesheet: %d %v", resp.StatusCode, resp.Header)
 	}
-	if resp, _ := get(t, http.DefaultClient, srv.URL+"/app/static/nope.js"); resp.StatusCode != 404 {
+	if resp, _ := webuitest.Do(t, http.DefaultClient, http.MethodGet, srv.URL+"/app/static/nope.js", nil, nil); resp.StatusCode != 404 {
 		t.Fatalf("missing static file: %d", resp.StatusCode)
 	}
 	resp, err := http.Get(srv.URL + "/app/stream")

@@ -51,8 +51,11 @@ func (c *Console) routes() http.Handler {
 	return mux
 }
 
-// liveEvery paces the pipeline view's live updates.
-const liveEvery = 2 * time.Second
+// liveEvery paces the pipeline view's live updates, jobPace a job's.
+const (
+	liveEvery = 2 * time.Second
+	jobPace   = 250 * time.Millisecond
+)
 
 // stageView is one column of the pipeline picture.
 type stageView struct {
@@ -69,18 +72,21 @@ type edgeView struct {
 
 type pipelineData struct {
 	Endpoint, Mode, Bus string
-	Stages              []stageView
-	DeliveryDLQs        []queueInfo
-	Edges               []edgeView
-	HasMetrics          bool
-	MetricsErr          string
-	Rules               int
-	RulesErr            string
-	At                  time.Time
+	// SignOut shows the sign-out button (the console has a token).
+	SignOut      bool
+	Stages       []stageView
+	DeliveryDLQs []queueInfo
+	Edges        []edgeView
+	HasMetrics   bool
+	MetricsErr   string
+	Rules        int
+	RulesErr     string
+	At           time.Time
 }
 
 func (c *Console) pipelineData(ctx context.Context, oldest bool) pipelineData {
-	d := pipelineData{Endpoint: c.endpoint(), Mode: c.mode(), Bus: c.cfg.Bus, At: time.Now(), HasMetrics: len(c.cfg.Metrics) > 0}
+	d := pipelineData{Endpoint: c.endpoint(), Mode: c.mode(), Bus: c.cfg.Bus, At: time.Now(), HasMetrics: len(c.cfg.Metrics) > 0,
+		SignOut: c.cfg.Token != ""}
 	var names []string
 	for _, s := range c.cfg.Stages {
 		names = append(names, s.Queue)
@@ -357,16 +363,25 @@ func (c *Console) dlqFor(w http.ResponseWriter, r *http.Request) (queueInfo, boo
 	return q, ok
 }
 
-func (c *Console) dryRun(w http.ResponseWriter, r *http.Request) {
-	q, ok := c.dlqFor(w, r)
-	if !ok {
-		return
+// replayRequest reads a dry-run or replay form posted for a DLQ; when the
+// queue is none or the form is wrong it answers, and ok is false.
+func (c *Console) replayRequest(w http.ResponseWriter, r *http.Request) (q queueInfo, form replayForm, opts dlq.ReplayOptions, ok bool) {
+	if q, ok = c.dlqFor(w, r); !ok {
+		return q, form, opts, false
 	}
-	form := readReplayForm(r)
+	form = readReplayForm(r)
 	opts, err := form.options(q.URL)
 	if err != nil {
 		form.Error = err.Error()
 		c.renderQueue(w, r, http.StatusBadRequest, q, form, "")
+		return q, form, opts, false
+	}
+	return q, form, opts, true
+}
+
+func (c *Console) dryRun(w http.ResponseWriter, r *http.Request) {
+	q, _, opts, ok := c.replayRequest(w, r)
+	if !ok {
 		return
 	}
 	preview, _, _ := c.peek(r.Context(), q, 100)
@@ -402,15 +417,8 @@ type confirmData struct {
 // replay asks for confirmation first (a page with the options and a
 // Confirm button), then starts the replay.
 func (c *Console) replay(w http.ResponseWriter, r *http.Request) {
-	q, ok := c.dlqFor(w, r)
+	q, form, opts, ok := c.replayRequest(w, r)
 	if !ok {
-		return
-	}
-	form := readReplayForm(r)
-	opts, err := form.options(q.URL)
-	if err != nil {
-		form.Error = err.Error()
-		c.renderQueue(w, r, http.StatusBadRequest, q, form, "")
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
@@ -515,10 +523,18 @@ func (c *Console) jobLive(w http.ResponseWriter, r *http.Request) {
 			if v.Done {
 				return es.Send("done", "")
 			}
+			// At most a few updates a second, however fast messages move.
+			pace := time.NewTimer(jobPace)
+			select {
+			case <-ctx.Done():
+				pace.Stop()
+				return nil
+			case <-pace.C:
+			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-changed:
+			case <-changed: // closed by any change since the view, the end included
 			}
 		}
 	})

@@ -193,7 +193,7 @@ func (c *Console) hopStep(h Hop) step {
 	case h.Err != "":
 		s.Kind, s.Text, s.Detail = stepFailed, title+" failed on "+h.DetailType, h.Err
 	case h.Stage == "licensepush":
-		s.Kind, s.Text = stepDelivered, "license delivered to the app server ("+h.DetailType+")"
+		s.Kind, s.Text = stepDelivered, title+" handled "+h.DetailType+": the license is on the company's app servers"
 	}
 	return s
 }

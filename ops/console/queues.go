@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,24 +41,25 @@ type queueInfo struct {
 	Err     string
 }
 
+// failed is q with err: Missing when the queue does not exist, Err
+// otherwise.
+func (q queueInfo) failed(err error) queueInfo {
+	var missing *sqstypes.QueueDoesNotExist
+	if q.Missing = errors.As(err, &missing); !q.Missing {
+		q.Err = err.Error()
+	}
+	return q
+}
+
 // Total is every message of the queue.
 func (q queueInfo) Total() int64 { return q.Visible + q.InFlight + q.Delayed }
 
 // allQueues lists every queue of the endpoint with its counts, marking the
 // dead-letter queues (of a RedrivePolicy or of a rule target of the bus).
 func (c *Console) allQueues(ctx context.Context) ([]queueInfo, error) {
-	var urls []string
-	in := &sqs.ListQueuesInput{MaxResults: aws.Int32(1000)}
-	for {
-		out, err := c.cfg.SQS.ListQueues(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("listing queues: %w", err)
-		}
-		urls = append(urls, out.QueueUrls...)
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		in.NextToken = out.NextToken
+	urls, err := c.tool.QueueURLs(ctx)
+	if err != nil {
+		return nil, err
 	}
 	qs := c.describe(ctx, urls, false)
 	sort.Slice(qs, func(i, j int) bool { return qs[i].Name < qs[j].Name })
@@ -104,12 +104,7 @@ func (c *Console) describeOne(ctx context.Context, ref string) queueInfo {
 	if !strings.Contains(ref, "/") {
 		out, err := c.cfg.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(ref)})
 		if err != nil {
-			var missing *sqstypes.QueueDoesNotExist
-			q.Missing = errors.As(err, &missing)
-			if !q.Missing {
-				q.Err = err.Error()
-			}
-			return q
+			return q.failed(err)
 		}
 		q.URL = aws.ToString(out.QueueUrl)
 	}
@@ -122,12 +117,7 @@ func (c *Console) describeOne(ctx context.Context, ref string) queueInfo {
 	out, err := c.cfg.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.URL),
 		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
 	if err != nil {
-		var missing *sqstypes.QueueDoesNotExist
-		q.Missing = errors.As(err, &missing)
-		if !q.Missing {
-			q.Err = err.Error()
-		}
-		return q
+		return q.failed(err)
 	}
 	a := out.Attributes
 	q.ARN = a["QueueArn"]

@@ -34,7 +34,7 @@ type QueueInfo struct {
 // The age of the oldest message comes from a peek (receive, then visibility
 // back to zero), which adds one to the receive count of the peeked messages.
 func (t *Tool) List(ctx context.Context) ([]QueueInfo, error) {
-	urls, err := t.allQueues(ctx)
+	urls, err := t.QueueURLs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +85,8 @@ func (t *Tool) List(ctx context.Context) ([]QueueInfo, error) {
 	return infos, nil
 }
 
-// allQueues lists every queue URL.
-func (t *Tool) allQueues(ctx context.Context) ([]string, error) {
+// QueueURLs lists the URL of every queue of the endpoint.
+func (t *Tool) QueueURLs(ctx context.Context) ([]string, error) {
 	var urls []string
 	in := &sqs.ListQueuesInput{MaxResults: aws.Int32(1000)}
 	for {
