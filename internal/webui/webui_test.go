@@ -207,18 +207,18 @@ func TestBindingAndSecureCookies(t *testing.T) {
 	})
 	srv := httptest.NewServer(s.Handler(mux))
 	t.Cleanup(srv.Close)
-	ann := client(t)
-	_, page := get(t, ann, srv.URL+"/")
-	before := tokenRE.FindStringSubmatch(page)[1]
-	if status, _ := post(t, ann, srv.URL+"/signin", url.Values{webui.CSRFField: {before}, "who": {"ses_ann"}}, nil); status != http.StatusSeeOther {
-		t.Fatalf("sign in with the token of the page: %d", status)
+	ann := webuitest.Client(t)
+	_, page := webuitest.Do(t, ann, http.MethodGet, srv.URL+"/", nil, nil)
+	before := webuitest.CSRFToken(t, page)
+	if resp, _ := webuitest.Do(t, ann, http.MethodPost, srv.URL+"/signin", url.Values{webui.CSRFField: {before}, "who": {"ses_ann"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in with the token of the page: %d", resp.StatusCode)
 	}
-	if status, _ := post(t, ann, srv.URL+"/signin", url.Values{webui.CSRFField: {before}, "who": {"ses_ann"}}, nil); status != http.StatusForbidden {
-		t.Fatalf("a token of before sign-in still works after: %d", status)
+	if resp, _ := webuitest.Do(t, ann, http.MethodPost, srv.URL+"/signin", url.Values{webui.CSRFField: {before}, "who": {"ses_ann"}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a token of before sign-in still works after: %d", resp.StatusCode)
 	}
-	_, page = get(t, ann, srv.URL+"/")
-	if status, _ := post(t, ann, srv.URL+"/signin", url.Values{webui.CSRFField: {tokenRE.FindStringSubmatch(page)[1]}, "who": {"ses_ann"}}, nil); status != http.StatusSeeOther {
-		t.Fatalf("the session's token: %d", status)
+	_, page = webuitest.Do(t, ann, http.MethodGet, srv.URL+"/", nil, nil)
+	if resp, _ := webuitest.Do(t, ann, http.MethodPost, srv.URL+"/signin", url.Values{webui.CSRFField: {webuitest.CSRFToken(t, page)}, "who": {"ses_ann"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the session's token: %d", resp.StatusCode)
 	}
 	plain := httptest.NewRecorder()
 	s.Handler(mux).ServeHTTP(plain, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -230,7 +230,7 @@ func TestBindingAndSecureCookies(t *testing.T) {
 	if c := tls.Result().Cookies(); len(c) != 1 || !c[0].Secure || !c[0].HttpOnly {
 		t.Fatalf("TLS cookies %v", c)
 	}
-	_, body := get(t, http.DefaultClient, srv.URL+"/poll")
+	_, body := webuitest.Do(t, http.DefaultClient, http.MethodGet, srv.URL+"/poll", nil, nil)
 	if body != "retry: 1500\n\n" {
 		t.Fatalf("retry field %q", body)
 	}

@@ -22,17 +22,16 @@ const sessionTTL = 12 * time.Hour
 // needs a session (or the token as a Bearer header on GETs); without one,
 // only requests to a loopback name are answered.
 type auth struct {
-	token  string
-	path   string
-	secure bool
-	site   *webui.Site
+	token string
+	path  string
+	site  *webui.Site
 }
 
 func (a *auth) cookieName() string { return "lfconsole_session" }
 
 // guard wraps the console's routes.
-func (a *auth) guard(site *webui.Site, next http.Handler) http.Handler {
-	a.site = site
+func (a *auth) guard(next http.Handler) http.Handler {
+	site := a.site
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case a.token == "":
@@ -104,14 +103,19 @@ func (a *auth) login(w http.ResponseWriter, token string) bool {
 		return false
 	}
 	exp := strconv.FormatInt(time.Now().Add(sessionTTL).Unix(), 10)
-	http.SetCookie(w, &http.Cookie{Name: a.cookieName(), Value: exp + "." + a.site.Sign("session", exp), Path: a.path,
-		MaxAge: int(sessionTTL / time.Second), HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteStrictMode})
+	a.site.SetCookie(w, a.cookieName(), exp+"."+a.site.Sign("session", exp), sessionTTL)
 	return true
 }
 
-func (a *auth) logout(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: a.cookieName(), Path: a.path, MaxAge: -1, HttpOnly: true, Secure: a.secure,
-		SameSite: http.SameSiteStrictMode})
+func (a *auth) logout(w http.ResponseWriter) { a.site.SetCookie(w, a.cookieName(), "", -1) }
+
+// binding is what a request's CSRF tokens are bound to: its session, so a
+// token is good only for the session it was made for.
+func (a *auth) binding(r *http.Request) string {
+	if c, err := r.Cookie(a.cookieName()); err == nil {
+		return c.Value
+	}
+	return ""
 }
 
 // safeNext is where to go after login: a path of the console, else its

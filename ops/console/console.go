@@ -202,10 +202,11 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	c.auth = &auth{token: cfg.Token, path: cfg.Path, secure: cfg.SecureCookies}
-	if c.site, err = newSite(cfg, key); err != nil {
+	c.auth = &auth{token: cfg.Token, path: cfg.Path}
+	if c.site, err = newSite(cfg, key, c.auth.binding); err != nil {
 		return nil, err
 	}
+	c.auth.site = c.site
 	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if c.tail, err = c.startTail(ctx); err != nil {
 		c.cancel()
@@ -216,11 +217,11 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 		defer c.wg.Done()
 		c.follow(c.ctx)
 	}()
-	c.handler = c.site.Handler(c.auth.guard(c.site, c.routes()))
+	c.handler = c.site.Handler(c.auth.guard(c.routes()))
 	return c, nil
 }
 
-func newSite(cfg Config, key []byte) (*webui.Site, error) {
+func newSite(cfg Config, key []byte, binding func(*http.Request) string) (*webui.Site, error) {
 	pages, err := fs.Sub(templates, "templates")
 	if err != nil {
 		return nil, err
@@ -228,7 +229,7 @@ func newSite(cfg Config, key []byte) (*webui.Site, error) {
 	p := cfg.Path
 	return webui.New(webui.Config{Name: "licenseflow console", Path: p, Pages: pages, Patterns: []string{"*.html"},
 		Partials: []string{"*.tmpl"}, Funcs: funcs(p), CookiePrefix: "lfconsole", Key: key, SecureCookies: cfg.SecureCookies,
-		Logger: cfg.Logger,
+		CSRFBinding: binding, Logger: cfg.Logger,
 		Nav: []webui.Link{{Text: "Pipeline", URL: p}, {Text: "Queues", URL: p + "/queues"}, {Text: "Live events", URL: p + "/events"},
 			{Text: "Event path", URL: p + "/path"}}})
 }
