@@ -130,7 +130,8 @@ func waitText(t *testing.T, ctx context.Context, text string) {
 	if strings.Contains(text, "'") {
 		lit = `"` + text + `"`
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.Search(`//*[text()[contains(., `+lit+`)]]`))); err != nil {
+	// Options of a closed select are never visible: they do not count.
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.Search(`//main//*[not(self::option)][text()[contains(., `+lit+`)]]`))); err != nil {
 		page, _ := chromedp.Run(context.WithoutCancel(ctx), browsertest.PageText())
 		t.Fatalf("waiting for %q: %v; page:\n%s", text, err, page)
 	}
@@ -234,11 +235,11 @@ func randomID(prefix string) string {
 // TestPipelineViewShowsTheStagesAndCounts: the stages as the README draws
 // them, each queue's counts and its DLQ's, updating by themselves.
 func TestPipelineViewShowsTheStagesAndCounts(t *testing.T) {
-	dlq := queueURL(t, infra.QueueSignup+"-dlq")
+	dlq := queueURL(t, infra.QueuePayment+"-dlq") // no other test touches it
 	before := total(t, dlq)
 	dead := map[string]string{events.MetadataPoisonReason: "permanent: test"}
-	sendEvents(t, dlq, dead, envelope(randomID("e"), events.SourceSignup, events.TypeCompanySignup, "co_view"),
-		envelope(randomID("e"), events.SourceSignup, events.TypeCompanySignup, "co_view"))
+	sendEvents(t, dlq, dead, envelope(randomID("e"), events.SourceWebhook, events.TypeInvoicePaid, "co_view"),
+		envelope(randomID("e"), events.SourceWebhook, events.TypeInvoicePaid, "co_view"))
 	ctx := tab(t)
 	open(t, ctx, "", 200)
 	text := pageText(t, ctx)
@@ -249,16 +250,16 @@ func TestPipelineViewShowsTheStagesAndCounts(t *testing.T) {
 			t.Errorf("the pipeline view lacks %q:\n%s", want, text)
 		}
 	}
-	column, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-stage="accounts"]`)))
+	column, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-stage="payment"]`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := strconv.Itoa(before+2) + " dead"; !strings.Contains(column, want) || !strings.Contains(column, infra.QueueSignup+"-dlq") {
-		t.Fatalf("the user-signup column does not say %q:\n%s", want, column)
+	if want := strconv.Itoa(before+2) + " dead"; !strings.Contains(column, want) || !strings.Contains(column, infra.QueuePayment+"-dlq") {
+		t.Fatalf("the payment column does not say %q:\n%s", want, column)
 	}
 	browsertest.Screenshot(t, ctx, "console-pipeline")
 	// One more dead letter: the page shows it without a reload.
-	sendEvents(t, dlq, dead, envelope(randomID("e"), events.SourceSignup, events.TypeCompanySignup, "co_view"))
+	sendEvents(t, dlq, dead, envelope(randomID("e"), events.SourceWebhook, events.TypeInvoicePaid, "co_view"))
 	waitText(t, ctx, strconv.Itoa(before+3)+" dead")
 }
 
@@ -372,15 +373,16 @@ func TestPoisonedEventDryRunThenReplay(t *testing.T) {
 // TestPurgeAsksForTheQueuesName: a wrong name purges nothing; the right
 // one empties the DLQ.
 func TestPurgeAsksForTheQueuesName(t *testing.T) {
-	name := infra.QueuePayment + "-dlq"
-	dlq := queueURL(t, name)
+	// A queue pair of its own: SQS allows one purge a minute per queue.
+	src, q := localawstest.CreateRedrivenQueue(t, pipe.Clients.SQS, randomID("payment-v2-"), "", 5, nil)
+	name, dlq := q.Name, q.URL
 	sendEvents(t, dlq, map[string]string{events.MetadataPoisonReason: "permanent: test"},
 		envelope(randomID("e"), events.SourceWebhook, events.TypeSubscriptionChanged, "co_purge"))
 	n := total(t, dlq)
 	ctx := tab(t)
 	open(t, ctx, "/queues/"+name, 200)
 	label := "Type the queue's name to purge it"
-	if err := chromedp.Do(ctx, browsertest.Fill(label, infra.QueuePayment)); err != nil {
+	if err := chromedp.Do(ctx, browsertest.Fill(label, src.Name)); err != nil {
 		t.Fatal(err)
 	}
 	submit(t, ctx, "Purge", 400)
@@ -431,7 +433,7 @@ func TestLiveTailAndEventPath(t *testing.T) {
 	}
 	submit(t, ctx, "Show path", 200)
 	text := pageText(t, ctx)
-	for _, want := range []string{"webhook accepted: Subscription Changed", "license #1 issued (team)", "routed to " + infra.QueueLicensePush} {
+	for _, want := range []string{"webhook accepted: Subscription Changed", "routed to " + infra.QueuePayment, "license #1 issued (team)", infra.QueueLicensePush} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("the path lacks %q:\n%s", want, text)
 		}
@@ -453,7 +455,8 @@ func TestLiveTailAndEventPath(t *testing.T) {
 	awaitMessages(t, dlq, before+1)
 	open(t, ctx, "/path?company="+company, 200)
 	text = pageText(t, ctx)
-	if !strings.Contains(text, "Stopped: dead-lettered in "+infra.QueueLicensePush+"-dlq") || !strings.Contains(text, "signature") {
+	if !strings.Contains(text, "Stopped: dead-lettered in ") || !strings.Contains(text, "dead-lettered in "+infra.QueueLicensePush+"-dlq") ||
+		!strings.Contains(text, "license signature invalid") {
 		t.Fatalf("the poisoned event's path:\n%s", text)
 	}
 }

@@ -236,8 +236,10 @@ func (c *Console) whereNow(ctx context.Context, ids map[string]bool) []step {
 	}
 	var out []step
 	seen := map[string]bool{}
-	for _, q := range c.queuesNamed(ctx, names, false) {
-		if seen[q.Name] || q.Missing || q.Err != "" || q.Total() == 0 {
+	all := c.queuesNamed(ctx, names, false)
+	for _, name := range names { // in order: the stages' queues, their DLQs, the rules'
+		q, ok := all[name]
+		if !ok || seen[q.Name] || q.Missing || q.Err != "" || q.Total() == 0 {
 			continue
 		}
 		seen[q.Name] = true
