@@ -58,7 +58,7 @@ func (p *Pipeline) buildConsole(ctx context.Context, cfg *Config, obs *Observer)
 	p.Console = c
 	obs.OnHop(func(h Hop) {
 		ch := console.Hop{Stage: h.Stage, DetailType: h.DetailType, EventID: h.EventID, CompanyID: h.CompanyID,
-			CorrelationID: events.DetailCorrelationID(h.Detail), At: h.At}
+			CorrelationID: cmp.Or(h.CorrelationID, events.DetailCorrelationID(h.Detail)), At: h.At}
 		if h.Err != nil {
 			ch.Err = h.Err.Error()
 		}
