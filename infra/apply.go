@@ -27,6 +27,9 @@ type EventBridgeAPI interface {
 	CreateEventBus(context.Context, *eventbridge.CreateEventBusInput, ...func(*eventbridge.Options)) (*eventbridge.CreateEventBusOutput, error)
 	PutRule(context.Context, *eventbridge.PutRuleInput, ...func(*eventbridge.Options)) (*eventbridge.PutRuleOutput, error)
 	PutTargets(context.Context, *eventbridge.PutTargetsInput, ...func(*eventbridge.Options)) (*eventbridge.PutTargetsOutput, error)
+	DescribeEventBus(context.Context, *eventbridge.DescribeEventBusInput, ...func(*eventbridge.Options)) (*eventbridge.DescribeEventBusOutput, error)
+	CreateArchive(context.Context, *eventbridge.CreateArchiveInput, ...func(*eventbridge.Options)) (*eventbridge.CreateArchiveOutput, error)
+	UpdateArchive(context.Context, *eventbridge.UpdateArchiveInput, ...func(*eventbridge.Options)) (*eventbridge.UpdateArchiveOutput, error)
 }
 
 // Applied is what Apply created: queue URLs and ARNs by name.
@@ -38,9 +41,10 @@ type Applied struct {
 // Apply creates the topology's queues (dead-letter queues first, then each
 // queue with its RedrivePolicy) and, when eb is not nil, the bus, rules and
 // targets, each target with the template's id, dead-letter queue, retry
-// policy and (for FIFO queues) message group id. It is idempotent: an
-// existing queue's attributes are brought to the topology's values and
-// PutRule/PutTargets overwrite.
+// policy and (for FIFO queues) message group id, and the bus's archives. It
+// is idempotent: an existing queue's attributes are brought to the
+// topology's values, PutRule/PutTargets overwrite, and an existing
+// archive gets the topology's retention and pattern.
 func Apply(ctx context.Context, q SQSAPI, eb EventBridgeAPI, t Topology) (Applied, error) {
 	if err := t.Validate(); err != nil {
 		return Applied{}, err
@@ -92,7 +96,36 @@ func Apply(ctx context.Context, q SQSAPI, eb EventBridgeAPI, t Topology) (Applie
 				aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
 		}
 	}
-	return a, nil
+	return a, applyArchives(ctx, eb, t)
+}
+
+// applyArchives creates the bus's archives, or brings existing ones to the
+// topology's retention and pattern.
+func applyArchives(ctx context.Context, eb EventBridgeAPI, t Topology) error {
+	if len(t.Archives) == 0 {
+		return nil
+	}
+	bus, err := eb.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(t.Bus)})
+	if err != nil {
+		return fmt.Errorf("describing bus %s: %w", t.Bus, err)
+	}
+	for _, ar := range t.Archives {
+		var pattern *string
+		if ar.EventPattern != "" {
+			pattern = aws.String(ar.EventPattern)
+		}
+		_, err := eb.CreateArchive(ctx, &eventbridge.CreateArchiveInput{ArchiveName: aws.String(ar.Name), EventSourceArn: bus.Arn,
+			RetentionDays: aws.Int32(int32(ar.RetentionDays)), EventPattern: pattern})
+		var exists *ebtypes.ResourceAlreadyExistsException
+		if errors.As(err, &exists) {
+			_, err = eb.UpdateArchive(ctx, &eventbridge.UpdateArchiveInput{ArchiveName: aws.String(ar.Name),
+				RetentionDays: aws.Int32(int32(ar.RetentionDays)), EventPattern: pattern})
+		}
+		if err != nil {
+			return fmt.Errorf("archive %s: %w", ar.Name, err)
+		}
+	}
+	return nil
 }
 
 func (a Applied) target(tg Target) ebtypes.Target {

@@ -10,7 +10,8 @@ import (
 )
 
 // TopologyFromTemplate derives the bus, queues (with their redrive
-// policies) and enabled rules (with their SQS targets) from a template,
+// policies), enabled rules (with their SQS targets) and the bus's archives
+// from a template,
 // resolved under stackName ("" keeps the template's). Every rule must be on
 // the template's one custom bus and target the template's queues.
 func TopologyFromTemplate(t *Template, stackName string) (Topology, error) {
@@ -96,9 +97,27 @@ func TopologyFromTemplate(t *Template, stackName string) (Topology, error) {
 		}
 		top.Rules = append(top.Rules, rule)
 	}
+	for _, res := range t.OfType("AWS::Events::Archive") {
+		p := res.Properties
+		if id, _ := t.LogicalID(p["SourceArn"]); id != buses[0].LogicalID {
+			errs = append(errs, fmt.Errorf("archive %s: its SourceArn %v is not the template's bus", res.LogicalID, p["SourceArn"]))
+			continue
+		}
+		a := Archive{Name: stringOf(p["ArchiveName"]), RetentionDays: intOf(p["RetentionDays"])}
+		if p["EventPattern"] != nil {
+			pattern, err := patternJSON(p["EventPattern"])
+			if err != nil {
+				errs = append(errs, fmt.Errorf("archive %s: %w", res.LogicalID, err))
+				continue
+			}
+			a.EventPattern = pattern
+		}
+		top.Archives = append(top.Archives, a)
+	}
 	if len(errs) > 0 {
 		return Topology{}, fmt.Errorf("topology: %w", errors.Join(errs...))
 	}
+	sort.Slice(top.Archives, func(i, j int) bool { return top.Archives[i].Name < top.Archives[j].Name })
 	sort.Slice(top.Queues, func(i, j int) bool { return top.Queues[i].Name < top.Queues[j].Name })
 	sort.Slice(top.Rules, func(i, j int) bool { return top.Rules[i].Name < top.Rules[j].Name })
 	if err := top.Validate(); err != nil {

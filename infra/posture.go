@@ -39,6 +39,7 @@ func Checks() []Check {
 		{"queue-encryption", "every queue has server-side encryption", checkQueueEncryption},
 		{"queue-policies", "queue policies admit events.amazonaws.com only with aws:SourceArn naming our rules, for every rule target", checkQueuePolicies},
 		{"rule-targets", "every rule target has a DeadLetterConfig and a RetryPolicy", checkRuleTargets},
+		{"event-archive", "the custom bus has an archive of every event (no EventPattern), kept for a finite time at least as long as the dead-letter queues keep a message", checkEventArchive},
 		{"edge-lambdas", "functions are provided.al2023 on arm64; edge (HTTP) functions are outside the VPC", checkEdgeLambdas},
 		{"stage-lambdas", "queue-fed functions run in the private subnets and report batch item failures", checkStageLambdas},
 		{"poller", "the poller runs in the private subnets without a public IP and opens no port", checkPoller},

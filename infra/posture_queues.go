@@ -167,3 +167,40 @@ func checkRuleTargets(p *posture) []string {
 	}
 	return out
 }
+
+// checkEventArchive holds the bus's archive to what a replay after a fix
+// needs: every event, for a finite time no shorter than a dead-letter
+// queue keeps a message (what a DLQ still holds can be replayed too).
+func checkEventArchive(p *posture) []string {
+	var out []string
+	longest := 0 // days a dead-letter queue keeps a message
+	for id := range p.dlqs() {
+		if q, ok := p.t.Resources[id]; ok {
+			longest = max(longest, (intOf(q.Properties["MessageRetentionPeriod"])+86399)/86400)
+		}
+	}
+	archives := p.t.OfType("AWS::Events::Archive")
+	for _, bus := range p.t.OfType("AWS::Events::EventBus") {
+		found := false
+		for _, a := range archives {
+			if id, _ := p.t.LogicalID(a.Properties["SourceArn"]); id != bus.LogicalID {
+				continue
+			}
+			found = true
+			name := "archive " + a.LogicalID
+			if a.Properties["EventPattern"] != nil {
+				out = append(out, name+" has an EventPattern: a replay cannot restore what it did not keep")
+			}
+			switch days := intOf(a.Properties["RetentionDays"]); {
+			case days <= 0:
+				out = append(out, name+" keeps events for ever (RetentionDays 0 or unset): give it a finite retention")
+			case days < longest:
+				out = append(out, fmt.Sprintf("%s keeps events %d days, less than the %d days a dead-letter queue keeps a message", name, days, longest))
+			}
+		}
+		if !found {
+			out = append(out, "bus "+bus.LogicalID+" has no AWS::Events::Archive")
+		}
+	}
+	return out
+}

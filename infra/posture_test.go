@@ -177,6 +177,13 @@ func TestEachCheckCanFail(t *testing.T) {
           RetryPolicy: {MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400}`, `        - Id: signup
           Arn: !GetAtt SignupQueue.Arn
           DeadLetterConfig: {Arn: !GetAtt DeliveryDLQ.Arn}`)},
+		{"archive of another bus", "event-archive", replace(`      SourceArn: !GetAtt EventBus.Arn
+      RetentionDays: !Ref ArchiveRetentionDays`, `      SourceArn: !Sub "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+      RetentionDays: !Ref ArchiveRetentionDays`)},
+		{"archive shorter than a DLQ", "event-archive", replace(`      RetentionDays: !Ref ArchiveRetentionDays`, `      RetentionDays: 7`)},
+		{"archive for ever", "event-archive", replace(`      RetentionDays: !Ref ArchiveRetentionDays`, `      RetentionDays: 0`)},
+		{"archive of some events", "event-archive", replace(`      RetentionDays: !Ref ArchiveRetentionDays`, `      RetentionDays: !Ref ArchiveRetentionDays
+      EventPattern: {source: [licenseflow.webhook]}`)},
 		{"edge in the VPC", "edge-lambdas", replace(`      Description: Payment-provider webhook edge (outside the VPC, stateless).
 `, `      Description: Payment-provider webhook edge (outside the VPC, stateless).
       VpcConfig:

@@ -108,6 +108,14 @@ func TestSamplesRouteThroughTemplateRules(t *testing.T) {
 	if sent != len(schemas.Samples()) || len(want[infra.QueueLicensePush]) != 2 || len(want[infra.QueueSignup]) == 0 {
 		t.Fatalf("samples do not cover the routes: %v", want)
 	}
+	// The template's archive keeps every event, for replays.
+	if len(top.Archives) != 1 {
+		t.Fatalf("topology archives %+v, want the template's one", top.Archives)
+	}
+	arc, err := eb.DescribeArchive(ctx, &eventbridge.DescribeArchiveInput{ArchiveName: aws.String(top.Archives[0].Name)})
+	if err != nil || aws.ToInt32(arc.RetentionDays) != 30 || arc.EventCount != int64(sent) {
+		t.Fatalf("the bus's archive: %+v, %v; want 30 days and the %d samples", arc, err, sent)
+	}
 
 	for _, queue := range top.Queues {
 		got := drain(ctx, t, q, applied.QueueURLs[queue.Name], len(want[queue.Name]))

@@ -20,6 +20,17 @@ type Topology struct {
 	Queues []Queue
 	// Rules, sorted by name.
 	Rules []Rule
+	// Archives keep the bus's events for replays, sorted by name.
+	Archives []Archive
+}
+
+// Archive keeps the events of the bus for replays.
+type Archive struct {
+	Name string
+	// RetentionDays is how long events are kept; 0 keeps them for ever.
+	RetentionDays int
+	// EventPattern filters what is archived; "" archives every event.
+	EventPattern string
 }
 
 // Queue is an SQS queue.
@@ -118,6 +129,11 @@ func (t Topology) Validate() error {
 			errs = append(errs, fmt.Errorf("queue %q: dead-letter queue %q is not in the topology", q.Name, q.DLQ))
 		} else if dlq.FIFO != q.FIFO {
 			errs = append(errs, fmt.Errorf("queue %q: dead-letter queue %q must be of the same kind (FIFO or standard)", q.Name, q.DLQ))
+		}
+	}
+	for _, a := range t.Archives {
+		if a.Name == "" || a.RetentionDays < 0 {
+			errs = append(errs, fmt.Errorf("archive %q: needs a name and a retention of 0 days or more", a.Name))
 		}
 	}
 	for _, r := range t.Rules {

@@ -50,8 +50,14 @@ func TestLocalAWSTopologyFromTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rules.Rules) != len(want.Rules) {
-		t.Fatalf("rules %d, want %d", len(rules.Rules), len(want.Rules))
+	managed := 0 // the archive's rule, which EventBridge manages
+	for _, r := range rules.Rules {
+		if aws.ToString(r.ManagedBy) != "" {
+			managed++
+		}
+	}
+	if len(rules.Rules)-managed != len(want.Rules) || managed != len(want.Archives) {
+		t.Fatalf("rules %d (%d managed), want %d and one for each of %d archives", len(rules.Rules), managed, len(want.Rules), len(want.Archives))
 	}
 	if err := applyTopology(ctx, srv, "", "no/such/template.yaml"); err == nil {
 		t.Fatal("a missing template was accepted")
