@@ -252,7 +252,7 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 			}
 		})
 	}
-	dc := dlq.Config{Client: client, AllowMoveTask: onAWS, Logger: newLogger(cmd)}
+	dc := dlq.Config{Client: client, AllowMoveTask: onAWS, LocalEndpoint: !onAWS, Logger: newLogger(cmd)}
 	if mod != nil {
 		mod(&dc)
 	}

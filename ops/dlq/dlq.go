@@ -44,6 +44,12 @@ type Config struct {
 	// SQS's StartMessageMoveTask instead of copying messages itself. The
 	// CLI sets it on real AWS (no endpoint override).
 	AllowMoveTask bool
+	// LocalEndpoint says the endpoint is a local one (localaws, ElasticMQ)
+	// whose short polls see the whole queue: receives then short-poll
+	// unless WaitTime says otherwise, so a replay or show ends as soon as
+	// the queue has nothing more instead of after a long poll's wait. The
+	// CLI sets it whenever an endpoint override is in effect.
+	LocalEndpoint bool
 	// Concurrency is the number of receive/copy/delete loops a replay
 	// runs. Default 4.
 	Concurrency int
@@ -56,8 +62,9 @@ type Config struct {
 	// sets it straight back to zero. Default 30s.
 	PeekVisibility time.Duration
 	// WaitTime is the long-poll wait of one receive (up to 20s, whole
-	// seconds). Default 1s; negative means short polling, which on AWS
-	// samples only some servers and may come back empty too early.
+	// seconds). Default 1s, or short polling with LocalEndpoint; negative
+	// means short polling, which on AWS samples only some servers and may
+	// come back empty too early.
 	WaitTime time.Duration
 	// IdleReceives is how many receives in a row that bring nothing new
 	// end a replay loop (the DLQ is drained or every message was seen).
@@ -76,6 +83,9 @@ func (c *Config) setDefaults() {
 	c.Concurrency = cmp.Or(c.Concurrency, 4)
 	c.HoldVisibility = cmp.Or(c.HoldVisibility, 2*time.Minute)
 	c.PeekVisibility = cmp.Or(c.PeekVisibility, 30*time.Second)
+	if c.LocalEndpoint && c.WaitTime == 0 {
+		c.WaitTime = -1
+	}
 	c.WaitTime = cmp.Or(c.WaitTime, time.Second)
 	c.IdleReceives = cmp.Or(c.IdleReceives, 1)
 	c.PollInterval = cmp.Or(c.PollInterval, 2*time.Second)

@@ -61,8 +61,8 @@ var rows = []row{
 	{"sustained 500 webhooks/s for 30 s, p50", `bench\.BenchmarkSustained$`, "p50-ms", `bench\.BenchmarkSustained$`, "baseline-p50-ms", "PutEvents -> ReceiveMessage hop at 500/s"},
 	{"sustained 500 webhooks/s for 30 s, p99", `bench\.BenchmarkSustained$`, "p99-ms", `bench\.BenchmarkSustained$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop at 500/s"},
 	{"sustained 500 webhooks/s, worst 5 s window p99", `bench\.BenchmarkSustained$`, "worst-window-p99-ms", `bench\.BenchmarkSustained$`, "baseline-p99-ms", "PutEvents -> ReceiveMessage hop at 500/s"},
-	{"DLQ replay", `dlq\.BenchmarkReplay/dlq$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
-	{"DLQ replay, short polling", `dlq\.BenchmarkReplay/dlq-shortpoll$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
+	{"DLQ replay on localaws", `dlq\.BenchmarkReplay/dlq$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
+	{"DLQ replay, long polling (as on AWS)", `dlq\.BenchmarkReplay/dlq-longpoll$`, "msgs/s", `dlq\.BenchmarkReplay/baseline$`, "msgs/s", "plain receive, send, delete loop"},
 	{"license-push poller peak RSS under load", `bench\.BenchmarkPollerRSS$`, "peak-MiB", `bench\.BenchmarkPollerRSS$`, "idle-MiB", "idle poller"},
 }
 
