@@ -24,7 +24,7 @@ type Bus struct {
 }
 
 func (b *Bus) setDefaults() {
-	b.Name = cmp.Or(b.Name, infra.Default().Bus)
+	b.Name = cmp.Or(b.Name, infra.BusName)
 }
 
 func (b Bus) validate() error {
