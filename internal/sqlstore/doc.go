@@ -66,9 +66,12 @@
 //
 // # Pools
 //
-// Open leaves the pool unbounded. Migrate on PostgreSQL holds one connection
-// for its advisory lock while its transactions use another: a pool capped at
-// one connection would deadlock there.
+// Open leaves a PostgreSQL pool unbounded. Migrate on PostgreSQL holds one
+// connection for its advisory lock while its transactions use another: a
+// pool capped at one connection would deadlock there. A SQLite store has
+// two pools of four connections each, the writer's and the readers' (every
+// connection keeps a page cache of its own); code holding rows of db.Query
+// open while it calls Tx holds one of them.
 //
 // # Testing
 //

@@ -67,6 +67,18 @@ func (db *DB) Close() error {
 	return errors.Join(append(errs, db.DB.Close())...)
 }
 
+// sqlitePool bounds each SQLite pool (the writer's, the readers'): reads
+// are short, and more connections than cores buy nothing but page caches.
+const sqlitePool = 4
+
+// The page cache of each connection (SQLite's default is 2000 KiB): each
+// connection has its own, the OS caches the file for all of them, and the
+// process stays small (the in-VPC poller is one).
+const (
+	sqliteWriterCacheKiB = 1024
+	sqliteReaderCacheKiB = 256
+)
+
 // sqliteBusyTimeout is how long a SQLite statement waits for a lock before it
 // fails with SQLITE_BUSY (after which Tx retries the transaction).
 const sqliteBusyTimeout = 10 * time.Second
@@ -126,24 +138,32 @@ func openSQLite(path string) (*DB, error) {
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
 	q.Set("_foreign_keys", "1")
+	q.Set("_pragma", fmt.Sprintf("cache_size(-%d)", sqliteWriterCacheKiB))
 	sqlDB, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
 	}
 	// Idle connections keep their page cache. Writes go through the group
-	// commit's one transaction at a time; the pool needs no upper bound.
-	sqlDB.SetMaxIdleConns(4)
+	// commit's one transaction at a time; a few more connections serve
+	// preparing statements and what runs outside Tx (migrations). Each
+	// connection has a page cache of its own, so the pools stay small.
+	sqlDB.SetMaxIdleConns(sqlitePool)
+	sqlDB.SetMaxOpenConns(sqlitePool)
 	// Readers run beside the writer in WAL mode, in deferred transactions
 	// on connections that refuse to write.
 	q.Set("_txlock", "deferred")
 	q.Del("_journal_mode") // the write pool set it; it stays with the file
 	q.Set("_query_only", "1")
+	// Readers share the OS's cache of the file; a small page cache each
+	// keeps the B-trees' upper pages, and the process small.
+	q.Set("_pragma", fmt.Sprintf("cache_size(-%d)", sqliteReaderCacheKiB))
 	readDB, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("opening sqlite %s: %w", path, err)
 	}
-	readDB.SetMaxIdleConns(4)
+	readDB.SetMaxIdleConns(sqlitePool)
+	readDB.SetMaxOpenConns(sqlitePool)
 	db := &DB{DB: sqlDB, Dialect: SQLite, read: readDB, stmts: newStmtCache(sqlDB), readStmts: newStmtCache(readDB)}
 	db.group = newCommitter(sqlDB, db.stmts)
 	return db, nil
