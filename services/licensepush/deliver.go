@@ -23,6 +23,11 @@ const ContentType = "application/x-licenseflow-license"
 // cannot fix (bad request, signature or company mismatch, not found...).
 var ErrRefused = errors.New("app server refused the license")
 
+// maxConnsPerServer bounds the connections to one app server: handlers
+// beyond it wait for one (a delivery is one short PUT), rather than each
+// dialling a connection of its own that is closed again once idle.
+const maxConnsPerServer = 8
+
 // deliverer PUTs license files to app servers through the guard.
 type deliverer struct {
 	guard  guard
@@ -42,7 +47,8 @@ func newDeliverer(g guard, base *http.Client) *deliverer {
 	tr := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           d.dialContext(dialer),
-		MaxIdleConnsPerHost:   4,
+		MaxIdleConnsPerHost:   maxConnsPerServer,
+		MaxConnsPerHost:       maxConnsPerServer,
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
 		DisableCompression:    true,
