@@ -19,7 +19,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Error is an AWS service error. Code is the shape name the SDK maps to a
@@ -72,7 +74,8 @@ func Op[In, Out any](fn func(ctx context.Context, in *In) (*Out, error)) Operati
 // Codec is one wire protocol of a service.
 type Codec interface {
 	// Decode fills in (a pointer to an operation's input) from a request
-	// body; a malformed body is an *Error.
+	// body; a malformed body is an *Error. in must not keep body, which
+	// is reused once the request is answered.
 	Decode(body []byte, in any) error
 	// WriteOutput writes a successful response; out is an operation's
 	// output, nil for the empty output.
@@ -98,16 +101,30 @@ type API struct {
 }
 
 // Serve answers a request for operation op in the codec's protocol. The
-// body is read here: a body over the limit of an http.MaxBytesReader the
-// caller set is RequestEntityTooLarge.
+// body is read here, into a buffer the next request reuses: a body over
+// the limit of an http.MaxBytesReader the caller set is
+// RequestEntityTooLarge.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, c Codec, op string) {
-	body, err := ReadBody(r)
+	buf := bodies.Get().(*[]byte)
+	body, err := readBody((*buf)[:0], r)
 	if err != nil {
 		c.WriteError(w, err)
-		return
+	} else {
+		a.Run(w, r, c, op, body)
 	}
-	a.Run(w, r, c, op, body)
+	if cap(body) <= maxPooledBody {
+		*buf = body[:0]
+	}
+	bodies.Put(buf)
 }
+
+// bodies are the buffers Serve reads bodies into, from one request to the
+// next.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody bounds the buffers kept: a rare large request does not pin
+// its memory.
+const maxPooledBody = 64 << 10
 
 // Run answers a request for operation op whose body was read already:
 // the codec decodes body into the operation's input.
@@ -143,11 +160,29 @@ func (a *API) shape(op string, err error) *Error {
 // ReadBody reads a request's body. A body over the limit of an
 // http.MaxBytesReader the caller set is RequestEntityTooLarge.
 func ReadBody(r *http.Request) ([]byte, *Error) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return nil, readError(err)
+	return readBody(nil, r)
+}
+
+// readBody appends r's body to b. A Content-Length sizes b up front (up
+// to 1 MiB; a larger body grows it as it comes), so a body is read with
+// no copies, where io.ReadAll would grow its buffer from 512 bytes.
+func readBody(b []byte, r *http.Request) ([]byte, *Error) {
+	if n := r.ContentLength; n > 0 {
+		b = slices.Grow(b, int(min(n, 1<<20))+1) // +1: the read that meets EOF
 	}
-	return body, nil
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, 512)
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, readError(err)
+		}
+	}
 }
 
 func readError(err error) *Error {

@@ -1,6 +1,10 @@
 package sqs
 
-import "github.com/licenseflow/licenseflow/localaws/awsapi"
+import (
+	"slices"
+
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
+)
 
 // checkBatchIDs applies the batch rules: 1 to 10 entries, ids valid and
 // distinct. what names the entry shape in the error.
@@ -11,15 +15,13 @@ func checkBatchIDs(ids []string, what string) error {
 	if len(ids) > 10 {
 		return errTooManyEntries(len(ids))
 	}
-	seen := make(map[string]struct{}, len(ids))
-	for _, id := range ids {
+	for i, id := range ids {
 		if !validBatchID(id) {
 			return errInvalidBatchEntryID()
 		}
-		if _, dup := seen[id]; dup {
+		if slices.Contains(ids[:i], id) { // at most 10: no map needed
 			return errIDsNotDistinct(id)
 		}
-		seen[id] = struct{}{}
 	}
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
+	"hash"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -54,10 +56,31 @@ type msgAttr struct {
 
 func (a msgAttr) isBinary() bool { return strings.HasPrefix(a.dataType, "Binary") }
 
+// md5Hex is the MD5 of s in hex. s is hashed through a pooled buffer:
+// md5.Sum([]byte(s)) would copy every message body to the heap.
 func md5Hex(s string) string {
-	sum := md5.Sum([]byte(s))
-	return hex.EncodeToString(sum[:])
+	h := md5Hashers.Get().(*md5Hasher)
+	h.h.Reset()
+	for len(s) > 0 {
+		n := copy(h.buf[:], s)
+		h.h.Write(h.buf[:n])
+		s = s[n:]
+	}
+	var hx [2 * md5.Size]byte
+	hex.Encode(hx[:], h.h.Sum(h.sum[:0]))
+	md5Hashers.Put(h)
+	return string(hx[:])
 }
+
+// md5Hasher is an MD5 state with room to copy a string through and to
+// sum into.
+type md5Hasher struct {
+	h   hash.Hash
+	buf [1024]byte
+	sum [md5.Size]byte
+}
+
+var md5Hashers = sync.Pool{New: func() any { return &md5Hasher{h: md5.New()} }}
 
 // md5OfAttributes computes MD5OfMessageAttributes as AWS does: attributes
 // sorted by name, each encoded as length-prefixed name, length-prefixed

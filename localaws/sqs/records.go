@@ -1,5 +1,7 @@
 package sqs
 
+import "sync"
+
 // Record kinds. Every change of state is one record; replay applies them
 // in order to rebuild the state.
 const (
@@ -52,12 +54,30 @@ func newRecord(kind uint8, qid uint64, n, size int) enc {
 	return e
 }
 
+// sendRecord records sent messages. Its buffer is pooled: pass it to
+// releaseRecord once it is appended (the log copies what it appends).
 func sendRecord(qid uint64, ms []*message) []byte {
-	e := newRecord(recSend, qid, len(ms), 64+len(ms)*(len(ms[0].body)+96))
+	e := recordBufs.Get().(*enc)
+	*e = (*e)[:0]
+	e.u8(recSend)
+	e.uv(qid)
+	e.uv(uint64(len(ms)))
 	for _, m := range ms {
 		e.message(m)
 	}
-	return e
+	return *e
+}
+
+// recordBufs are the buffers send records are encoded into.
+var recordBufs = sync.Pool{New: func() any { return new(enc) }}
+
+// releaseRecord returns a record of sendRecord to the pool; a rare large
+// one is left to the collector.
+func releaseRecord(rec []byte) {
+	if cap(rec) <= 64<<10 {
+		e := enc(rec)
+		recordBufs.Put(&e)
+	}
 }
 
 // receiveRecord describes messages that were just received, by one

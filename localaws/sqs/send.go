@@ -264,7 +264,10 @@ func (s *Service) send(ctx context.Context, q *queue, ins []*sendInput, senderID
 	if len(fresh) == 0 {
 		return res, nil
 	}
-	if err := s.appendRecs(context.WithoutCancel(ctx), true, sendRecord(q.qid, fresh)); err != nil {
+	rec := sendRecord(q.qid, fresh)
+	err := s.appendRecs(context.WithoutCancel(ctx), true, rec)
+	releaseRecord(rec)
+	if err != nil {
 		q.mu.Lock()
 		q.forgetDedup(fresh)
 		q.mu.Unlock()
