@@ -1,6 +1,7 @@
 // Package awsjson is the AWS JSON 1.0 / 1.1 protocol that SQS and
 // EventBridge speak, as an awsapi.Codec: inputs are decoded with
-// encoding/json, outputs are written by their own AppendJSON method when
+// encoding/json, or read by their own DecodeFast method when they have one
+// (reader.go), outputs are written by their own AppendJSON method when
 // they have one (the hot paths avoid reflection) and by encoding/json
 // otherwise, and errors take the shape aws-sdk-go-v2 turns into typed
 // errors.
@@ -10,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"sync"
 
@@ -33,11 +35,18 @@ type Appender interface {
 }
 
 // Decode unmarshals a request body into in. An empty body decodes as {}.
-// Unknown fields are ignored, as AWS does.
+// Unknown fields are ignored, as AWS does. An input that is a FastDecoder
+// reads its usual shapes itself.
 func (c Codec) Decode(body []byte, in any) error {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		body = []byte("{}")
+	}
+	if d, ok := in.(FastDecoder); ok {
+		if r := NewReader(body); d.DecodeFast(r) && r.End() {
+			return nil
+		}
+		reflect.ValueOf(in).Elem().SetZero()
 	}
 	if err := json.Unmarshal(body, in); err != nil {
 		return &awsapi.Error{Status: http.StatusBadRequest, Code: "SerializationException", Sender: true,
