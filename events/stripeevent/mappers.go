@@ -1,7 +1,6 @@
 package stripeevent
 
 import (
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -15,11 +14,7 @@ func unixTime(s int64) time.Time {
 	return time.Unix(s, 0).UTC()
 }
 
-func mapCheckout(p events.Provider, raw json.RawMessage) (events.Detail, error) {
-	var s checkoutSession
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, err
-	}
+func mapCheckout(p events.Provider, s *object) (events.Detail, error) {
 	if s.ID == "" {
 		return nil, errors.New("checkout session has no id")
 	}
@@ -43,11 +38,7 @@ func mapCheckout(p events.Provider, raw json.RawMessage) (events.Detail, error) 
 	}, nil
 }
 
-func mapSubscription(p events.Provider, deleted bool, raw json.RawMessage) (events.Detail, error) {
-	var s subscription
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, err
-	}
+func mapSubscription(p events.Provider, deleted bool, s *object) (events.Detail, error) {
 	if s.ID == "" {
 		return nil, errors.New("subscription has no id")
 	}
@@ -74,11 +65,7 @@ func mapSubscription(p events.Provider, deleted bool, raw json.RawMessage) (even
 	return d, nil
 }
 
-func mapInvoice(p events.Provider, paid bool, raw json.RawMessage) (events.Detail, error) {
-	var in invoice
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return nil, err
-	}
+func mapInvoice(p events.Provider, paid bool, in *object) (events.Detail, error) {
 	if in.ID == "" {
 		return nil, errors.New("invoice has no id")
 	}
@@ -113,7 +100,7 @@ func mapInvoice(p events.Provider, paid bool, raw json.RawMessage) (events.Detai
 	}, nil
 }
 
-func parentDetails(in invoice) *subscriptionDetails {
+func parentDetails(in *object) *subscriptionDetails {
 	if in.Parent == nil {
 		return nil
 	}

@@ -41,27 +41,30 @@ type price struct {
 	LookupKey string `json:"lookup_key"`
 }
 
-type checkoutSession struct {
-	ID                string            `json:"id"`
-	ClientReferenceID string            `json:"client_reference_id"`
-	Metadata          map[string]string `json:"metadata"`
-	Customer          ref               `json:"customer"`
-	Subscription      ref               `json:"subscription"`
-	Mode              string            `json:"mode"`
+// object is data.object of a Stripe event, decoded once whatever its type:
+// the union of the fields licenseflow reads from a Checkout Session, a
+// subscription and an invoice, whose names and types do not clash.
+type object struct {
+	ID       string            `json:"id"`
+	Customer ref               `json:"customer"`
+	Metadata map[string]string `json:"metadata"`
+	Status   string            `json:"status"`
+	// Subscription: a Checkout Session's; an invoice's before API version
+	// 2025-03-31.basil.
+	Subscription ref `json:"subscription"`
+
+	// Checkout Session.
+	ClientReferenceID string `json:"client_reference_id"`
+	Mode              string `json:"mode"`
 	LineItems         *struct {
 		Data []struct {
 			Price    *price `json:"price"`
 			Quantity int64  `json:"quantity"`
 		} `json:"data"`
 	} `json:"line_items"`
-}
 
-type subscription struct {
-	ID       string            `json:"id"`
-	Customer ref               `json:"customer"`
-	Status   string            `json:"status"`
-	Metadata map[string]string `json:"metadata"`
-	Quantity int64             `json:"quantity"`
+	// Subscription.
+	Quantity int64 `json:"quantity"`
 	// CurrentPeriodEnd sits on the subscription before API version
 	// 2025-03-31.basil and on each item from then on.
 	CurrentPeriodEnd int64 `json:"current_period_end"`
@@ -72,24 +75,13 @@ type subscription struct {
 			CurrentPeriodEnd int64  `json:"current_period_end"`
 		} `json:"data"`
 	} `json:"items"`
-}
 
-type subscriptionDetails struct {
-	Subscription ref               `json:"subscription"`
-	Metadata     map[string]string `json:"metadata"`
-}
-
-type invoice struct {
-	ID           string            `json:"id"`
-	Customer     ref               `json:"customer"`
-	Metadata     map[string]string `json:"metadata"`
-	AttemptCount int64             `json:"attempt_count"`
-	PeriodEnd    int64             `json:"period_end"`
-	// Subscription and SubscriptionDetails: API versions before basil.
-	Subscription        ref                  `json:"subscription"`
+	// Invoice.
+	AttemptCount int64 `json:"attempt_count"`
+	PeriodEnd    int64 `json:"period_end"`
+	// SubscriptionDetails: API versions before basil; Parent from then on.
 	SubscriptionDetails *subscriptionDetails `json:"subscription_details"`
-	// Parent: API version 2025-03-31.basil and later.
-	Parent *struct {
+	Parent              *struct {
 		SubscriptionDetails *subscriptionDetails `json:"subscription_details"`
 	} `json:"parent"`
 	Lines struct {
@@ -99,4 +91,9 @@ type invoice struct {
 			} `json:"period"`
 		} `json:"data"`
 	} `json:"lines"`
+}
+
+type subscriptionDetails struct {
+	Subscription ref               `json:"subscription"`
+	Metadata     map[string]string `json:"metadata"`
 }

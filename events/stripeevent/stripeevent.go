@@ -46,8 +46,8 @@ type Event struct {
 	Details []events.Detail
 }
 
-// wireEvent is the Stripe event object.
-type wireEvent struct {
+// wireEvent is the Stripe event object, its data.object decoded as O.
+type wireEvent[O any] struct {
 	ID         string `json:"id"`
 	Object     string `json:"object"`
 	Type       string `json:"type"`
@@ -55,15 +55,50 @@ type wireEvent struct {
 	Livemode   bool   `json:"livemode"`
 	APIVersion string `json:"api_version"`
 	Data       struct {
-		Object json.RawMessage `json:"object"`
+		Object O `json:"object"`
 	} `json:"data"`
+}
+
+// mapped reports whether Map maps events of type typ.
+func mapped(typ string) bool {
+	switch typ {
+	case "checkout.session.completed", "customer.subscription.created", "customer.subscription.updated",
+		"customer.subscription.deleted", "invoice.paid", "invoice.payment_failed":
+		return true
+	}
+	return false
+}
+
+// decode reads a Stripe event in one pass, data.object included. Only
+// when that fails does it read the event again with data.object left
+// undecoded, so that errors are those of reading the event and its object
+// apart: the event's own (err), and its object's (objErr, for a mapped
+// type only: an ignored type's object need not fit ours).
+func decode(body []byte) (w wireEvent[*object], objErr, err error) {
+	if err := json.Unmarshal(body, &w); err == nil {
+		return w, nil, nil
+	}
+	var raw wireEvent[json.RawMessage]
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return w, nil, err
+	}
+	w = wireEvent[*object]{ID: raw.ID, Object: raw.Object, Type: raw.Type, Created: raw.Created,
+		Livemode: raw.Livemode, APIVersion: raw.APIVersion}
+	if len(raw.Data.Object) == 0 || string(raw.Data.Object) == "null" {
+		return w, nil, nil // Map says data.object is missing
+	}
+	w.Data.Object = &object{}
+	if err := json.Unmarshal(raw.Data.Object, w.Data.Object); err != nil && mapped(raw.Type) {
+		objErr = err
+	}
+	return w, objErr, nil
 }
 
 // Map decodes a Stripe event and maps it to details. Errors wrap
 // ErrMalformed.
 func Map(body []byte) (Event, error) {
-	var w wireEvent
-	if err := json.Unmarshal(body, &w); err != nil {
+	w, objErr, err := decode(body)
+	if err != nil {
 		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	var errs []error
@@ -79,7 +114,7 @@ func Map(body []byte) (Event, error) {
 	if w.Created <= 0 || w.Created > maxUnix {
 		errs = append(errs, errors.New("created is missing or out of range"))
 	}
-	if len(w.Data.Object) == 0 || string(w.Data.Object) == "null" {
+	if w.Data.Object == nil {
 		errs = append(errs, errors.New("data.object is missing"))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -89,11 +124,11 @@ func Map(body []byte) (Event, error) {
 		ID: w.ID, Type: w.Type, Created: time.Unix(w.Created, 0).UTC(),
 		Livemode: w.Livemode, APIVersion: w.APIVersion,
 	}
+	if objErr != nil {
+		return Event{}, fmt.Errorf("%w: %s %s: %v", ErrMalformed, w.Type, w.ID, objErr)
+	}
 	p := events.Provider{EventID: w.ID, Created: ev.Created, Livemode: w.Livemode}
-	var (
-		d   events.Detail
-		err error
-	)
+	var d events.Detail
 	switch w.Type {
 	case "checkout.session.completed":
 		d, err = mapCheckout(p, w.Data.Object)

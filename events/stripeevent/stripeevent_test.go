@@ -176,6 +176,8 @@ func TestMapMalformed(t *testing.T) {
 		{"unknown status", `{"id":"evt_1","type":"customer.subscription.updated","created":1,"data":{"object":{"id":"sub_1","customer":"cus_1","status":"gold"}}}`, "unknown subscription status"},
 		{"huge quantity", `{"id":"evt_1","type":"customer.subscription.updated","created":1,"data":{"object":{"id":"sub_1","customer":"cus_1","status":"active","quantity":5000000}}}`, "quantity"},
 		{"wrong field type", `{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","attempt_count":"x"}}}`, "cannot unmarshal"},
+		{"object not an object", `{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":"in_1"}}`, "cannot unmarshal"},
+		{"event and object both wrong", `{"id":"","type":"invoice.paid","created":1,"data":{"object":"in_1"}}`, "id is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,10 +193,12 @@ func TestMapMalformed(t *testing.T) {
 func TestMapIgnores(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
-		"unknown type":           `{"id":"evt_1","object":"event","type":"charge.refunded","created":1,"data":{"object":{"id":"ch_1"}}}`,
-		"one-off checkout":       `{"id":"evt_1","type":"checkout.session.completed","created":1,"data":{"object":{"id":"cs_1","mode":"payment","client_reference_id":"cmp_1","subscription":null}}}`,
-		"invoice without sub":    `{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","customer":"cus_1"}}}`,
-		"failed one-off invoice": `{"id":"evt_1","type":"invoice.payment_failed","created":1,"data":{"object":{"id":"in_1","parent":{"type":"quote_details","subscription_details":null}}}}`,
+		"unknown type":                `{"id":"evt_1","object":"event","type":"charge.refunded","created":1,"data":{"object":{"id":"ch_1"}}}`,
+		"unknown type, other fields":  `{"id":"evt_1","type":"charge.refunded","created":1,"data":{"object":{"id":"ch_1","items":[1],"status":3,"customer":17}}}`,
+		"unknown type, not an object": `{"id":"evt_1","type":"charge.refunded","created":1,"data":{"object":"ch_1"}}`,
+		"one-off checkout":            `{"id":"evt_1","type":"checkout.session.completed","created":1,"data":{"object":{"id":"cs_1","mode":"payment","client_reference_id":"cmp_1","subscription":null}}}`,
+		"invoice without sub":         `{"id":"evt_1","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","customer":"cus_1"}}}`,
+		"failed one-off invoice":      `{"id":"evt_1","type":"invoice.payment_failed","created":1,"data":{"object":{"id":"in_1","parent":{"type":"quote_details","subscription_details":null}}}}`,
 	}
 	for name, body := range tests {
 		ev, err := stripeevent.Map([]byte(body))
