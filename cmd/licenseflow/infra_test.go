@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
@@ -15,13 +14,7 @@ var updateGolden = flag.Bool("update", false, "rewrite infra/elasticmq.conf from
 
 func runInfra(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := newInfraCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	err := cmd.Execute()
-	return out.String(), err
+	return execute(newInfraCmd(), args...)
 }
 
 func TestInfraCheckPassesOnTheTemplate(t *testing.T) {

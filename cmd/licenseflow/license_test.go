@@ -94,13 +94,7 @@ func TestLicenseVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(args ...string) (string, error) {
-		cmd := newLicenseCmd()
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(&out)
-		cmd.SetArgs(append([]string{"verify"}, args...))
-		err := cmd.Execute()
-		return out.String(), err
+		return execute(newLicenseCmd(), append([]string{"verify"}, args...)...)
 	}
 	pubPath := filepath.Join(keys.dir, "license-public-key.pem")
 	if out, err := run("--public-key", pubPath, lic); err != nil || !strings.Contains(out, "valid now:      yes") {

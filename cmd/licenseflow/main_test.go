@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestMain lets a test start this package's test binary as the licenseflow
@@ -15,4 +19,20 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// execute runs cmd with args in process and returns what it wrote to
+// stdout and stderr together.
+func execute(cmd *cobra.Command, args ...string) (string, error) {
+	var out bytes.Buffer
+	err := executeTo(cmd, &out, &out, args...)
+	return out.String(), err
+}
+
+// executeTo runs cmd with args in process, writing to stdout and stderr.
+func executeTo(cmd *cobra.Command, stdout, stderr io.Writer, args ...string) error {
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	cmd.SetArgs(args)
+	return cmd.Execute()
 }

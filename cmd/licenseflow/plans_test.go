@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,13 +11,7 @@ import (
 
 func runPlans(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := newPlansCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	err := cmd.Execute()
-	return out.String(), err
+	return execute(newPlansCmd(), args...)
 }
 
 func writeFile(t *testing.T, name, content string) string {

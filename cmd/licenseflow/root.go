@@ -11,6 +11,6 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(newLocalAWSCmd(), newRunCmd(), newWebhookSignCmd(), newStageCmd(), newLicensePushCmd(), newAppServerCmd(),
-		newInfraCmd(), newHealthcheckCmd(), newDLQCmd(), newPlansCmd(), newLicenseCmd(), newConsoleCmd())
+		newInfraCmd(), newHealthcheckCmd(), newDLQCmd(), newEventsCmd(), newPlansCmd(), newLicenseCmd(), newConsoleCmd())
 	return root
 }

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/licenseflow/licenseflow/ops/replay"
+	"github.com/licenseflow/licenseflow/pipeline"
+)
+
+// eventsFlags are the flags every events subcommand shares.
+type eventsFlags struct {
+	endpoint string
+	region   string
+	output   string
+	poll     time.Duration
+}
+
+func newEventsCmd() *cobra.Command {
+	var f eventsFlags
+	cmd := &cobra.Command{
+		Use:   "events",
+		Short: "List the bus's archives and replays, and replay a window of an archive",
+		Long: `events replays a time window of an EventBridge archive into the bus it archives, on
+localaws or AWS alike (the same SDK calls). It uses the AWS SDK configuration: AWS_REGION, the
+default credential chain, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EVENTBRIDGE; --endpoint-url and
+--region override them. Against an endpoint without credentials, static local ones are used.
+
+Replayed events carry a "replay-name" field and their original ids; every stage re-derives its
+effect from them, so a fix applies and nothing already right happens twice (docs/replay.md).`,
+	}
+	p := cmd.PersistentFlags()
+	p.StringVar(&f.endpoint, "endpoint-url", "", "EventBridge endpoint (default from AWS_ENDPOINT_URL_EVENTBRIDGE / AWS_ENDPOINT_URL; unset means AWS)")
+	p.StringVar(&f.region, "region", "", "AWS region (default from AWS_REGION / the shared config)")
+	p.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	cmd.AddCommand(newEventsArchivesCmd(&f), newEventsReplaysCmd(&f), newEventsReplayCmd(&f))
+	return cmd
+}
+
+// tool builds the replay tool from the SDK configuration and the flags.
+func (f *eventsFlags) tool(cmd *cobra.Command) (*replay.Tool, error) {
+	if f.output != "text" && f.output != "json" {
+		return nil, fmt.Errorf("--output %q: want text or json", f.output)
+	}
+	env := newEnviron(os.Getenv, "")
+	cfg := env.aws()
+	if f.endpoint != "" {
+		cfg.Endpoint, cfg.StaticCredentials = f.endpoint, os.Getenv("AWS_ACCESS_KEY_ID") == ""
+	}
+	if f.region != "" {
+		cfg.Region = f.region
+	}
+	clients, err := pipeline.NewClients(cmd.Context(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return replay.New(replay.Config{Client: clients.Events, Poll: f.poll})
+}
+
+func newEventsArchivesCmd(f *eventsFlags) *cobra.Command {
+	var bus string
+	cmd := &cobra.Command{
+		Use:   "archives [--bus ARN]",
+		Short: "List the archives: events kept, size, retention, bus",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tool, err := f.tool(cmd)
+			if err != nil {
+				return err
+			}
+			archives, err := tool.Archives(cmd.Context(), bus)
+			if err != nil {
+				return err
+			}
+			if f.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"archives": archives})
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSTATE\tEVENTS\tBYTES\tRETENTION\tBUS")
+			for _, a := range archives {
+				retention := "for ever"
+				if a.RetentionDays > 0 {
+					retention = strconv.Itoa(int(a.RetentionDays)) + " days"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", a.Name, a.State, a.Events, a.Bytes, retention, a.BusARN)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d archives\n", len(archives))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&bus, "bus", "", "only the archives of this bus (ARN)")
+	return cmd
+}
+
+func newEventsReplaysCmd(f *eventsFlags) *cobra.Command {
+	var archiveARN string
+	cmd := &cobra.Command{
+		Use:   "replays [--archive ARN]",
+		Short: "List the replays with their state and progress",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tool, err := f.tool(cmd)
+			if err != nil {
+				return err
+			}
+			replays, err := tool.Replays(cmd.Context(), archiveARN)
+			if err != nil {
+				return err
+			}
+			if f.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"replays": replays})
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tARCHIVE\tSTATE\tFROM\tTO\tPROGRESS\tSTARTED\tREASON")
+			for _, r := range replays {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.0f%%\t%s\t%s\n", r.Name, r.Archive, r.State, stampOf(r.From), stampOf(r.To),
+					100*r.Progress(), stampOf(r.Started), r.Reason)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d replays\n", len(replays))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&archiveARN, "archive", "", "only the replays of this archive (ARN)")
+	return cmd
+}
+
+func newEventsReplayCmd(f *eventsFlags) *cobra.Command {
+	var (
+		opts     replay.Options
+		from, to string
+		dryRun   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "replay --archive NAME --from TIME [--to TIME] [--rule NAME ...] [--dry-run]",
+		Short: "Replay a window of an archive into its bus and follow it to the end",
+		Long: `replay sends the archived events whose time lies in [--from, --to) back to the archive's
+bus: to the rules named by --rule, or to every rule of the bus. It follows the replay with a
+progress line on stderr until it completes, and exits non-zero unless it did. TIME is RFC 3339
+(2026-03-01T12:00:00Z), a date (2026-03-01, UTC midnight), "now", or "-" and a duration before
+now (-90m, -36h, -7d). --dry-run checks the archive, the rules and the window and starts nothing.
+Interrupted, it stops following; the replay goes on (licenseflow events replays).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := time.Now()
+			var err error
+			if opts.From, err = parseWhen(from, now); err != nil {
+				return fmt.Errorf("--from: %w", err)
+			}
+			if opts.To, err = parseWhen(to, now); err != nil {
+				return fmt.Errorf("--to: %w", err)
+			}
+			tool, err := f.tool(cmd)
+			if err != nil {
+				return err
+			}
+			plan, err := tool.Plan(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				return f.printPlan(cmd.OutOrStdout(), plan)
+			}
+			return f.runReplay(cmd, tool, plan)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Archive, "archive", "", "archive to replay from (required; the template's is STACK-bus, licenseflow-bus locally)")
+	fl.StringVar(&from, "from", "", "start of the window, included (required)")
+	fl.StringVar(&to, "to", "now", "end of the window, excluded")
+	fl.StringArrayVar(&opts.Rules, "rule", nil, "a rule of the archive's bus to replay to (repeatable; default every rule)")
+	fl.StringVar(&opts.Name, "name", "", `the replay's name (default "replay-" and the time)`)
+	fl.BoolVar(&dryRun, "dry-run", false, "check and say what would be replayed; start nothing")
+	fl.DurationVar(&f.poll, "poll", 2*time.Second, "how often the replay's progress is read")
+	_ = cmd.MarkFlagRequired("archive")
+	_ = cmd.MarkFlagRequired("from")
+	return cmd
+}
+
+func (f *eventsFlags) printPlan(w io.Writer, p replay.Plan) error {
+	if f.output == "json" {
+		return writeJSON(w, map[string]any{"dry_run": true, "plan": p})
+	}
+	a := p.Archive
+	fmt.Fprintf(w, "dry run: would replay archive %s (%d events archived, %d bytes) from %s to %s\n",
+		a.Name, a.Events, a.Bytes, stampOf(p.From), stampOf(p.To))
+	if len(p.Rules) == 0 {
+		fmt.Fprintf(w, "  to every rule of %s\n", a.BusARN)
+	}
+	for _, r := range p.Rules {
+		fmt.Fprintf(w, "  to rule %s (%s)\n", r.Name, r.ARN)
+	}
+	fmt.Fprintf(w, "  as replay %s; nothing started\n", p.Name)
+	for _, n := range p.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	return nil
+}
+
+// runReplay starts the replay and follows it: a progress line on stderr
+// (rewritten in place on a terminal, one line per change otherwise), the
+// outcome on stdout.
+func (f *eventsFlags) runReplay(cmd *cobra.Command, tool *replay.Tool, p replay.Plan) error {
+	for _, n := range p.Notes {
+		fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
+	}
+	if _, err := tool.Start(cmd.Context(), p); err != nil {
+		return err
+	}
+	errw := cmd.ErrOrStderr()
+	tty := false
+	if file, ok := errw.(*os.File); ok {
+		tty = term.IsTerminal(int(file.Fd()))
+	}
+	last := ""
+	final, err := tool.Follow(cmd.Context(), p.Name, func(s replay.Status) {
+		line := s.Line()
+		switch {
+		case tty:
+			fmt.Fprintf(errw, "\r\033[K%s", line)
+		case line != last:
+			fmt.Fprintln(errw, line)
+		}
+		last = line
+	})
+	if tty {
+		fmt.Fprintln(errw)
+	}
+	if err != nil {
+		return fmt.Errorf("%w (see licenseflow events replays)", err)
+	}
+	if f.output == "json" {
+		if err := writeJSON(cmd.OutOrStdout(), final); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(cmd.OutOrStdout(), "replay %s %s: archive %s, %s .. %s, took %s\n", final.Name, final.State, final.Archive,
+			stampOf(final.From), stampOf(final.To), final.Ended.Sub(final.Started).Round(time.Millisecond))
+	}
+	if !final.Succeeded() {
+		return fmt.Errorf("replay %s ended %s: %s", final.Name, final.State, final.Reason)
+	}
+	return nil
+}
+
+// parseWhen reads a time of the command line: RFC 3339, a date (UTC), "now",
+// or "-" and a duration before now ("-90m", "-36h", "-7d").
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	switch {
+	case s == "now":
+		return now, nil
+	case strings.HasPrefix(s, "-"):
+		if days, ok := strings.CutSuffix(s[1:], "d"); ok {
+			n, err := strconv.Atoi(days)
+			if err != nil || n < 0 {
+				return time.Time{}, fmt.Errorf("%q: want -Nd, a whole number of days", s)
+			}
+			return now.AddDate(0, 0, -n), nil
+		}
+		d, err := time.ParseDuration(s[1:])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q: %w", s, err)
+		}
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	if s == "" {
+		return time.Time{}, errors.New("a time is required")
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time: want RFC 3339, a date, now, or -DURATION", s)
+}
+
+func stampOf(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
