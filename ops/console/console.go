@@ -254,7 +254,8 @@ func (c *Console) Close() error {
 	return c.err
 }
 
-// go runs f in a goroutine the console owns (Close waits for it).
+// goOwned runs f in a goroutine the console owns: f's context ends at
+// Close, which waits for f to return.
 func (c *Console) goOwned(f func(ctx context.Context)) {
 	c.wg.Add(1)
 	go func() {
@@ -276,7 +277,7 @@ func funcs(path string) template.FuncMap {
 	}
 }
 
-// localawsExtensions is how the console reaches localaws's own operations.
+// extensions is how the console reaches localaws's own operations.
 type extensions struct {
 	sqs, events *localaws.ExtensionsClient // nil: not a localaws (AWS)
 	mu          sync.Mutex

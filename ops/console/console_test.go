@@ -362,8 +362,9 @@ func TestPoisonedEventDryRunThenReplay(t *testing.T) {
 		t.Fatal("the fixed stage never handled the replayed event")
 	}
 	open(t, ctx, "/queues/"+dlq.Name, 200)
-	if text := pageText(t, ctx); !strings.Contains(text, "The queue is empty") {
-		t.Fatalf("the DLQ page after the replay:\n%s", text)
+	if text := pageText(t, ctx); !strings.Contains(text, "The queue is empty") || !strings.Contains(text, "would move 1, failed 0") ||
+		!strings.Contains(text, "moved 1, failed 0") {
+		t.Fatalf("the DLQ page after the replay (its dry run and replay listed):\n%s", text)
 	}
 	if n := total(t, dlq.URL); n != 0 {
 		t.Fatalf("the DLQ holds %d messages after the replay", n)

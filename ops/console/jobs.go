@@ -28,8 +28,9 @@ const (
 // job is a dry run or a replay of one DLQ, run by the dlq engine in a
 // goroutine the console owns, so it goes on when the browser goes away.
 type job struct {
-	ID      string
-	Kind    string
+	ID   string
+	Kind string
+	// Queue is the DLQ's name (Opts.Queue its URL).
 	Queue   string
 	Opts    dlq.ReplayOptions
 	Started time.Time
@@ -132,14 +133,14 @@ func (js *jobs) start(kind string, opts dlq.ReplayOptions, preview []dlq.Message
 		return nil, err
 	}
 	opts.DryRun = kind == jobDryRun
-	j := &job{ID: hex.EncodeToString(b[:]), Kind: kind, Queue: opts.Queue, Opts: opts, Started: time.Now(),
+	j := &job{ID: hex.EncodeToString(b[:]), Kind: kind, Queue: queueName(opts.Queue), Opts: opts, Started: time.Now(),
 		preview: map[string]dlq.Message{}, counts: map[dlq.Action]int64{}, changed: make(chan struct{})}
 	for _, m := range preview {
 		j.preview[m.ID] = m
 	}
 	js.mu.Lock()
 	for _, o := range js.byID {
-		if o.Queue == opts.Queue && !o.isDone() {
+		if o.Queue == j.Queue && !o.isDone() {
 			js.mu.Unlock()
 			return o, fmt.Errorf("%w (job %s)", errBusy, o.ID)
 		}

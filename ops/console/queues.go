@@ -66,12 +66,10 @@ func (c *Console) allQueues(ctx context.Context) ([]queueInfo, error) {
 	return qs, nil
 }
 
-// queuesNamed describes the named queues (by name), in order.
+// queuesNamed describes the named queues, by name.
 func (c *Console) queuesNamed(ctx context.Context, names []string, oldest bool) map[string]queueInfo {
-	refs := make([]string, len(names))
-	copy(refs, names)
 	out := map[string]queueInfo{}
-	for _, q := range c.describe(ctx, refs, oldest) {
+	for _, q := range c.describe(ctx, names, oldest) {
 		out[q.Name] = q
 	}
 	return out
