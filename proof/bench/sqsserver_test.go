@@ -35,10 +35,13 @@ const (
 	goawsModule = "github.com/Admiral-Piett/goaws/app/cmd@v0.5.4"
 )
 
-// BenchmarkSQSServer runs the workload against three servers, each fresh:
+// BenchmarkSQSServer runs the workload against four servers, each fresh:
 // `licenseflow localaws` as its own process (durable, fsync on), the same
-// server started in this process (durable), and goaws v0.5.4 (in memory,
-// the baseline users compare with) as its own process. Each round sends
+// server started in this process (durable), goaws v0.5.4 (in memory, the
+// baseline users compare with) as its own process, and the ceiling: a
+// net/http server in its own process that answers every request with a
+// prepared answer (proof/internal/cannedsqs), so its rates are what the SDK
+// and net/http allow on the machine, whatever a server does. Each round sends
 // sqsLoad messages to a new queue (send-msgs/s), then receives and deletes
 // them (recv-msgs/s, until the last delete). A receive whose answer the SDK
 // could not read leaves its messages hidden for the visibility timeout:
@@ -54,6 +57,7 @@ func BenchmarkSQSServer(b *testing.B) {
 	dir := b.TempDir()
 	bin, buildErr := prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow")
 	goaws, goawsErr := installGoaws(dir)
+	canned, cannedErr := prooftest.Build(dir, "github.com/licenseflow/licenseflow/proof/internal/cannedsqs")
 	servers := []struct {
 		name  string
 		start func(b *testing.B) (url string, pid int) // pid 0: this process
@@ -79,6 +83,12 @@ func BenchmarkSQSServer(b *testing.B) {
 				b.Skipf("goaws v0.5.4 could not be installed: %v", goawsErr)
 			}
 			return startGoaws(b, goaws)
+		}},
+		{"canned", func(b *testing.B) (string, int) {
+			if cannedErr != nil {
+				b.Fatal(cannedErr)
+			}
+			return startCanned(b, canned)
 		}},
 	}
 	for _, srv := range servers {
@@ -194,8 +204,9 @@ func runSQSRound(ctx context.Context, b *testing.B, c *sqs.Client, name string, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	n := deleted.Load()
-	if n > sqsLoad || n < sqsLoad*9/10 {
+	// The canned server never runs dry: the workers' last rounds overshoot.
+	n := min(deleted.Load(), sqsLoad)
+	if n < sqsLoad*9/10 {
 		b.Fatalf("drained %d of %d messages", n, sqsLoad)
 	}
 	return sqsRound{send: sqsLoad / sendTime.Seconds(), recv: float64(n) / time.Duration(last.Load()).Seconds(),
@@ -262,4 +273,23 @@ func startGoaws(b *testing.B, bin string) (string, int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// startCanned runs the ceiling server on a free loopback port until the
+// benchmark ends and returns its URL and pid.
+func startCanned(b *testing.B, bin string) (string, int) {
+	b.Helper()
+	const ready = "cannedsqs listening on "
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-body", strconv.Itoa(sqsBody))
+	cmd.Stderr = prooftest.LogFile(b, filepath.Join(b.TempDir(), "cannedsqs.stderr"), "cannedsqs")
+	p, err := prooftest.StartProc(cmd, ready)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Stop(10 * time.Second) })
+	line, err := p.WaitReady(time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return strings.TrimPrefix(line, ready), p.Pid()
 }

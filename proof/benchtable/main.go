@@ -33,6 +33,8 @@ var rows = []row{
 	{"localaws SQS receive+delete, own process, durable", `bench\.BenchmarkSQSServer/localaws-process$`, "recv-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "recv-msgs/s", goaws},
 	{"localaws SQS send, in process, durable", `bench\.BenchmarkSQSServer/localaws-in-process$`, "send-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "send-msgs/s", goaws},
 	{"localaws SQS receive+delete, in process, durable", `bench\.BenchmarkSQSServer/localaws-in-process$`, "recv-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "recv-msgs/s", goaws},
+	{"SQS send, canned-answer server (the SDK's ceiling)", `bench\.BenchmarkSQSServer/canned$`, "send-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "send-msgs/s", goaws},
+	{"SQS receive+delete, canned-answer server (the SDK's ceiling)", `bench\.BenchmarkSQSServer/canned$`, "recv-msgs/s", `bench\.BenchmarkSQSServer/goaws$`, "recv-msgs/s", goaws},
 	{"localaws SQS SendMessageBatch, durable", `sqs\.BenchmarkSendBatch/durable$`, "msgs/s", `sqs\.BenchmarkSendBatch/memory$`, "msgs/s", "same, in memory"},
 	{"localaws SQS receive+delete, durable", `sqs\.BenchmarkReceiveDeleteBatch/durable$`, "msgs/s", `sqs\.BenchmarkReceiveDeleteBatch/memory$`, "msgs/s", "same, in memory"},
 	{"localaws SQS long-poll wake", `sqs\.BenchmarkLongPollWake$`, "ms/send-to-wake", `sqs\.BenchmarkLongPollWake$`, "ms/baseline-receive", "receive of a ready message"},
