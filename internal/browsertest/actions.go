@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -94,4 +96,13 @@ func Open(ctx context.Context, url string) (int, error) {
 // PageText is the visible text of the whole page.
 func PageText() chromedp.Action[string] {
 	return chromedp.Text(chromedp.CSS("body"))
+}
+
+// WithoutJavaScript turns scripts off in the tab ctx, for pages that must
+// work without them; it fails t if the browser refuses.
+func WithoutJavaScript(t testing.TB, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("turning JavaScript off: %v", err)
+	}
 }
