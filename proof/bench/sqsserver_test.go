@@ -275,17 +275,8 @@ func startGoaws(b *testing.B, bin string) (string, int) {
 // benchmark ends and returns its URL and pid.
 func startCanned(b *testing.B, bin string) (string, int) {
 	b.Helper()
-	const ready = "cannedsqs listening on "
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-body", strconv.Itoa(sqsBody))
 	cmd.Stderr = prooftest.LogFile(b, filepath.Join(b.TempDir(), "cannedsqs.stderr"), "cannedsqs")
-	p, err := prooftest.StartProc(cmd, ready)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Stop(10 * time.Second) })
-	line, err := p.WaitReady(time.Minute)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return strings.TrimPrefix(line, ready), p.Pid()
+	p, url := prooftest.StartReady(b, cmd, "cannedsqs listening on ")
+	return url, p.Pid()
 }

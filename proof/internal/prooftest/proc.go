@@ -102,15 +102,26 @@ func (p *Proc) Kill() {
 // not come up.
 func StartNode(tb testing.TB, cmd *exec.Cmd) *Proc {
 	tb.Helper()
-	p, err := StartProc(cmd, "ready")
+	p, _ := StartReady(tb, cmd, "ready")
+	return p
+}
+
+// StartReady starts cmd, waits up to a minute for its stdout line that
+// starts with ready and stops it when tb's test ends; it fails tb when the
+// process does not come up. It returns the process and the rest of its
+// ready line (the URL a server prints, say).
+func StartReady(tb testing.TB, cmd *exec.Cmd, ready string) (*Proc, string) {
+	tb.Helper()
+	p, err := StartProc(cmd, ready)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { p.Stop(10 * time.Second) })
-	if _, err := p.WaitReady(time.Minute); err != nil {
+	line, err := p.WaitReady(time.Minute)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	return p
+	return p, strings.TrimSpace(strings.TrimPrefix(line, ready))
 }
 
 // LogFile creates the file a child process logs to (its stderr); when tb
@@ -141,18 +152,8 @@ func LogFile(tb testing.TB, path, who string) *os.File {
 // URL.
 func StartLocalAWS(tb testing.TB, bin, data string) (*Proc, string) {
 	tb.Helper()
-	const ready = "localaws listening on "
 	cmd := exec.Command(bin, "localaws", "--addr", "127.0.0.1:0", "--data", data)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data)}
 	cmd.Stderr = LogFile(tb, data+".stderr", "localaws")
-	p, err := StartProc(cmd, ready)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { p.Stop(10 * time.Second) })
-	line, err := p.WaitReady(time.Minute)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p, strings.TrimSpace(strings.TrimPrefix(line, ready))
+	return StartReady(tb, cmd, "localaws listening on ")
 }
