@@ -132,8 +132,10 @@ func (l *Log) waitLocked(end int64, durable bool) error {
 				continue
 			}
 			l.syncLocked()
+		case l.written < end:
+			l.wroteCond.Wait() // another goroutine is writing
 		default:
-			l.cond.Wait()
+			l.syncedCond.Wait() // written; another goroutine is syncing
 		}
 	}
 }
@@ -158,7 +160,12 @@ func (l *Log) writeLocked() {
 	if cap(buf) <= maxSpare {
 		l.spare = buf[:0]
 	}
-	l.cond.Broadcast()
+	if err != nil {
+		l.wakeAll()
+		return
+	}
+	l.wroteCond.Broadcast()
+	l.idleCond.Broadcast()
 }
 
 // syncLocked fdatasyncs with l.mu released, covering everything written
@@ -177,7 +184,19 @@ func (l *Log) syncLocked() {
 	} else if target > l.synced {
 		l.synced = target
 	}
-	l.cond.Broadcast()
+	if err != nil {
+		l.wakeAll()
+		return
+	}
+	l.syncedCond.Broadcast()
+	l.idleCond.Broadcast()
+}
+
+// wakeAll wakes every waiter, after a failure or Close.
+func (l *Log) wakeAll() {
+	l.wroteCond.Broadcast()
+	l.syncedCond.Broadcast()
+	l.idleCond.Broadcast()
 }
 
 // flushLocked writes and syncs everything with l.mu held and trims the

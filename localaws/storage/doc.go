@@ -27,8 +27,11 @@
 // the call. Writing and syncing overlap, so while one fsync runs the next
 // group gathers in the buffer and is written; the next fsync then covers
 // all of it. Before it fsyncs, a syncer yields once so that appenders
-// just woken by the previous fsync can join its group. No goroutine is
-// spawned per append and, in steady state, no memory is allocated.
+// just woken by the previous fsync can join its group. A waiter sleeps on
+// what can let it go on (the write or the fsync in progress), so a durable
+// append is woken about once and a half on average rather than four
+// times, as a trace of localaws showed before. No goroutine is spawned per
+// append and, in steady state, no memory is allocated.
 //
 // Engines that must fix the log order under their own lock (the lock
 // Checkpoint is called under) use Add there and Wait after releasing it,

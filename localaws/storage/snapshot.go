@@ -39,7 +39,7 @@ func (l *Log) Checkpoint() (*Snapshot, error) {
 	}
 	l.started = true
 	for l.writing || l.syncing {
-		l.cond.Wait()
+		l.idleCond.Wait()
 	}
 	// The old segment must be whole on disk, and trimmed of its
 	// preallocated space, before a newer one exists: Replay treats any

@@ -55,17 +55,23 @@ type Log struct {
 
 	size atomic.Int64 // framed bytes in segments after the snapshot
 
-	mu      sync.Mutex
-	cond    *sync.Cond // signalled when writing, syncing, written or synced change
-	buf     []byte     // encoded records not yet handed to the writer
-	spare   []byte     // the other buffer, reused by the next write
-	end     int64      // logical offset after the last appended record
-	written int64      // logical offset written to the OS
-	synced  int64      // logical offset on stable storage
-	writing bool       // a goroutine is writing a buffer
-	syncing bool       // a goroutine is in fdatasync
-	err     error      // sticky write or sync failure
-	closed  bool
+	mu sync.Mutex
+	// Waiters sleep on the condition that can let them go on, so that a
+	// write does not wake those waiting for an fsync, nor one fsync those
+	// waiting for a write: profiles showed durable appends otherwise woken
+	// about four times each. wroteCond is signalled when a write ends,
+	// syncedCond when an fsync ends, idleCond (Checkpoint and Close waiting
+	// for both to stop) when either does. After a failure or Close all three are.
+	wroteCond, syncedCond, idleCond *sync.Cond
+	buf                             []byte // encoded records not yet handed to the writer
+	spare                           []byte // the other buffer, reused by the next write
+	end                             int64  // logical offset after the last appended record
+	written                         int64  // logical offset written to the OS
+	synced                          int64  // logical offset on stable storage
+	writing                         bool   // a goroutine is writing a buffer
+	syncing                         bool   // a goroutine is in fdatasync
+	err                             error  // sticky write or sync failure
+	closed                          bool
 	// closeDone is closed when the first Close has finished.
 	closeDone chan struct{}
 	started   bool     // an Append or Checkpoint happened: Replay is too late
@@ -87,7 +93,7 @@ type Log struct {
 // segment so that appends continue after the last whole record.
 func Open(opts Options) (*Log, error) {
 	l := &Log{opts: opts, tab: crc32.MakeTable(crc32.Castagnoli), closeDone: make(chan struct{})}
-	l.cond = sync.NewCond(&l.mu)
+	l.wroteCond, l.syncedCond, l.idleCond = sync.NewCond(&l.mu), sync.NewCond(&l.mu), sync.NewCond(&l.mu)
 	if opts.Dir == "" {
 		return l, nil
 	}
@@ -280,7 +286,7 @@ func (l *Log) Close() error {
 		return nil
 	}
 	for l.writing || l.syncing {
-		l.cond.Wait()
+		l.idleCond.Wait()
 	}
 	if l.err == nil {
 		l.flushLocked()
@@ -290,7 +296,7 @@ func (l *Log) Close() error {
 		err = fmt.Errorf("closing segment: %w", cerr)
 	}
 	l.f = nil
-	l.cond.Broadcast()
+	l.wakeAll()
 	l.mu.Unlock()
 
 	l.snapMu.Lock()
