@@ -152,18 +152,14 @@ func (l *Log) writeLocked() {
 	l.mu.Lock()
 	l.writing = false
 	l.stats.Writes++
-	if err != nil {
-		l.fail(fmt.Errorf("writing log: %w", err))
-	} else {
-		l.written += int64(len(buf))
-	}
 	if cap(buf) <= maxSpare {
 		l.spare = buf[:0]
 	}
 	if err != nil {
-		l.wakeAll()
+		l.fail(fmt.Errorf("writing log: %w", err))
 		return
 	}
+	l.written += int64(len(buf))
 	l.wroteCond.Broadcast()
 	l.idleCond.Broadcast()
 }
@@ -181,13 +177,9 @@ func (l *Log) syncLocked() {
 	l.stats.Syncs++
 	if err != nil {
 		l.fail(fmt.Errorf("syncing log: %w", err))
-	} else if target > l.synced {
-		l.synced = target
-	}
-	if err != nil {
-		l.wakeAll()
 		return
 	}
+	l.synced = max(l.synced, target)
 	l.syncedCond.Broadcast()
 	l.idleCond.Broadcast()
 }
@@ -228,11 +220,13 @@ func (l *Log) flushLocked() {
 	}
 }
 
-// fail records the first write or sync failure. After a failed fsync the
-// kernel may have dropped the dirty pages, so nothing written can be
-// trusted to be durable any more: the log refuses further appends.
+// fail records the first write or sync failure and wakes every waiter.
+// After a failed fsync the kernel may have dropped the dirty pages, so
+// nothing written can be trusted to be durable any more: the log refuses
+// further appends.
 func (l *Log) fail(err error) {
 	if l.err == nil {
 		l.err = err
 	}
+	l.wakeAll()
 }
