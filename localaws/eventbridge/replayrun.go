@@ -103,9 +103,15 @@ func (s *Service) replayEvents(rr replayRecord, evs []*archivedEvent) error {
 		ds = append(ds, s.route(b, e, accept).ds...)
 	}
 	s.mu.RUnlock()
-	if lost := s.dispatch(s.ctx, ds, now, true); len(lost) > 0 {
+	lost := 0
+	for _, o := range s.dispatch(s.ctx, ds, now, true) {
+		if o == OutcomeFailed {
+			lost++
+		}
+	}
+	if lost > 0 {
 		s.cfg.Logger.Error("replayed events could neither be delivered nor recorded for retry",
-			"replay", rr.Name, "deliveries", len(lost))
+			"replay", rr.Name, "deliveries", lost)
 	}
 	return nil
 }
