@@ -21,7 +21,15 @@ type Envelope struct {
 	Region     string          `json:"region"`
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
+	// ReplayName is set on an event an archive replay sent again: the
+	// replay's name. The event keeps its id, so a stage that
+	// de-duplicates by id must tell a replay from a redelivery: it
+	// re-derives the event's effect (see docs/replay.md).
+	ReplayName string `json:"replay-name,omitempty"`
 }
+
+// Replayed reports whether the event comes from an archive replay.
+func (e Envelope) Replayed() bool { return e.ReplayName != "" }
 
 // Publisher publishes details to the bus. Publish returns nil only once the
 // bus accepted every detail. Implementations are safe for concurrent use.

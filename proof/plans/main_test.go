@@ -3,7 +3,9 @@
 // lands on the app server; a changed plan reissues it after a restart; a bad
 // plans file stops every part that reads it before it starts; and `license
 // verify` accepts the app server's license and rejects a tampered and an
-// expired one.
+// expired one; and when the catalogue lacked a plan, fixing it and
+// replaying the archive's window with `licenseflow events replay` brings
+// the right license to the app server with nothing else happening twice.
 package plans
 
 import (

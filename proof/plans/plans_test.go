@@ -68,6 +68,15 @@ func (n *pipelineNode) env() []string {
 	return env
 }
 
+// startWithPlans writes plans to a file and runs the pipeline with it.
+func startWithPlans(t *testing.T, plans string) (*pipelineNode, *prooftest.Proc, string) {
+	t.Helper()
+	plansFile := filepath.Join(t.TempDir(), "plans.yaml")
+	writeFile(t, plansFile, plans)
+	n := newNode(t, plansFile)
+	return n, n.start(), plansFile
+}
+
 // start runs the pipeline until it is ready; the test's end stops it.
 func (n *pipelineNode) start() *prooftest.Proc {
 	n.t.Helper()
@@ -128,10 +137,7 @@ func writeFile(t *testing.T, path, content string) {
 // another restart on the same file issues nothing.
 func TestOwnPlansEndToEnd(t *testing.T) {
 	t.Parallel()
-	plansFile := filepath.Join(t.TempDir(), "plans.yaml")
-	writeFile(t, plansFile, proPlans)
-	n := newNode(t, plansFile)
-	p := n.start()
+	n, p, plansFile := startWithPlans(t, proPlans)
 	if !slices.ContainsFunc(p.Lines(), func(l string) bool { return l == "plans: 1 price of 1 plan (pro) from "+plansFile }) {
 		t.Fatalf("run does not say which plans it uses:\n%s", strings.Join(p.Lines(), "\n"))
 	}

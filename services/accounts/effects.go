@@ -12,22 +12,31 @@ import (
 )
 
 // effect is one event's change to the store, run inside apply's
-// transaction; first says whether the event id is new.
-type effect = func(ctx context.Context, tx *sqlstore.Tx, first bool) (outcome, error)
+// transaction, told how the event was seen before.
+type effect = func(ctx context.Context, tx *sqlstore.Tx, sn seen) (outcome, error)
+
+// seen is how an event was seen before: first says its id is new; replay
+// says an archive replay sent it again (its id may well be known).
+type seen struct{ first, replay bool }
 
 // existing decides an event about the entity kind id that may have been
 // handled before. Stored with the same content (same), the event's outcome
-// is published again (announce); stored with other content, or refused
-// earlier, it is refused. Seen before but neither stored nor refused is
-// impossible, and refused too. done is false only for a new event: apply
-// it.
-func existing[T any](ctx context.Context, tx *sqlstore.Tx, first bool, kind, id string,
+// is published again (announce) — but not for a replay: the entity is
+// right, and nothing happens twice. Stored with other content it is
+// refused. Refused earlier it is refused again, except for a replay,
+// which judges it again (a fix may have made it acceptable): the refusal
+// is forgotten and the event applied as new. Seen before but neither
+// stored nor refused is impossible, and refused too. done is false only
+// for an event to apply.
+func existing[T any](ctx context.Context, tx *sqlstore.Tx, sn seen, kind, id string,
 	get func(context.Context, *sqlstore.Tx, string) (T, error), same func(T) bool,
 	announce func(T) ([]events.Detail, error)) (out outcome, done bool, err error) {
 	v, err := get(ctx, tx, id)
 	switch {
 	case err == nil && !same(v):
 		return outcome{refused: fmt.Errorf("%s %s already stored with other content", kind, id)}, true, nil
+	case err == nil && sn.replay:
+		return outcome{}, true, nil
 	case err == nil:
 		publish, err := announce(v)
 		if err != nil {
@@ -41,20 +50,22 @@ func existing[T any](ctx context.Context, tx *sqlstore.Tx, first bool, kind, id 
 	switch {
 	case err != nil:
 		return outcome{}, true, err
+	case ok && sn.replay:
+		return outcome{}, false, deleteRejection(ctx, tx, id)
 	case ok:
 		return outcome{refused: errors.New(reason)}, true, nil
-	case !first:
+	case !sn.first && !sn.replay:
 		return outcome{refused: fmt.Errorf("event seen before but %s is neither stored nor refused", id)}, true, nil
 	}
 	return outcome{}, false, nil
 }
 
 func (s *Stage) companySignup(d events.CompanySignupRequested) effect {
-	return func(ctx context.Context, tx *sqlstore.Tx, first bool) (outcome, error) {
+	return func(ctx context.Context, tx *sqlstore.Tx, sn seen) (outcome, error) {
 		if err := validCompanySignup(d); err != nil {
 			return outcome{}, events.Permanent(err)
 		}
-		if out, done, err := existing(ctx, tx, first, "company", d.CompanyID, getCompany,
+		if out, done, err := existing(ctx, tx, sn, "company", d.CompanyID, getCompany,
 			func(c Company) bool { return c.Name == d.CompanyName && c.AdminUserID == d.AdminUserID },
 			func(c Company) ([]events.Detail, error) {
 				admin, err := getUser(ctx, tx, c.AdminUserID)
@@ -90,11 +101,11 @@ func userOutcome(u User) events.Detail {
 }
 
 func (s *Stage) addUser(d events.UserAddRequested) effect {
-	return func(ctx context.Context, tx *sqlstore.Tx, first bool) (outcome, error) {
+	return func(ctx context.Context, tx *sqlstore.Tx, sn seen) (outcome, error) {
 		if err := validUserAdd(d); err != nil {
 			return outcome{}, events.Permanent(err)
 		}
-		if out, done, err := existing(ctx, tx, first, "user", d.UserID, getUser,
+		if out, done, err := existing(ctx, tx, sn, "user", d.UserID, getUser,
 			func(u User) bool {
 				return u.CompanyID == d.CompanyID && u.Email == d.Email && u.Name == d.Name && u.Role == d.Role
 			},
@@ -128,11 +139,11 @@ func (s *Stage) addUser(d events.UserAddRequested) effect {
 }
 
 func (s *Stage) startSession(d events.SessionRequested) effect {
-	return func(ctx context.Context, tx *sqlstore.Tx, first bool) (outcome, error) {
+	return func(ctx context.Context, tx *sqlstore.Tx, sn seen) (outcome, error) {
 		if err := validSession(d); err != nil {
 			return outcome{}, events.Permanent(err)
 		}
-		if out, done, err := existing(ctx, tx, first, "session", d.SessionID, getSession,
+		if out, done, err := existing(ctx, tx, sn, "session", d.SessionID, getSession,
 			func(se Session) bool {
 				return se.CompanyID == d.CompanyID && se.UserID == d.UserID && se.AppServer == d.AppServer
 			},

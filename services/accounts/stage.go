@@ -8,7 +8,12 @@
 //
 // Delivery is at least once and unordered. Handle is idempotent: each event
 // id is recorded (sqlstore FirstTime) in the same transaction as its
-// effect, and an entity already stored with the same content is a replay.
+// effect, and an entity already stored with the same content is a
+// redelivery. An event an archive replay sent again (its replay-name is
+// set) is judged again: what it describes is created if it is missing
+// (also when it was refused before: the refusal is judged again), and
+// nothing is announced for what is already stored, so a replay applies
+// what a fix changed and repeats nothing else.
 // A user or session whose company or user is not stored yet is a
 // retryable error (its dependency is still on its way). Outcome events are
 // published after commit; if publishing fails (or the process dies before
@@ -119,7 +124,7 @@ func (s *Stage) apply(ctx context.Context, e events.Envelope, fx effect) error {
 		if err != nil {
 			return err
 		}
-		out, err = fx(ctx, tx, first)
+		out, err = fx(ctx, tx, seen{first: first, replay: e.Replayed()})
 		return err
 	})
 	log := s.cfg.Logger.With("event_id", e.ID, "detail_type", e.DetailType, "correlation_id", events.CorrelationID(ctx))

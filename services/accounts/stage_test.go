@@ -258,3 +258,53 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("config error: %v", err)
 	}
 }
+
+// TestReplayedEvents: events an archive replay sends again (replay-name
+// set, ids kept) create what is missing — also what an earlier, wrong
+// judgement refused — and announce nothing that is stored already.
+func TestReplayedEvents(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		replay := func(id string, d events.Detail) error {
+			e := eventstest.Envelope(f.t, id, testNow, d)
+			e.ReplayName = "fix-1"
+			return f.stage.Handle(ctx, e)
+		}
+		must(t, f.handle("e1", signup("co_a", "usr_admin", "boss@a.example")))
+		must(t, f.handle("e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin")))
+		must(t, f.handle("e3", session("ses_1", "co_a", "usr_m")))
+		f.pub.Take()
+		// As if an earlier version had refused a valid request.
+		must(t, f.stage.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
+			if _, err := tx.FirstTime(ctx, Component, "e4"); err != nil {
+				return err
+			}
+			return insertRejection(ctx, tx, "usr_n", "refused by mistake", testNow)
+		}))
+
+		for _, e := range []struct {
+			id string
+			d  events.Detail
+		}{{"e1", signup("co_a", "usr_admin", "boss@a.example")}, {"e2", addUser("co_a", "usr_m", "m@a.example", events.RoleMember, "usr_admin")},
+			{"e3", session("ses_1", "co_a", "usr_m")}} {
+			must(t, replay(e.id, e.d))
+		}
+		if got := f.pub.Take(); len(got) != 0 {
+			t.Fatalf("replaying stored events announced %v", got)
+		}
+		must(t, replay("e4", addUser("co_a", "usr_n", "n@a.example", events.RoleMember, "usr_admin")))
+		must(t, replay("e4", addUser("co_a", "usr_n", "n@a.example", events.RoleMember, "usr_admin"))) // redelivered
+		if got := f.pub.Take(); len(got) != 1 || got[0].(events.UserAdded).UserID != "usr_n" {
+			t.Fatalf("replaying a wrongly refused request announced %v, want usr_n added once", got)
+		}
+		users, _ := f.stage.ListUsers(ctx, "co_a")
+		sessions, _ := f.stage.ListSessions(ctx, "co_a")
+		if _, refused, _ := f.stage.Rejection(ctx, "usr_n"); len(users) != 3 || len(sessions) != 1 || refused {
+			t.Fatalf("%d users, %d sessions, usr_n refused %v; want 3, 1, false", len(users), len(sessions), refused)
+		}
+		other := addUser("co_a", "usr_m", "other@a.example", events.RoleMember, "usr_admin")
+		if err := replay("e2", other); !events.IsPermanent(err) {
+			t.Fatalf("a replay conflicting with what is stored: %v, want refused", err)
+		}
+	})
+}

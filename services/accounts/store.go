@@ -117,6 +117,12 @@ func rejection(ctx context.Context, tx *sqlstore.Tx, id string) (string, bool, e
 	return reason, err == nil, err
 }
 
+// deleteRejection forgets that id was refused, so a replay judges it again.
+func deleteRejection(ctx context.Context, tx *sqlstore.Tx, id string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM acc_rejections WHERE entity_id = ?`, id)
+	return err
+}
+
 func insertRejection(ctx context.Context, tx *sqlstore.Tx, id, reason string, at time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO acc_rejections (entity_id, reason, rejected_at) VALUES (?, ?, ?)`, id, reason, formatTime(at))
 	return err

@@ -14,7 +14,10 @@
 // given. Whenever a server holds a company's latest license (delivered now,
 // or found delivered on a redelivery) the stage announces it with License
 // Delivered, so the user application can show which license each server
-// holds without reaching into the VPC.
+// holds without reaching into the VPC. An event an archive replay sent
+// again (replay-name set) delivers what is missing like any other, but
+// announces nothing for a server that holds its license already: that was
+// announced when it was delivered.
 package licensepush
 
 import (
@@ -69,18 +72,18 @@ func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
 		if err := json.Unmarshal(e.Detail, &d); err != nil {
 			return events.Permanent(fmt.Errorf("decoding %q: %w", e.DetailType, err))
 		}
-		return s.licenseIssued(ctx, d)
+		return s.licenseIssued(ctx, d, e.Replayed())
 	case events.TypeSessionStarted:
 		var d events.SessionStarted
 		if err := json.Unmarshal(e.Detail, &d); err != nil {
 			return events.Permanent(fmt.Errorf("decoding %q: %w", e.DetailType, err))
 		}
-		return s.sessionStarted(ctx, d)
+		return s.sessionStarted(ctx, d, e.Replayed())
 	}
 	return events.Permanent(fmt.Errorf("licensepush does not handle %q events", e.DetailType))
 }
 
-func (s *Stage) licenseIssued(ctx context.Context, d events.LicenseIssued) error {
+func (s *Stage) licenseIssued(ctx context.Context, d events.LicenseIssued, replayed bool) error {
 	if err := checkCompanyID(d.CompanyID); err != nil {
 		return events.Permanent(err)
 	}
@@ -104,14 +107,14 @@ func (s *Stage) licenseIssued(ctx context.Context, d events.LicenseIssued) error
 	}
 	var errs []error
 	for _, srv := range servers {
-		if err := s.deliverLatest(ctx, srv, lic.CompanyID); err != nil {
+		if err := s.deliverLatest(ctx, srv, lic.CompanyID, replayed); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return combine(errs)
 }
 
-func (s *Stage) sessionStarted(ctx context.Context, d events.SessionStarted) error {
+func (s *Stage) sessionStarted(ctx context.Context, d events.SessionStarted, replayed bool) error {
 	if err := checkCompanyID(d.CompanyID); err != nil {
 		return events.Permanent(err)
 	}
@@ -125,12 +128,13 @@ func (s *Stage) sessionStarted(ctx context.Context, d events.SessionStarted) err
 	if err := s.addServer(ctx, d.CompanyID, d.AppServer); err != nil {
 		return err
 	}
-	return s.deliverLatest(ctx, d.AppServer, d.CompanyID)
+	return s.deliverLatest(ctx, d.AppServer, d.CompanyID, replayed)
 }
 
 // deliverLatest gives server the company's latest license unless it was
-// already given that serial or a newer one. Permanent failures are marked.
-func (s *Stage) deliverLatest(ctx context.Context, server, company string) error {
+// already given that serial or a newer one (then it announces that again,
+// unless the event is replayed). Permanent failures are marked.
+func (s *Stage) deliverLatest(ctx context.Context, server, company string, replayed bool) error {
 	unlock := s.locks.lock(server + "\x00" + company)
 	defer unlock()
 	latest, ok, given, err := s.toDeliver(ctx, server, company)
@@ -141,6 +145,9 @@ func (s *Stage) deliverLatest(ctx context.Context, server, company string) error
 		"correlation_id", events.CorrelationID(ctx))
 	if given >= latest.serial {
 		log.Debug("licensepush: server already holds this license", "given", given)
+		if replayed {
+			return nil // announced when it was delivered; a replay repeats nothing
+		}
 		return s.announce(ctx, server, company, given)
 	}
 	if err := s.deliver.deliver(ctx, server, company, []byte(latest.file)); err != nil {

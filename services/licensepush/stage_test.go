@@ -217,6 +217,21 @@ func TestDeliveryFlow(t *testing.T) {
 		if err := f.session("co_acme", a.addr()); err != nil || len(f.announced.Take()) != 1 || a.puts.Load() != 2 {
 			t.Fatalf("after the bus came back: %v, %d puts", err, a.puts.Load())
 		}
+		// Replayed events (replay-name set) deliver and announce nothing
+		// that is delivered already.
+		for _, d := range []events.Detail{
+			events.LicenseIssued{CompanyID: "co_acme", Serial: 3, Plan: "pro", Status: "active", ExpiresAt: testNow.Add(time.Hour), License: f.sign("co_acme", 3, f.priv)},
+			events.SessionStarted{SessionID: "ses_1", CompanyID: "co_acme", UserID: "usr_1", AppServer: a.addr(), StartedAt: testNow},
+		} {
+			e := envelope(t, d)
+			e.ReplayName = "fix-1"
+			if err := f.stage.Handle(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(f.announced.Take()); n != 0 || a.puts.Load() != 2 {
+			t.Fatalf("replayed events: %d announcements, %d puts; want none more", n, a.puts.Load())
+		}
 		// A session on a second server brings it the latest license at once.
 		if err := f.session("co_acme", b.addr()); err != nil {
 			t.Fatal(err)

@@ -25,6 +25,22 @@
 //     serial, same bytes) is published again; consumers keep the highest
 //     serial, so this is harmless.
 //
+// # Replayed events
+//
+// An event an archive replay sent again carries "replay-name" and its
+// original ids, so the provider event id is known and the duplicate path
+// would drop it. Instead Handle re-derives it: the event is applied again
+// with Reapply (the newest event of its kind decides again what it
+// decided, so a corrected meaning takes effect; older events change
+// nothing), and the company's entitlement is computed again from the
+// plans in force. A license is issued only if that entitlement differs
+// from the last license's, so an unchanged event issues nothing and a
+// replay after a fix (of the catalogue, of the mapping) issues exactly
+// the license the fix calls for, once: a second delivery of the same
+// replayed event finds the entitlement equal. An event the stage never
+// applied (it was refused, say, for a plan the catalogue lacked) is
+// applied as new.
+//
 // # Plans
 //
 // Licenses are issued from the owner's plan catalogue (Config.Plans, see

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -72,7 +73,7 @@ func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
 	}
 	var out []pending
 	for _, d := range details {
-		ps, err := s.apply(ctx, d)
+		ps, err := s.apply(ctx, d, e.ReplayName)
 		if err != nil {
 			return fmt.Errorf("event %s: %w", e.ID, err)
 		}
@@ -147,41 +148,54 @@ func keys(d events.Detail) (events.Provider, string) {
 // returns the licenses the detail caused that are still to publish: the
 // one it issued, or, for a detail handled before (a redelivery after a
 // failed publish), those its first handling issued and nobody published.
-func (s *Stage) apply(ctx context.Context, d events.Detail) ([]pending, error) {
+func (s *Stage) apply(ctx context.Context, d events.Detail, replay string) ([]pending, error) {
 	p, subID := keys(d)
 	log := s.cfg.Logger.With("provider_event", p.EventID, "detail_type", d.DetailType(), "subscription", subID)
+	cause := p.EventID
+	if replay != "" {
+		cause += " (replay " + replay + ")"
+		log = log.With("replay", replay)
+	}
 	var (
-		duplicate bool
-		issued    *issue
-		out       []pending
+		duplicate, again bool
+		issued           *issue
+		out              []pending
 	)
 	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
-		duplicate, issued, out = false, nil, nil
+		duplicate, again, issued, out = false, false, nil, nil
 		first, err := tx.FirstTime(ctx, consumer, p.EventID)
 		if err != nil {
 			return err
 		}
-		if !first {
+		if !first && replay == "" {
 			duplicate = true
-			out, err = unpublishedOf(ctx, tx, p.EventID)
+			out, err = unpublishedOf(ctx, tx, cause)
 			return err
 		}
+		again = !first // a replay of an event applied before: re-derive it
 		cur, rowVersion, err := loadSubscription(ctx, tx, subID)
 		if err != nil {
 			return err
 		}
-		next, err := Apply(cur, d)
+		next, err := apply(cur, d, again)
 		if err != nil {
 			return events.Permanent(err)
 		}
-		if err := saveSubscription(ctx, tx, next, rowVersion, s.cfg.Now()); err != nil {
-			return err
+		if !again || !reflect.DeepEqual(next, cur) {
+			if err := saveSubscription(ctx, tx, next, rowVersion, s.cfg.Now()); err != nil {
+				return err
+			}
 		}
 		if next.CompanyID == "" {
 			log.InfoContext(ctx, "subscription parked until an event names its company")
 			return nil
 		}
-		issued, err = s.reissue(ctx, tx, next.CompanyID, p.EventID, always)
+		if issued, err = s.reissue(ctx, tx, next.CompanyID, cause, always); err != nil || issued != nil || !again {
+			return err
+		}
+		// Nothing changed: a redelivered replay may still have a license
+		// its first delivery stored but did not publish.
+		out, err = unpublishedOf(ctx, tx, cause)
 		return err
 	})
 	switch {
@@ -190,8 +204,11 @@ func (s *Stage) apply(ctx context.Context, d events.Detail) ([]pending, error) {
 	case duplicate:
 		log.DebugContext(ctx, "duplicate provider event ignored", "unpublished", len(out))
 	case issued != nil:
-		log.InfoContext(ctx, "license issued", "company", issued.ent.CompanyID, "serial", issued.serial, "plan", issued.ent.Plan, "status", issued.ent.Status, "seats", issued.ent.Seats)
+		log.InfoContext(ctx, "license issued", "company", issued.ent.CompanyID, "serial", issued.serial, "plan", issued.ent.Plan,
+			"status", issued.ent.Status, "seats", issued.ent.Seats, "replayed", again)
 		out = []pending{issued.out}
+	case again:
+		log.InfoContext(ctx, "replayed provider event re-derived: entitlement unchanged, no license issued")
 	}
 	return out, nil
 }

@@ -322,3 +322,39 @@ func TestNewValidates(t *testing.T) {
 		t.Fatal()
 	}
 }
+
+// TestReplayedEvents: a replayed event (replay-name set, same provider
+// event id) re-derives its effect: unchanged, nothing is issued; with a
+// corrected meaning, the license follows it, once; a plain redelivery
+// stays a duplicate.
+func TestReplayedEvents(t *testing.T) {
+	eachStage(t, func(t *testing.T, s *payment.Stage, b *bus) {
+		replay := func(d events.Detail) {
+			t.Helper()
+			e := envelope(t, d)
+			e.ReplayName = "fix-1"
+			if err := s.Handle(context.Background(), e); err != nil {
+				t.Fatalf("replayed %T: %v", d, err)
+			}
+		}
+		handle(t, s, checkout("e1", 0, "cmp_1", "team_monthly"))
+		handle(t, s, subChanged("e2", 1, "cmp_1", "active", "team_monthly", 3))
+		before := b.verified(t)
+		replay(checkout("e1", 0, "cmp_1", "team_monthly"))
+		replay(subChanged("e2", 1, "cmp_1", "active", "team_monthly", 3))
+		if n := len(b.verified(t)); n != len(before) {
+			t.Fatalf("replaying unchanged events issued %d licenses", n-len(before))
+		}
+		fixed := subChanged("e2", 1, "cmp_1", "active", "enterprise_monthly", 3)
+		replay(fixed)
+		replay(fixed)
+		after := b.verified(t)
+		if len(after) != len(before)+1 || after[len(after)-1].Plan != "enterprise" || after[len(after)-1].Serial != before[len(before)-1].Serial+1 {
+			t.Fatalf("after replaying a corrected event: %+v, want one more license, on enterprise", after)
+		}
+		handle(t, s, subChanged("e2", 1, "cmp_1", "active", "team_monthly", 9))
+		if n := len(b.verified(t)); n != len(after) {
+			t.Fatalf("a redelivery (no replay-name) issued a license")
+		}
+	})
+}

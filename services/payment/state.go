@@ -120,17 +120,32 @@ func mapStatus(provider string) string {
 // A company differing from the one already known is an error (the caller
 // marks it permanent).
 func Apply(s Subscription, d events.Detail) (Subscription, error) {
+	return apply(s, d, false)
+}
+
+// Reapply is Apply for an event applied before, replayed from the
+// archive: what the event decided is decided again, so a fix of what an
+// event means (its mapping, say) takes effect. Its fields overwrite those
+// it set if it is still the newest event of its kind (same Version); an
+// older event changes nothing, as under Apply. Reapplying an event
+// already applied with unchanged code changes nothing.
+func Reapply(s Subscription, d events.Detail) (Subscription, error) {
+	return apply(s, d, true)
+}
+
+func apply(s Subscription, d events.Detail, again bool) (Subscription, error) {
 	var company, customer string
+	newer := func(v, cur Version) bool { return v.After(cur) || (again && v == cur) }
 	switch d := d.(type) {
 	case events.CheckoutCompleted:
 		company, customer = d.CompanyID, d.CustomerID
 		s.CheckoutSeen = true
-		if s.SnapshotVersion.isZero() && s.LookupKey == "" {
+		if s.SnapshotVersion.isZero() && (s.LookupKey == "" || again) {
 			s.LookupKey = d.PriceLookupKey
 		}
 	case events.SubscriptionChanged:
 		company, customer = d.CompanyID, d.CustomerID
-		if v := versionOf(d.Provider); v.After(s.SnapshotVersion) {
+		if v := versionOf(d.Provider); newer(v, s.SnapshotVersion) {
 			s.SnapshotVersion, s.ProviderStatus = v, d.Status
 			s.Deleted = s.Deleted || d.Deleted
 			if d.PriceLookupKey != "" {
@@ -147,16 +162,16 @@ func Apply(s Subscription, d events.Detail) (Subscription, error) {
 		}
 	case events.InvoicePaid:
 		company, customer = d.CompanyID, d.CustomerID
-		if v := versionOf(d.Provider); v.After(s.Invoice.Version) {
+		if v := versionOf(d.Provider); newer(v, s.Invoice.Version) {
 			s.Invoice = InvoiceMark{Paid: true, Version: v}
 		}
 		p := PaidPeriod{End: d.PeriodEnd.UTC(), Version: versionOf(d.Provider)}
-		if p.End.After(s.PaidThrough.End) || (p.End.Equal(s.PaidThrough.End) && p.Version.After(s.PaidThrough.Version)) {
+		if p.End.After(s.PaidThrough.End) || (p.End.Equal(s.PaidThrough.End) && newer(p.Version, s.PaidThrough.Version)) {
 			s.PaidThrough = p
 		}
 	case events.InvoicePaymentFailed:
 		company, customer = d.CompanyID, d.CustomerID
-		if v := versionOf(d.Provider); v.After(s.Invoice.Version) {
+		if v := versionOf(d.Provider); newer(v, s.Invoice.Version) {
 			s.Invoice = InvoiceMark{Paid: false, Version: v}
 		}
 	default:

@@ -226,3 +226,34 @@ func TestApplyOrderIndependent(t *testing.T) {
 		t.Fatalf("%d orders checked", n)
 	}
 }
+
+// TestReapply: a replayed event decides again what it decided, so a
+// corrected meaning of the newest event takes effect; an older event, or
+// the same meaning, changes nothing.
+func TestReapply(t *testing.T) {
+	t.Parallel()
+	s := Subscription{ID: "sub_1"}
+	for _, d := range []events.Detail{checkout("c1", 0, "team_monthly"), subEv("s1", 10, "active"), subEv("s2", 20, "active")} {
+		var err error
+		if s, err = Apply(s, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same, err := Reapply(s, subEv("s2", 20, "active"))
+	if err != nil || same != s {
+		t.Fatalf("reapplying the newest event unchanged: %+v, %v", same, err)
+	}
+	older := subEv("s1", 10, "past_due")
+	if got, _ := Reapply(s, older); got != s {
+		t.Fatalf("reapplying an older snapshot changed %+v to %+v", s, got)
+	}
+	fixed := subEv("s2", 20, "active")
+	fixed.Quantity, fixed.PriceLookupKey = 12, "business_monthly"
+	got, err := Reapply(s, fixed)
+	if err != nil || got.Quantity != 12 || got.LookupKey != "business_monthly" || got.SnapshotVersion != s.SnapshotVersion {
+		t.Fatalf("reapplying a corrected newest event: %+v, %v", got, err)
+	}
+	if again, _ := Apply(s, fixed); again != s {
+		t.Fatalf("Apply (not a replay) of a seen version changed %+v to %+v", s, again)
+	}
+}

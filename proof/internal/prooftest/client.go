@@ -45,6 +45,17 @@ func (c *Client) Signup(ctx context.Context, name, email string) (Company, error
 	return out, err
 }
 
+// AddUser adds a member to the admin's company and returns the new user's
+// id.
+func (c *Client) AddUser(ctx context.Context, co Company, email string) (string, error) {
+	var out struct {
+		UserID string `json:"user_id"`
+	}
+	_, err := c.post(ctx, c.Edge+"/v1/companies/"+co.CompanyID+"/users", co.Token, map[string]any{
+		"email": email, "name": "User " + email, "role": "member"}, http.StatusAccepted, &out)
+	return out.UserID, err
+}
+
 // Session is what a login returned.
 type Session struct {
 	SessionID string `json:"session_id"`
