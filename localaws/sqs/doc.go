@@ -14,9 +14,11 @@
 // addressed to one queue are wrapped by queueOp, which resolves QueueUrl
 // to the queue (MissingParameter, QueueDoesNotExist) before the operation
 // runs; the batch operations apply the batch rules and build their results
-// in one place each (batch.go). Inputs decode with encoding/json; the
-// outputs of the message operations write their own JSON (json.go),
-// because the hot paths avoid reflection.
+// in one place each (batch.go). Inputs decode with encoding/json, except
+// that the message operations' inputs read their usual JSON themselves
+// (jsonin.go) and leave anything unusual to encoding/json; the outputs of
+// the message operations write their own JSON (json.go). The hot paths
+// avoid reflection.
 //
 // # Durability
 //
