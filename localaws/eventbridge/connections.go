@@ -78,6 +78,9 @@ func (s *Service) createConnection(ctx context.Context, in *connectionInput) (*c
 	if !connNameRE.MatchString(in.Name) {
 		return nil, validation("Parameter Name is not valid: %q must match [\\.\\-_A-Za-z0-9]+ and have length 1 to 64.", in.Name)
 	}
+	if len(in.InvocationConnectivityParameters) > 0 {
+		return nil, validation("localaws does not connect to private APIs (InvocationConnectivityParameters).")
+	}
 	now := s.now().UnixMilli()
 	cr := &connRecord{Name: in.Name, ID: newEventID(), Type: in.AuthorizationType, Auth: in.AuthParameters, Created: now, Modified: now}
 	if in.Description != nil {
@@ -184,6 +187,9 @@ func (s *Service) listConnections(ctx context.Context, in *filteredListInput) (*
 
 // updateConnection changes what the request gives; secrets not given stay.
 func (s *Service) updateConnection(ctx context.Context, in *connectionInput) (*connectionStateOutput, error) {
+	if len(in.InvocationConnectivityParameters) > 0 {
+		return nil, validation("localaws does not connect to private APIs (InvocationConnectivityParameters).")
+	}
 	err := s.update(ctx, func() ([]*record, error) {
 		c := s.connections[in.Name]
 		if c == nil {

@@ -105,7 +105,12 @@
 //     added to invocations. An OAuth connection is AUTHORIZED from the
 //     start and DEAUTHORIZED (in memory) while its token requests fail;
 //     its token is asked for at the first call. Secrets are kept in the
-//     engine's log, not in Secrets Manager.
+//     engine's log, not in Secrets Manager. Connections to private APIs
+//     (InvocationConnectivityParameters) are not supported.
+//   - An event-bus target must be a bus of the same account and region
+//     (AWS also delivers across accounts and regions, with a role); an
+//     event crosses at most five buses, where AWS allows any number of
+//     same-account hops.
 //   - Schedules tick on the minute, exactly; AWS delivers within a minute
 //     of the tick. A rate schedule ticks whole periods after the rule was
 //     created, to the minute.

@@ -1,5 +1,7 @@
 package eventbridge
 
+import "encoding/json"
+
 // The shapes of connections, API destinations and HTTP targets.
 
 // httpParameters is a target's HttpParameters; a value that is a JSON
@@ -60,6 +62,8 @@ type connectionInput struct {
 	Description       *string   `json:"Description"`
 	AuthorizationType string    `json:"AuthorizationType"`
 	AuthParameters    *connAuth `json:"AuthParameters"`
+	// Private APIs, which localaws refuses.
+	InvocationConnectivityParameters json.RawMessage `json:"InvocationConnectivityParameters"`
 }
 
 type connectionStateOutput struct {
