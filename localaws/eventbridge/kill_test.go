@@ -4,26 +4,17 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/licenseflow/licenseflow/localaws/internal/crashtest"
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
-const killChildEnv = "EVENTBRIDGE_KILL_CHILD_DIR"
-
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(killChildEnv); dir != "" {
-		runKillChild(dir)
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { crashtest.Main(m, runKillChild) }
 
 // TestArchiveSurvivesKillDashNine runs a child process that archives
 // every event it accepts, kills it with SIGKILL mid-stream, and checks
@@ -35,28 +26,13 @@ func TestArchiveSurvivesKillDashNine(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	acked := map[string]bool{}
-	sc := bufio.NewScanner(out)
-	for deadline := time.Now().Add(60 * time.Second); sc.Scan() && len(acked) < 2000 && time.Now().Before(deadline); {
-		if id, ok := strings.CutPrefix(sc.Text(), "ACK "); ok {
+	crashtest.Run(t, dir, nil, 60*time.Second, func(line string) bool {
+		if id, ok := strings.CutPrefix(line, "ACK "); ok {
 			acked[id] = true
 		}
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, out)
-	_ = cmd.Wait()
+		return len(acked) < 2000
+	})
 	if len(acked) < 100 {
 		t.Fatalf("the child acknowledged only %d events", len(acked))
 	}
@@ -82,24 +58,14 @@ func TestArchiveSurvivesKillDashNine(t *testing.T) {
 // killed, printing the id of every event PutEvents acknowledged.
 func runKillChild(dir string) {
 	lg, err := storage.Open(storage.Options{Dir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	crashtest.Must(err)
 	s, err := New(Config{Log: lg, Queues: newFlakyQueues(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	crashtest.Must(err)
 	ctx := context.Background()
-	if _, err := s.createEventBus(ctx, &createEventBusInput{Name: "app"}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if _, err := s.createArchive(ctx, &createArchiveInput{ArchiveName: "arc", EventSourceArn: s.busARN("app")}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	_, err = s.createEventBus(ctx, &createEventBusInput{Name: "app"})
+	crashtest.Must(err)
+	_, err = s.createArchive(ctx, &createArchiveInput{ArchiveName: "arc", EventSourceArn: s.busARN("app")})
+	crashtest.Must(err)
 	w := bufio.NewWriter(os.Stdout)
 	source, detailType, detail := "app", "t", `{"n":1}`
 	for {
@@ -108,10 +74,7 @@ func runKillChild(dir string) {
 			in.Entries = append(in.Entries, putEventsEntry{EventBusName: "app", Source: &source, DetailType: &detailType, Detail: &detail})
 		}
 		out, err := s.putEvents(ctx, in)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
+		crashtest.Must(err)
 		for _, e := range out.Entries {
 			if e.ErrorCode == "" {
 				fmt.Fprintln(w, "ACK", e.EventId)

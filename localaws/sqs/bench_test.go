@@ -139,14 +139,10 @@ func BenchmarkLongPollWake(b *testing.B) {
 		}()
 		waitForWaiter(e.svc.lookupName("bench-wake"))
 		sent := time.Now()
-		if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x")}); err != nil {
-			b.Fatal(err)
-		}
+		e.send(b, url, "x")
 		wake += (<-got).Sub(sent)
 
-		if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("y")}); err != nil {
-			b.Fatal(err)
-		}
+		e.send(b, url, "y")
 		t0 := time.Now()
 		out, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url})
 		direct += time.Since(t0)

@@ -13,27 +13,20 @@ import (
 
 func TestRetentionExpiry(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: time.Now()}
-	e := newEnv(t, envOptions{now: clk.Now})
+	e, _, clk := clockedEnv(t)
 	ctx := ctxT(t)
 	url := mustQueue(t, e, "expiry")
 	if _, err := e.client.SetQueueAttributes(ctx, &awssqs.SetQueueAttributesInput{QueueUrl: &url,
 		Attributes: map[string]string{"MessageRetentionPeriod": "60"}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range []string{"old", "old2"} {
-		if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.send(t, url, "old", "old2")
 	// One of them in flight: it expires too.
 	if out, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url}); err != nil || len(out.Messages) != 1 {
 		t.Fatalf("receive: %v", err)
 	}
 	clk.Advance(59 * time.Second)
-	if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("young")}); err != nil {
-		t.Fatal(err)
-	}
+	e.send(t, url, "young")
 	clk.Advance(2 * time.Second)
 	attrs, err := e.client.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"All"}})
 	if err != nil {
@@ -50,13 +43,10 @@ func TestRetentionExpiry(t *testing.T) {
 
 func TestStaleReceiptHandle(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: time.Now()}
-	e := newEnv(t, envOptions{now: clk.Now})
+	e, _, clk := clockedEnv(t)
 	ctx := ctxT(t)
 	url := mustQueue(t, e, "stale")
-	if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("m")}); err != nil {
-		t.Fatal(err)
-	}
+	e.send(t, url, "m")
 	first, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, VisibilityTimeout: 5})
 	if err != nil || len(first.Messages) != 1 {
 		t.Fatal(err)
@@ -99,8 +89,7 @@ func TestStaleReceiptHandle(t *testing.T) {
 
 func TestFIFODedupWindow(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: time.Now()}
-	e := newEnv(t, envOptions{now: clk.Now})
+	e, _, clk := clockedEnv(t)
 	ctx := ctxT(t)
 	out, err := e.client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("d.fifo"), Attributes: map[string]string{"FifoQueue": "true"}})
 	if err != nil {

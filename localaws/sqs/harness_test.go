@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,24 +13,6 @@ import (
 
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
-
-// fakeClock is a settable clock for expiry and visibility tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // testEnv is a Service served over loopback HTTP with an SDK client.
 type testEnv struct {
@@ -70,6 +51,16 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		e.log.Close()
 	})
 	return e
+}
+
+// send sends each body to the queue at url with SendMessage.
+func (e *testEnv) send(tb testing.TB, url string, bodies ...string) {
+	tb.Helper()
+	for _, b := range bodies {
+		if _, err := e.client.SendMessage(context.Background(), &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(b)}); err != nil {
+			tb.Fatalf("sending %q: %v", b, err)
+		}
+	}
 }
 
 func newClient(url string) *awssqs.Client {

@@ -8,23 +8,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/licenseflow/licenseflow/localaws/clock"
 )
 
 // The behaviours of SQS that localaws once lacked, each held against a
 // restart where the state it keeps must survive one.
 
 // clockedEnv is an engine on a fresh directory, on a clock the test sets.
-func clockedEnv(t *testing.T) (e *testEnv, dir string, clock *fakeClock) {
-	clock = &fakeClock{t: time.Now()}
+func clockedEnv(t *testing.T) (e *testEnv, dir string, clk *clock.Manual) {
+	clk = clock.NewManual(time.Now())
 	dir = t.TempDir()
-	return newEnv(t, envOptions{dir: dir, now: clock.Now}), dir, clock
+	return newEnv(t, envOptions{dir: dir, now: clk.Now}), dir, clk
 }
 
 // restarted is a second engine on the files of e's directory as kill -9
 // would leave them, on the same clock.
-func restarted(t *testing.T, dir string, clock *fakeClock) *testEnv {
+func restarted(t *testing.T, dir string, clk *clock.Manual) *testEnv {
 	t.Helper()
-	return newEnv(t, envOptions{dir: copyDir(t, dir), now: clock.Now})
+	return newEnv(t, envOptions{dir: copyDir(t, dir), now: clk.Now})
 }
 
 func TestQueueDeletedRecently(t *testing.T) {
@@ -80,11 +81,7 @@ func TestVisibilityCappedAt12Hours(t *testing.T) {
 	e, dir, clock := clockedEnv(t)
 	ctx := ctxT(t)
 	url := mustQueue(t, e, "capped")
-	for _, body := range []string{"a", "b"} {
-		if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(body)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.send(t, url, "a", "b")
 	// One receive in the snapshot, the other in a record after it.
 	var got []types.Message
 	for range 2 {

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,19 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/licenseflow/licenseflow/localaws/internal/crashtest"
 
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
-const killChildEnv = "SQS_KILL_CHILD_DIR"
-
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(killChildEnv); dir != "" {
-		runKillChild(dir)
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { crashtest.Main(m, runKillChild) }
 
 // copyDir copies the files of a log directory as they are on disk now:
 // what a kill -9 of the process would leave behind.
@@ -181,36 +172,17 @@ func TestKillDashNine(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	acked, inflight := map[string]bool{}, map[string]bool{}
-	sc := bufio.NewScanner(out)
-	deadline := time.Now().Add(90 * time.Second)
-	for sc.Scan() {
-		kind, id, _ := strings.Cut(sc.Text(), " ")
+	crashtest.Run(t, dir, nil, 90*time.Second, func(line string) bool {
+		kind, id, _ := strings.Cut(line, " ")
 		switch kind {
 		case "ACK":
 			acked[id] = true
 		case "INFLIGHT":
 			inflight[id] = true
 		}
-		if (len(acked) >= 3000 && len(inflight) >= 10) || time.Now().After(deadline) {
-			break
-		}
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, out)
-	_ = cmd.Wait()
+		return len(acked) < 3000 || len(inflight) < 10
+	})
 	if len(acked) < 100 {
 		t.Fatalf("child acknowledged only %d messages", len(acked))
 	}
@@ -258,24 +230,15 @@ func TestKillDashNine(t *testing.T) {
 // printing the id of every acknowledged message.
 func runKillChild(dir string) {
 	lg, err := storage.Open(storage.Options{Dir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	crashtest.Must(err)
 	var svc *Service
 	srv := httptest.NewServer(serveSQSLate(&svc))
 	svc, err = New(Config{Log: lg, BaseURL: srv.URL})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	crashtest.Must(err)
 	c := newClient(srv.URL)
 	ctx := context.Background()
 	q, err := c.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("kill")})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	crashtest.Must(err)
 	var mu sync.Mutex
 	w := bufio.NewWriter(os.Stdout)
 	print := func(kind, id string) {

@@ -1,20 +1,20 @@
 package storage
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/internal/crashtest"
 )
 
-const killDirEnv = "STORAGE_KILL_TEST_DIR"
+func TestMain(m *testing.M) { crashtest.Main(m, killChild) }
 
 // TestKill runs a child process (this test binary again) that appends
 // durable records from several goroutines, checkpointing now and then,
@@ -22,10 +22,6 @@ const killDirEnv = "STORAGE_KILL_TEST_DIR"
 // random point. After each kill every acknowledged record must replay,
 // each writer's records as a gapless prefix in order.
 func TestKill(t *testing.T) {
-	if dir := os.Getenv(killDirEnv); dir != "" {
-		killChild(dir)
-		return
-	}
 	t.Parallel()
 	dir := t.TempDir()
 	acked := map[string]int{} // "round writer" -> highest acknowledged i
@@ -64,25 +60,12 @@ func TestKill(t *testing.T) {
 // runAndKill runs one child and kills it after a random number of acks.
 func runAndKill(t *testing.T, dir string, round int, acked map[string]int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKill$", "-test.count=1")
-	cmd.Env = append(os.Environ(), killDirEnv+"="+dir, "STORAGE_KILL_ROUND="+strconv.Itoa(round))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	killAfter := 20 + rand.IntN(600)
-	timer := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
-	defer timer.Stop()
-	sc := bufio.NewScanner(out)
 	n := 0
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	crashtest.Run(t, dir, []string{"STORAGE_KILL_ROUND=" + strconv.Itoa(round)}, 2*time.Minute, func(line string) bool {
+		f := strings.Fields(line)
 		if len(f) != 4 || f[0] != "ack" {
-			continue
+			return true
 		}
 		i, _ := strconv.Atoi(f[3])
 		key := f[1] + " " + f[2]
@@ -90,13 +73,11 @@ func runAndKill(t *testing.T, dir string, round int, acked map[string]int) {
 			t.Errorf("writer %s acknowledged %d after %d", key, i, prev)
 		}
 		acked[key] = i
-		if n++; n == killAfter {
-			cmd.Process.Kill() // SIGKILL; acks already in the pipe still count
-		}
-	}
-	err = cmd.Wait()
+		n++
+		return n < killAfter
+	})
 	if n < killAfter {
-		t.Fatalf("child ended after %d acks: %v", n, err)
+		t.Fatalf("child ended after %d acks", n)
 	}
 }
 
@@ -104,21 +85,11 @@ func runAndKill(t *testing.T, dir string, round int, acked map[string]int) {
 func killChild(dir string) {
 	round := os.Getenv("STORAGE_KILL_ROUND")
 	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child open:", err)
-		os.Exit(2)
-	}
+	crashtest.Must(err)
 	// The "engine": its state is the list of records, guarded by mu.
 	var mu sync.Mutex
 	var state [][]byte
-	if err := l.Replay(func(rec []byte) error { state = append(state, rec); return nil }); err != nil {
-		fmt.Fprintln(os.Stderr, "child replay:", err)
-		os.Exit(2)
-	}
-	fail := func(what string, err error) {
-		fmt.Fprintln(os.Stderr, "child", what+":", err)
-		os.Exit(2)
-	}
+	crashtest.Must(l.Replay(func(rec []byte) error { state = append(state, rec); return nil }))
 	for g := range 4 {
 		go func() {
 			for i := 0; ; i++ {
@@ -130,9 +101,7 @@ func killChild(dir string) {
 				if err == nil {
 					err = l.Wait(context.Background(), pos, true)
 				}
-				if err != nil {
-					fail("append", err)
-				}
+				crashtest.Must(err)
 				os.Stdout.WriteString(fmt.Sprintf("ack %s %d %d\n", round, g, i))
 			}
 		}()
@@ -143,16 +112,10 @@ func killChild(dir string) {
 		s, err := l.Checkpoint()
 		snap := state[:len(state):len(state)]
 		mu.Unlock()
-		if err != nil {
-			fail("checkpoint", err)
-		}
+		crashtest.Must(err)
 		for _, rec := range snap {
-			if err := s.Write(rec); err != nil {
-				fail("snapshot", err)
-			}
+			crashtest.Must(s.Write(rec))
 		}
-		if err := s.Commit(); err != nil {
-			fail("commit", err)
-		}
+		crashtest.Must(s.Commit())
 	}
 }
