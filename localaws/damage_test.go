@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -41,23 +40,15 @@ func TestDamagedRecordStopsTheStart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
 			dir := t.TempDir()
-			srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", DataDir: dir})
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv := localawstest.Start(t, localaws.Config{DataDir: dir})
 			cfg := localawstest.Config(srv.URL())
-			if _, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("kept")}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := eventbridge.NewFromConfig(cfg).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("kept")}); err != nil {
-				t.Fatal(err)
-			}
+			localawstest.CreateQueue(t, sqs.NewFromConfig(cfg), "kept", nil)
+			localawstest.CreateBus(t, eventbridge.NewFromConfig(cfg), "kept")
 			srv.Close()
 			appendRecord(t, filepath.Join(dir, tt.log), tt.rec)
 
-			srv, err = localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", DataDir: dir})
+			srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0", DataDir: dir})
 			if err == nil {
 				srv.Close()
 				t.Fatal("Start served a damaged log")

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -27,11 +26,7 @@ import (
 // sees a request, and the engines' answers for operations they lack.
 func TestServerRoutes(t *testing.T) {
 	t.Parallel()
-	srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := localawstest.Start(t, localaws.Config{MaxRequestBytes: 1 << 20})
 	tests := []struct {
 		name, method, path, target, body string
 		status                           int
@@ -109,12 +104,7 @@ func TestSenderIDIsTheAccessKey(t *testing.T) {
 }
 
 func startServer(t *testing.T) (*localaws.Server, *localaws.ExtensionsClient) {
-	t.Helper()
-	srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := localawstest.Start(t, localaws.Config{})
 	return srv, &localaws.ExtensionsClient{Endpoint: srv.URL()}
 }
 
@@ -191,21 +181,10 @@ func TestTailEvents(t *testing.T) {
 	c := sqs.NewFromConfig(localawstest.Config(srv.URL()))
 	eb := eventbridge.NewFromConfig(localawstest.Config(srv.URL()))
 	q := localawstest.CreateQueue(t, c, "tailed", nil)
-	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("orders"), EventPattern: aws.String(`{"source":["shop"]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("orders"), Targets: []ebtypes.Target{
-		{Id: aws.String("q"), Arn: aws.String(q.ARN)},
-		{Id: aws.String("gone"), Arn: aws.String(q.ARN + "-gone")}}}); err != nil {
-		t.Fatal(err)
-	}
+	localawstest.Route(t, eb, "", "orders", `{"source":["shop"]}`,
+		localawstest.Target("q", q.ARN), localawstest.Target("gone", q.ARN+"-gone"))
 	put := func(source string) string {
-		out, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
-			{Source: aws.String(source), DetailType: aws.String("Order Placed"), Detail: aws.String(`{"n":1}`)}}})
-		if err != nil || out.FailedEntryCount != 0 {
-			t.Fatalf("put events: %v %+v", err, out)
-		}
-		return aws.ToString(out.Entries[0].EventId)
+		return localawstest.PutEvents(t, eb, localawstest.Entry("", source, "Order Placed", `{"n":1}`))[0]
 	}
 	put("shop") // before anyone tails: not journaled
 	start, err := ext.TailEvents(ctx, &lfeb.TailInput{})
@@ -263,5 +242,23 @@ func TestExtensionsElsewhere(t *testing.T) {
 	ext := &localaws.ExtensionsClient{Endpoint: other.URL}
 	if _, err := ext.PeekMessages(context.Background(), &lfsqs.PeekInput{QueueURL: "q"}); !errors.Is(err, localaws.ErrNoExtensions) {
 		t.Fatalf("peek elsewhere: %v", err)
+	}
+}
+
+// TestEventsDeliverToExternalSQS runs EventBridge in one localaws whose
+// targets deliver to the SQS of another endpoint, as with ElasticMQ.
+func TestEventsDeliverToExternalSQS(t *testing.T) {
+	queues := localawstest.Start(t, localaws.Config{})
+	events := localawstest.Start(t, localaws.Config{SQSEndpoint: queues.URL()})
+	sq := sqs.NewFromConfig(localawstest.Config(queues.URL()))
+	eb := eventbridge.NewFromConfig(localawstest.Config(events.URL()))
+
+	q := localawstest.CreateQueue(t, sq, "orders", nil)
+	// ElasticMQ names its ARNs after its own region; only the name counts.
+	localawstest.Route(t, eb, "", "orders", `{"source":["shop"]}`, localawstest.Target("q", "arn:aws:sqs:elasticmq:000000000000:orders"))
+	localawstest.PutEvents(t, eb, localawstest.Entry("", "shop", "Order Placed", `{"id":7}`))
+	got := localawstest.Drain(t, sq, q.URL, 1, 30*time.Second)
+	if len(got) != 1 || !strings.Contains(aws.ToString(got[0].Body), `"detail":{"id":7}`) {
+		t.Fatalf("external queue got %+v", got)
 	}
 }

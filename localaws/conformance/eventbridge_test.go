@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,12 +47,7 @@ func newEBFixtureOn(t *testing.T, cfg localaws.Config) *ebFixture {
 	if externalEndpoint("EVENTBRIDGE") != "" || external() {
 		t.Skip("needs a localaws of its own")
 	}
-	cfg.Addr, cfg.Logger = "127.0.0.1:0", slog.New(slog.DiscardHandler)
-	srv, err := localaws.Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("starting localaws: %v", err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := localawstest.Start(t, cfg)
 	c := localawstest.Config(srv.URL())
 	return newEBFixtureWith(t, eventbridge.NewFromConfig(c), sqs.NewFromConfig(c))
 }
@@ -60,70 +57,36 @@ func newEBFixtureWith(t *testing.T, eb *eventbridge.Client, sqsc *sqs.Client) *e
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	f := &ebFixture{t: t, ctx: ctx, eb: eb, sqs: sqsc, bus: localawstest.FreshName(t, "bus")}
-	if _, err := f.eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(f.bus)}); err != nil {
-		t.Fatalf("CreateEventBus: %v", err)
-	}
+	localawstest.CreateBus(t, eb, f.bus)
 	return f
 }
 
 // queue creates a queue and returns its URL and ARN.
 func (f *ebFixture) queue(prefix string, fifo bool) (string, string) {
 	f.t.Helper()
-	name, attrs := localawstest.FreshName(f.t, prefix), map[string]string{}
+	name := localawstest.FreshName(f.t, prefix)
 	if fifo {
 		name += ".fifo"
-		attrs["FifoQueue"] = "true"
 	}
-	out, err := f.sqs.CreateQueue(f.ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-	if err != nil {
-		f.t.Fatalf("CreateQueue %s: %v", name, err)
-	}
-	attrsOut, err := f.sqs.GetQueueAttributes(f.ctx, &sqs.GetQueueAttributesInput{QueueUrl: out.QueueUrl,
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-	if err != nil {
-		f.t.Fatalf("GetQueueAttributes %s: %v", name, err)
-	}
-	return aws.ToString(out.QueueUrl), attrsOut.Attributes["QueueArn"]
+	q := localawstest.CreateQueue(f.t, f.sqs, name, nil)
+	return q.URL, q.ARN
 }
 
 // route puts a rule with pattern on the fixture's bus and the given targets.
 func (f *ebFixture) route(rule, pattern string, targets ...ebtypes.Target) string {
 	f.t.Helper()
-	out, err := f.eb.PutRule(f.ctx, &eventbridge.PutRuleInput{Name: aws.String(rule), EventBusName: aws.String(f.bus),
-		EventPattern: aws.String(pattern)})
-	if err != nil {
-		f.t.Fatalf("PutRule %s: %v", rule, err)
-	}
-	if len(targets) > 0 {
-		res, err := f.eb.PutTargets(f.ctx, &eventbridge.PutTargetsInput{Rule: aws.String(rule), EventBusName: aws.String(f.bus), Targets: targets})
-		if err != nil || res.FailedEntryCount != 0 {
-			f.t.Fatalf("PutTargets %s: %+v, %v", rule, res, err)
-		}
-	}
-	return aws.ToString(out.RuleArn)
+	return localawstest.Route(f.t, f.eb, f.bus, rule, pattern, targets...)
 }
 
 func (f *ebFixture) entry(source, detailType, detail string) ebtypes.PutEventsRequestEntry {
-	return ebtypes.PutEventsRequestEntry{EventBusName: aws.String(f.bus), Source: aws.String(source),
-		DetailType: aws.String(detailType), Detail: aws.String(detail)}
+	return localawstest.Entry(f.bus, source, detailType, detail)
 }
 
 // put sends entries and fails the test unless every one is accepted; it
 // returns the event ids.
 func (f *ebFixture) put(entries ...ebtypes.PutEventsRequestEntry) []string {
 	f.t.Helper()
-	out, err := f.eb.PutEvents(f.ctx, &eventbridge.PutEventsInput{Entries: entries})
-	if err != nil {
-		f.t.Fatalf("PutEvents: %v", err)
-	}
-	var ids []string
-	for i, e := range out.Entries {
-		if e.ErrorCode != nil {
-			f.t.Fatalf("PutEvents entry %d: %s %s", i, aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
-		}
-		ids = append(ids, aws.ToString(e.EventId))
-	}
-	return ids
+	return localawstest.PutEvents(f.t, f.eb, entries...)
 }
 
 // receive waits for n messages on url (with all attributes) and deletes them.
@@ -560,4 +523,116 @@ func TestEventBridgeTestEventPattern(t *testing.T) {
 	if !errors.As(err, &invalid) {
 		t.Errorf("an invalid pattern: %v", err)
 	}
+}
+
+const (
+	benchClients = 8
+	benchBatch   = 10
+)
+
+// BenchmarkEventBridgePutEventsToSQS measures PutEvents→SQS delivery: 8
+// goroutines put batches of 10 events that one rule routes to a standard
+// queue (PutEvents answers once each delivery is durable). The baseline
+// sends the same envelopes straight to a queue with SendMessageBatch, so
+// the gap is what routing costs. Durable when LOCALAWS_TEST_DATA is set:
+//
+//	LOCALAWS_TEST_DATA=$(mktemp -d) go test -run - -bench EventBridge ./localaws/conformance
+func BenchmarkEventBridgePutEventsToSQS(b *testing.B) {
+	ctx := context.Background()
+	ebc, sqsc := newEventBridge(b), newSQS(b)
+	detail := `{"company":{"id":"c-1","name":"Acme"},"plan":"team","seats":25,"note":"` + strings.Repeat("x", 380) + `"}`
+
+	queue := func(prefix string) (string, string) {
+		q := localawstest.CreateQueue(b, sqsc, localawstest.FreshName(b, prefix), nil)
+		return q.URL, q.ARN
+	}
+	depth := func(url string) int {
+		visible, _, _ := localawstest.Counts(b, sqsc, url)
+		return visible
+	}
+
+	b.Run("PutEvents", func(b *testing.B) {
+		bus := localawstest.FreshName(b, "bench-bus")
+		localawstest.CreateBus(b, ebc, bus)
+		url, arn := queue("bench-eb")
+		// A few rules that do not match, as on a real bus, and the one that does.
+		for i := range 4 {
+			localawstest.Route(b, ebc, bus, fmt.Sprint("other-", i), fmt.Sprintf(`{"source":["other-%d"]}`, i))
+		}
+		localawstest.Route(b, ebc, bus, "licenses", `{"source":["licenseflow.payment"],"detail-type":["License Issued"]}`,
+			localawstest.Target("q", arn))
+		entries := make([]ebtypes.PutEventsRequestEntry, benchBatch)
+		for i := range entries {
+			entries[i] = localawstest.Entry(bus, "licenseflow.payment", "License Issued", detail)
+		}
+		runBatches(b, func(n int) error {
+			out, err := ebc.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries[:n]})
+			if err == nil && out.FailedEntryCount > 0 {
+				err = fmt.Errorf("%d entries failed: %s", out.FailedEntryCount, aws.ToString(out.Entries[0].ErrorMessage))
+			}
+			return err
+		})
+		if got := depth(url); got != b.N {
+			b.Fatalf("%d events delivered, want %d", got, b.N)
+		}
+	})
+
+	b.Run("SendMessageBatch-baseline", func(b *testing.B) {
+		url, _ := queue("bench-base")
+		envelope := `{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718","detail-type":"License Issued",` +
+			`"source":"licenseflow.payment","account":"000000000000","time":"2026-01-01T00:00:00Z","region":"us-east-1",` +
+			`"resources":[],"detail":` + detail + `}`
+		entries := make([]sqstypes.SendMessageBatchRequestEntry, benchBatch)
+		for i := range entries {
+			entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(envelope)}
+		}
+		runBatches(b, func(n int) error {
+			out, err := sqsc.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: entries[:n]})
+			if err == nil && len(out.Failed) > 0 {
+				err = fmt.Errorf("%d entries failed: %s", len(out.Failed), aws.ToString(out.Failed[0].Message))
+			}
+			return err
+		})
+		if got := depth(url); got != b.N {
+			b.Fatalf("%d messages sent, want %d", got, b.N)
+		}
+	})
+}
+
+// runBatches sends b.N items in batches of benchBatch from benchClients
+// goroutines and reports items per second.
+func runBatches(b *testing.B, send func(n int) error) {
+	b.Helper()
+	var next atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range benchClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				end := next.Add(benchBatch)
+				n := benchBatch
+				if over := int(end) - b.N; over > 0 {
+					n -= over
+				}
+				if n <= 0 {
+					return
+				}
+				if err := send(n); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if err, ok := failed.Load().(error); ok {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
 }

@@ -24,15 +24,7 @@ func Main(m *testing.M, cfg localaws.Config, local **localaws.Server) {
 }
 
 func run(m *testing.M, cfg localaws.Config, local **localaws.Server) int {
-	if cfg.Addr == "" {
-		cfg.Addr = "127.0.0.1:0"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := localaws.Start(ctx, cfg)
+	srv, err := localaws.Start(context.Background(), withDefaults(cfg))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting localaws:", err)
 		return 1
@@ -40,4 +32,28 @@ func run(m *testing.M, cfg localaws.Config, local **localaws.Server) int {
 	defer srv.Close()
 	*local = srv
 	return m.Run()
+}
+
+// Start starts a localaws of the test's own with cfg (defaults as Main's)
+// and stops it when the test ends.
+func Start(tb testing.TB, cfg localaws.Config) *localaws.Server {
+	tb.Helper()
+	srv, err := localaws.Start(context.Background(), withDefaults(cfg))
+	if err != nil {
+		tb.Fatalf("starting localaws: %v", err)
+	}
+	tb.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// withDefaults gives cfg a free loopback port and a logger that discards
+// unless it names its own.
+func withDefaults(cfg localaws.Config) localaws.Config {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
 }
