@@ -40,7 +40,8 @@ func Checks() []Check {
 		{"queue-policies", "queue policies admit events.amazonaws.com only with aws:SourceArn naming our rules, for every rule target", checkQueuePolicies},
 		{"rule-targets", "every rule target has a DeadLetterConfig and a RetryPolicy", checkRuleTargets},
 		{"event-archive", "the custom bus has an archive of every event (no EventPattern), kept for a finite time at least as long as the dead-letter queues keep a message", checkEventArchive},
-		{"edge-lambdas", "functions are provided.al2023 on arm64; edge (HTTP) functions are outside the VPC", checkEdgeLambdas},
+		{"no-inbound-path", "nothing opens a path into the VPC: no VPC link, load balancer or function URL, no ingress from an address range", checkNoInboundPath},
+		{"edge-lambdas", "functions are provided.al2023 on arm64; an edge (HTTP) function is outside the VPC unless it reads the store, and then sits in the private subnets reaching only the endpoints and the database", checkEdgeLambdas},
 		{"stage-lambdas", "queue-fed functions run in the private subnets and report batch item failures", checkStageLambdas},
 		{"poller", "the poller runs in the private subnets without a public IP and opens no port", checkPoller},
 		{"database", "databases are not publicly accessible, are encrypted and sit in the private subnets", checkDatabase},
@@ -93,7 +94,7 @@ func newPosture(t *Template) *posture {
 		p.subnets[s.LogicalID] = true
 	}
 	for _, f := range p.functions() {
-		if hasEvent(f, "SQS") {
+		if hasEvent(f, "SQS") || readsStore(f) {
 			vpc, _ := f.Properties["VpcConfig"].(map[string]any)
 			p.addIDs(p.inVPC, vpc["SecurityGroupIds"])
 		}

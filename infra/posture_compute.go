@@ -16,11 +16,53 @@ func checkEdgeLambdas(p *posture) []string {
 		if arch := strList(f.Properties["Architectures"]); len(arch) != 1 || arch[0] != "arm64" {
 			out = append(out, fmt.Sprintf("function %s architectures %v are not [arm64]", f.LogicalID, arch))
 		}
-		if (hasEvent(f, "HttpApi") || hasEvent(f, "Api")) && f.Properties["VpcConfig"] != nil {
-			out = append(out, fmt.Sprintf("edge function %s is in a VPC: the edge must stay outside", f.LogicalID))
+		if !hasEvent(f, "HttpApi") && !hasEvent(f, "Api") {
+			continue
+		}
+		vpc, _ := f.Properties["VpcConfig"].(map[string]any)
+		switch {
+		case !readsStore(f) && vpc != nil:
+			out = append(out, fmt.Sprintf("edge function %s is in a VPC but reads no store: a stateless edge stays outside", f.LogicalID))
+		case readsStore(f) && vpc == nil:
+			out = append(out, fmt.Sprintf("edge function %s reads the store but is outside the VPC: the database is reachable only inside", f.LogicalID))
+		case readsStore(f):
+			out = append(out, p.storeEdgeProblems(f, vpc)...)
 		}
 	}
 	return out
+}
+
+// storeEdgeProblems checks an edge function that reads the store: in the
+// private subnets, with security groups of its own (the in-VPC rules hold
+// them to no ingress) that reach the endpoints and the database only —
+// never the application servers.
+func (p *posture) storeEdgeProblems(f Resource, vpc map[string]any) []string {
+	var out []string
+	if prob := p.subnetProblem(vpc["SubnetIds"]); prob != "" {
+		out = append(out, fmt.Sprintf("edge function %s: %s", f.LogicalID, prob))
+	}
+	sgs, _ := p.ids(vpc["SecurityGroupIds"])
+	if len(sgs) == 0 {
+		out = append(out, fmt.Sprintf("edge function %s names no security group", f.LogicalID))
+	}
+	for _, sg := range sgs {
+		for _, r := range p.groupRules(sg, "Egress") {
+			dst, _ := p.t.LogicalID(r.props["DestinationSecurityGroupId"])
+			if dst != "" && !p.endpointSGs[dst] && !p.dbSGs[dst] {
+				out = append(out, fmt.Sprintf("edge function %s: %s reaches %s: an edge reaches only the endpoints and the database", f.LogicalID, r.where, dst))
+			}
+		}
+	}
+	return out
+}
+
+// readsStore reports whether a function is given the database (it signs
+// people in, or runs a stage).
+func readsStore(f Resource) bool {
+	vars := envVars(f)
+	_, host := vars["LICENSEFLOW_DATABASE_HOST"]
+	_, url := vars["DATABASE_URL"]
+	return host || url
 }
 
 func checkStageLambdas(p *posture) []string {

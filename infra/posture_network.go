@@ -2,6 +2,7 @@ package infra
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -208,4 +209,43 @@ func (p *posture) egressProblem(m map[string]any) string {
 			m["IpProtocol"], m["FromPort"], m["ToPort"], dst, p.licensePort)
 	}
 	return ""
+}
+
+// checkNoInboundPath finds what would let a connection from outside reach
+// into the VPC: a VPC link or load balancer (API Gateway or the internet
+// to private targets), a function URL, or a security group admitting a
+// public address range or a prefix list. API Gateway
+// invoking a function in the VPC goes through the Lambda service and opens
+// no such path.
+func checkNoInboundPath(p *posture) []string {
+	var out []string
+	for _, typ := range []string{"AWS::ApiGatewayV2::VpcLink", "AWS::ApiGateway::VpcLink", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+		"AWS::ElasticLoadBalancing::LoadBalancer", "AWS::Lambda::Url"} {
+		for _, r := range p.t.OfType(typ) {
+			out = append(out, fmt.Sprintf("%s is an %s", r.LogicalID, typ))
+		}
+	}
+	for _, f := range p.functions() {
+		if f.Properties["FunctionUrlConfig"] != nil {
+			out = append(out, fmt.Sprintf("function %s has a function URL", f.LogicalID))
+		}
+	}
+	for _, sg := range p.t.OfType("AWS::EC2::SecurityGroup") {
+		for _, r := range p.groupRules(sg.LogicalID, "Ingress") {
+			for _, k := range []string{"CidrIp", "CidrIpv6", "SourcePrefixListId"} {
+				if v, ok := r.props[k]; ok && !privateRange(v) {
+					out = append(out, fmt.Sprintf("%s admits the address range %v from outside", r.where, v))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// privateRange reports whether v is a private address range (RFC 1918, or
+// an IPv6 unique local one), which no one outside can come from.
+func privateRange(v any) bool {
+	s, _ := v.(string)
+	p, err := netip.ParsePrefix(s)
+	return err == nil && p.Bits() >= 8 && p.Addr().IsPrivate()
 }

@@ -109,13 +109,13 @@ func TestEachCheckCanFail(t *testing.T) {
       PrivateDnsEnabled: true`, `      ServiceName: !Sub "com.amazonaws.${AWS::Region}.logs"
       VpcEndpointType: Interface
       PrivateDnsEnabled: false`)},
-		{"endpoint from anywhere", "endpoint-ingress", replace(`        - Description: HTTPS from the license-push poller
+		{"endpoint from anywhere", "endpoint-ingress", replace(`        - Description: HTTPS from the signup edge
           IpProtocol: tcp
           FromPort: 443
           ToPort: 443
-          SourceSecurityGroupId: !Ref PollerSecurityGroup
+          SourceSecurityGroupId: !Ref SignupEdgeSecurityGroup
       SecurityGroupEgress:
-        - Description: blocks the default allow-all egress (endpoints only answer)`, `        - Description: HTTPS from the license-push poller
+        - Description: blocks the default allow-all egress (endpoints only answer)`, `        - Description: HTTPS from the signup edge
           IpProtocol: tcp
           FromPort: 443
           ToPort: 443
@@ -190,9 +190,49 @@ func TestEachCheckCanFail(t *testing.T) {
         SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
         SecurityGroupIds: [!Ref EndpointSecurityGroup]
 `)},
-		{"x86 edge", "edge-lambdas", replace(`      Description: Signup, users and sessions edge (outside the VPC, stateless).
-`, `      Description: Signup, users and sessions edge (outside the VPC, stateless).
+		{"x86 edge", "edge-lambdas", replace(`      Description: Signup edge - the user application and its API (private subnets, no ingress).
+`, `      Description: Signup edge - the user application and its API (private subnets, no ingress).
       Architectures: [x86_64]
+`)},
+		{"store edge outside the VPC", "edge-lambdas", replace(`          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret
+`, `          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret
+          LICENSEFLOW_DATABASE_HOST: !GetAtt Database.Endpoint.Address
+`)},
+		{"store edge reaching the app servers", "edge-lambdas", addResources(`  SignupEdgeToAppServers:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties:
+      GroupId: !Ref SignupEdgeSecurityGroup
+      IpProtocol: tcp
+      FromPort: !Ref LicensePort
+      ToPort: !Ref LicensePort
+      DestinationSecurityGroupId: !Ref AppServerSecurityGroup
+`)},
+		{"ingress on the store edge", "in-vpc-security-groups", addResources(`  SignupEdgeFromPoller:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Ref SignupEdgeSecurityGroup
+      IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      SourceSecurityGroupId: !Ref PollerSecurityGroup
+`)},
+		{"VPC link", "no-inbound-path", addResources(`  Link:
+    Type: AWS::ApiGatewayV2::VpcLink
+    Properties:
+      Name: into-the-vpc
+      SubnetIds: [!Ref PrivateSubnetA]
+`)},
+		{"app servers open to a range", "no-inbound-path", replace(`        - Description: license deliveries from the license-push poller
+          IpProtocol: tcp`, `        - Description: anyone in the office
+          IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: 203.0.113.0/24
+        - Description: license deliveries from the license-push poller
+          IpProtocol: tcp`)},
+		{"function URL", "no-inbound-path", replace(`      Handler: payment
+`, `      Handler: payment
+      FunctionUrlConfig: {AuthType: NONE}
 `)},
 		{"no batch item failures", "stage-lambdas", replace(`            Queue: !GetAtt SignupQueue.Arn
             BatchSize: 10

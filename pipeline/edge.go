@@ -21,8 +21,10 @@ type Edge struct {
 	routes []Route
 	lambda func(context.Context, awsevents.APIGatewayV2HTTPRequest) (awsevents.APIGatewayV2HTTPResponse, error)
 	close  func() error
-	once   sync.Once
-	err    error
+	// closers run after close: what the edge holds besides its publisher.
+	closers []func() error
+	once    sync.Once
+	err     error
 }
 
 // Route is one pattern of an edge on the shared HTTP server; Name labels
@@ -44,9 +46,15 @@ func (e *Edge) Lambda(ctx context.Context, req awsevents.APIGatewayV2HTTPRequest
 	return e.lambda(ctx, req)
 }
 
-// Close releases the edge's publisher. It is safe to call more than once.
+// Close releases the edge's publisher (and the signup edge's store). It is
+// safe to call more than once.
 func (e *Edge) Close() error {
-	e.once.Do(func() { e.err = e.close() })
+	e.once.Do(func() {
+		e.err = e.close()
+		for _, c := range e.closers {
+			e.err = errors.Join(e.err, c())
+		}
+	})
 	return e.err
 }
 

@@ -83,5 +83,5 @@ func (s *statusRecorder) WriteHeader(code int) {
 }
 
 // Unwrap lets http.ResponseController reach the connection (flushes and
-// deadlines of the console's event streams).
+// deadlines of the event streams of the console and the user application).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

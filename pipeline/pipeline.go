@@ -152,7 +152,12 @@ func (p *Pipeline) build(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	p.parts = append(p.parts, p.AppServer)
-	if err := p.buildEdge(cfg, bus, obs); err != nil {
+	// The parts on the pipeline's store share one open store: one SQLite
+	// writer whose group commits carry every part's transactions.
+	if p.store, err = openStore(ctx, cfg.Store); err != nil {
+		return err
+	}
+	if err := p.buildEdge(ctx, cfg, bus, obs); err != nil {
 		return err
 	}
 	p.parts = append(p.parts, p.Edge)
@@ -160,14 +165,9 @@ func (p *Pipeline) build(ctx context.Context, cfg *Config) error {
 }
 
 // buildStages builds the three stages on the shared store, bus, queues'
-// client and observer (where their configurations leave them zero). The
-// stages on the pipeline's store share one open store: one SQLite writer
-// whose group commits carry every stage's transactions.
+// client and observer (where their configurations leave them zero).
 func (p *Pipeline) buildStages(ctx context.Context, cfg *Config, bus Bus, obs *Observer) error {
 	var err error
-	if p.store, err = openStore(ctx, cfg.Store); err != nil {
-		return err
-	}
 	c := cfg.Payment
 	p.fillStage(cfg, &c.StageConfig, obs)
 	fillBus(&c.Bus, bus)
@@ -229,7 +229,7 @@ func (p *Pipeline) startAWS(ctx context.Context, cfg *Config) error {
 
 // buildEdge builds both edges behind one edge API; sessions go to the
 // demo app server unless the signup configuration names servers.
-func (p *Pipeline) buildEdge(cfg *Config, bus Bus, obs *Observer) error {
+func (p *Pipeline) buildEdge(ctx context.Context, cfg *Config, bus Bus, obs *Observer) error {
 	w := cfg.Webhook
 	fillBus(&w.Bus, bus)
 	w.Logger = cmp.Or(w.Logger, cfg.Logger)
@@ -239,11 +239,15 @@ func (p *Pipeline) buildEdge(cfg *Config, bus Bus, obs *Observer) error {
 	}
 	s := cfg.Signup
 	fillBus(&s.Bus, bus)
+	s.Store = cmp.Or(s.Store, cfg.Store)
+	if s.Store == cfg.Store {
+		s.db = p.store
+	}
 	s.Logger = cmp.Or(s.Logger, cfg.Logger)
 	if len(s.AppServers) == 0 {
 		s.AppServers = []string{p.AppServer.Addr()}
 	}
-	sign, err := NewSignup(s)
+	sign, err := NewSignup(ctx, s)
 	if err != nil {
 		return errors.Join(err, hook.Close())
 	}

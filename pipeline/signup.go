@@ -2,18 +2,30 @@ package pipeline
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/signup"
 )
 
-// SignupConfig configures the companies, users and sessions edge.
-// NewSignup calls setDefaults and Validate.
+// SignupConfig configures the signup edge: the user application's pages
+// and its JSON API. NewSignup calls setDefaults and Validate.
 type SignupConfig struct {
+	// Store is the store URL ("sqlite:PATH" or postgres://): the edge's
+	// own tables (credentials, sessions, invitations, seats), and the
+	// user-signup stage's it reads. Required.
+	Store string
+	// Passwords are argon2id's costs (zero: OWASP's); tests lower them.
+	Passwords signup.PasswordParams
+	// ClientRate and ClientBurst bound requests per client address (zero:
+	// the edge's defaults, 5/s with bursts of 20).
+	ClientRate  float64
+	ClientBurst int
 	// TokenSecret signs bearer tokens. Required.
 	TokenSecret []byte
 	// AppServers is the pool sessions are assigned to ("host:port").
@@ -26,6 +38,9 @@ type SignupConfig struct {
 	Bus Bus
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
+
+	// db, when set, is the open store at Store, shared with other parts.
+	db *sqlstore.DB
 }
 
 func (c *SignupConfig) setDefaults() {
@@ -36,6 +51,9 @@ func (c *SignupConfig) setDefaults() {
 // Validate reports every problem with the configuration.
 func (c *SignupConfig) Validate() error {
 	var errs []error
+	if c.Store == "" && c.db == nil {
+		errs = append(errs, errors.New("signup: a store is required"))
+	}
 	if len(c.TokenSecret) == 0 {
 		errs = append(errs, errors.New("signup: a token secret is required"))
 	}
@@ -48,18 +66,32 @@ func (c *SignupConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// NewSignup builds the signup edge: POST /v1/signup,
-// /v1/companies/{id}/users and /v1/sessions.
-func NewSignup(cfg SignupConfig) (*Edge, error) {
+// NewSignup builds the signup edge: the web pages at / and the JSON API
+// under /v1/. It opens (unless shared) and migrates the store.
+func NewSignup(ctx context.Context, cfg SignupConfig) (*Edge, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newEdge("signup", cfg.Bus, cfg.Logger, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
-		return signup.New(signup.Config{Publisher: pub, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
-			Plans: cfg.Plans, Logger: log})
+	db, closeDB := cfg.db, func() error { return nil }
+	if db == nil {
+		var err error
+		if db, err = openStore(ctx, cfg.Store); err != nil {
+			return nil, fmt.Errorf("signup: %w", err)
+		}
+		closeDB = db.Close
+	}
+	e, err := newEdge("signup", cfg.Bus, cfg.Logger, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
+		return signup.New(ctx, signup.Config{DB: db, Publisher: pub, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
+			Plans: cfg.Plans, Passwords: cfg.Passwords, ClientRate: cfg.ClientRate, ClientBurst: cfg.ClientBurst, Logger: log})
 	},
 		Route{Pattern: "/v1/signup", Name: "signup"},
 		Route{Pattern: "/v1/companies/", Name: "users"},
-		Route{Pattern: "/v1/sessions", Name: "sessions"})
+		Route{Pattern: "/v1/sessions", Name: "sessions"},
+		Route{Pattern: "/", Name: "web"})
+	if err != nil {
+		return nil, errors.Join(err, closeDB())
+	}
+	e.closers = append(e.closers, closeDB)
+	return e, nil
 }

@@ -116,8 +116,11 @@ func buildEdge(ctx context.Context, name string, e *environ, c pipeline.Clients,
 		if err != nil {
 			return nil, err
 		}
+		if cfg.Store, err = e.store(ctx); err != nil {
+			return nil, err
+		}
 		cfg.Bus.Client, cfg.Logger = c.Events, log
-		return pipeline.NewSignup(cfg)
+		return pipeline.NewSignup(ctx, cfg)
 	}
 	return nil, errors.New("unknown edge " + name)
 }

@@ -176,6 +176,7 @@ func printReady(out io.Writer, p *pipeline.Pipeline, data string, generated bool
 		fmt.Fprintf(out, "console not served: %v; set %s (at least %d characters) or serve --http on 127.0.0.1\n",
 			p.ConsoleOff, consoleTokenVar, console.MinTokenLength)
 	}
+	fmt.Fprintf(out, "web application on %s/ (create an account at %s/signup)\n", p.Edge.URL(), p.Edge.URL())
 	fmt.Fprintln(out, "licenseflow ready")
 }
 

@@ -166,8 +166,13 @@ func killNineRound(t *testing.T, s uint64) {
 func stream(ctx context.Context, c *prooftest.Client, pub ed25519.PublicKey, i int, retried *atomic.Int64) (*companyRun, error) {
 	r := &companyRun{}
 	var co prooftest.Company
+	// One account per email: an attempt whose answer a crash lost may have
+	// landed (a company nobody signs in to, as a retried signup always
+	// left), so each attempt signs up with an address of its own.
+	attempt := 0
 	if err := retry(ctx, retried, func() (err error) {
-		co, err = c.Signup(ctx, fmt.Sprintf("Crash Co %d", i), fmt.Sprintf("admin%d@crash.example", i))
+		attempt++
+		co, err = c.Signup(ctx, fmt.Sprintf("Crash Co %d", i), fmt.Sprintf("admin%d.%d@crash.example", i, attempt))
 		return err
 	}); err != nil {
 		return r, err

@@ -141,7 +141,8 @@ func startHost(t *testing.T, ctx context.Context, dir, hostAddr, appServer strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	sign, err := pipeline.NewSignup(pipeline.SignupConfig{TokenSecret: bytes.Repeat([]byte("k"), 32),
+	store := "sqlite:" + filepath.Join(dir, "licenseflow.db")
+	sign, err := pipeline.NewSignup(ctx, pipeline.SignupConfig{Store: store, TokenSecret: bytes.Repeat([]byte("k"), 32),
 		AppServers: []string{appServer}, Bus: bus, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +151,7 @@ func startHost(t *testing.T, ctx context.Context, dir, hostAddr, appServer strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	stage := pipeline.StageConfig{Store: "sqlite:" + filepath.Join(dir, "licenseflow.db"),
+	stage := pipeline.StageConfig{Store: store,
 		Queue: pipeline.Queue{Client: clients.SQS}, Observer: obs, Logger: testlog.Quiet()}
 	pay, err := pipeline.NewPayment(ctx, pipeline.PaymentConfig{StageConfig: stage, Bus: bus, SigningKey: priv})
 	if err != nil {

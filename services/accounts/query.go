@@ -57,6 +57,11 @@ func (d *Directory) ListSessions(ctx context.Context, company string) ([]Session
 	return sessions, nil
 }
 
+// GetSession returns a stored session (ErrNotFound if none).
+func (d *Directory) GetSession(ctx context.Context, id string) (Session, error) {
+	return sqlstore.Read(ctx, d.db, func(tx *sqlstore.Tx) (Session, error) { return getSession(ctx, tx, id) })
+}
+
 // License returns the company's newest verified license (its signature
 // checked when it was recorded), and false before its first one.
 func (d *Directory) License(ctx context.Context, company string) (license.License, bool, error) {

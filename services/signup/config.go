@@ -9,11 +9,17 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
 )
 
 // Config configures the signup edge. New calls setDefaults and Validate.
 type Config struct {
+	// DB is the store the edge keeps its own tables in (companies and
+	// users it admitted, credentials, sessions and tokens, invitations,
+	// failed sign-ins) and reads the user-signup stage's from (licenses,
+	// deliveries, app sessions). Required.
+	DB *sqlstore.DB
 	// Publisher receives the request events. Required.
 	Publisher events.Publisher
 	// TokenSecret is the HMAC-SHA256 key of bearer tokens; at least 32
@@ -22,8 +28,33 @@ type Config struct {
 	// PreviousTokenSecrets still verify tokens (never sign them) while a
 	// secret is being rotated out.
 	PreviousTokenSecrets [][]byte
-	// TokenTTL is how long an issued token stays valid. Default 12h.
+	// TokenTTL is how long an issued API token stays valid. Default 12h.
 	TokenTTL time.Duration
+	// SessionTTL is how long a web session lasts. Default 12h.
+	SessionTTL time.Duration
+	// InvitationTTL is how long an invitation link can be used (once).
+	// Default 72h.
+	InvitationTTL time.Duration
+	// Passwords are argon2id's costs; zero fields are OWASP's defaults.
+	// HashConcurrency bounds the hashes computed at once (each takes
+	// Passwords.MemoryKiB). Default 2.
+	Passwords       PasswordParams
+	HashConcurrency int
+	// MinPasswordLength is the shortest password accepted, in characters.
+	// Default 12.
+	MinPasswordLength int
+	// LoginFailures is how many failed sign-ins an account may have in
+	// LoginWindow before sign-in is refused for the rest of the window;
+	// ClientLoginFailures the same per client address. Defaults 5 and 20
+	// in 15 minutes.
+	LoginFailures       int
+	ClientLoginFailures int
+	LoginWindow         time.Duration
+	// LiveWait is how long a page's live stream is held open waiting for
+	// a change (a license landing on a server) before the browser is told
+	// to reconnect. Through API Gateway, which answers a Lambda whole, it
+	// is 0: the browser polls. Default 20s.
+	LiveWait time.Duration
 	// AppServers is the pool of application servers ("host:port", internal
 	// addresses) sessions are assigned to. Required.
 	AppServers []string
@@ -60,6 +91,15 @@ func (c *Config) setDefaults() {
 		c.Plans = plans.Default()
 	}
 	c.TokenTTL = cmp.Or(c.TokenTTL, 12*time.Hour)
+	c.SessionTTL = cmp.Or(c.SessionTTL, 12*time.Hour)
+	c.InvitationTTL = cmp.Or(c.InvitationTTL, 72*time.Hour)
+	c.Passwords.setDefaults()
+	c.HashConcurrency = cmp.Or(c.HashConcurrency, 2)
+	c.MinPasswordLength = cmp.Or(c.MinPasswordLength, 12)
+	c.LoginFailures = cmp.Or(c.LoginFailures, 5)
+	c.ClientLoginFailures = cmp.Or(c.ClientLoginFailures, 20)
+	c.LoginWindow = cmp.Or(c.LoginWindow, 15*time.Minute)
+	c.LiveWait = cmp.Or(c.LiveWait, 20*time.Second)
 	c.ClientRate = cmp.Or(c.ClientRate, 5)
 	c.ClientBurst = cmp.Or(c.ClientBurst, 20)
 	c.CompanyRate = cmp.Or(c.CompanyRate, 10)
@@ -75,6 +115,9 @@ func (c *Config) setDefaults() {
 // Validate reports every invalid field.
 func (c *Config) Validate() error {
 	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("db is required"))
+	}
 	if c.Publisher == nil {
 		errs = append(errs, errors.New("publisher is required"))
 	}
@@ -86,8 +129,14 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("previous token secret %d has %d bytes, want at least %d", i, len(s), minSecretLen))
 		}
 	}
-	if c.TokenTTL < 0 {
-		errs = append(errs, errors.New("token ttl is negative"))
+	if c.TokenTTL < 0 || c.SessionTTL < 0 || c.InvitationTTL < 0 || c.LoginWindow < 0 || c.LiveWait < 0 {
+		errs = append(errs, errors.New("durations must not be negative"))
+	}
+	if c.MinPasswordLength < 8 {
+		errs = append(errs, fmt.Errorf("minimum password length %d is below 8", c.MinPasswordLength))
+	}
+	if c.LoginFailures < 1 || c.ClientLoginFailures < 1 {
+		errs = append(errs, errors.New("login failure limits must be at least 1"))
 	}
 	if len(c.AppServers) == 0 {
 		errs = append(errs, errors.New("at least one app server is required"))

@@ -1,10 +1,12 @@
 package signup
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/licenseflow/licenseflow/events/eventstest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/plans"
 )
 
@@ -12,8 +14,8 @@ import (
 // when given none, and refuses an invalid one naming its lookup key.
 func TestConfigPlans(t *testing.T) {
 	t.Parallel()
-	base := Config{Publisher: &eventstest.Recorder{}, TokenSecret: testSecret, AppServers: []string{"10.0.1.10:8090"}}
-	h, err := New(base)
+	base := Config{DB: storetest.SQLite(t), Passwords: testPasswords, Publisher: &eventstest.Recorder{}, TokenSecret: testSecret, AppServers: []string{"10.0.1.10:8090"}}
+	h, err := New(context.Background(), base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,11 +28,11 @@ func TestConfigPlans(t *testing.T) {
 	}
 	cfg := base
 	cfg.Plans = own
-	if h, err = New(cfg); err != nil || h.Plans().UserAllowance(nil) != 2 {
+	if h, err = New(context.Background(), cfg); err != nil || h.Plans().UserAllowance(nil) != 2 {
 		t.Fatalf("own plans: %v", err)
 	}
 	cfg.Plans = plans.Catalogue{TrialUsers: 2, Plans: map[string]plans.Plan{"pro": {Name: "pro"}}}
-	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), `plan "pro": seats is 0`) {
+	if _, err := New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), `plan "pro": seats is 0`) {
 		t.Fatalf("invalid plans: %v", err)
 	}
 }

@@ -1,22 +1,38 @@
-// Package signup is the stateless signup edge: the HTTP API (and its
-// Lambda entry behind API Gateway) that accepts company signups, users added
-// by an admin and user logins. It validates, authorises with signed bearer
-// tokens, assigns ids and an application server, publishes one request
-// event and answers 202: the user-signup stage stores the result.
+// Package signup is the signup edge: the user application in a browser
+// and its JSON API (both also behind API Gateway as a Lambda). Companies
+// sign up with their admin, people sign in with a password, admins add
+// users (with a one-time invitation link) and disable them, and a user
+// opens the application, which assigns an application server.
 //
-// Routes:
+// The edge admits synchronously what a person waits for, in tables of its
+// own (see migrations/): companies and the seats their users hold, users'
+// credentials (argon2id) and status, web sessions and API tokens (both
+// signed tokens naming a stored session, so ending it revokes them at
+// once), invitations and failed sign-ins. Everything it admits it also
+// publishes as an event for the user-signup stage (accounts), the system
+// of record the other stages hear from; it reads that stage's tables only
+// through accounts.Directory, for what others learn asynchronously: the
+// company's license, which license an app server holds, app sessions.
+//
+// Web pages (see web.go) work without JavaScript; every form carries a
+// CSRF token bound to the browser and the session.
+//
+// API routes:
 //
 //	POST /v1/signup                          -> 202 {"company_id","admin_user_id","token"}
-//	POST /v1/companies/{company_id}/users    -> 202 {"user_id","token"}  (admin token of that company)
+//	POST /v1/companies/{company_id}/users    -> 202 {"user_id","token","invitation_url"}  (admin token of that company)
+//	POST /v1/companies/{company_id}/users/{user_id}/disable -> 202 {"user_id","status"}  (admin token)
 //	POST /v1/sessions                        -> 202 {"session_id","app_server"} (any user token)
 //
 // Errors are JSON {"error":{"code","message"}}: 400 malformed or invalid,
-// 401 missing/invalid/expired token, 403 another company or not an admin,
-// 413 body over the limit, 415 not JSON, 429 rate limited (Retry-After),
-// 503 the bus did not accept the event (nothing was created; retry).
+// 401 missing/invalid/expired/revoked token, 403 another company or not an
+// admin, 404 no such user, 409 email_taken or seat_limit, 413 body over the
+// limit, 415 not JSON, 429 rate limited (Retry-After), 503 the bus did not
+// accept the event (nothing was created; retry).
 package signup
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -24,29 +40,38 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/httpapi"
+	"github.com/licenseflow/licenseflow/internal/webui"
 	"github.com/licenseflow/licenseflow/plans"
+	"github.com/licenseflow/licenseflow/services/accounts"
 )
 
-// Handler is the signup edge's http.Handler. It keeps no state but its
-// rate limiters and is safe for concurrent use.
+// Handler is the signup edge's http.Handler. It is safe for concurrent
+// use.
 type Handler struct {
 	cfg       Config
 	tokens    *Tokens
 	assign    assigner
 	clients   *limiter
 	companies *limiter
+	store     *store
+	dir       *accounts.Directory
+	hash      *hasher
+	site      *webui.Site
 	mux       *http.ServeMux
+	routes    []string
 }
 
 // Plans is the plan catalogue the edge was configured with.
 func (h *Handler) Plans() plans.Catalogue { return h.cfg.Plans }
 
-// New returns the edge handler for cfg.
-func New(cfg Config) (*Handler, error) {
+// New migrates the edge's tables (and the user-signup stage's, which it
+// reads) and returns the edge handler for cfg.
+func New(ctx context.Context, cfg Config) (*Handler, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("signup config: %w", err)
@@ -55,22 +80,47 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signup config: %w", err)
 	}
+	if err := cfg.DB.MigrateDir(ctx, Component, migrations, "migrations"); err != nil {
+		return nil, err
+	}
+	dir, err := accounts.OpenDirectory(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
 		cfg:       cfg,
 		tokens:    tokens,
 		assign:    assigner{servers: append([]string(nil), cfg.AppServers...)},
 		clients:   newLimiter(cfg.ClientRate, cfg.ClientBurst, cfg.MaxLimiterKeys),
 		companies: newLimiter(cfg.CompanyRate, cfg.CompanyBurst, cfg.MaxLimiterKeys),
+		store:     &store{db: cfg.DB},
+		dir:       dir,
+		hash:      newHasher(cfg.Passwords, cfg.HashConcurrency),
 		mux:       http.NewServeMux(),
 	}
-	h.mux.HandleFunc("/v1/signup", h.route(h.signup))
-	h.mux.HandleFunc("/v1/companies/{company_id}/users", h.route(h.addUser))
-	h.mux.HandleFunc("/v1/sessions", h.route(h.session))
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	for path, e := range map[string]endpoint{
+		"/v1/signup":                       h.signup,
+		"/v1/companies/{company_id}/users": h.addUser,
+		"/v1/companies/{company_id}/users/{user_id}/disable": h.disableUserAPI,
+		"/v1/sessions": h.session,
+	} {
+		h.mux.HandleFunc(path, h.route(e))
+		h.routes = append(h.routes, "POST "+path)
+	}
+	h.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no route %s", r.URL.Path))
 	})
+	web, err := h.webRoutes()
+	if err != nil {
+		return nil, fmt.Errorf("signup web pages: %w", err)
+	}
+	h.mux.Handle("/", web)
 	return h, nil
 }
+
+// Routes lists what the edge serves ("METHOD /path", sorted), each of
+// which API Gateway must route to it.
+func (h *Handler) Routes() []string { return slices.Sorted(slices.Values(h.routes)) }
 
 // Tokens returns the token issuer and verifier the handler uses.
 func (h *Handler) Tokens() *Tokens { return h.tokens }
@@ -134,25 +184,33 @@ func (h *Handler) clientAddr(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// authenticate returns the claims of the request's bearer token and takes a
+// authenticate returns the user of the request's bearer token, whose
+// session must still live and whose user must be active, and takes a
 // token of the company's rate limit.
-func (h *Handler) authenticate(r *http.Request) (Claims, *apiError) {
+func (h *Handler) authenticate(r *http.Request) (login, *apiError) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return Claims{}, errorf(http.StatusUnauthorized, "unauthorized", "a bearer token is required")
+		return login{}, errorf(http.StatusUnauthorized, "unauthorized", "a bearer token is required")
 	}
-	c, err := h.tokens.Verify(strings.TrimSpace(tok), h.cfg.Now())
+	u, err := h.signedIn(r.Context(), strings.TrimSpace(tok), kindAPI)
 	if err != nil {
 		code := "invalid_token"
-		if errors.Is(err, ErrTokenExpired) {
+		switch {
+		case errors.Is(err, ErrTokenExpired):
 			code = "token_expired"
+		case errors.Is(err, ErrNoAccount):
+			code = "token_revoked"
+		case !errors.Is(err, ErrTokenInvalid):
+			e := errorf(http.StatusServiceUnavailable, "unavailable", "the token could not be checked; retry later")
+			e.cause = err
+			return login{}, e
 		}
-		return Claims{}, errorf(http.StatusUnauthorized, code, "bearer token is invalid or expired")
+		return login{}, errorf(http.StatusUnauthorized, code, "bearer token is invalid, expired or revoked")
 	}
-	if ok, wait := h.companies.allow(c.CompanyID, h.cfg.Now()); !ok {
-		return Claims{}, &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: "too many requests for this company", retryAfter: wait}
+	if ok, wait := h.companies.allow(u.CompanyID, h.cfg.Now()); !ok {
+		return login{}, &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: "too many requests for this company", retryAfter: wait}
 	}
-	return c, nil
+	return u, nil
 }
 
 // publish sends d to the bus; a failure is a 503 and nothing is claimed.

@@ -2,6 +2,7 @@ package signup
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/eventstest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
@@ -35,6 +37,9 @@ func (c *clock) advance(d time.Duration) {
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
 
+// testPasswords make argon2id cheap in tests; production uses OWASP's.
+var testPasswords = PasswordParams{MemoryKiB: 64, Iterations: 1}
+
 type env struct {
 	t     *testing.T
 	pub   *eventstest.Recorder
@@ -48,6 +53,8 @@ func newEnv(t *testing.T, adjust func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, pub: &eventstest.Recorder{}, clock: &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	cfg := Config{
+		DB:           storetest.SQLite(t),
+		Passwords:    testPasswords,
 		Publisher:    e.pub,
 		TokenSecret:  testSecret,
 		AppServers:   []string{"10.0.1.10:8090", "10.0.1.11:8090", "10.0.1.12:8090"},
@@ -61,7 +68,7 @@ func newEnv(t *testing.T, adjust func(*Config)) *env {
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	h, err := New(cfg)
+	h, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,9 +134,9 @@ func (e *env) post(path, token string, v any) response {
 	return e.do(http.MethodPost, path, token, b)
 }
 
-type company struct{ id, admin, token string }
+type co struct{ id, admin, token string }
 
-func (e *env) signup(name, email string) company {
+func (e *env) signup(name, email string) co {
 	e.t.Helper()
 	r := e.post("/v1/signup", "", map[string]any{
 		"company": map[string]string{"name": name},
@@ -138,10 +145,10 @@ func (e *env) signup(name, email string) company {
 	if r.status != http.StatusAccepted {
 		e.t.Fatalf("signup: %d %s", r.status, r.raw)
 	}
-	return company{id: r.str("company_id"), admin: r.str("admin_user_id"), token: r.str("token")}
+	return co{id: r.str("company_id"), admin: r.str("admin_user_id"), token: r.str("token")}
 }
 
-func (e *env) addUser(c company, email, role string) (string, string) {
+func (e *env) addUser(c co, email, role string) (string, string) {
 	e.t.Helper()
 	r := e.post("/v1/companies/"+c.id+"/users", c.token, map[string]string{"email": email, "name": "U " + email, "role": role})
 	if r.status != http.StatusAccepted {

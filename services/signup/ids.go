@@ -11,6 +11,8 @@ const (
 	prefixCompany = "co_"
 	prefixUser    = "usr_"
 	prefixSession = "ses_"
+	// prefixAuth names a sign-in: a web session or an API token.
+	prefixAuth = "sid_"
 )
 
 // idEncoding is lowercase base32 without padding: URL-safe, case-stable

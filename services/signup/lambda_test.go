@@ -3,10 +3,14 @@ package signup
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/internal/httpapi/httpapitest"
 )
 
@@ -70,5 +74,53 @@ func TestLambdaErrorsAreResponses(t *testing.T) {
 	req.IsBase64Encoded, req.Body = true, "%%%"
 	if res, err := e.h.Lambda(context.Background(), req); err != nil || res.StatusCode != 400 {
 		t.Fatalf("undecodable base64 body: %d %v, want 400", res.StatusCode, err)
+	}
+}
+
+// TestTemplateRoutesEveryPage: API Gateway routes every page and API path
+// the edge serves to the signup function, and nothing else.
+func TestTemplateRoutesEveryPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tpl, err := infra.LoadEmbedded(infra.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, ok := tpl.Resources["SignupFunction"]
+	if !ok {
+		t.Fatal("no SignupFunction in the template")
+	}
+	var routed []string
+	evs, _ := fn.Properties["Events"].(map[string]any)
+	for _, ev := range evs {
+		m, _ := ev.(map[string]any)
+		props, _ := m["Properties"].(map[string]any)
+		path := fmt.Sprint(props["Path"])
+		if path == "/" {
+			path = "/{$}"
+		}
+		routed = append(routed, fmt.Sprint(props["Method"])+" "+path)
+	}
+	slices.Sort(routed)
+	if got := e.h.Routes(); !slices.Equal(got, routed) {
+		t.Fatalf("the edge serves\n%s\nthe template routes\n%s", strings.Join(got, "\n"), strings.Join(routed, "\n"))
+	}
+}
+
+// TestLambdaWebCookiesAreSecure: through API Gateway a page's cookies are
+// Secure, HttpOnly and SameSite.
+func TestLambdaWebCookiesAreSecure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	req := loadAPIGW(t)
+	req.RawPath, req.RequestContext.HTTP.Method, req.Body, req.IsBase64Encoded = "/signin", "GET", "", false
+	res, err := e.h.Lambda(context.Background(), req)
+	if err != nil || res.StatusCode != 200 || len(res.Cookies) == 0 {
+		t.Fatalf("sign-in page: %d %v %v", res.StatusCode, res.Cookies, err)
+	}
+	for _, c := range res.Cookies {
+		if !strings.Contains(c, "; Secure") || !strings.Contains(c, "; HttpOnly") || !strings.Contains(c, "; SameSite=") {
+			t.Errorf("cookie %q", c)
+		}
 	}
 }

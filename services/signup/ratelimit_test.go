@@ -11,13 +11,17 @@ import (
 func TestClientRateLimit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.ClientRate, c.ClientBurst = 0.5, 3 })
-	body := []byte(`{"company":{"name":"A"},"admin":{"email":"a@a.example","name":"A"}}`)
+	n := 0
+	body := func() []byte { // a new email each time: one account per email
+		n++
+		return []byte(fmt.Sprintf(`{"company":{"name":"A"},"admin":{"email":"a%d@a.example","name":"A"}}`, n))
+	}
 	for i := range 3 {
-		if r := e.do("POST", "/v1/signup", "", body); r.status != http.StatusAccepted {
+		if r := e.do("POST", "/v1/signup", "", body()); r.status != http.StatusAccepted {
 			t.Fatalf("request %d: %d %s", i, r.status, r.raw)
 		}
 	}
-	r := e.do("POST", "/v1/signup", "", body)
+	r := e.do("POST", "/v1/signup", "", body())
 	if r.status != http.StatusTooManyRequests || r.errCode() != "rate_limited" {
 		t.Fatalf("4th request: %d %s", r.status, r.raw)
 	}
@@ -26,10 +30,10 @@ func TestClientRateLimit(t *testing.T) {
 	}
 	// Refused requests cost nothing: after the wait one more is allowed.
 	e.clock.advance(2 * time.Second)
-	if r := e.do("POST", "/v1/signup", "", body); r.status != http.StatusAccepted {
+	if r := e.do("POST", "/v1/signup", "", body()); r.status != http.StatusAccepted {
 		t.Fatalf("after refill: %d %s", r.status, r.raw)
 	}
-	if r := e.do("POST", "/v1/signup", "", body); r.status != http.StatusTooManyRequests {
+	if r := e.do("POST", "/v1/signup", "", body()); r.status != http.StatusTooManyRequests {
 		t.Fatalf("bucket should be empty again: %d", r.status)
 	}
 	if n := len(e.pub.Details()); n != 4 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 )
 
 type signupRequest struct {
@@ -14,6 +15,9 @@ type signupRequest struct {
 	Admin struct {
 		Email string `json:"email"`
 		Name  string `json:"name"`
+		// Password is optional: without it the admin signs in with API
+		// tokens only.
+		Password string `json:"password,omitempty"`
 	} `json:"admin"`
 }
 
@@ -33,23 +37,22 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) (any, *apiError
 		validName("admin.name", req.Admin.Name)); e != nil {
 		return nil, e
 	}
-	now := h.cfg.Now().UTC()
-	d := events.CompanySignupRequested{
-		CompanyID:   newID(prefixCompany),
-		CompanyName: strings.TrimSpace(req.Company.Name),
-		AdminUserID: newID(prefixUser),
-		AdminEmail:  normalizeEmail(req.Admin.Email),
-		AdminName:   strings.TrimSpace(req.Admin.Name),
-		RequestedAt: now,
+	var hash string
+	if req.Admin.Password != "" {
+		if msg := checkPassword(req.Admin.Password, h.cfg.MinPasswordLength, req.Admin.Email, req.Admin.Name); msg != "" {
+			return nil, errorf(http.StatusBadRequest, "invalid_request", "admin.password: %s", msg)
+		}
+		hash = h.hash.hash(req.Admin.Password)
 	}
-	tok, err := h.tokens.Issue(Claims{CompanyID: d.CompanyID, UserID: d.AdminUserID, Role: events.RoleAdmin, Expires: now.Add(h.cfg.TokenTTL)})
-	if err != nil {
-		return nil, errorf(http.StatusInternalServerError, "internal", "issuing token failed")
-	}
-	if e := h.publish(r, d); e != nil {
+	admin, e := h.admitCompany(r, req.Company.Name, req.Admin.Name, req.Admin.Email, hash)
+	if e != nil {
 		return nil, e
 	}
-	return signupResponse{CompanyID: d.CompanyID, AdminUserID: d.AdminUserID, Token: tok}, nil
+	tok, err := h.startSession(r.Context(), admin, kindAPI, h.cfg.TokenTTL)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return signupResponse{CompanyID: admin.CompanyID, AdminUserID: admin.UserID, Token: tok}, nil
 }
 
 type addUserRequest struct {
@@ -61,20 +64,32 @@ type addUserRequest struct {
 type addUserResponse struct {
 	UserID string `json:"user_id"`
 	Token  string `json:"token"`
+	// InvitationURL lets the user set a password for the web pages (once,
+	// until it expires).
+	InvitationURL string `json:"invitation_url"`
 }
 
-// addUser: POST /v1/companies/{company_id}/users, by an admin of that company.
+// admin authenticates the request as an admin of the path's company.
+func (h *Handler) admin(r *http.Request) (login, *apiError) {
+	u, e := h.authenticate(r)
+	if e != nil {
+		return login{}, e
+	}
+	if r.PathValue("company_id") != u.CompanyID {
+		return login{}, errorf(http.StatusForbidden, "forbidden", "the token does not belong to this company")
+	}
+	if u.Role != events.RoleAdmin {
+		return login{}, errorf(http.StatusForbidden, "forbidden", "only an admin of the company can manage users")
+	}
+	return u, nil
+}
+
+// addUser: POST /v1/companies/{company_id}/users, by an admin of that
+// company. The user is active at once with the returned token.
 func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) (any, *apiError) {
-	c, e := h.authenticate(r)
+	admin, e := h.admin(r)
 	if e != nil {
 		return nil, e
-	}
-	company := r.PathValue("company_id")
-	if company != c.CompanyID {
-		return nil, errorf(http.StatusForbidden, "forbidden", "the token does not belong to this company")
-	}
-	if c.Role != events.RoleAdmin {
-		return nil, errorf(http.StatusForbidden, "forbidden", "only an admin of the company can add users")
 	}
 	var req addUserRequest
 	if e := decodeBody(w, r, h.cfg.MaxBodyBytes, false, &req); e != nil {
@@ -83,24 +98,32 @@ func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) (any, *apiErro
 	if e := invalid(validEmail("email", req.Email), validName("name", req.Name), validRole(req.Role)); e != nil {
 		return nil, e
 	}
-	now := h.cfg.Now().UTC()
-	d := events.UserAddRequested{
-		CompanyID:   company,
-		UserID:      newID(prefixUser),
-		Email:       normalizeEmail(req.Email),
-		Name:        strings.TrimSpace(req.Name),
-		Role:        req.Role,
-		RequestedBy: c.UserID,
-		RequestedAt: now,
-	}
-	tok, err := h.tokens.Issue(Claims{CompanyID: company, UserID: d.UserID, Role: d.Role, Expires: now.Add(h.cfg.TokenTTL)})
-	if err != nil {
-		return nil, errorf(http.StatusInternalServerError, "internal", "issuing token failed")
-	}
-	if e := h.publish(r, d); e != nil {
+	u, invite, e := h.admitUser(r, admin, req.Email, req.Name, req.Role, statusActive)
+	if e != nil {
 		return nil, e
 	}
-	return addUserResponse{UserID: d.UserID, Token: tok}, nil
+	tok, err := h.startSession(r.Context(), u, kindAPI, h.cfg.TokenTTL)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return addUserResponse{UserID: u.UserID, Token: tok, InvitationURL: invitationURL(r, invite)}, nil
+}
+
+type disableResponse struct {
+	UserID string `json:"user_id"`
+	Status string `json:"status"`
+}
+
+// disableUserAPI: POST /v1/companies/{company_id}/users/{user_id}/disable.
+func (h *Handler) disableUserAPI(w http.ResponseWriter, r *http.Request) (any, *apiError) {
+	admin, e := h.admin(r)
+	if e != nil {
+		return nil, e
+	}
+	if e := h.disableUser(r, admin, r.PathValue("user_id")); e != nil {
+		return nil, e
+	}
+	return disableResponse{UserID: r.PathValue("user_id"), Status: statusDisabled}, nil
 }
 
 type sessionResponse struct {
@@ -111,7 +134,7 @@ type sessionResponse struct {
 // session: POST /v1/sessions, by any user. The body is optional; if sent
 // it must be an empty JSON object.
 func (h *Handler) session(w http.ResponseWriter, r *http.Request) (any, *apiError) {
-	c, e := h.authenticate(r)
+	u, e := h.authenticate(r)
 	if e != nil {
 		return nil, e
 	}
@@ -119,17 +142,21 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request) (any, *apiErro
 	if e := decodeBody(w, r, h.cfg.MaxBodyBytes, true, &empty); e != nil {
 		return nil, e
 	}
-	d := events.SessionRequested{
-		SessionID:   newID(prefixSession),
-		CompanyID:   c.CompanyID,
-		UserID:      c.UserID,
-		AppServer:   h.assign.pick(c.CompanyID),
-		RequestedAt: h.cfg.Now().UTC(),
-	}
-	if e := h.publish(r, d); e != nil {
+	d, e := h.openApp(r, u)
+	if e != nil {
 		return nil, e
 	}
 	return sessionResponse{SessionID: d.SessionID, AppServer: d.AppServer}, nil
+}
+
+// invitationURL is the absolute link of an invitation, on the host the
+// request came to.
+func invitationURL(r *http.Request, secret string) string {
+	scheme := "http"
+	if httpapi.Secure(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/invite/" + secret
 }
 
 // invalid turns validation errors into one 400.

@@ -28,11 +28,14 @@ const (
 	maxTokenBytes = 1024
 )
 
-// Claims are what a bearer token asserts.
+// Claims are what a bearer token (or a session cookie, which holds the
+// same kind of token) asserts. The token is good only while its session
+// (SessionID) lives in the store: ending the session revokes it at once.
 type Claims struct {
 	CompanyID string
 	UserID    string
 	Role      string // events.RoleAdmin or events.RoleMember
+	SessionID string
 	Expires   time.Time
 }
 
@@ -41,6 +44,7 @@ type wireClaims struct {
 	CompanyID string `json:"c"`
 	UserID    string `json:"u"`
 	Role      string `json:"r"`
+	SessionID string `json:"s"`
 	Exp       int64  `json:"exp"`
 }
 
@@ -63,7 +67,7 @@ func NewTokens(secret []byte, previous ...[]byte) (*Tokens, error) {
 
 // Issue returns a token carrying c, valid until c.Expires (second precision).
 func (t *Tokens) Issue(c Claims) (string, error) {
-	p, err := json.Marshal(wireClaims{CompanyID: c.CompanyID, UserID: c.UserID, Role: c.Role, Exp: c.Expires.Unix()})
+	p, err := json.Marshal(wireClaims{CompanyID: c.CompanyID, UserID: c.UserID, Role: c.Role, SessionID: c.SessionID, Exp: c.Expires.Unix()})
 	if err != nil {
 		return "", fmt.Errorf("issuing token: %w", err)
 	}
@@ -104,10 +108,10 @@ func (t *Tokens) Verify(token string, now time.Time) (Claims, error) {
 	if err := dec.Decode(&w); err != nil {
 		return Claims{}, fmt.Errorf("%w: payload: %v", ErrTokenInvalid, err)
 	}
-	if !validID(w.CompanyID, prefixCompany) || !validID(w.UserID, prefixUser) || !events.ValidRole(w.Role) {
+	if !validID(w.CompanyID, prefixCompany) || !validID(w.UserID, prefixUser) || !events.ValidRole(w.Role) || !validID(w.SessionID, prefixAuth) {
 		return Claims{}, fmt.Errorf("%w: claims", ErrTokenInvalid)
 	}
-	c := Claims{CompanyID: w.CompanyID, UserID: w.UserID, Role: w.Role, Expires: time.Unix(w.Exp, 0)}
+	c := Claims{CompanyID: w.CompanyID, UserID: w.UserID, Role: w.Role, SessionID: w.SessionID, Expires: time.Unix(w.Exp, 0)}
 	if !now.Before(c.Expires) {
 		return Claims{}, fmt.Errorf("%w at %s", ErrTokenExpired, c.Expires.UTC().Format(time.RFC3339))
 	}

@@ -34,5 +34,14 @@
       source.close();
     });
   }
-  document.querySelectorAll('[data-live]').forEach(follow);
+  // Streams open once the page has loaded: an open stream would otherwise
+  // keep the page loading for as long as it lasts.
+  function start() {
+    document.querySelectorAll('[data-live]').forEach(follow);
+  }
+  if (document.readyState === 'complete') {
+    start();
+  } else {
+    window.addEventListener('load', start);
+  }
 })();

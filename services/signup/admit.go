@@ -1,0 +1,165 @@
+package signup
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/license"
+)
+
+// What the web pages and the JSON API share: each operation admits a
+// change in the edge's tables and publishes its event, or admits nothing.
+
+// signedIn returns the active user of a token (a bearer token or a session
+// cookie) whose session of kind still lives. Errors wrap ErrTokenInvalid,
+// ErrTokenExpired or ErrNoAccount (revoked, ended, or the user disabled).
+func (h *Handler) signedIn(ctx context.Context, token, kind string) (login, error) {
+	now := h.cfg.Now()
+	c, err := h.tokens.Verify(token, now)
+	if err != nil {
+		return login{}, err
+	}
+	u, err := h.store.sessionLogin(ctx, c.SessionID, kind, now)
+	if err != nil {
+		return login{}, err
+	}
+	if u.UserID != c.UserID || u.CompanyID != c.CompanyID {
+		return login{}, fmt.Errorf("%w: session of another user", ErrTokenInvalid)
+	}
+	return u, nil
+}
+
+// startSession stores a session of kind for u and returns its token.
+func (h *Handler) startSession(ctx context.Context, u login, kind string, ttl time.Duration) (string, error) {
+	now := h.cfg.Now()
+	sid := newID(prefixAuth)
+	if err := h.store.newSession(ctx, sid, u.UserID, kind, now, now.Add(ttl)); err != nil {
+		return "", fmt.Errorf("starting a session: %w", err)
+	}
+	return h.issue(u, sid, now.Add(ttl))
+}
+
+func (h *Handler) issue(u login, sid string, expires time.Time) (string, error) {
+	return h.tokens.Issue(Claims{CompanyID: u.CompanyID, UserID: u.UserID, Role: u.Role, SessionID: sid, Expires: expires})
+}
+
+// admitCompany admits a company with its admin (passwordHash "" for an
+// admin who signs in with API tokens only) and publishes the signup.
+//
+// It publishes first and stores after: a crash in between leaves a company
+// the user-signup stage knows and nobody signs in to (as a retried request
+// always could), never an email taken by a signup that was not answered.
+func (h *Handler) admitCompany(r *http.Request, companyName, name, email, passwordHash string) (login, *apiError) {
+	ctx := r.Context()
+	now := h.cfg.Now().UTC()
+	admin := login{UserID: newID(prefixUser), CompanyID: newID(prefixCompany), Name: strings.TrimSpace(name),
+		Email: normalizeEmail(email), Role: events.RoleAdmin, Status: statusActive, PasswordHash: passwordHash, CreatedAt: now}
+	taken, err := h.store.emailTaken(ctx, admin.Email)
+	if taken {
+		err = ErrEmailTaken
+	}
+	if e := storeError(err); e != nil {
+		return login{}, e
+	}
+	if e := h.publish(r, events.CompanySignupRequested{CompanyID: admin.CompanyID, CompanyName: strings.TrimSpace(companyName),
+		AdminUserID: admin.UserID, AdminEmail: admin.Email, AdminName: admin.Name, RequestedAt: now}); e != nil {
+		return login{}, e
+	}
+	err = h.store.createCompany(ctx, company{ID: admin.CompanyID, Name: strings.TrimSpace(companyName)}, admin)
+	if e := storeError(err); e != nil {
+		return login{}, e
+	}
+	return admin, nil
+}
+
+// allowance is how many users company may have: its newest license's
+// seats, or the plans' trial allowance before its first license.
+func (h *Handler) allowance(ctx context.Context, companyID string) (int, *license.License, error) {
+	lic, ok, err := h.dir.License(ctx, companyID)
+	if err != nil || !ok {
+		return h.cfg.Plans.UserAllowance(nil), nil, err
+	}
+	return h.cfg.Plans.UserAllowance(&lic), &lic, nil
+}
+
+// admitUser admits a user of admin's company if a seat is free, with a
+// one-time invitation (its secret returned), and publishes the request.
+// status is statusInvited for a person who sets a password through the
+// invitation, statusActive for an API user who holds a token at once.
+func (h *Handler) admitUser(r *http.Request, admin login, email, name, role, status string) (login, string, *apiError) {
+	ctx := r.Context()
+	seats, _, err := h.allowance(ctx, admin.CompanyID)
+	if err != nil {
+		return login{}, "", storeError(err)
+	}
+	now := h.cfg.Now().UTC()
+	u := login{UserID: newID(prefixUser), CompanyID: admin.CompanyID, Name: strings.TrimSpace(name), Email: normalizeEmail(email),
+		Role: role, Status: status, CreatedAt: now}
+	invite := randomSecret()
+	err = h.store.addUser(ctx, u, seats, invite, now.Add(h.cfg.InvitationTTL))
+	if errors.Is(err, ErrSeatLimit) {
+		return login{}, "", errorf(http.StatusConflict, "seat_limit",
+			"all %d seats of the company are taken: disable a user or move to a plan with more seats", seats)
+	}
+	if e := storeError(err); e != nil {
+		return login{}, "", e
+	}
+	if e := h.publish(r, events.UserAddRequested{CompanyID: u.CompanyID, UserID: u.UserID, Email: u.Email, Name: u.Name,
+		Role: role, RequestedBy: admin.UserID, RequestedAt: now}); e != nil {
+		e.cause = errors.Join(e.cause, h.store.forgetUser(context.WithoutCancel(ctx), u))
+		return login{}, "", e
+	}
+	return u, invite, nil
+}
+
+// disableUser disables a user of admin's company at once (its sessions
+// and tokens end, its seat is freed) and publishes the request, also when
+// it was disabled before (so a failed publish is retried by asking again).
+func (h *Handler) disableUser(r *http.Request, admin login, userID string) *apiError {
+	if userID == admin.UserID {
+		return errorf(http.StatusConflict, "self", "you cannot disable yourself")
+	}
+	if _, err := h.store.disable(r.Context(), admin.CompanyID, userID); err != nil {
+		if errors.Is(err, ErrNoAccount) {
+			return errorf(http.StatusNotFound, "not_found", "no such user in your company")
+		}
+		return storeError(err)
+	}
+	return h.publish(r, events.UserDisableRequested{CompanyID: admin.CompanyID, UserID: userID, RequestedBy: admin.UserID,
+		RequestedAt: h.cfg.Now().UTC()})
+}
+
+// openApp requests a session of u on the company's application server.
+func (h *Handler) openApp(r *http.Request, u login) (events.SessionRequested, *apiError) {
+	d := events.SessionRequested{SessionID: newID(prefixSession), CompanyID: u.CompanyID, UserID: u.UserID,
+		AppServer: h.assign.pick(u.CompanyID), RequestedAt: h.cfg.Now().UTC()}
+	return d, h.publish(r, d)
+}
+
+// storeError is the answer to a store failure: 409 for a taken email, 503
+// for anything else (logged with its cause, never shown).
+func storeError(err error) *apiError {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrEmailTaken):
+		return errorf(http.StatusConflict, "email_taken", "an account with this email already exists")
+	}
+	e := errorf(http.StatusServiceUnavailable, "unavailable", "the request could not be recorded; retry later")
+	e.cause = err
+	return e
+}
+
+// randomSecret is 256 random bits, base64url: an invitation's secret.
+func randomSecret() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
