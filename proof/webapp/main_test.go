@@ -176,14 +176,17 @@ func (b *tab) fill(pairs ...string) {
 	}
 }
 
-// submit presses the button and returns the status of the page it led to.
-func (b *tab) submit(button string) int {
+// press presses the button and fails unless the page it led to answered
+// with status want.
+func (b *tab) press(button string, want int) {
 	b.t.Helper()
 	status, err := browsertest.Submit(b.ctx, button)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return status
+	if status != want {
+		b.t.Fatalf("%s: %d, want %d\n%s", button, status, want, b.text())
+	}
 }
 
 // text is the page's visible text, every run of white space one space.
@@ -239,9 +242,7 @@ func (b *tab) signUp(company, name, email, password string) {
 	b.t.Helper()
 	b.open("/signup")
 	b.fill("Company name", company, "Your name", name, "Email", email, "Password", password)
-	if status := b.submit("Create account"); status != 200 {
-		b.t.Fatalf("create account: %d\n%s", status, b.text())
-	}
+	b.press("Create account", 200)
 	b.see(company, "Seats used")
 }
 
@@ -252,9 +253,7 @@ func (b *tab) addUser(name, email, role string) string {
 	if err := chromedp.Do(b.ctx, browsertest.Select("Role", role)); err != nil {
 		b.t.Fatal(err)
 	}
-	if status := b.submit("Add user"); status != 200 {
-		b.t.Fatalf("add user %s: %d\n%s", email, status, b.text())
-	}
+	b.press("Add user", 200)
 	return b.value("#invitation-link")
 }
 
@@ -265,9 +264,7 @@ func (b *tab) acceptInvite(link, password string) {
 		b.t.Fatalf("invitation %s: %d %v", link, status, err)
 	}
 	b.fill("Password", password)
-	if status := b.submit("Set password"); status != 200 {
-		b.t.Fatalf("set password: %d\n%s", status, b.text())
-	}
+	b.press("Set password", 200)
 }
 
 // pay sends the provider's signed webhooks that make company pay for

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/licenseflow/licenseflow/internal/browsertest"
 )
 
 // TestJourney is the user application end to end in a browser: an admin
@@ -23,9 +25,7 @@ func TestJourney(t *testing.T) {
 	ada.open("/signup")
 	ada.fill("Company name", "Acme Robotics", "Your name", "Ada Admin", "Email", "ada@acme.example", "Password", "correct horse battery staple")
 	ada.screenshot("signup")
-	if status := ada.submit("Create account"); status != http.StatusOK {
-		t.Fatalf("create account: %d", status)
-	}
+	ada.press("Create account", http.StatusOK)
 	ada.see("Acme Robotics", "Welcome!", "Trial", "Seats used 1 / 5", "none yet (trial)", "Ada Admin · admin", "Sign out", "Open application")
 	ada.checkLabels()
 	company := ada.value("#company-id")
@@ -48,13 +48,11 @@ func TestJourney(t *testing.T) {
 	if status := w.tab(t).open(link[len(w.edge):]); status != http.StatusNotFound {
 		t.Fatalf("invitation used twice: %d", status)
 	}
-	grace.submit("Sign out")
+	grace.press("Sign out", http.StatusOK)
 	grace.see("You are signed out.")
 	grace.fill("Email", "grace@acme.example", "Password", "grace's own long passphrase")
 	grace.screenshot("signin")
-	if status := grace.submit("Sign in"); status != http.StatusOK {
-		t.Fatalf("sign in: %d\n%s", status, grace.text())
-	}
+	grace.press("Sign in", http.StatusOK)
 	grace.see("Signed in as grace@acme.example")
 
 	w.pay(t, company, 10)
@@ -63,9 +61,7 @@ func TestJourney(t *testing.T) {
 	ada.screenshot("app")
 
 	grace.open("/app")
-	if status := grace.submit("Open application"); status != http.StatusOK {
-		t.Fatalf("open application: %d", status)
-	}
+	grace.press("Open application", http.StatusOK)
 	// The page updates itself (server-sent events): the session starts on
 	// its server, then the push lands.
 	grace.waitFor(`//p[@id='license-status' and contains(., 'License #1') and contains(., 'verified')]`)
@@ -85,7 +81,7 @@ func TestKeyboardOnly(t *testing.T) {
 	w := setup(t)
 	setupTab := w.tab(t)
 	setupTab.signUp("Keys Ltd", "Kim Keys", "kim@keys.example", "typing all day long")
-	setupTab.submit("Sign out")
+	setupTab.press("Sign out", http.StatusOK)
 
 	kim := w.tab(t)
 	kim.open("/signin")
@@ -101,6 +97,32 @@ func TestKeyboardOnly(t *testing.T) {
 		t.Fatalf("enter: %v %v\n%s", resp, err, kim.text())
 	}
 	kim.see("Signed in as kim@keys.example", "Keys Ltd")
+}
+
+// TestWithoutJavaScript: with scripts off, a person still signs up, adds
+// a user who sets a password in a browser of their own, and opens the
+// application, whose page reloads itself (a <noscript> refresh) until the
+// license is on the server.
+func TestWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	pat := w.tab(t)
+	browsertest.WithoutJavaScript(t, pat.ctx)
+	pat.signUp("Plain Pages", "Pat Plain", "pat@plain.example", "no scripts were harmed")
+	company := pat.value("#company-id")
+	link := pat.addUser("Quinn Quiet", "quinn@plain.example", "admin")
+	quinn := w.tab(t)
+	browsertest.WithoutJavaScript(t, quinn.ctx)
+	quinn.acceptInvite(link, "quinn's quiet passphrase")
+	quinn.see("Plain Pages", "Quinn Quiet · admin", "pat@plain.example")
+
+	w.pay(t, company, 3)
+	quinn.open("/app")
+	quinn.see("Plan team", "Seats used 2 / 3")
+	quinn.press("Open application", http.StatusOK)
+	quinn.waitFor(`//p[@id='license-status' and contains(., 'License #1') and contains(., 'verified')]`)
+	quinn.press("Sign out", http.StatusOK)
+	quinn.see("You are signed out.")
 }
 
 // checkLabels fails unless every visible field of the page has a label.
@@ -125,33 +147,27 @@ func TestFailures(t *testing.T) {
 		b := w.tab(t)
 		b.open("/signin")
 		b.fill("Email", "bill@initech.example", "Password", "not the password at all")
-		if status := b.submit("Sign in"); status != http.StatusUnauthorized {
-			t.Fatalf("wrong password: %d", status)
-		}
+		b.press("Sign in", http.StatusUnauthorized)
 		b.see("Wrong email or password.")
 		b.hasAlert("Wrong email or password.")
 		b.screenshot("wrong-password")
 		// An unknown account reads the same.
 		b.fill("Email", "nobody@initech.example", "Password", "not the password at all")
-		b.submit("Sign in")
+		b.press("Sign in", http.StatusUnauthorized)
 		b.see("Wrong email or password.")
 	})
 
 	t.Run("throttled sign-in", func(t *testing.T) {
 		b := w.tab(t)
 		b.signUp("Throttle Co", "Tess Throttle", "tess@throttle.example", "the right passphrase")
-		b.submit("Sign out")
+		b.press("Sign out", http.StatusOK)
 		for i := range 5 {
 			b.fill("Email", "tess@throttle.example", "Password", fmt.Sprintf("wrong guess number %d", i))
-			if status := b.submit("Sign in"); status != http.StatusUnauthorized {
-				t.Fatalf("guess %d: %d", i, status)
-			}
+			b.press("Sign in", http.StatusUnauthorized)
 		}
 		// Now even the right password is refused, saying why.
 		b.fill("Email", "tess@throttle.example", "Password", "the right passphrase")
-		if status := b.submit("Sign in"); status != http.StatusTooManyRequests {
-			t.Fatalf("after 5 failures: %d", status)
-		}
+		b.press("Sign in", http.StatusTooManyRequests)
 		b.hasAlert("Too many failed sign-ins for this account. Wait 15 minutes and try again.")
 	})
 
@@ -159,17 +175,13 @@ func TestFailures(t *testing.T) {
 		b := w.tab(t)
 		b.open("/signup")
 		b.fill("Company name", "Weak Inc", "Your name", "Wes Weak", "Email", "not-an-email", "Password", "password1234")
-		if status := b.submit("Create account"); status != http.StatusUnprocessableEntity {
-			t.Fatalf("invalid signup: %d", status)
-		}
+		b.press("Create account", http.StatusUnprocessableEntity)
 		// Each error sits next to its field and is what the field's
 		// aria-describedby names.
 		b.describedBy("Email", "Email is not a valid email address.")
 		b.describedBy("Password", "This password is one of the most common ones; choose another.")
 		b.fill("Email", "bill@initech.example", "Password", "a fine long passphrase")
-		if status := b.submit("Create account"); status != http.StatusConflict {
-			t.Fatalf("taken email: %d", status)
-		}
+		b.press("Create account", http.StatusConflict)
 		b.describedBy("Email", "An account with this email already exists.")
 	})
 
@@ -179,17 +191,13 @@ func TestFailures(t *testing.T) {
 		b.open("/signin")
 		b.eval(`document.querySelector("input[name=csrf_token]").remove()`)
 		b.fill("Email", "bill@initech.example", "Password", "yeah if you could just")
-		if status := b.submit("Sign in"); status != http.StatusForbidden {
-			t.Fatalf("sign-in without its token: %d", status)
-		}
+		b.press("Sign in", http.StatusForbidden)
 		b.see("the form carried no valid token")
 		// Signed in, a form whose token belongs to another session fails too.
 		admin.open("/app")
 		admin.eval(`document.querySelector("form[action='/app/users'] input[name=csrf_token]").value = "AAAA"`)
 		admin.fill("Name", "Mallory", "Email", "mallory@initech.example")
-		if status := admin.submit("Add user"); status != http.StatusForbidden {
-			t.Fatalf("add user with a wrong token: %d", status)
-		}
+		admin.press("Add user", http.StatusForbidden)
 		admin.open("/app")
 		if strings.Contains(admin.text(), "mallory@initech.example") {
 			t.Fatal("a post without its token added a user")
@@ -210,9 +218,7 @@ func TestFailures(t *testing.T) {
 		milton.open("/app")
 		milton.see("Your session has ended. Please sign in again.")
 		milton.fill("Email", "milton@initech.example", "Password", "have you seen my stapler")
-		if status := milton.submit("Sign in"); status != http.StatusUnauthorized {
-			t.Fatalf("a disabled user signed in: %d", status)
-		}
+		milton.press("Sign in", http.StatusUnauthorized)
 	})
 
 	t.Run("seat limit", func(t *testing.T) {
@@ -223,9 +229,7 @@ func TestFailures(t *testing.T) {
 		}
 		b.see("Seats used 5 / 5")
 		b.fill("Name", "One Too Many", "Email", "more@seats.example")
-		if status := b.submit("Add user"); status != http.StatusConflict {
-			t.Fatalf("a sixth user: %d", status)
-		}
+		b.press("Add user", http.StatusConflict)
 		b.hasAlert("All 5 seats of the company are taken: disable a user or move to a plan with more seats.")
 		b.screenshot("seat-limit")
 		// Disabling frees a seat.
@@ -298,7 +302,7 @@ func TestFailures(t *testing.T) {
 		// its URL and Initech's users.
 		admin := admin.in(t)
 		admin.open("/app")
-		admin.submit("Open application")
+		admin.press("Open application", http.StatusOK)
 		var loc string
 		loc, err := chromedp.Run(admin.ctx, chromedp.Location())
 		if err != nil || !strings.Contains(loc, "/app/sessions/ses_") {
@@ -318,9 +322,7 @@ func TestFailures(t *testing.T) {
 		other.open("/app")
 		other.eval(fmt.Sprintf(`document.querySelector("form[action='/app/users']").action = "/app/users/%s/disable"`, peter))
 		other.fill("Name", "x", "Email", "x@globex.example")
-		if status := other.submit("Add user"); status != http.StatusNotFound {
-			t.Fatalf("disabling another company's user: %d", status)
-		}
+		other.press("Add user", http.StatusNotFound)
 		other.see("There is no such user in your company.")
 		admin.open("/app")
 		admin.see("peter@initech.example member invited")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -107,20 +109,40 @@ func TestTemplateRoutesEveryPage(t *testing.T) {
 	}
 }
 
-// TestLambdaWebCookiesAreSecure: through API Gateway a page's cookies are
-// Secure, HttpOnly and SameSite.
+// TestLambdaWebCookiesAreSecure: through API Gateway every cookie of the
+// pages, the signed-in session's included, is Secure and HttpOnly, and the
+// session's is SameSite=Lax.
 func TestLambdaWebCookiesAreSecure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	req := loadAPIGW(t)
-	req.RawPath, req.RequestContext.HTTP.Method, req.Body, req.IsBase64Encoded = "/signin", "GET", "", false
-	res, err := e.h.Lambda(context.Background(), req)
-	if err != nil || res.StatusCode != 200 || len(res.Cookies) == 0 {
-		t.Fatalf("sign-in page: %d %v %v", res.StatusCode, res.Cookies, err)
+	req.RawPath, req.RequestContext.HTTP.Method, req.Body, req.IsBase64Encoded = "/signup", "GET", "", false
+	page, err := e.h.Lambda(context.Background(), req)
+	if err != nil || page.StatusCode != 200 || len(page.Cookies) == 0 {
+		t.Fatalf("sign-up page: %d %v %v", page.StatusCode, page.Cookies, err)
 	}
-	for _, c := range res.Cookies {
+	_, rest, _ := strings.Cut(page.Body, `name="csrf_token" value="`)
+	token, _, _ := strings.Cut(rest, `"`)
+	req.RequestContext.HTTP.Method, req.Headers["content-type"] = "POST", "application/x-www-form-urlencoded"
+	for _, c := range page.Cookies {
+		req.Cookies = append(req.Cookies, strings.Split(c, ";")[0])
+	}
+	req.Body = url.Values{"csrf_token": {token}, "company": {"Acme"}, "name": {"Ada"}, "email": {"ada@acme.example"},
+		"password": {"correct horse battery staple"}}.Encode()
+	res, err := e.h.Lambda(context.Background(), req)
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create account: %d %v\n%s", res.StatusCode, err, res.Body)
+	}
+	var session string
+	for _, c := range append(page.Cookies, res.Cookies...) {
 		if !strings.Contains(c, "; Secure") || !strings.Contains(c, "; HttpOnly") || !strings.Contains(c, "; SameSite=") {
 			t.Errorf("cookie %q", c)
 		}
+		if strings.HasPrefix(c, sessionCookie+"=") {
+			session = c
+		}
+	}
+	if !strings.Contains(session, "; SameSite=Lax") {
+		t.Fatalf("session cookie %q, want one with SameSite=Lax", session)
 	}
 }
