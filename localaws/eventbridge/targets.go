@@ -199,14 +199,7 @@ func (s *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targets
 		}
 		seen[t.Id] = true
 	}
-	err := s.update(ctx, func() ([]*record, error) {
-		r, err := s.findRule(bn, name)
-		if err != nil {
-			return nil, err
-		}
-		if err := managed(r); err != nil {
-			return nil, err
-		}
+	return s.updateTargets(ctx, bn, name, func(r *rule) (*record, error) {
 		total := len(r.targets)
 		for _, t := range in.Targets {
 			if _, ok := r.target(t.Id); !ok {
@@ -216,12 +209,8 @@ func (s *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targets
 		if total > maxTargetsPerRule {
 			return nil, limitExceeded("The requested resource exceeds the maximum number allowed: a rule has at most %d targets.", maxTargetsPerRule)
 		}
-		return []*record{{Op: opTargets, BusName: bn, Name: name, Targets: in.Targets}}, nil
+		return &record{Op: opTargets, BusName: bn, Name: name, Targets: in.Targets}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &targetsResult{FailedEntries: []failedTarget{}}, nil
 }
 
 // removeTargets removes targets by id; ids the rule does not have are
@@ -232,6 +221,14 @@ func (s *Service) removeTargets(ctx context.Context, in *removeTargetsInput) (*t
 		return nil, validation("1 validation error detected: Value at 'ids' failed to satisfy constraint: " +
 			"Member must have length between 1 and 100")
 	}
+	return s.updateTargets(ctx, bn, name, func(*rule) (*record, error) {
+		return &record{Op: opUntarget, BusName: bn, Name: name, IDs: in.Ids}, nil
+	})
+}
+
+// updateTargets records the change of change to the targets of the rule
+// name on bus bn, unless the rule is missing or another service manages it.
+func (s *Service) updateTargets(ctx context.Context, bn, name string, change func(r *rule) (*record, error)) (*targetsResult, error) {
 	err := s.update(ctx, func() ([]*record, error) {
 		r, err := s.findRule(bn, name)
 		if err != nil {
@@ -240,7 +237,11 @@ func (s *Service) removeTargets(ctx context.Context, in *removeTargetsInput) (*t
 		if err := managed(r); err != nil {
 			return nil, err
 		}
-		return []*record{{Op: opUntarget, BusName: bn, Name: name, IDs: in.Ids}}, nil
+		rec, err := change(r)
+		if err != nil {
+			return nil, err
+		}
+		return []*record{rec}, nil
 	})
 	if err != nil {
 		return nil, err
