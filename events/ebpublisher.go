@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // EventBridge's PutEvents limits.
@@ -63,23 +65,13 @@ func (c *EventBridgePublisherConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c EventBridgePublisherConfig) Validate() error {
-	var errs []error
-	if c.Client == nil {
-		errs = append(errs, errors.New("client is required"))
-	}
-	if c.MaxAttempts < 1 {
-		errs = append(errs, errors.New("max attempts must be at least 1"))
-	}
-	if c.InitialBackoff < 0 || c.MaxBackoff < c.InitialBackoff {
-		errs = append(errs, errors.New("backoffs must satisfy 0 <= initial <= max"))
-	}
-	if c.MaxBatchBytes < 1 {
-		errs = append(errs, errors.New("max batch bytes must be positive"))
-	}
-	if c.Concurrency < 1 {
-		errs = append(errs, errors.New("concurrency must be at least 1"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.Client == nil, "client is required")
+	errs.If(c.MaxAttempts < 1, "max attempts must be at least 1")
+	errs.If(c.InitialBackoff < 0 || c.MaxBackoff < c.InitialBackoff, "backoffs must satisfy 0 <= initial <= max")
+	errs.If(c.MaxBatchBytes < 1, "max batch bytes must be positive")
+	errs.If(c.Concurrency < 1, "concurrency must be at least 1")
+	return errs.Err()
 }
 
 // EventBridgePublisher is a watermill message.Publisher that puts messages

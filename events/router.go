@@ -2,12 +2,13 @@ package events
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // Route plugs one Handler into a watermill Router.
@@ -26,17 +27,11 @@ type Route struct {
 
 // Validate reports every problem with the route.
 func (r Route) Validate() error {
-	var errs []error
-	if r.Queue == "" {
-		errs = append(errs, errors.New("queue is required"))
-	}
-	if r.Subscriber == nil {
-		errs = append(errs, errors.New("subscriber is required"))
-	}
-	if r.Handler == nil {
-		errs = append(errs, errors.New("handler is required"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(r.Queue == "", "queue is required")
+	errs.If(r.Subscriber == nil, "subscriber is required")
+	errs.If(r.Handler == nil, "handler is required")
+	return errs.Err()
 }
 
 // AddRoute adds rt to router with its middleware, outermost first:

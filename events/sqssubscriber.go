@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // SQSAPI is what SQSSubscriber needs of an SQS client (*sqs.Client).
@@ -81,32 +83,16 @@ func (c *SQSSubscriberConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c SQSSubscriberConfig) Validate() error {
-	var errs []error
-	if c.Client == nil {
-		errs = append(errs, errors.New("client is required"))
-	}
-	if c.Receivers < 1 {
-		errs = append(errs, errors.New("receivers must be at least 1"))
-	}
-	if c.MaxMessages < 1 || c.MaxMessages > 10 {
-		errs = append(errs, errors.New("max messages must be 1..10"))
-	}
-	if c.WaitTime < time.Second || c.WaitTime > 20*time.Second {
-		errs = append(errs, errors.New("wait time must be 1s..20s"))
-	}
-	if c.MaxInFlight < 1 {
-		errs = append(errs, errors.New("max in flight must be at least 1"))
-	}
-	if c.VisibilityTimeout < 0 || c.VisibilityTimeout > 12*time.Hour {
-		errs = append(errs, errors.New("visibility timeout must be 0..12h"))
-	}
-	if c.InitialBackoff < 0 || c.MaxBackoff < c.InitialBackoff || c.MaxBackoff > 12*time.Hour {
-		errs = append(errs, errors.New("backoffs must satisfy 0 <= initial <= max <= 12h"))
-	}
-	if c.DeleteDelay < 0 || c.DrainTimeout < 0 || c.CallTimeout <= 0 {
-		errs = append(errs, errors.New("delete delay, drain timeout and call timeout must not be negative"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.Client == nil, "client is required")
+	errs.If(c.Receivers < 1, "receivers must be at least 1")
+	errs.If(c.MaxMessages < 1 || c.MaxMessages > 10, "max messages must be 1..10")
+	errs.If(c.WaitTime < time.Second || c.WaitTime > 20*time.Second, "wait time must be 1s..20s")
+	errs.If(c.MaxInFlight < 1, "max in flight must be at least 1")
+	errs.If(c.VisibilityTimeout < 0 || c.VisibilityTimeout > 12*time.Hour, "visibility timeout must be 0..12h")
+	errs.If(c.InitialBackoff < 0 || c.MaxBackoff < c.InitialBackoff || c.MaxBackoff > 12*time.Hour, "backoffs must satisfy 0 <= initial <= max <= 12h")
+	errs.If(c.DeleteDelay < 0 || c.DrainTimeout < 0 || c.CallTimeout <= 0, "delete delay, drain timeout and call timeout must not be negative")
+	return errs.Err()
 }
 
 // SQSSubscriber is a watermill message.Subscriber over SQS. The topic is a

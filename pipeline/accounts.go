@@ -3,11 +3,10 @@ package pipeline
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
-	"fmt"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/services/accounts"
 )
 
@@ -29,17 +28,11 @@ func (c *AccountsConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c *AccountsConfig) Validate() error {
-	var errs []error
-	if err := c.StageConfig.validate("accounts"); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.Bus.validate(); err != nil {
-		errs = append(errs, fmt.Errorf("accounts: %w", err))
-	}
-	if c.PublicKey == nil {
-		errs = append(errs, errors.New("accounts: the license public key is required"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.Add(c.StageConfig.validate("accounts"))
+	errs.Wrap("accounts", c.Bus.validate())
+	errs.If(c.PublicKey == nil, "accounts: the license public key is required")
+	return errs.Err()
 }
 
 // NewAccounts opens the store, migrates it and builds the user-signup

@@ -3,12 +3,11 @@ package pipeline
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
-	"fmt"
 	"net/netip"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/services/licensepush"
 )
 
@@ -34,17 +33,11 @@ func (c *LicensePushConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c *LicensePushConfig) Validate() error {
-	var errs []error
-	if err := c.StageConfig.validate("licensepush"); err != nil {
-		errs = append(errs, err)
-	}
-	if c.PublicKey == nil {
-		errs = append(errs, errors.New("licensepush: the license public key is required"))
-	}
-	if err := c.Bus.validate(); err != nil {
-		errs = append(errs, fmt.Errorf("licensepush: %w", err))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.Add(c.StageConfig.validate("licensepush"))
+	errs.If(c.PublicKey == nil, "licensepush: the license public key is required")
+	errs.Wrap("licensepush", c.Bus.validate())
+	return errs.Err()
 }
 
 // NewLicensePush opens the store, migrates it and builds the license-push

@@ -4,12 +4,11 @@ import (
 	"cmp"
 	"context"
 	"crypto/ed25519"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/payment"
 )
@@ -40,23 +39,13 @@ func (c *PaymentConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c *PaymentConfig) Validate() error {
-	var errs []error
-	if err := c.StageConfig.validate("payment"); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.Bus.validate(); err != nil {
-		errs = append(errs, fmt.Errorf("payment: %w", err))
-	}
-	if c.SigningKey == nil {
-		errs = append(errs, errors.New("payment: a signing key is required"))
-	}
-	if c.PaymentGrace < 0 {
-		errs = append(errs, errors.New("payment: payment grace is negative"))
-	}
-	if c.FlushInterval < 0 {
-		errs = append(errs, errors.New("payment: flush interval is negative"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.Add(c.StageConfig.validate("payment"))
+	errs.Wrap("payment", c.Bus.validate())
+	errs.If(c.SigningKey == nil, "payment: a signing key is required")
+	errs.If(c.PaymentGrace < 0, "payment: payment grace is negative")
+	errs.If(c.FlushInterval < 0, "payment: flush interval is negative")
+	return errs.Err()
 }
 
 // Payment is the built payment stage.

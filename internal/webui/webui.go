@@ -21,7 +21,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -30,6 +29,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 //go:embed assets templates
@@ -98,20 +99,12 @@ func (c *Config) setDefaults() error {
 
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Name == "" {
-		errs = append(errs, errors.New("webui: name is required"))
-	}
-	if c.Pages == nil {
-		errs = append(errs, errors.New("webui: pages are required"))
-	}
-	if c.Path != "" && (!strings.HasPrefix(c.Path, "/") || strings.HasSuffix(c.Path, "/")) {
-		errs = append(errs, fmt.Errorf("webui: path %q must start with / and not end with one", c.Path))
-	}
-	if len(c.Key) < 32 {
-		errs = append(errs, errors.New("webui: key must be at least 32 bytes"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.Name == "", "webui: name is required")
+	errs.If(c.Pages == nil, "webui: pages are required")
+	errs.If(c.Path != "" && (!strings.HasPrefix(c.Path, "/") || strings.HasSuffix(c.Path, "/")), "webui: path %q must start with / and not end with one", c.Path)
+	errs.If(len(c.Key) < 32, "webui: key must be at least 32 bytes")
+	return errs.Err()
 }
 
 // Site renders one web application's pages. It is safe for concurrent use.

@@ -33,8 +33,6 @@ import (
 	"context"
 	"crypto/rand"
 	"embed"
-	"errors"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -47,6 +45,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/webui"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/ops/dlq"
@@ -127,17 +126,11 @@ const MinTokenLength = 16
 
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
-	var errs []error
-	if c.SQS == nil || c.Events == nil {
-		errs = append(errs, errors.New("console: SQS and EventBridge clients are required"))
-	}
-	if c.Token != "" && len(c.Token) < MinTokenLength {
-		errs = append(errs, fmt.Errorf("console: the token must be at least %d characters", MinTokenLength))
-	}
-	if !strings.HasPrefix(c.Path, "/") || strings.HasSuffix(c.Path, "/") {
-		errs = append(errs, fmt.Errorf("console: path %q must start with / and not end with one", c.Path))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.SQS == nil || c.Events == nil, "console: SQS and EventBridge clients are required")
+	errs.If(c.Token != "" && len(c.Token) < MinTokenLength, "console: the token must be at least %d characters", MinTokenLength)
+	errs.If(!strings.HasPrefix(c.Path, "/") || strings.HasSuffix(c.Path, "/"), "console: path %q must start with / and not end with one", c.Path)
+	return errs.Err()
 }
 
 // Stage is one stage of the pipeline picture.

@@ -12,12 +12,13 @@ package dlq
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // API is what the tool needs of an SQS client (*sqs.Client).
@@ -95,29 +96,15 @@ func (c *Config) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Client == nil {
-		errs = append(errs, errors.New("client is required"))
-	}
-	if c.Concurrency < 1 || c.Concurrency > 64 {
-		errs = append(errs, errors.New("concurrency must be 1..64"))
-	}
-	if c.HoldVisibility < time.Second || c.HoldVisibility > 12*time.Hour {
-		errs = append(errs, errors.New("hold visibility must be 1s..12h"))
-	}
-	if c.PeekVisibility < time.Second || c.PeekVisibility > 12*time.Hour {
-		errs = append(errs, errors.New("peek visibility must be 1s..12h"))
-	}
-	if c.WaitTime > 20*time.Second {
-		errs = append(errs, errors.New("wait time must be at most 20s"))
-	}
-	if c.IdleReceives < 1 {
-		errs = append(errs, errors.New("idle receives must be at least 1"))
-	}
-	if c.PollInterval <= 0 || c.CallTimeout <= 0 {
-		errs = append(errs, errors.New("poll interval and call timeout must be positive"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.Client == nil, "client is required")
+	errs.If(c.Concurrency < 1 || c.Concurrency > 64, "concurrency must be 1..64")
+	errs.If(c.HoldVisibility < time.Second || c.HoldVisibility > 12*time.Hour, "hold visibility must be 1s..12h")
+	errs.If(c.PeekVisibility < time.Second || c.PeekVisibility > 12*time.Hour, "peek visibility must be 1s..12h")
+	errs.If(c.WaitTime > 20*time.Second, "wait time must be at most 20s")
+	errs.If(c.IdleReceives < 1, "idle receives must be at least 1")
+	errs.If(c.PollInterval <= 0 || c.CallTimeout <= 0, "poll interval and call timeout must be positive")
+	return errs.Err()
 }
 
 // Tool runs the dead-letter-queue operations. It is safe for concurrent use.

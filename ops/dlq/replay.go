@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // ReplayOptions says what to replay.
@@ -31,17 +33,11 @@ type ReplayOptions struct {
 
 // Validate reports every problem with the options.
 func (o ReplayOptions) Validate() error {
-	var errs []error
-	if o.Queue == "" {
-		errs = append(errs, errors.New("queue is required"))
-	}
-	if o.Max < 0 {
-		errs = append(errs, errors.New("max must not be negative"))
-	}
-	if o.Rate < 0 {
-		errs = append(errs, errors.New("rate must not be negative"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(o.Queue == "", "queue is required")
+	errs.If(o.Max < 0, "max must not be negative")
+	errs.If(o.Rate < 0, "rate must not be negative")
+	return errs.Err()
 }
 
 // Replay moves the messages of a dead-letter queue back. Bodies and

@@ -3,12 +3,11 @@ package accounts
 import (
 	"cmp"
 	"crypto/ed25519"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
@@ -38,15 +37,9 @@ func (c *Config) setDefaults() {
 
 // Validate reports every invalid field.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.DB == nil {
-		errs = append(errs, errors.New("db is required"))
-	}
-	if c.Publisher == nil {
-		errs = append(errs, errors.New("publisher is required"))
-	}
-	if len(c.PublicKey) != ed25519.PublicKeySize {
-		errs = append(errs, fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.DB == nil, "db is required")
+	errs.If(c.Publisher == nil, "publisher is required")
+	errs.If(len(c.PublicKey) != ed25519.PublicKeySize, "public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize)
+	return errs.Err()
 }

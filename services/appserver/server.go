@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/internal/httpapi"
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // Config configures the demo application server's license endpoint.
@@ -46,19 +47,13 @@ func (c *Config) setDefaults() {
 
 // Validate reports every invalid field.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.Holder == nil && len(c.PublicKey) != ed25519.PublicKeySize {
-		errs = append(errs, fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize))
-	}
+	var errs problems.List
+	errs.If(c.Holder == nil && len(c.PublicKey) != ed25519.PublicKeySize, "public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize)
 	for _, p := range c.AllowedSources {
-		if !p.IsValid() {
-			errs = append(errs, fmt.Errorf("allowed source %v is not a valid prefix", p))
-		}
+		errs.If(!p.IsValid(), "allowed source %v is not a valid prefix", p)
 	}
-	if c.MaxBodyBytes < 0 {
-		errs = append(errs, errors.New("max body bytes is negative"))
-	}
-	return errors.Join(errs...)
+	errs.If(c.MaxBodyBytes < 0, "max body bytes is negative")
+	return errs.Err()
 }
 
 // Server is the demo application server's http.Handler.

@@ -3,8 +3,6 @@ package licensepush
 import (
 	"cmp"
 	"crypto/ed25519"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
@@ -53,25 +52,14 @@ func (c *Config) setDefaults() {
 
 // Validate reports every invalid field.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.DB == nil {
-		errs = append(errs, errors.New("db is required"))
-	}
-	if c.Publisher == nil {
-		errs = append(errs, errors.New("publisher is required"))
-	}
-	if len(c.PublicKey) != ed25519.PublicKeySize {
-		errs = append(errs, fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize))
-	}
-	if len(c.AllowedCIDRs) == 0 {
-		errs = append(errs, errors.New("at least one allowed CIDR is required"))
-	}
+	var errs problems.List
+	errs.If(c.DB == nil, "db is required")
+	errs.If(c.Publisher == nil, "publisher is required")
+	errs.If(len(c.PublicKey) != ed25519.PublicKeySize, "public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize)
+	errs.If(len(c.AllowedCIDRs) == 0, "at least one allowed CIDR is required")
 	for _, p := range c.AllowedCIDRs {
-		if !p.IsValid() {
-			errs = append(errs, fmt.Errorf("allowed CIDR %v is invalid", p))
-		} else if p.Bits() == 0 {
-			errs = append(errs, fmt.Errorf("allowed CIDR %v allows every address", p))
-		}
+		errs.If(!p.IsValid(), "allowed CIDR %v is invalid", p)
+		errs.If(p.IsValid() && p.Bits() == 0, "allowed CIDR %v allows every address", p)
 	}
-	return errors.Join(errs...)
+	return errs.Err()
 }

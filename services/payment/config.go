@@ -3,12 +3,11 @@ package payment
 import (
 	"cmp"
 	"crypto/ed25519"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
 )
@@ -66,27 +65,13 @@ func (c *Config) setDefaults() {
 
 // Validate reports every problem of the configuration.
 func (c Config) Validate() error {
-	var errs []error
-	if c.DB == nil {
-		errs = append(errs, errors.New("db is nil"))
-	}
-	if c.Publisher == nil {
-		errs = append(errs, errors.New("publisher is nil"))
-	}
-	if len(c.SigningKey) != ed25519.PrivateKeySize {
-		errs = append(errs, errors.New("signing key is not an ed25519 private key"))
-	}
-	if err := c.Plans.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("plans: %w", err))
-	}
-	if c.LicenseGrace < 0 {
-		errs = append(errs, errors.New("license grace is negative"))
-	}
-	if c.PaymentGrace < 0 {
-		errs = append(errs, errors.New("payment grace is negative"))
-	}
-	if c.LicenseTTL < 0 {
-		errs = append(errs, errors.New("license ttl is negative"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.DB == nil, "db is nil")
+	errs.If(c.Publisher == nil, "publisher is nil")
+	errs.If(len(c.SigningKey) != ed25519.PrivateKeySize, "signing key is not an ed25519 private key")
+	errs.Wrap("plans", c.Plans.Validate())
+	errs.If(c.LicenseGrace < 0, "license grace is negative")
+	errs.If(c.PaymentGrace < 0, "payment grace is negative")
+	errs.If(c.LicenseTTL < 0, "license ttl is negative")
+	return errs.Err()
 }

@@ -2,12 +2,11 @@ package webhook
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // Path is where the handler is mounted: POST /v1/webhooks/payments.
@@ -49,26 +48,14 @@ func (c *Config) setDefaults() {
 
 // Validate reports every problem of the configuration.
 func (c Config) Validate() error {
-	var errs []error
-	if len(c.Secrets) == 0 {
-		errs = append(errs, errors.New("no webhook secrets"))
-	}
+	var errs problems.List
+	errs.If(len(c.Secrets) == 0, "no webhook secrets")
 	for i, s := range c.Secrets {
-		if s == "" {
-			errs = append(errs, fmt.Errorf("webhook secret %d is empty", i))
-		}
+		errs.If(s == "", "webhook secret %d is empty", i)
 	}
-	if c.Publisher == nil {
-		errs = append(errs, errors.New("publisher is nil"))
-	}
-	if c.Tolerance < 0 {
-		errs = append(errs, errors.New("tolerance is negative"))
-	}
-	if c.MaxBodyBytes < 0 {
-		errs = append(errs, errors.New("max body bytes is negative"))
-	}
-	if c.PublishTimeout < 0 {
-		errs = append(errs, errors.New("publish timeout is negative"))
-	}
-	return errors.Join(errs...)
+	errs.If(c.Publisher == nil, "publisher is nil")
+	errs.If(c.Tolerance < 0, "tolerance is negative")
+	errs.If(c.MaxBodyBytes < 0, "max body bytes is negative")
+	errs.If(c.PublishTimeout < 0, "publish timeout is negative")
+	return errs.Err()
 }
