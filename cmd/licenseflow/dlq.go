@@ -67,19 +67,10 @@ func newDLQListCmd(f *dlqFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"queues": infos})
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSOURCES\tMESSAGES\tIN FLIGHT\tOLDEST")
-			for _, q := range infos {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", q.Name, strings.Join(q.Sources, ","), q.Messages, q.InFlight, dlq.FormatAge(q.OldestAge))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d dead-letter queues\n", len(infos))
-			return nil
+			return printList(cmd.OutOrStdout(), f.output, "queues", "dead-letter queues",
+				"NAME\tSOURCES\tMESSAGES\tIN FLIGHT\tOLDEST", infos, func(q dlq.QueueInfo) string {
+					return fmt.Sprintf("%s\t%s\t%d\t%d\t%s", q.Name, strings.Join(q.Sources, ","), q.Messages, q.InFlight, dlq.FormatAge(q.OldestAge))
+				})
 		},
 	}
 }
@@ -99,15 +90,7 @@ func newDLQShowCmd(f *dlqFlags) *cobra.Command {
 			obs := newProgress(cmd, "showing")
 			msgs, sum, err := tool.Show(cmd.Context(), queue, max, obs)
 			obs.finish()
-			if f.output == "json" {
-				if jerr := writeJSON(cmd.OutOrStdout(), map[string]any{"messages": msgs, "summary": sum}); jerr != nil {
-					return jerr
-				}
-			} else {
-				printMessages(cmd.OutOrStdout(), msgs)
-				printSummary(cmd.OutOrStdout(), sum)
-			}
-			return failure(sum, err)
+			return f.result(cmd, map[string]any{"messages": msgs, "summary": sum}, msgs, sum, err)
 		},
 	}
 	cmd.Flags().StringVar(&queue, "queue", "", "dead-letter queue: name, URL or ARN (required)")
@@ -156,14 +139,7 @@ itself with StartMessageMoveTask; the output says so.`,
 			obs := newProgress(cmd, verb)
 			sum, err := tool.Replay(cmd.Context(), opts, obs)
 			obs.finish()
-			if f.output == "json" {
-				if jerr := writeJSON(cmd.OutOrStdout(), sum); jerr != nil {
-					return jerr
-				}
-			} else {
-				printSummary(cmd.OutOrStdout(), sum)
-			}
-			return failure(sum, err)
+			return f.result(cmd, sum, nil, sum, err)
 		},
 	}
 	fl := cmd.Flags()
@@ -197,14 +173,7 @@ func newDLQPurgeCmd(f *dlqFlags) *cobra.Command {
 			obs := newProgress(cmd, "purging")
 			sum, err := tool.Purge(cmd.Context(), queue, obs)
 			obs.finish()
-			if f.output == "json" {
-				if jerr := writeJSON(cmd.OutOrStdout(), sum); jerr != nil {
-					return jerr
-				}
-			} else {
-				printSummary(cmd.OutOrStdout(), sum)
-			}
-			return failure(sum, err)
+			return f.result(cmd, sum, nil, sum, err)
 		},
 	}
 	cmd.Flags().StringVar(&queue, "queue", "", "queue: name, URL or ARN (required)")
@@ -260,8 +229,18 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 	return tool, onAWS, err
 }
 
-// failure turns a summary with failures into an error (non-zero exit).
-func failure(sum dlq.Summary, err error) error {
+// result writes an operation's outcome to stdout, asJSON with --output json,
+// else msgs and the summary as text; then it turns an error or a summary
+// with failures into an error (non-zero exit).
+func (f *dlqFlags) result(cmd *cobra.Command, asJSON any, msgs []dlq.Message, sum dlq.Summary, err error) error {
+	if f.output == "json" {
+		if jerr := writeJSON(cmd.OutOrStdout(), asJSON); jerr != nil {
+			return jerr
+		}
+	} else {
+		printMessages(cmd.OutOrStdout(), msgs)
+		printSummary(cmd.OutOrStdout(), sum)
+	}
 	if err != nil {
 		return err
 	}
@@ -275,6 +254,31 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// printList writes items as {key: items} with --output json, else as a
+// table under header, a tab-separated row each, and a count of noun.
+func printList[T any](w io.Writer, output, key, noun, header string, items []T, row func(T) string) error {
+	if output == "json" {
+		return writeJSON(w, map[string]any{key: items})
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d %s\n", len(items), noun)
+	return nil
+}
+
+// isTerminal reports whether w is a terminal (for a bar or a line
+// rewritten in place rather than one line per change).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func printSummary(w io.Writer, s dlq.Summary) {
@@ -343,7 +347,7 @@ type progress struct {
 func newProgress(cmd *cobra.Command, what string) *progress {
 	w := cmd.ErrOrStderr()
 	p := &progress{w: w}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(w) {
 		p.bar = newBar(w, what)
 	}
 	return p

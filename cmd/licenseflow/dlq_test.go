@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"sort"
@@ -17,12 +15,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/ops/dlq"
 )
 
@@ -56,29 +54,9 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, name string) *testEnv {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", NoSync: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Close() })
-	e := &testEnv{srv: srv, srcN: name, dlqN: name + "-dlq"}
-	e.client = sqs.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
-	out, err := e.client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(e.dlqN)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.dlq = aws.ToString(out.QueueUrl)
-	rp := fmt.Sprintf(`{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:%s","maxReceiveCount":1}`, e.dlqN)
-	out, err = e.client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(e.srcN),
-		Attributes: map[string]string{"RedrivePolicy": rp}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.src = aws.ToString(out.QueueUrl)
-	return e
+	srv, c := startLocalAWS(t, false)
+	src, dlq := localawstest.CreateRedrivenQueue(t, c.SQS, name, "", 1, nil)
+	return &testEnv{srv: srv, client: c.SQS, src: src.URL, dlq: dlq.URL, srcN: src.Name, dlqN: dlq.Name}
 }
 
 // fillDLQ puts bodies straight into the DLQ (as a redrive would).

@@ -7,11 +7,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/licenseflow/licenseflow/ops/replay"
 	"github.com/licenseflow/licenseflow/pipeline"
@@ -81,23 +79,14 @@ func newEventsArchivesCmd(f *eventsFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"archives": archives})
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSTATE\tEVENTS\tBYTES\tRETENTION\tBUS")
-			for _, a := range archives {
-				retention := "for ever"
-				if a.RetentionDays > 0 {
-					retention = strconv.Itoa(int(a.RetentionDays)) + " days"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", a.Name, a.State, a.Events, a.Bytes, retention, a.BusARN)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d archives\n", len(archives))
-			return nil
+			return printList(cmd.OutOrStdout(), f.output, "archives", "archives",
+				"NAME\tSTATE\tEVENTS\tBYTES\tRETENTION\tBUS", archives, func(a replay.Archive) string {
+					retention := "for ever"
+					if a.RetentionDays > 0 {
+						retention = strconv.Itoa(int(a.RetentionDays)) + " days"
+					}
+					return fmt.Sprintf("%s\t%s\t%d\t%d\t%s\t%s", a.Name, a.State, a.Events, a.Bytes, retention, a.BusARN)
+				})
 		},
 	}
 	cmd.Flags().StringVar(&bus, "bus", "", "only the archives of this bus (ARN)")
@@ -119,20 +108,11 @@ func newEventsReplaysCmd(f *eventsFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"replays": replays})
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tARCHIVE\tSTATE\tFROM\tTO\tPROGRESS\tSTARTED\tREASON")
-			for _, r := range replays {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.0f%%\t%s\t%s\n", r.Name, r.Archive, r.State, stampOf(r.From), stampOf(r.To),
-					100*r.Progress(), stampOf(r.Started), r.Reason)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d replays\n", len(replays))
-			return nil
+			return printList(cmd.OutOrStdout(), f.output, "replays", "replays",
+				"NAME\tARCHIVE\tSTATE\tFROM\tTO\tPROGRESS\tSTARTED\tREASON", replays, func(r replay.Status) string {
+					return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%.0f%%\t%s\t%s", r.Name, r.Archive, r.State, stampOf(r.From), stampOf(r.To),
+						100*r.Progress(), stampOf(r.Started), r.Reason)
+				})
 		},
 	}
 	cmd.Flags().StringVar(&archiveARN, "archive", "", "only the replays of this archive (ARN)")
@@ -222,10 +202,7 @@ func (f *eventsFlags) runReplay(cmd *cobra.Command, tool *replay.Tool, p replay.
 		return err
 	}
 	errw := cmd.ErrOrStderr()
-	tty := false
-	if file, ok := errw.(*os.File); ok {
-		tty = term.IsTerminal(int(file.Fd()))
-	}
+	tty := isTerminal(errw)
 	last := ""
 	final, err := tool.Follow(cmd.Context(), p.Name, func(s replay.Status) {
 		line := s.Line()

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/licenseflow/licenseflow/infra"
-	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
-	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // TestEventsCommands runs archives, replay (dry and real) and replays
@@ -27,18 +23,7 @@ func TestEventsCommands(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", NoSync: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if err := applyTopology(ctx, srv, "", "embedded"); err != nil {
-		t.Fatal(err)
-	}
-	c, err := pipeline.LocalClients(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := startLocalAWS(t, true)
 	top := infra.Default()
 	archive := top.Archives[0].Name
 	var rule string

@@ -21,7 +21,6 @@ import (
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/internal/testlog"
-	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
@@ -43,19 +42,7 @@ func (r *recordingEnv) getenv(name string) string {
 // lambdaEndpoint is a localaws in memory with the default topology.
 func lambdaEndpoint(t *testing.T) (string, pipeline.Clients) {
 	t.Helper()
-	ctx := context.Background()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c, err := pipeline.LocalClients(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := infra.Apply(ctx, c.SQS, c.Events, infra.Default()); err != nil {
-		t.Fatal(err)
-	}
+	srv, c := startLocalAWS(t, true)
 	return srv.URL(), c
 }
 

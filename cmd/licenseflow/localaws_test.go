@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/licenseflow/licenseflow/infra"
-	"github.com/licenseflow/licenseflow/localaws"
-	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // TestLocalAWSTopologyFromTemplate: `localaws --topology` creates exactly the
@@ -19,18 +17,7 @@ import (
 func TestLocalAWSTopologyFromTemplate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	if err := applyTopology(ctx, srv, "", "embedded"); err != nil {
-		t.Fatal(err)
-	}
-	c, err := pipeline.LocalClients(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := startLocalAWS(t, true)
 	want := infra.Default()
 	queues, err := c.SQS.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String("licenseflow")})
 	if err != nil {

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/licenseflow/licenseflow/internal/testlog"
+	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // TestMain lets a test start this package's test binary as the licenseflow
@@ -35,4 +40,28 @@ func executeTo(cmd *cobra.Command, stdout, stderr io.Writer, args ...string) err
 	cmd.SetErr(stderr)
 	cmd.SetArgs(args)
 	return cmd.Execute()
+}
+
+// startLocalAWS starts a localaws of the test's own, in memory on loopback
+// and stopped when the test ends, with the template's queues, bus and rules
+// when withTopology (as `localaws --topology` creates them), and returns it
+// with SDK clients for it.
+func startLocalAWS(t *testing.T, withTopology bool) (*localaws.Server, pipeline.Clients) {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", NoSync: true, Logger: testlog.Quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if withTopology {
+		if err := applyTopology(ctx, srv, "", "embedded"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := pipeline.LocalClients(ctx, srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
 }
