@@ -25,6 +25,17 @@ func ParseEnvelope(body []byte) (Envelope, error) {
 	return env, nil
 }
 
+// DetailAs decodes e's detail into a D without checking its schema (for a
+// consumer that received e from its own rules). A detail that does not
+// decode is a Permanent error: a retry cannot fix it.
+func DetailAs[D any](e Envelope) (D, error) {
+	var d D
+	if err := json.Unmarshal(e.Detail, &d); err != nil {
+		return d, Permanent(fmt.Errorf("decoding %q: %w", e.DetailType, err))
+	}
+	return d, nil
+}
+
 // Decode validates env's detail against its schema and returns it as its Go
 // type (a value such as CheckoutCompleted, not a pointer). Every error is
 // Permanent: an unknown detail-type wraps ErrUnknownType, a detail that

@@ -262,3 +262,16 @@ func TestMarshalDetailStampsCorrelationID(t *testing.T) {
 		t.Errorf("stamp empty object: %s, %v", b, err)
 	}
 }
+
+func TestDetailAs(t *testing.T) {
+	t.Parallel()
+	d, err := DetailAs[SessionStarted](Envelope{DetailType: TypeSessionStarted,
+		Detail: json.RawMessage(`{"session_id":"s1","company_id":"co_1","app_server":"10.0.0.5:8443"}`)})
+	if err != nil || d.SessionID != "s1" || d.CompanyID != "co_1" || d.AppServer != "10.0.0.5:8443" {
+		t.Fatalf("DetailAs = %+v, %v", d, err)
+	}
+	_, err = DetailAs[SessionStarted](Envelope{DetailType: TypeSessionStarted, Detail: json.RawMessage(`["not an object"]`)})
+	if !IsPermanent(err) || !strings.Contains(err.Error(), `decoding "Session Started"`) {
+		t.Fatalf("a detail that does not decode: %v, want a Permanent decoding error", err)
+	}
+}

@@ -24,7 +24,6 @@ package accounts
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -65,48 +64,37 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 // with the reason); store or publish failures and missing dependencies are
 // retryable.
 func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
-	var (
-		fx  effect
-		err error
-	)
-	switch e.DetailType {
-	case events.TypeCompanySignup:
-		var d events.CompanySignupRequested
-		if err = decode(e, &d); err == nil {
-			fx = s.companySignup(d)
-		}
-	case events.TypeUserAddRequested:
-		var d events.UserAddRequested
-		if err = decode(e, &d); err == nil {
-			fx = s.addUser(d)
-		}
-	case events.TypeSessionRequested:
-		var d events.SessionRequested
-		if err = decode(e, &d); err == nil {
-			fx = s.startSession(d)
-		}
-	case events.TypeUserDisableRequested:
-		var d events.UserDisableRequested
-		if err = decode(e, &d); err == nil {
-			fx = s.disableUser(d)
-		}
-	case events.TypeLicenseIssued:
-		var d events.LicenseIssued
-		if err = decode(e, &d); err == nil {
-			fx = s.recordLicense(d)
-		}
-	case events.TypeLicenseDelivered:
-		var d events.LicenseDelivered
-		if err = decode(e, &d); err == nil {
-			fx = s.recordDelivery(d)
-		}
-	default:
+	h, ok := handlers[e.DetailType]
+	if !ok {
 		return events.Permanent(fmt.Errorf("accounts does not handle %q events", e.DetailType))
 	}
+	fx, err := h(s, e)
 	if err != nil {
 		return err
 	}
 	return s.apply(ctx, e, fx)
+}
+
+// handlers gives each detail-type the stage handles the effect of its
+// detail.
+var handlers = map[string]func(*Stage, events.Envelope) (effect, error){
+	events.TypeCompanySignup:        effectOf((*Stage).companySignup),
+	events.TypeUserAddRequested:     effectOf((*Stage).addUser),
+	events.TypeSessionRequested:     effectOf((*Stage).startSession),
+	events.TypeUserDisableRequested: effectOf((*Stage).disableUser),
+	events.TypeLicenseIssued:        effectOf((*Stage).recordLicense),
+	events.TypeLicenseDelivered:     effectOf((*Stage).recordDelivery),
+}
+
+// effectOf decodes an event's detail as fn's D and returns fn's effect.
+func effectOf[D any](fn func(*Stage, D) effect) func(*Stage, events.Envelope) (effect, error) {
+	return func(s *Stage, e events.Envelope) (effect, error) {
+		d, err := events.DetailAs[D](e)
+		if err != nil {
+			return nil, err
+		}
+		return fn(s, d), nil
+	}
 }
 
 // outcome is what an event led to: details to publish, or a refusal.
@@ -147,10 +135,3 @@ func (s *Stage) apply(ctx context.Context, e events.Envelope, fx effect) error {
 
 // now is the stage's clock at the store's precision (milliseconds, UTC).
 func (s *Stage) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
-
-func decode(e events.Envelope, v any) error {
-	if err := json.Unmarshal(e.Detail, v); err != nil {
-		return events.Permanent(fmt.Errorf("decoding %q: %w", e.DetailType, err))
-	}
-	return nil
-}

@@ -23,7 +23,6 @@ package licensepush
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -68,15 +67,15 @@ func New(ctx context.Context, cfg Config) (*Stage, error) {
 func (s *Stage) Handle(ctx context.Context, e events.Envelope) error {
 	switch e.DetailType {
 	case events.TypeLicenseIssued:
-		var d events.LicenseIssued
-		if err := json.Unmarshal(e.Detail, &d); err != nil {
-			return events.Permanent(fmt.Errorf("decoding %q: %w", e.DetailType, err))
+		d, err := events.DetailAs[events.LicenseIssued](e)
+		if err != nil {
+			return err
 		}
 		return s.licenseIssued(ctx, d, e.Replayed())
 	case events.TypeSessionStarted:
-		var d events.SessionStarted
-		if err := json.Unmarshal(e.Detail, &d); err != nil {
-			return events.Permanent(fmt.Errorf("decoding %q: %w", e.DetailType, err))
+		d, err := events.DetailAs[events.SessionStarted](e)
+		if err != nil {
+			return err
 		}
 		return s.sessionStarted(ctx, d, e.Replayed())
 	}
