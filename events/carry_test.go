@@ -134,11 +134,7 @@ func TestMessageCrossesTheBusWithUUIDAndMetadata(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := newTestSubscriber(t, newSQSClient(), nil)
-	msgs, err := s.Subscribe(context.Background(), q.url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, msgs := subscribe(t, newSQSClient(), q.url, nil)
 	v := newTestValidator(t)
 	eventIDs := map[string]bool{}
 	for len(eventIDs) < 2 {
@@ -188,11 +184,7 @@ func TestSQSSubscriberIgnoresThePoisonMarksOfAnEarlierDeath(t *testing.T) {
 		MessageBody: aws.String("replayed"), MessageAttributes: attrs}); err != nil {
 		t.Fatal(err)
 	}
-	s := newTestSubscriber(t, newSQSClient(), nil)
-	msgs, err := s.Subscribe(context.Background(), q.url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, msgs := subscribe(t, newSQSClient(), q.url, nil)
 	for _, count := range []string{"1", "2"} {
 		select {
 		case m := <-msgs:

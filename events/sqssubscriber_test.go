@@ -55,6 +55,17 @@ func newTestSubscriber(t testing.TB, client SQSAPI, tune func(*SQSSubscriberConf
 	return s
 }
 
+// subscribe starts a test subscriber (see newTestSubscriber) on topic.
+func subscribe(t testing.TB, client SQSAPI, topic string, tune func(*SQSSubscriberConfig)) (*SQSSubscriber, <-chan *message.Message) {
+	t.Helper()
+	s := newTestSubscriber(t, client, tune)
+	msgs, err := s.Subscribe(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, msgs
+}
+
 func bodies(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
@@ -68,11 +79,7 @@ func TestSQSSubscriberAckDeletesInBatches(t *testing.T) {
 	q := newQueue(t, 30*time.Second, 0)
 	sendBodies(t, q.url, bodies("m", 40))
 	client := &countingSQS{Client: newSQSClient()}
-	s := newTestSubscriber(t, client, nil)
-	msgs, err := s.Subscribe(context.Background(), q.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, msgs := subscribe(t, client, q.name, nil)
 	seen := map[string]int{}
 	for len(seen) < 40 {
 		select {
@@ -144,11 +151,7 @@ func TestSQSSubscriberHeartbeatKeepsSlowMessages(t *testing.T) {
 	q := newQueue(t, 2*time.Second, 0)
 	sendBodies(t, q.url, []string{"slow"})
 	client := &countingSQS{Client: newSQSClient()}
-	s := newTestSubscriber(t, client, nil)
-	msgs, err := s.Subscribe(context.Background(), q.url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, msgs := subscribe(t, client, q.url, nil)
 	var m *message.Message
 	select {
 	case m = <-msgs:
@@ -184,11 +187,7 @@ func TestSQSSubscriberPoisonGoesToDLQ(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 5)
 	sendBodies(t, q.url, []string{"poison", "fine"})
-	s := newTestSubscriber(t, newSQSClient(), nil)
-	msgs, err := s.Subscribe(context.Background(), q.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, msgs := subscribe(t, newSQSClient(), q.name, nil)
 	for range 2 {
 		select {
 		case m := <-msgs:
@@ -219,11 +218,7 @@ func TestSQSSubscriberLeavesRedriveToSQS(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 2)
 	sendBodies(t, q.url, []string{"flaky"})
-	s := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.MaxBackoff = time.Second })
-	msgs, err := s.Subscribe(context.Background(), q.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, msgs := subscribe(t, newSQSClient(), q.name, func(c *SQSSubscriberConfig) { c.MaxBackoff = time.Second })
 	go func() {
 		for m := range msgs {
 			m.Nack()
@@ -242,11 +237,7 @@ func TestSQSSubscriberDrainsOnClose(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 0)
 	sendBodies(t, q.url, bodies("d", 15))
-	s := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.MaxInFlight = 5; c.Receivers = 1 })
-	msgs, err := s.Subscribe(context.Background(), q.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, msgs := subscribe(t, newSQSClient(), q.name, func(c *SQSSubscriberConfig) { c.MaxInFlight = 5; c.Receivers = 1 })
 	var mu sync.Mutex
 	var handled []string
 	var wg sync.WaitGroup
@@ -329,11 +320,7 @@ func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
 	q := newQueue(t, 60*time.Second, 0)
 	sendBodies(t, q.url, bodies("c", 50))
 	client := &lossCountingSQS{Client: newSQSClient()}
-	s := newTestSubscriber(t, client, nil)
-	msgs, err := s.Subscribe(context.Background(), q.url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, msgs := subscribe(t, client, q.url, nil)
 	for got := 0; got < 25; got++ {
 		select {
 		case m := <-msgs:

@@ -81,9 +81,7 @@ func TestFirstTime(t *testing.T) {
 // TestFirstTimeOneWinner: many transactions race to process the same event;
 // exactly one applies its effect.
 func TestFirstTimeOneWinner(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		ctx := context.Background()
-		migrateCounter(t, db)
+	eachCounter(t, func(t *testing.T, ctx context.Context, db *sqlstore.DB) {
 		const workers = 12
 		for _, key := range []string{"evt_a", "evt_b", "evt_c"} {
 			var (

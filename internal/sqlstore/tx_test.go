@@ -27,6 +27,15 @@ CREATE TABLE effects (key TEXT NOT NULL, worker BIGINT NOT NULL);`)}}
 	}
 }
 
+// eachCounter runs fn on each backend (storetest.Each) with the counter
+// tables migrated.
+func eachCounter(t *testing.T, fn func(t *testing.T, ctx context.Context, db *sqlstore.DB)) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		migrateCounter(t, db)
+		fn(t, context.Background(), db)
+	})
+}
+
 func counterValue(t *testing.T, db *sqlstore.DB) int64 {
 	t.Helper()
 	var n int64
@@ -48,9 +57,7 @@ func increment(ctx context.Context, tx *sqlstore.Tx) error {
 // TestTxCommitAndRollback, and View: it sees committed state and refuses
 // writes, on both backends.
 func TestTxCommitAndRollback(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		ctx := context.Background()
-		migrateCounter(t, db)
+	eachCounter(t, func(t *testing.T, ctx context.Context, db *sqlstore.DB) {
 		if err := db.Tx(ctx, func(tx *sqlstore.Tx) error { return increment(ctx, tx) }); err != nil {
 			t.Fatal(err)
 		}
@@ -116,9 +123,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 // TestTxRetriesRetryable: a retryable error rolls back the attempt and runs
 // fn again; its writes from the failed attempt are gone.
 func TestTxRetriesRetryable(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		ctx := context.Background()
-		migrateCounter(t, db)
+	eachCounter(t, func(t *testing.T, ctx context.Context, db *sqlstore.DB) {
 		calls := 0
 		err := db.Tx(ctx, func(tx *sqlstore.Tx) error {
 			calls++
@@ -162,9 +167,7 @@ func TestTxRetryStopsWithContext(t *testing.T) {
 // no update. On PostgreSQL this exercises real serialization failures and
 // their retries; on SQLite, writers queue on the lock.
 func TestTxConcurrentIncrements(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		ctx := context.Background()
-		migrateCounter(t, db)
+	eachCounter(t, func(t *testing.T, ctx context.Context, db *sqlstore.DB) {
 		const workers, each = 8, 10
 		var attempts atomic.Int64
 		var wg sync.WaitGroup
@@ -259,9 +262,7 @@ func TestSQLiteBusyIsRetryable(t *testing.T) {
 }
 
 func TestIsUniqueViolation(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		ctx := context.Background()
-		migrateCounter(t, db)
+	eachCounter(t, func(t *testing.T, ctx context.Context, db *sqlstore.DB) {
 		_, err := db.Exec(ctx, "INSERT INTO counter (name, n) VALUES (?, ?)", "c", 5)
 		if !sqlstore.IsUniqueViolation(err) {
 			t.Fatalf("IsUniqueViolation(%v) = false", err)
