@@ -16,7 +16,10 @@
 // the store URL, an Observer (metrics and hops) and a logger. cmd/licenseflow
 // reads flags and the environment into these configurations and builds one
 // part per command or Lambda _HANDLER; Start composes all of them with an
-// in-process localaws for `licenseflow run`, and Demo drives that whole
-// pipeline end to end over HTTP. Stages still talk only through events;
-// this package only wires them.
+// in-process localaws for `licenseflow run` (the stages on the same store
+// URL share one open store, so one SQLite writer commits all their
+// transactions in groups), and Demo drives that whole pipeline end to end
+// over HTTP. Stages still talk only through events; this package only
+// wires them. Every part runs under the profiler label part=NAME, so a CPU
+// profile of a process running several tells them apart.
 package pipeline
