@@ -78,7 +78,7 @@ func BenchmarkSustained(b *testing.B) {
 	b.ReportMetric(ms(worst), "worst-window-p99-ms")
 	b.ReportMetric(float64(len(lat))/wall.Seconds(), "events/s")
 	b.ReportMetric(float64(superseded), "superseded")
-	b.ReportMetric(ms(cpu)/float64(len(lat)), "cpu-ms/event")
+	reportCPU(b, cpu, wall, len(lat))
 	reportLatency(b, "baseline-", baseLat)
 }
 

@@ -85,7 +85,7 @@ func benchFlows(b *testing.B, sh shape, phase string, n int,
 	})
 	reportFlows(b, flows)
 	b.ReportMetric(float64(len(flows))/wall.Seconds(), "events/s")
-	b.ReportMetric(ms(cpu)/float64(len(flows)), "cpu-ms/event")
+	reportCPU(b, cpu, wall, len(flows))
 	reportLatency(b, "baseline-", baseLat)
 	b.ReportMetric(float64(len(baseLat))/baseWall.Seconds(), "baseline-events/s")
 }
@@ -107,6 +107,14 @@ func oneAtATime(ctx context.Context, b *testing.B, e *e2e, run string, cos []pro
 		}
 	}
 	return flows, time.Since(start)
+}
+
+// reportCPU reports the CPU the measured phases took per event
+// (cpu-ms/event) and how many cores they kept busy on average (cpu-cores):
+// events/s is at most the cores the process gets over cpu-ms/event.
+func reportCPU(b *testing.B, cpu, wall time.Duration, events int) {
+	b.ReportMetric(ms(cpu)/float64(events), "cpu-ms/event")
+	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cpu-cores")
 }
 
 // reportLatency reports the median and 99th percentile of ds as
