@@ -56,14 +56,7 @@ func archiveFixture(t *testing.T, c *eb.Client, n int) (archiveARN string, base 
 	if _, err := c.CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String("app")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("r"), EventBusName: aws.String("app"),
-		EventPattern: aws.String(`{"source":["app"]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("r"), EventBusName: aws.String("app"),
-		Targets: []types.Target{{Id: aws.String("t"), Arn: aws.String(queueARN("target"))}}}); err != nil {
-		t.Fatal(err)
-	}
+	route(t, c, "app", "r", fromApp, types.Target{Id: aws.String("t"), Arn: aws.String(queueARN("target"))})
 	out, err := c.CreateArchive(ctx, &eb.CreateArchiveInput{ArchiveName: aws.String("arc"),
 		EventSourceArn: aws.String("arn:aws:events:us-east-1:000000000000:event-bus/app")})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/licenseflow/licenseflow/localaws/storage"
@@ -107,6 +108,29 @@ func startServiceWith(t *testing.T, cfg Config) (*Service, *eb.Client) {
 		RetryMaxAttempts: 1,
 	})
 	return svc, client
+}
+
+// fromApp is a pattern that matches the events of source "app".
+const fromApp = `{"source":["app"]}`
+
+// route puts rule with pattern on bus ("" is the default bus) and, when
+// there are any, targets on it.
+func route(t *testing.T, c *eb.Client, bus, rule, pattern string, targets ...types.Target) {
+	t.Helper()
+	ctx := context.Background()
+	var busName *string
+	if bus != "" {
+		busName = aws.String(bus)
+	}
+	if _, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String(rule), EventBusName: busName, EventPattern: aws.String(pattern)}); err != nil {
+		t.Fatalf("PutRule %s: %v", rule, err)
+	}
+	if len(targets) == 0 {
+		return
+	}
+	if out, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String(rule), EventBusName: busName, Targets: targets}); err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("PutTargets %s: %+v %v", rule, out, err)
+	}
 }
 
 func queueARN(name string) string { return "arn:aws:sqs:us-east-1:000000000000:" + name }

@@ -120,13 +120,7 @@ func TestCheckpointWhenTheLogGrows(t *testing.T) {
 	firstSegment := log.Stats().Segment
 	for i := range 30 {
 		name := "r" + string(rune('a'+i%26)) + string(rune('a'+i/26))
-		if _, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String(name), EventPattern: aws.String(`{"source":["app"]}`)}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String(name),
-			Targets: []types.Target{{Id: aws.String("t"), Arn: aws.String(queueARN(name))}}}); err != nil {
-			t.Fatal(err)
-		}
+		route(t, c, "", name, fromApp, types.Target{Id: aws.String("t"), Arn: aws.String(queueARN(name))})
 	}
 	if _, err := c.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String("raa")}); err == nil {
 		t.Fatal("deleted a rule with targets")

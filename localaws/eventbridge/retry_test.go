@@ -11,18 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 )
 
-// putRuleWithTarget routes source "app" on the default bus to target.
-func putRuleWithTarget(t *testing.T, c *eb.Client, rule string, target types.Target) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String(rule), EventPattern: aws.String(`{"source":["app"]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String(rule), Targets: []types.Target{target}}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func putEvent(t *testing.T, c *eb.Client, detail string) string {
 	t.Helper()
 	out, err := c.PutEvents(context.Background(), &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{
@@ -36,109 +24,110 @@ func putEvent(t *testing.T, c *eb.Client, detail string) string {
 	return aws.ToString(out.Entries[0].EventId)
 }
 
-func TestRetryDeliversAfterFailures(t *testing.T) {
+// TestRetryPolicy holds a target's RetryPolicy and DeadLetterConfig to
+// AWS's: retries until a send succeeds, then the event is delivered once;
+// a send that fails past its retries goes to the target's dead-letter
+// queue (the original event, with why), or is dropped without one.
+func TestRetryPolicy(t *testing.T) {
 	t.Parallel()
-	target, dlq := queueARN("target"), queueARN("dlq")
-	q := newFlakyQueues(target, dlq)
-	_, c := startService(t, nil, q)
-	putRuleWithTarget(t, c, "r", types.Target{Id: aws.String("t"), Arn: aws.String(target),
-		DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String(dlq)},
-		RetryPolicy:      &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(5)}})
-	q.failNext(target, 3)
-	id := putEvent(t, c, `{"n":1}`)
-	eventually(t, "the event after three failed attempts", func() bool { return len(q.messages(target)) == 1 })
-	var env map[string]any
-	if err := json.Unmarshal([]byte(q.messages(target)[0].Body), &env); err != nil || env["id"] != id {
-		t.Fatalf("delivered %s (%v), want event %s", q.messages(target)[0].Body, err, id)
-	}
-	if got := q.attempts(target); got != 4 {
-		t.Fatalf("%d attempts, want 4", got)
-	}
-	if n := len(q.messages(dlq)); n != 0 {
-		t.Fatalf("%d messages in the DLQ", n)
-	}
-}
-
-func TestRetryExhaustedGoesToTargetDLQ(t *testing.T) {
-	t.Parallel()
-	missing, dlq := queueARN("missing"), queueARN("dlq")
-	q := newFlakyQueues(dlq) // the target queue does not exist
-	_, c := startService(t, nil, q)
-	putRuleWithTarget(t, c, "r", types.Target{Id: aws.String("t"), Arn: aws.String(missing),
-		InputTransformer: &types.InputTransformer{InputPathsMap: map[string]string{"n": "$.detail.n"}, InputTemplate: aws.String(`{"n":<n>}`)},
-		DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String(dlq)},
-		RetryPolicy:      &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(2)}})
-	id := putEvent(t, c, `{"n":7}`)
-	eventually(t, "the dead-lettered event", func() bool { return len(q.messages(dlq)) == 1 })
-	m := q.messages(dlq)[0]
-	var env map[string]any
-	if err := json.Unmarshal([]byte(m.Body), &env); err != nil || env["id"] != id {
-		t.Fatalf("DLQ body %s (%v): want the original event %s", m.Body, err, id)
-	}
-	want := map[string]string{
-		"ERROR_CODE":                "RESOURCE_NOT_FOUND",
-		"EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
-		"RETRY_ATTEMPTS":            "2",
-		"RULE_ARN":                  "arn:aws:events:us-east-1:000000000000:rule/r",
-		"TARGET_ARN":                missing,
-	}
-	for k, v := range want {
-		if m.Attributes[k] != v {
-			t.Errorf("attribute %s = %q, want %q", k, m.Attributes[k], v)
-		}
-	}
-	if m.Attributes["ERROR_MESSAGE"] == "" {
-		t.Error("no ERROR_MESSAGE attribute")
-	}
-	if got := q.attempts(missing); got != 3 {
-		t.Errorf("%d attempts, want 1 + 2 retries", got)
-	}
-}
-
-func TestNoRetriesGoesStraightToDLQ(t *testing.T) {
-	t.Parallel()
-	target, dlq := queueARN("target"), queueARN("dlq")
-	q := newFlakyQueues(target, dlq)
-	svc, c := startService(t, nil, q)
-	putRuleWithTarget(t, c, "r", types.Target{Id: aws.String("t"), Arn: aws.String(target),
-		DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String(dlq)},
-		RetryPolicy:      &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(0)}})
-	q.failNext(target, 1)
-	putEvent(t, c, `{}`)
-	// PutEvents dead-letters before it answers: nothing waits.
-	if n := len(q.messages(dlq)); n != 1 {
-		t.Fatalf("%d DLQ messages right after PutEvents, want 1", n)
-	}
-	if got := q.messages(dlq)[0].Attributes["RETRY_ATTEMPTS"]; got != "0" {
-		t.Fatalf("RETRY_ATTEMPTS = %s", got)
-	}
-	svc.retry.mu.Lock()
-	pending := len(svc.retry.byID)
-	svc.retry.mu.Unlock()
-	if pending != 0 {
-		t.Fatalf("%d deliveries pending", pending)
-	}
-}
-
-func TestExhaustedWithoutDLQIsDropped(t *testing.T) {
-	t.Parallel()
-	target := queueARN("target")
-	q := newFlakyQueues(target)
-	svc, c := startService(t, nil, q)
-	putRuleWithTarget(t, c, "r", types.Target{Id: aws.String("t"), Arn: aws.String(target),
-		RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(1)}})
-	q.failNext(target, 5)
-	putEvent(t, c, `{}`)
-	eventually(t, "the retry to end", func() bool {
+	target, missing, dlq := queueARN("target"), queueARN("missing"), queueARN("dlq") // missing does not exist
+	pending := func(svc *Service) int {
 		svc.retry.mu.Lock()
 		defer svc.retry.mu.Unlock()
-		return len(svc.retry.byID) == 0
-	})
-	if got := q.attempts(target); got != 2 {
-		t.Fatalf("%d attempts, want 2", got)
+		return len(svc.retry.byID)
 	}
-	if n := len(q.messages(target)); n != 0 {
-		t.Fatalf("%d messages delivered", n)
+	tests := []struct {
+		name      string
+		arn       string
+		retries   int32
+		fails     int                     // sends that fail before one succeeds
+		dlq       bool                    // the target has a dead-letter queue
+		transform *types.InputTransformer // what the target sends instead of the event
+		check     func(t *testing.T, svc *Service, q *flakyQueues, id string)
+	}{
+		{name: "delivers after failures", arn: target, retries: 5, fails: 3, dlq: true,
+			check: func(t *testing.T, _ *Service, q *flakyQueues, id string) {
+				eventually(t, "the event after three failed attempts", func() bool { return len(q.messages(target)) == 1 })
+				wantEvent(t, q.messages(target)[0], id)
+				if got := q.attempts(target); got != 4 {
+					t.Fatalf("%d attempts, want 4", got)
+				}
+				if n := len(q.messages(dlq)); n != 0 {
+					t.Fatalf("%d messages in the DLQ", n)
+				}
+			}},
+		{name: "exhausted goes to the target's DLQ", arn: missing, retries: 2, dlq: true,
+			transform: &types.InputTransformer{InputPathsMap: map[string]string{"n": "$.detail.n"}, InputTemplate: aws.String(`{"n":<n>}`)},
+			check: func(t *testing.T, _ *Service, q *flakyQueues, id string) {
+				eventually(t, "the dead-lettered event", func() bool { return len(q.messages(dlq)) == 1 })
+				m := q.messages(dlq)[0]
+				wantEvent(t, m, id) // the original event, not the transformed one
+				want := map[string]string{
+					"ERROR_CODE":                "RESOURCE_NOT_FOUND",
+					"EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+					"RETRY_ATTEMPTS":            "2",
+					"RULE_ARN":                  "arn:aws:events:us-east-1:000000000000:rule/r",
+					"TARGET_ARN":                missing,
+				}
+				for k, v := range want {
+					if m.Attributes[k] != v {
+						t.Errorf("attribute %s = %q, want %q", k, m.Attributes[k], v)
+					}
+				}
+				if m.Attributes["ERROR_MESSAGE"] == "" {
+					t.Error("no ERROR_MESSAGE attribute")
+				}
+				if got := q.attempts(missing); got != 3 {
+					t.Errorf("%d attempts, want 1 + 2 retries", got)
+				}
+			}},
+		{name: "no retries goes straight to the DLQ", arn: target, retries: 0, fails: 1, dlq: true,
+			check: func(t *testing.T, svc *Service, q *flakyQueues, _ string) {
+				// PutEvents dead-letters before it answers: nothing waits.
+				if n := len(q.messages(dlq)); n != 1 {
+					t.Fatalf("%d DLQ messages right after PutEvents, want 1", n)
+				}
+				if got := q.messages(dlq)[0].Attributes["RETRY_ATTEMPTS"]; got != "0" {
+					t.Fatalf("RETRY_ATTEMPTS = %s", got)
+				}
+				if n := pending(svc); n != 0 {
+					t.Fatalf("%d deliveries pending", n)
+				}
+			}},
+		{name: "exhausted without a DLQ is dropped", arn: target, retries: 1, fails: 5,
+			check: func(t *testing.T, svc *Service, q *flakyQueues, _ string) {
+				eventually(t, "the retry to end", func() bool { return pending(svc) == 0 })
+				if got := q.attempts(target); got != 2 {
+					t.Fatalf("%d attempts, want 2", got)
+				}
+				if n := len(q.messages(target)); n != 0 {
+					t.Fatalf("%d messages delivered", n)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			q := newFlakyQueues(target, dlq)
+			svc, c := startService(t, nil, q)
+			tg := types.Target{Id: aws.String("t"), Arn: aws.String(tt.arn), InputTransformer: tt.transform,
+				RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(tt.retries)}}
+			if tt.dlq {
+				tg.DeadLetterConfig = &types.DeadLetterConfig{Arn: aws.String(dlq)}
+			}
+			route(t, c, "", "r", fromApp, tg)
+			q.failNext(tt.arn, tt.fails)
+			tt.check(t, svc, q, putEvent(t, c, `{"n":7}`))
+		})
+	}
+}
+
+// wantEvent checks that m carries the event id in its envelope.
+func wantEvent(t *testing.T, m QueueMessage, id string) {
+	t.Helper()
+	var env map[string]any
+	if err := json.Unmarshal([]byte(m.Body), &env); err != nil || env["id"] != id {
+		t.Fatalf("message body %s (%v): want the event %s", m.Body, err, id)
 	}
 }
 
@@ -147,7 +136,7 @@ func TestFIFOTargetGetsGroupAndDedupID(t *testing.T) {
 	target := queueARN("orders.fifo")
 	q := newFlakyQueues(target)
 	_, c := startService(t, nil, q)
-	putRuleWithTarget(t, c, "r", types.Target{Id: aws.String("t"), Arn: aws.String(target),
+	route(t, c, "", "r", fromApp, types.Target{Id: aws.String("t"), Arn: aws.String(target),
 		SqsParameters: &types.SqsParameters{MessageGroupId: aws.String("company-1")}})
 	var ids []string
 	for i := range 3 {

@@ -3,6 +3,7 @@ package eventbridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -132,5 +133,130 @@ func TestPutRuleErrors(t *testing.T) {
 	_, err := c.EnableRule(ctx, &eb.EnableRuleInput{Name: aws.String("missing")})
 	if _, ok := asType[*types.ResourceNotFoundException](err); !ok {
 		t.Fatalf("EnableRule(missing): %v", err)
+	}
+}
+
+func TestPutTargetsValidation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := startService(t, nil, newFlakyQueues())
+	route(t, c, "", "r", `{"source":["s"]}`)
+	q := queueARN("q")
+	tests := []struct {
+		name   string
+		target types.Target
+	}{
+		{"not an SQS ARN", types.Target{Id: aws.String("t"), Arn: aws.String("arn:aws:lambda:us-east-1:000000000000:function:f")}},
+		{"bad id", types.Target{Id: aws.String("a b"), Arn: aws.String(q)}},
+		{"input and input path", types.Target{Id: aws.String("t"), Arn: aws.String(q), Input: aws.String(`{}`), InputPath: aws.String("$.detail")}},
+		{"input not JSON", types.Target{Id: aws.String("t"), Arn: aws.String(q), Input: aws.String(`{`)}},
+		{"bad input path", types.Target{Id: aws.String("t"), Arn: aws.String(q), InputPath: aws.String("detail")}},
+		{"template not JSON", types.Target{Id: aws.String("t"), Arn: aws.String(q), InputTransformer: &types.InputTransformer{
+			InputPathsMap: map[string]string{"a": "$.detail.a"}, InputTemplate: aws.String(`{"a": <a>`)}}},
+		{"reserved paths key", types.Target{Id: aws.String("t"), Arn: aws.String(q), InputTransformer: &types.InputTransformer{
+			InputPathsMap: map[string]string{"aws.events.event": "$.detail"}, InputTemplate: aws.String(`<aws.events.event>`)}}},
+		{"FIFO without group", types.Target{Id: aws.String("t"), Arn: aws.String(queueARN("q.fifo"))}},
+		{"retry attempts", types.Target{Id: aws.String("t"), Arn: aws.String(q), RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(186)}}},
+		{"event age", types.Target{Id: aws.String("t"), Arn: aws.String(q), RetryPolicy: &types.RetryPolicy{MaximumEventAgeInSeconds: aws.Int32(59)}}},
+		{"DLQ not SQS", types.Target{Id: aws.String("t"), Arn: aws.String(q), DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String("arn:aws:sns:us-east-1:000000000000:t")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("r"), Targets: []types.Target{tt.target}})
+			if got := apiCode(err); got != "ValidationException" {
+				t.Fatalf("PutTargets error = %q (%v), want ValidationException", got, err)
+			}
+		})
+	}
+
+	_, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("missing"), Targets: []types.Target{{Id: aws.String("t"), Arn: aws.String(q)}}})
+	if _, ok := asType[*types.ResourceNotFoundException](err); !ok {
+		t.Fatalf("PutTargets on a missing rule: %v", err)
+	}
+
+	var five []types.Target
+	for i := range 5 {
+		five = append(five, types.Target{Id: aws.String(fmt.Sprint("t", i)), Arn: aws.String(q)})
+	}
+	if _, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("r"), Targets: five}); err != nil {
+		t.Fatalf("five targets: %v", err)
+	}
+	_, err = c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("r"), Targets: []types.Target{{Id: aws.String("t5"), Arn: aws.String(q)}}})
+	if _, ok := asType[*types.LimitExceededException](err); !ok {
+		t.Fatalf("a sixth target: %v, want LimitExceededException", err)
+	}
+	// Replacing an existing target is not a sixth one.
+	if _, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("r"), Targets: []types.Target{{Id: aws.String("t0"), Arn: aws.String(q), Input: aws.String(`"x"`)}}}); err != nil {
+		t.Fatalf("replacing a target: %v", err)
+	}
+}
+
+func TestListTargetsByRule(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := startService(t, nil, newFlakyQueues())
+	route(t, c, "", "r", `{"source":["s"]}`)
+	want := []types.Target{
+		{Id: aws.String("a"), Arn: aws.String(queueARN("a")), InputPath: aws.String("$.detail")},
+		{Id: aws.String("b"), Arn: aws.String(queueARN("b.fifo")), SqsParameters: &types.SqsParameters{MessageGroupId: aws.String("g")},
+			DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String(queueARN("dlq"))},
+			RetryPolicy:      &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(3), MaximumEventAgeInSeconds: aws.Int32(120)}},
+		{Id: aws.String("c"), Arn: aws.String(queueARN("c")), InputTransformer: &types.InputTransformer{
+			InputPathsMap: map[string]string{"id": "$.detail.id"}, InputTemplate: aws.String(`{"id": <id>}`)}},
+	}
+	out, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("r"), Targets: want})
+	if err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("PutTargets = %+v, %v", out, err)
+	}
+	list, err := c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Targets) != 3 {
+		t.Fatalf("ListTargetsByRule returned %d targets", len(list.Targets))
+	}
+	b := list.Targets[1]
+	if aws.ToString(b.SqsParameters.MessageGroupId) != "g" || aws.ToString(b.DeadLetterConfig.Arn) != queueARN("dlq") ||
+		aws.ToInt32(b.RetryPolicy.MaximumRetryAttempts) != 3 || aws.ToInt32(b.RetryPolicy.MaximumEventAgeInSeconds) != 120 {
+		t.Fatalf("target b = %+v", b)
+	}
+	if aws.ToString(list.Targets[0].InputPath) != "$.detail" || list.Targets[2].InputTransformer.InputPathsMap["id"] != "$.detail.id" {
+		t.Fatalf("targets a, c = %+v, %+v", list.Targets[0], list.Targets[2])
+	}
+	names, err := c.ListRuleNamesByTarget(ctx, &eb.ListRuleNamesByTargetInput{TargetArn: aws.String(queueARN("c"))})
+	if err != nil || len(names.RuleNames) != 1 || names.RuleNames[0] != "r" {
+		t.Fatalf("ListRuleNamesByTarget = %+v, %v", names, err)
+	}
+	page1, err := c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r"), Limit: aws.Int32(2)})
+	if err != nil || len(page1.Targets) != 2 || page1.NextToken == nil {
+		t.Fatalf("page 1 = %+v, %v", page1, err)
+	}
+	page2, err := c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("r"), NextToken: page1.NextToken})
+	if err != nil || len(page2.Targets) != 1 || aws.ToString(page2.Targets[0].Id) != "c" {
+		t.Fatalf("page 2 = %+v, %v", page2, err)
+	}
+}
+
+// TestOutboundGuard: the client of API destinations refuses link-local,
+// metadata, unspecified and multicast addresses before it connects (it
+// checks the address a name resolved to), and allows loopback and
+// private ones.
+func TestOutboundGuard(t *testing.T) {
+	t.Parallel()
+	for addr, refused := range map[string]bool{
+		"169.254.169.254:80": true, "169.254.170.2:80": true, "[fe80::1]:443": true, "[fd00:ec2::254]:80": true,
+		"[::ffff:169.254.169.254]:80": true, "0.0.0.0:80": true, "[::]:80": true, "224.0.0.1:80": true, "255.255.255.255:80": true,
+		"127.0.0.1:80": false, "[::1]:80": false, "10.1.2.3:443": false, "192.168.0.10:8080": false, "example.com:80": true,
+	} {
+		if err := guardDial("tcp", addr, nil); (err != nil) != refused {
+			t.Errorf("guardDial(%s) = %v, want refused %v", addr, err, refused)
+		}
+	}
+	_, err := newHTTPClient().Get("http://169.254.169.254/latest/meta-data/")
+	if !errors.Is(err, errRefusedAddress) {
+		t.Fatalf("a call to the metadata address: %v", err)
+	}
+	if code := errorCode(callError(err)); code != "CONNECTION_FAILURE" || retryable(callError(err)) {
+		t.Fatalf("a refused address is %s, retryable %v; want CONNECTION_FAILURE, not retried", code, retryable(callError(err)))
 	}
 }

@@ -43,6 +43,19 @@ func (c *compiler) fail(format string, args ...any) error {
 	return &SyntaxError{Reason: fmt.Sprintf(format, args...), Line: line, Column: col}
 }
 
+// expect reads the next token, which must be d; any other fails the
+// pattern with the reason format gives.
+func (c *compiler) expect(d json.Delim, format string, args ...any) error {
+	tok, err := c.next()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return c.fail(format, args...)
+	}
+	return nil
+}
+
 func (c *compiler) next() (json.Token, error) {
 	tok, err := c.dec.Token()
 	if err == nil {
@@ -63,12 +76,8 @@ func (c *compiler) next() (json.Token, error) {
 func compile(src []byte) ([][]*field, error) {
 	c := &compiler{src: src, dec: json.NewDecoder(bytes.NewReader(src))}
 	c.dec.UseNumber()
-	tok, err := c.next()
-	if err != nil {
+	if err := c.expect('{', "Filter is not an object"); err != nil {
 		return nil, err
-	}
-	if tok != json.Delim('{') {
-		return nil, c.fail("Filter is not an object")
 	}
 	var rules []rule
 	if err := c.object(&rules, "", false); err != nil {
@@ -154,15 +163,11 @@ func (c *compiler) member(rules *[]rule, path, name string, inOr bool) error {
 func (c *compiler) or(rules *[]rule, path string) error {
 	current := *rules
 	*rules = nil
-	tok, err := c.next()
-	if err != nil {
+	if err := c.expect('[', "It must be an Array followed with %s.", orKeyword); err != nil {
 		return err
 	}
-	if tok != json.Delim('[') {
-		return c.fail("It must be an Array followed with %s.", orKeyword)
-	}
 	n := 0
-	err = c.until(']', func(tok json.Token) error {
+	err := c.until(']', func(tok json.Token) error {
 		n++
 		if tok != json.Delim('{') {
 			return c.fail("Only JSON object is allowed in array of %s relationship.", orKeyword)

@@ -6,14 +6,10 @@ import (
 
 // numeric reads {"numeric": [op, n]} or [">"|">=", lo, "<"|"<=", hi].
 func (c *compiler) numeric() (matcher, error) {
-	tok, err := c.next()
-	if err != nil {
+	if err := c.expect('[', "Value of numeric must be an array."); err != nil {
 		return nil, err
 	}
-	if tok != json.Delim('[') {
-		return nil, c.fail("Value of numeric must be an array.")
-	}
-	tok, err = c.next()
+	tok, err := c.next()
 	if err != nil {
 		return nil, err
 	}
@@ -60,21 +56,13 @@ func (c *compiler) numeric() (matcher, error) {
 		if r.lo >= r.hi {
 			return nil, c.fail("Bottom must be less than top")
 		}
-		tok, err = c.next()
-		if err != nil {
+		if err := c.expect(']', "Too many terms in numeric range expression"); err != nil {
 			return nil, err
-		}
-		if tok != json.Delim(']') {
-			return nil, c.fail("Too many terms in numeric range expression")
 		}
 		return &numeric{r: r}, nil
 	}
-	tok, err = c.next()
-	if err != nil {
+	if err := c.expect(']', "Too many elements in numeric expression"); err != nil {
 		return nil, err
-	}
-	if tok != json.Delim(']') {
-		return nil, c.fail("Too many elements in numeric expression")
 	}
 	return &numeric{r: r}, nil
 }

@@ -87,14 +87,7 @@ func (c *compiler) expression(f *field) error {
 
 // end consumes the '}' closing a one-key expression object.
 func (c *compiler) end() error {
-	tok, err := c.next()
-	if err != nil {
-		return err
-	}
-	if tok != json.Delim('}') {
-		return c.fail("Only one key allowed in match expression")
-	}
-	return nil
+	return c.expect('}', "Only one key allowed in match expression")
 }
 
 // str reads a string operand.

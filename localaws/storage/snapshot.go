@@ -119,14 +119,10 @@ func (s *Snapshot) Write(rec []byte) error {
 // Commit makes the snapshot durable and drops the log it replaces. After a
 // failed Commit the log stays as it was, as after Abort.
 func (s *Snapshot) Commit() error {
-	if s.done {
-		return errSnapshotDone
+	l, err := s.end()
+	if l == nil {
+		return err
 	}
-	s.done = true
-	if s.l == nil {
-		return nil
-	}
-	l := s.l
 	defer l.endSnapshot()
 	if err := s.finish(); err != nil {
 		s.discard()
@@ -213,15 +209,23 @@ func (l *Log) dropBefore(id uint64) error {
 
 // Abort discards the snapshot; the log stays as it was.
 func (s *Snapshot) Abort() error {
+	l, err := s.end()
+	if l == nil {
+		return err
+	}
+	defer l.endSnapshot()
+	return s.discard()
+}
+
+// end marks the snapshot done, as Commit and Abort do once, and returns
+// its log: nil for a log kept in memory, or with errSnapshotDone when the
+// snapshot already was done.
+func (s *Snapshot) end() (*Log, error) {
 	if s.done {
-		return errSnapshotDone
+		return nil, errSnapshotDone
 	}
 	s.done = true
-	if s.l == nil {
-		return nil
-	}
-	defer s.l.endSnapshot()
-	return s.discard()
+	return s.l, nil
 }
 
 // discard closes and removes the temporary file.
