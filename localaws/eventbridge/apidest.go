@@ -122,13 +122,7 @@ func (s *Service) apiDestOutput(d *apiDest) *apiDestinationOutput {
 }
 
 func (s *Service) describeAPIDestination(ctx context.Context, in *nameInput) (*apiDestinationOutput, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	d := s.apiDests[in.Name]
-	if d == nil {
-		return nil, apiDestNotFound(in.Name)
-	}
-	return s.apiDestOutput(d), nil
+	return describeOf(s, s.apiDests, in.Name, apiDestNotFound, s.apiDestOutput)
 }
 
 func (s *Service) listAPIDestinations(ctx context.Context, in *filteredListInput) (*listAPIDestinationsOutput, error) {

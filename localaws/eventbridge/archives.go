@@ -150,15 +150,11 @@ func (ar *archiveRecord) set(description, eventPattern *string, days *int32, kms
 }
 
 func (s *Service) describeArchive(ctx context.Context, in *archiveNameInput) (*archiveOutput, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	a := s.archives[in.ArchiveName]
-	if a == nil {
-		return nil, archiveNotFound(in.ArchiveName)
-	}
-	out := s.archiveOutput(a)
-	out.ArchiveArn = s.archiveARN(a.name)
-	return out, nil
+	return describeOf(s, s.archives, in.ArchiveName, archiveNotFound, func(a *archive) *archiveOutput {
+		out := s.archiveOutput(a)
+		out.ArchiveArn = s.archiveARN(a.name)
+		return out
+	})
 }
 
 // archiveOutput describes a; the caller holds s.mu.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
 
 // page returns the slice of sorted names after the NextToken, at most
@@ -63,4 +65,17 @@ func listPageOf[V, O any](m map[string]V, in *listInput, keep func(V) bool, out 
 		items[i] = out(m[n])
 	}
 	return items, next, nil
+}
+
+// describeOf returns what out makes of the resource name of m, read under
+// s.mu, or notFound's error when m has none of that name.
+func describeOf[V, O any](s *Service, m map[string]*V, name string, notFound func(string) *awsapi.Error, out func(*V) O) (O, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v := m[name]
+	if v == nil {
+		var none O
+		return none, notFound(name)
+	}
+	return out(v), nil
 }

@@ -171,17 +171,13 @@ func (s *Service) admitReplay(rr *replayRecord) error {
 }
 
 func (s *Service) describeReplay(ctx context.Context, in *replayNameInput) (*replayOutput, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r := s.replays[in.ReplayName]
-	if r == nil {
-		return nil, replayNotFound(in.ReplayName)
-	}
-	out := s.replayOutput(r)
-	out.ReplayArn = s.replayARN(r.Name)
-	out.Description = r.Description
-	out.Destination = &replayDestination{Arn: s.busARN(r.Bus), FilterArns: r.Filter}
-	return out, nil
+	return describeOf(s, s.replays, in.ReplayName, replayNotFound, func(r *replay) *replayOutput {
+		out := s.replayOutput(r)
+		out.ReplayArn = s.replayARN(r.Name)
+		out.Description = r.Description
+		out.Destination = &replayDestination{Arn: s.busARN(r.Bus), FilterArns: r.Filter}
+		return out
+	})
 }
 
 func (s *Service) replayOutput(r *replay) *replayOutput {

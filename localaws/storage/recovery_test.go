@@ -15,10 +15,7 @@ import (
 func buildLog(t *testing.T, rs ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := openLog(t, Options{Dir: dir})
 	for _, r := range rs {
 		if err := l.Append(context.Background(), true, []byte(r)); err != nil {
 			t.Fatal(err)
@@ -137,10 +134,7 @@ func TestCorruptMiddle(t *testing.T) {
 	// through an aborted checkpoint, segment 3 ("c").
 	build := func(t *testing.T) string {
 		dir := t.TempDir()
-		l, err := Open(Options{Dir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := openLog(t, Options{Dir: dir})
 		ctx := context.Background()
 		l.Append(ctx, true, []byte("a"))
 		s, err := l.Checkpoint()

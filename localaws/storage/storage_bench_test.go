@@ -117,10 +117,7 @@ func BenchmarkAppend(b *testing.B) {
 		}
 		name := fmt.Sprintf("%s/goroutines=%d/batch=%d", kind, c.goroutines, c.batch)
 		b.Run(name+"/impl=log", func(b *testing.B) {
-			l, err := Open(Options{Dir: b.TempDir()})
-			if err != nil {
-				b.Fatal(err)
-			}
+			l := openLog(b, Options{Dir: b.TempDir()})
 			benchAppend(b, l, c.goroutines, c.batch, c.durable)
 		})
 		b.Run(name+"/impl=naive", func(b *testing.B) {
@@ -132,10 +129,7 @@ func BenchmarkAppend(b *testing.B) {
 // BenchmarkReplay measures start-up: records/s replayed from a segment.
 func BenchmarkReplay(b *testing.B) {
 	dir := b.TempDir()
-	l, err := Open(Options{Dir: dir, NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := openLog(b, Options{Dir: dir, NoSync: true})
 	rec := make([]byte, 600)
 	const n = 20000
 	for range n / 100 {
@@ -152,10 +146,7 @@ func BenchmarkReplay(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		l, err := Open(Options{Dir: dir, NoSync: true})
-		if err != nil {
-			b.Fatal(err)
-		}
+		l := openLog(b, Options{Dir: dir, NoSync: true})
 		if err := l.Replay(func([]byte) error { return nil }); err != nil {
 			b.Fatal(err)
 		}

@@ -31,10 +31,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			l, err := Open(Options{Dir: dir, NoSync: tt.noSync})
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := openLog(t, Options{Dir: dir, NoSync: tt.noSync})
 			if err := l.Replay(func([]byte) error { return errors.New("empty log replayed a record") }); err != nil {
 				t.Fatal(err)
 			}
@@ -201,10 +198,7 @@ func TestAddWait(t *testing.T) {
 func TestCloseSemantics(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := openLog(t, Options{Dir: dir})
 	if _, err := Open(Options{Dir: dir}); !errors.Is(err, ErrLocked) {
 		t.Errorf("second Open = %v, want ErrLocked", err)
 	}
@@ -254,10 +248,7 @@ func TestCloseSemantics(t *testing.T) {
 func TestCloseDuringAppends(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := openLog(t, Options{Dir: dir})
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	var wg sync.WaitGroup
