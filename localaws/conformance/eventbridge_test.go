@@ -172,10 +172,7 @@ func TestEventBridgeBuses(t *testing.T) {
 		t.Fatalf("bus ARN %s", aws.ToString(d.Arn))
 	}
 	_, err = f.eb.CreateEventBus(f.ctx, &eventbridge.CreateEventBusInput{Name: aws.String(f.bus)})
-	var exists *ebtypes.ResourceAlreadyExistsException
-	if !errors.As(err, &exists) {
-		t.Fatalf("creating the bus twice: %v", err)
-	}
+	wantErrorType[*ebtypes.ResourceAlreadyExistsException](t, err)
 	list, err := f.eb.ListEventBuses(f.ctx, &eventbridge.ListEventBusesInput{NamePrefix: aws.String(f.bus)})
 	if err != nil || len(list.EventBuses) != 1 || aws.ToString(list.EventBuses[0].Name) != f.bus {
 		t.Fatalf("ListEventBuses = %+v, %v", list, err)
@@ -188,10 +185,7 @@ func TestEventBridgeBuses(t *testing.T) {
 		t.Fatalf("DeleteEventBus: %v", err)
 	}
 	_, err = f.eb.DescribeEventBus(f.ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(f.bus)})
-	var missing *ebtypes.ResourceNotFoundException
-	if !errors.As(err, &missing) {
-		t.Fatalf("describing a deleted bus: %v", err)
-	}
+	wantErrorType[*ebtypes.ResourceNotFoundException](t, err)
 }
 
 func TestEventBridgeRules(t *testing.T) {
@@ -228,10 +222,7 @@ func TestEventBridgeRules(t *testing.T) {
 		t.Fatalf("DeleteRule: %v", err)
 	}
 	_, err = f.eb.DescribeRule(f.ctx, &eventbridge.DescribeRuleInput{Name: aws.String("orders"), EventBusName: aws.String(f.bus)})
-	var missing *ebtypes.ResourceNotFoundException
-	if !errors.As(err, &missing) {
-		t.Fatalf("describing a deleted rule: %v", err)
-	}
+	wantErrorType[*ebtypes.ResourceNotFoundException](t, err)
 }
 
 func TestEventBridgeDeliversTheEnvelope(t *testing.T) {

@@ -18,44 +18,14 @@ func (c *compiler) expression(f *field) error {
 	op := tok.(string)
 	var m matcher
 	switch op {
-	case "equals":
-		s, err := c.str("exact match pattern must be a string")
-		if err != nil {
-			return err
-		}
-		m = &exactString{s: s}
+	case "equals", "equals-ignore-case", "wildcard", "cidr":
+		m, err = c.stringOperator(op)
 	case "prefix", "suffix":
 		m, err = c.affix(op)
-	case "equals-ignore-case":
-		s, err := c.str("equals-ignore-case match pattern must be a string")
-		if err != nil {
-			return err
-		}
-		m = &stringTest{test: equalFoldTest(s)}
-	case "wildcard":
-		s, err := c.str("wildcard match pattern must be a string")
-		if err != nil {
-			return err
-		}
-		w, werr := parseWildcard(s)
-		if werr != nil {
-			return c.fail("%v", werr)
-		}
-		m = &stringTest{test: wildcardTest(w)}
 	case "numeric":
 		m, err = c.numeric()
 	case "anything-but":
 		m, err = c.anythingBut()
-	case "cidr":
-		s, err := c.str("cidr match pattern must be a string")
-		if err != nil {
-			return err
-		}
-		r, cerr := parseCIDR(s)
-		if cerr != nil {
-			return c.fail("%v", cerr)
-		}
-		m = &cidr{r: r}
 	case "exists":
 		tok, err := c.next()
 		if err != nil {
@@ -101,6 +71,37 @@ func (c *compiler) str(msg string) (string, error) {
 		return "", c.fail("%s", msg)
 	}
 	return s, nil
+}
+
+// stringOperator reads the string operand of equals, equals-ignore-case,
+// wildcard or cidr.
+func (c *compiler) stringOperator(op string) (matcher, error) {
+	name := op
+	if op == "equals" {
+		name = "exact"
+	}
+	s, err := c.str(name + " match pattern must be a string")
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case "equals":
+		return &exactString{s: s}, nil
+	case "equals-ignore-case":
+		return &stringTest{test: equalFoldTest(s)}, nil
+	case "wildcard":
+		w, err := parseWildcard(s)
+		if err != nil {
+			return nil, c.fail("%v", err)
+		}
+		return &stringTest{test: wildcardTest(w)}, nil
+	default:
+		r, err := parseCIDR(s)
+		if err != nil {
+			return nil, c.fail("%v", err)
+		}
+		return &cidr{r: r}, nil
+	}
 }
 
 // affix reads the operand of prefix or suffix: a string, or
