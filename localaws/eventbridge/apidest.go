@@ -171,9 +171,7 @@ func (s *Service) deleteAPIDestination(ctx context.Context, in *nameInput) (*aws
 // apiDestByARN returns the API destination an ARN names (nil if none);
 // the caller holds s.mu.
 func (s *Service) apiDestByARN(arn string) *apiDest {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:events:"+s.cfg.Region+":"+s.cfg.AccountID+":api-destination/")
-	name, id, _ := strings.Cut(rest, "/")
-	if d := s.apiDests[name]; ok && d != nil && d.ID == id {
+	if d := s.apiDests[arnName(arn)]; d != nil && s.apiDestARN(&d.apiDestRecord) == arn {
 		return d
 	}
 	return nil

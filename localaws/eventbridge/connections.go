@@ -333,10 +333,19 @@ func (s *Service) applyConnection(cr *connRecord) {
 
 // connectionByARN returns the connection an ARN names (nil if none).
 func (s *Service) connectionByARN(arn string) *connection {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:events:"+s.cfg.Region+":"+s.cfg.AccountID+":connection/")
-	name, id, _ := strings.Cut(rest, "/")
-	if c := s.connections[name]; ok && c != nil && c.ID == id {
+	if c := s.connections[arnName(arn)]; c != nil && s.connectionARN(&c.connRecord) == arn {
 		return c
 	}
 	return nil
+}
+
+// arnName returns the NAME of an ARN that ends in TYPE/NAME/ID, as the
+// ARNs of connections and API destinations do ("" for any other).
+func arnName(arn string) string {
+	_, rest, _ := strings.Cut(arn, "/")
+	name, _, ok := strings.Cut(rest, "/")
+	if !ok {
+		return ""
+	}
+	return name
 }
