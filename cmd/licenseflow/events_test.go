@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -38,12 +37,9 @@ func TestEventsCommands(t *testing.T) {
 	}
 	var entries []ebtypes.PutEventsRequestEntry
 	for _, n := range []string{"1", "2", "3"} {
-		entries = append(entries, ebtypes.PutEventsRequestEntry{EventBusName: aws.String(top.Bus), Source: aws.String("licenseflow.signup"),
-			DetailType: aws.String("Company Signup Requested"), Detail: aws.String(`{"n":` + n + `}`)})
+		entries = append(entries, localawstest.Entry(top.Bus, "licenseflow.signup", "Company Signup Requested", `{"n":`+n+`}`))
 	}
-	if out, err := c.Events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries}); err != nil || out.FailedEntryCount != 0 {
-		t.Fatalf("PutEvents: %+v, %v", out, err)
-	}
+	localawstest.PutEvents(t, c.Events, entries...)
 	localawstest.Drain(t, c.SQS, aws.ToString(queue.QueueUrl), 3, 30*time.Second)
 
 	run := func(args ...string) (string, string, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/pipeline"
 )
 
@@ -49,11 +50,7 @@ func executeTo(cmd *cobra.Command, stdout, stderr io.Writer, args ...string) err
 func startLocalAWS(t *testing.T, withTopology bool) (*localaws.Server, pipeline.Clients) {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", NoSync: true, Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := localawstest.Start(t, localaws.Config{NoSync: true, Logger: testlog.Quiet()})
 	if withTopology {
 		if err := applyTopology(ctx, srv, "", "embedded"); err != nil {
 			t.Fatal(err)

@@ -23,7 +23,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/chromedp/chromedp"
@@ -193,10 +192,7 @@ func publish(t *testing.T, correlation string, d events.Detail) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := pipe.Clients.Events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{entry}})
-	if err != nil || out.FailedEntryCount != 0 {
-		t.Fatalf("publishing %s: %v %+v", d.DetailType(), err, out)
-	}
+	localawstest.PutEvents(t, pipe.Clients.Events, entry)
 }
 
 // postWebhook sends a signed subscription update for company to the edge,
