@@ -42,13 +42,9 @@ func NewAccounts(ctx context.Context, cfg AccountsConfig) (*Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return buildStage(ctx, StageAccounts, cfg.StageConfig,
+	return buildStage(ctx, StageAccounts, cfg.StageConfig, cfg.Bus,
 		func(st *stageDeps) (events.Handler, error) {
-			pub, err := st.publish(cfg.Bus)
-			if err != nil {
-				return nil, err
-			}
-			stage, err := accounts.New(ctx, accounts.Config{DB: st.db, Publisher: pub, PublicKey: cfg.PublicKey, Logger: st.log})
+			stage, err := accounts.New(ctx, accounts.Config{DB: st.db, Publisher: st.pub, PublicKey: cfg.PublicKey, Logger: st.log})
 			if err != nil {
 				return nil, err
 			}

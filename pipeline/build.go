@@ -45,30 +45,23 @@ func (c *StageConfig) validate(stage string) error {
 }
 
 // stageDeps is what buildStage hands a stage's constructor: the open
-// store, the stage's logger, and ways to publish and to run work beside
-// the consumer, all released by the Stage's Close.
+// store, a publisher on the stage's bus, the stage's logger, and a way to
+// run work beside the consumer, all released by the Stage's Close.
 type stageDeps struct {
 	db    *sqlstore.DB
+	pub   events.Publisher
 	log   *slog.Logger
 	stage *Stage
-}
-
-func (d *stageDeps) publish(b Bus) (events.Publisher, error) {
-	pub, closePub, err := b.publisher(d.log)
-	if err != nil {
-		return nil, err
-	}
-	d.stage.closers = append(d.stage.closers, closePub)
-	return pub, nil
 }
 
 func (d *stageDeps) background(fn func(context.Context) error) {
 	d.stage.background = append(d.stage.background, fn)
 }
 
-// buildStage opens the store and builds the named stage around the
-// handler build returns; on failure it releases what it opened.
-func buildStage(ctx context.Context, name string, cfg StageConfig, build func(*stageDeps) (events.Handler, error)) (*Stage, error) {
+// buildStage opens the store and a publisher on bus and builds the named
+// stage around the handler build returns; on failure it releases what it
+// opened.
+func buildStage(ctx context.Context, name string, cfg StageConfig, bus Bus, build func(*stageDeps) (events.Handler, error)) (*Stage, error) {
 	log := cfg.Logger.With("part", name)
 	s := &Stage{name: name, queue: cfg.Queue, log: log}
 	db := cfg.db
@@ -79,7 +72,12 @@ func buildStage(ctx context.Context, name string, cfg StageConfig, build func(*s
 		}
 		s.closers = append(s.closers, db.Close)
 	}
-	h, err := build(&stageDeps{db: db, log: log, stage: s})
+	pub, closePub, err := bus.publisher(log)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s stage: %w", name, err), s.Close())
+	}
+	s.closers = append(s.closers, closePub)
+	h, err := build(&stageDeps{db: db, pub: pub, log: log, stage: s})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s stage: %w", name, err), s.Close())
 	}

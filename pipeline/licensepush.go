@@ -47,13 +47,9 @@ func NewLicensePush(ctx context.Context, cfg LicensePushConfig) (*Stage, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return buildStage(ctx, StageLicensePush, cfg.StageConfig,
+	return buildStage(ctx, StageLicensePush, cfg.StageConfig, cfg.Bus,
 		func(st *stageDeps) (events.Handler, error) {
-			pub, err := st.publish(cfg.Bus)
-			if err != nil {
-				return nil, err
-			}
-			stage, err := licensepush.New(ctx, licensepush.Config{DB: st.db, Publisher: pub, PublicKey: cfg.PublicKey,
+			stage, err := licensepush.New(ctx, licensepush.Config{DB: st.db, Publisher: st.pub, PublicKey: cfg.PublicKey,
 				AllowedCIDRs: cfg.AllowedCIDRs, Logger: st.log})
 			if err != nil {
 				return nil, err

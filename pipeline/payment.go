@@ -61,13 +61,10 @@ func NewPayment(ctx context.Context, cfg PaymentConfig) (*Payment, error) {
 		return nil, err
 	}
 	p := &Payment{}
-	s, err := buildStage(ctx, StagePayment, cfg.StageConfig,
+	s, err := buildStage(ctx, StagePayment, cfg.StageConfig, cfg.Bus,
 		func(st *stageDeps) (events.Handler, error) {
-			pub, err := st.publish(cfg.Bus)
-			if err != nil {
-				return nil, err
-			}
-			if p.stage, err = payment.New(ctx, payment.Config{DB: st.db, Publisher: pub,
+			var err error
+			if p.stage, err = payment.New(ctx, payment.Config{DB: st.db, Publisher: st.pub,
 				SigningKey: cfg.SigningKey, Plans: cfg.Plans, PaymentGrace: cfg.PaymentGrace, Logger: st.log}); err != nil {
 				return nil, err
 			}

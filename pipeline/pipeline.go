@@ -169,15 +169,13 @@ func (p *Pipeline) build(ctx context.Context, cfg *Config) error {
 func (p *Pipeline) buildStages(ctx context.Context, cfg *Config, bus Bus, obs *Observer) error {
 	var err error
 	c := cfg.Payment
-	p.fillStage(cfg, &c.StageConfig, obs)
-	fillBus(&c.Bus, bus)
+	p.fillStage(cfg, &c.StageConfig, &c.Bus, bus, obs)
 	if p.Payment, err = NewPayment(ctx, c); err != nil {
 		return err
 	}
 	p.parts = append(p.parts, p.Payment)
 	a := cfg.Accounts
-	p.fillStage(cfg, &a.StageConfig, obs)
-	fillBus(&a.Bus, bus)
+	p.fillStage(cfg, &a.StageConfig, &a.Bus, bus, obs)
 	if a.PublicKey == nil {
 		a.PublicKey = cfg.LicensePush.PublicKey
 	}
@@ -186,8 +184,7 @@ func (p *Pipeline) buildStages(ctx context.Context, cfg *Config, bus Bus, obs *O
 	}
 	p.parts = append(p.parts, p.Accounts)
 	l := cfg.LicensePush
-	p.fillStage(cfg, &l.StageConfig, obs)
-	fillBus(&l.Bus, bus)
+	p.fillStage(cfg, &l.StageConfig, &l.Bus, bus, obs)
 	if p.LicensePush, err = NewLicensePush(ctx, l); err != nil {
 		return err
 	}
@@ -264,9 +261,10 @@ func (p *Pipeline) buildEdge(ctx context.Context, cfg *Config, bus Bus, obs *Obs
 	return nil
 }
 
-// fillStage fills what a stage's configuration left zero with what the
-// pipeline shares.
-func (p *Pipeline) fillStage(cfg *Config, c *StageConfig, obs *Observer) {
+// fillStage fills what a stage's configuration and its bus b left zero
+// with what the pipeline shares.
+func (p *Pipeline) fillStage(cfg *Config, c *StageConfig, b *Bus, bus Bus, obs *Observer) {
+	fillBus(b, bus)
 	c.Store = cmp.Or(c.Store, cfg.Store)
 	if c.Store == cfg.Store {
 		c.db = p.store

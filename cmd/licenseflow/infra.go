@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -23,6 +22,12 @@ func newInfraCmd() *cobra.Command {
 			return nil, err
 		}
 		return loadTemplate(path, opts)
+	}
+	loadTop := func() (*infra.Template, infra.Topology, error) {
+		if err := parseParameters(params, &opts); err != nil {
+			return nil, infra.Topology{}, err
+		}
+		return loadTopology(path, opts)
 	}
 	cmd := &cobra.Command{
 		Use:   "infra",
@@ -72,10 +77,7 @@ security posture and generate what local runs need from it.`,
 		Short: "Print the ElasticMQ configuration (queues and DLQs) generated from the template",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := parseParameters(params, &opts); err != nil {
-				return err
-			}
-			t, top, err := loadTopology(path, opts)
+			t, top, err := loadTop()
 			if err != nil {
 				return err
 			}
@@ -88,16 +90,11 @@ security posture and generate what local runs need from it.`,
 		Short: "Print the topology (bus, queues, rules, targets) derived from the template, as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := parseParameters(params, &opts); err != nil {
-				return err
-			}
-			_, top, err := loadTopology(path, opts)
+			_, top, err := loadTop()
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(top)
+			return writeJSON(cmd.OutOrStdout(), top)
 		},
 	}
 	cmd.AddCommand(check, elasticmq, topology)

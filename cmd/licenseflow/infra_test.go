@@ -28,32 +28,43 @@ func TestInfraCheckPassesOnTheTemplate(t *testing.T) {
 	}
 }
 
-func TestInfraCheckFailsOnABadTemplate(t *testing.T) {
+// TestInfraCheckFailsOnBadTemplates: check fails a template with one flaw,
+// naming what is wrong: a rule failing (and only that rule), or the
+// reference that resolves to nothing.
+func TestInfraCheckFailsOnBadTemplates(t *testing.T) {
 	t.Parallel()
-	bad := strings.Replace(string(infra.EmbeddedTemplate()), "PubliclyAccessible: false", "PubliclyAccessible: true", 1)
-	path := filepath.Join(t.TempDir(), "template.yaml")
-	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		old, new string
+		errHas   string   // in the error, when set
+		outHas   []string // in the report
+		failed   int      // FAIL lines in the report, when set
+	}{
+		{name: "public database", old: "PubliclyAccessible: false", new: "PubliclyAccessible: true",
+			outHas: []string{"FAIL  database"}, failed: 1},
+		{name: "missing reference", old: "!GetAtt SignupQueue.Arn", new: "!GetAtt SignupQueeu.Arn", errHas: "SignupQueeu"},
+		// A function whose Handler is not one of the binary's entries would
+		// start and fail on every invocation.
+		{name: "unknown handler", old: "      Handler: payment\n", new: "      Handler: payments\n",
+			outHas: []string{"FAIL  lambda-entries", `Handler "payments"`}},
 	}
-	out, err := runInfra(t, "check", "--template", path)
-	if err == nil {
-		t.Fatalf("check passed a public database:\n%s", out)
-	}
-	if !strings.Contains(out, "FAIL  database") || strings.Count(out, "FAIL  ") != 1 {
-		t.Fatalf("want exactly the database rule to fail:\n%s", out)
-	}
-}
-
-func TestInfraCheckReportsMissingReferences(t *testing.T) {
-	t.Parallel()
-	bad := strings.Replace(string(infra.EmbeddedTemplate()), "!GetAtt SignupQueue.Arn", "!GetAtt SignupQueeu.Arn", 1)
-	path := filepath.Join(t.TempDir(), "template.yaml")
-	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := runInfra(t, "check", "--template", path)
-	if err == nil || !strings.Contains(err.Error(), "SignupQueeu") {
-		t.Fatalf("want an error naming the missing resource, got %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeFile(t, "template.yaml", strings.Replace(string(infra.EmbeddedTemplate()), tt.old, tt.new, 1))
+			out, err := runInfra(t, "check", "--template", path)
+			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+				t.Fatalf("check: err %v, want one naming %q:\n%s", err, tt.errHas, out)
+			}
+			for _, w := range tt.outHas {
+				if !strings.Contains(out, w) {
+					t.Errorf("report lacks %q:\n%s", w, out)
+				}
+			}
+			if n := strings.Count(out, "FAIL  "); tt.failed > 0 && n != tt.failed {
+				t.Errorf("%d rules failed, want %d:\n%s", n, tt.failed, out)
+			}
+		})
 	}
 }
 
@@ -83,21 +94,6 @@ func TestElasticMQConfNotDrifted(t *testing.T) {
 		if !strings.Contains(out, `"`+q.Name+`" {`) {
 			t.Errorf("queue %s missing from the ElasticMQ config", q.Name)
 		}
-	}
-}
-
-// A function whose Handler is not one of the binary's entries would start
-// and fail on every invocation; check refuses the template.
-func TestInfraCheckRefusesAnUnknownHandler(t *testing.T) {
-	t.Parallel()
-	bad := strings.Replace(string(infra.EmbeddedTemplate()), "      Handler: payment\n", "      Handler: payments\n", 1)
-	path := filepath.Join(t.TempDir(), "template.yaml")
-	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := runInfra(t, "check", "--template", path)
-	if err == nil || !strings.Contains(out, "FAIL  lambda-entries") || !strings.Contains(out, `Handler "payments"`) {
-		t.Fatalf("want lambda-entries to fail on Handler payments (err %v):\n%s", err, out)
 	}
 }
 
