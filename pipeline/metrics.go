@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -65,23 +66,9 @@ func (m *metrics) handler() http.Handler {
 func (m *metrics) instrument(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		rec := httpapi.NewStatusRecorder(w)
 		h.ServeHTTP(rec, r)
-		m.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
+		m.requests.WithLabelValues(route, strconv.Itoa(rec.Status)).Inc()
 		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.code = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the connection (flushes and
-// deadlines of the event streams of the console and the user application).
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -125,7 +125,7 @@ func TestAuthorisation(t *testing.T) {
 		t.Fatalf("second admin: %d %s", r.status, r.raw)
 	}
 	// The admin token expires after the TTL.
-	e.clock.advance(12*time.Hour + time.Second)
+	e.clock.Advance(12*time.Hour + time.Second)
 	if r := e.post(path, acme.token, body); r.status != 401 || r.errCode() != "token_expired" {
 		t.Fatalf("after ttl: %d %s", r.status, r.raw)
 	}

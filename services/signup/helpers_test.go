@@ -8,32 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
+	"github.com/licenseflow/licenseflow/localaws/clock"
 )
-
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
 
@@ -43,7 +25,7 @@ var testPasswords = PasswordParams{MemoryKiB: 64, Iterations: 1}
 type env struct {
 	t     *testing.T
 	pub   *eventstest.Recorder
-	clock *clock
+	clock *clock.Manual
 	h     *Handler
 	srv   *httptest.Server
 }
@@ -51,7 +33,7 @@ type env struct {
 // newEnv serves an edge on 127.0.0.1 with generous limits unless adjusted.
 func newEnv(t *testing.T, adjust func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, pub: &eventstest.Recorder{}, clock: &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	e := &env{t: t, pub: &eventstest.Recorder{}, clock: clock.NewManual(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))}
 	cfg := Config{
 		DB:           storetest.SQLite(t),
 		Passwords:    testPasswords,

@@ -29,7 +29,7 @@ func TestClientRateLimit(t *testing.T) {
 		t.Fatalf("Retry-After %q, want 2 (one token at 0.5/s)", r.header.Get("Retry-After"))
 	}
 	// Refused requests cost nothing: after the wait one more is allowed.
-	e.clock.advance(2 * time.Second)
+	e.clock.Advance(2 * time.Second)
 	if r := e.do("POST", "/v1/signup", "", body()); r.status != http.StatusAccepted {
 		t.Fatalf("after refill: %d %s", r.status, r.raw)
 	}

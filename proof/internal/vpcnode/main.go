@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/services/appserver"
 )
@@ -117,26 +118,16 @@ type Request struct {
 	Status int    `json:"status"`
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
 // logRequests writes one JSON Request line per request after it is served.
 func logRequests(out io.Writer, h http.Handler) http.Handler {
 	var mu sync.Mutex
 	enc := json.NewEncoder(out)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := httpapi.NewStatusRecorder(w)
 		h.ServeHTTP(sw, r)
 		mu.Lock()
 		defer mu.Unlock()
-		_ = enc.Encode(Request{Method: r.Method, Path: r.URL.Path, Remote: r.RemoteAddr, Status: sw.status})
+		_ = enc.Encode(Request{Method: r.Method, Path: r.URL.Path, Remote: r.RemoteAddr, Status: sw.Status})
 	})
 }
 
