@@ -7,6 +7,8 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // BusPublisherConfig configures a BusPublisher.
@@ -23,14 +25,10 @@ type BusPublisherConfig struct {
 
 // Validate reports every problem with the configuration.
 func (c BusPublisherConfig) Validate() error {
-	var errs []error
-	if c.Publisher == nil {
-		errs = append(errs, errors.New("publisher is required"))
-	}
-	if c.Bus == "" {
-		errs = append(errs, errors.New("bus is required"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.Publisher == nil, "publisher is required")
+	errs.If(c.Bus == "", "bus is required")
+	return errs.Err()
 }
 
 // BusPublisher is the typed Publisher: it stamps ctx's correlation id on

@@ -3,10 +3,10 @@ package pipeline
 import (
 	"cmp"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"log/slog"
 
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/services/appserver"
 )
 
@@ -30,14 +30,10 @@ func (c *AppServerConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c *AppServerConfig) Validate() error {
-	var errs []error
-	if c.Dir == "" {
-		errs = append(errs, errors.New("app server: a directory is required"))
-	}
-	if c.PublicKey == nil {
-		errs = append(errs, errors.New("app server: the license public key is required"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.Dir == "", "app server: a directory is required")
+	errs.If(c.PublicKey == nil, "app server: the license public key is required")
+	return errs.Err()
 }
 
 // NewAppServer builds the demo application server and binds its address.

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/licenseflow/licenseflow/infra"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/ops/console"
@@ -82,14 +83,10 @@ func (c *Config) setDefaults() {
 // Validate reports every problem with the configuration the parts'
 // builders do not check themselves.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.DataDir == "" {
-		errs = append(errs, errors.New("data directory is required"))
-	}
-	if c.AWS != nil && c.LocalAWS != (LocalAWSConfig{}) {
-		errs = append(errs, errors.New("localaws is configured, but AWS clients are given: choose one"))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.DataDir == "", "data directory is required")
+	errs.If(c.AWS != nil && c.LocalAWS != (LocalAWSConfig{}), "localaws is configured, but AWS clients are given: choose one")
+	return errs.Err()
 }
 
 // Pipeline is the whole pipeline, running.

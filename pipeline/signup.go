@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/signup"
@@ -50,20 +51,12 @@ func (c *SignupConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c *SignupConfig) Validate() error {
-	var errs []error
-	if c.Store == "" && c.db == nil {
-		errs = append(errs, errors.New("signup: a store is required"))
-	}
-	if len(c.TokenSecret) == 0 {
-		errs = append(errs, errors.New("signup: a token secret is required"))
-	}
-	if len(c.AppServers) == 0 {
-		errs = append(errs, errors.New("signup: at least one app server is required"))
-	}
-	if err := c.Bus.validate(); err != nil {
-		errs = append(errs, fmt.Errorf("signup: %w", err))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(c.Store == "" && c.db == nil, "signup: a store is required")
+	errs.If(len(c.TokenSecret) == 0, "signup: a token secret is required")
+	errs.If(len(c.AppServers) == 0, "signup: at least one app server is required")
+	errs.Wrap("signup", c.Bus.validate())
+	return errs.Err()
 }
 
 // NewSignup builds the signup edge: the web pages at / and the JSON API

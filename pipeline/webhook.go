@@ -2,11 +2,10 @@ package pipeline
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
@@ -29,14 +28,10 @@ func (c *WebhookConfig) setDefaults() {
 
 // Validate reports every problem with the configuration.
 func (c *WebhookConfig) Validate() error {
-	var errs []error
-	if len(c.Secrets) == 0 {
-		errs = append(errs, errors.New("webhook: a webhook secret is required"))
-	}
-	if err := c.Bus.validate(); err != nil {
-		errs = append(errs, fmt.Errorf("webhook: %w", err))
-	}
-	return errors.Join(errs...)
+	var errs problems.List
+	errs.If(len(c.Secrets) == 0, "webhook: a webhook secret is required")
+	errs.Wrap("webhook", c.Bus.validate())
+	return errs.Err()
 }
 
 // NewWebhook builds the webhook edge: POST /v1/webhooks/payments. It

@@ -72,6 +72,15 @@ func Default() Catalogue {
 // IsZero reports whether c has no plans (a zero Catalogue).
 func (c Catalogue) IsZero() bool { return len(c.Plans) == 0 }
 
+// OrDefault returns c, or Default() when c has no plans: what a stage
+// configured without a catalogue uses.
+func (c Catalogue) OrDefault() Catalogue {
+	if c.IsZero() {
+		return Default()
+	}
+	return c
+}
+
 // Lookup returns the plan a price's lookup_key buys.
 func (c Catalogue) Lookup(key string) (Plan, bool) {
 	p, ok := c.Plans[key]

@@ -75,6 +75,13 @@ func TestDefaultIsValid(t *testing.T) {
 	if d.TrialUsers != plans.DefaultTrialUsers {
 		t.Fatalf("trial users %d", d.TrialUsers)
 	}
+	if got := (plans.Catalogue{}).OrDefault(); got.Digest() != d.Digest() {
+		t.Fatalf("a zero catalogue's OrDefault is not Default(): %s", got.JSON())
+	}
+	one := plans.Catalogue{Plans: map[string]plans.Plan{"pro": {Name: "pro", Seats: 5, Features: []string{}}}}
+	if got := one.OrDefault(); got.Digest() != one.Digest() {
+		t.Fatalf("OrDefault replaced a catalogue that has plans: %s", got.JSON())
+	}
 }
 
 func TestParseRefuses(t *testing.T) {

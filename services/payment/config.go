@@ -49,10 +49,7 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Plans.IsZero() {
-		c.Plans = plans.Default()
-	}
-	c.Plans = c.Plans.Normalized()
+	c.Plans = c.Plans.OrDefault().Normalized()
 	c.LicenseGrace = cmp.Or(c.LicenseGrace, 72*time.Hour)
 	c.LicenseTTL = cmp.Or(c.LicenseTTL, 31*24*time.Hour)
 	c.PaymentGrace = cmp.Or(c.PaymentGrace, DefaultPaymentGrace)

@@ -2,13 +2,13 @@ package signup
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
 )
@@ -87,9 +87,7 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Plans.IsZero() {
-		c.Plans = plans.Default()
-	}
+	c.Plans = c.Plans.OrDefault()
 	c.TokenTTL = cmp.Or(c.TokenTTL, 12*time.Hour)
 	c.SessionTTL = cmp.Or(c.SessionTTL, 12*time.Hour)
 	c.InvitationTTL = cmp.Or(c.InvitationTTL, 72*time.Hour)
@@ -114,56 +112,28 @@ func (c *Config) setDefaults() {
 
 // Validate reports every invalid field.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.DB == nil {
-		errs = append(errs, errors.New("db is required"))
-	}
-	if c.Publisher == nil {
-		errs = append(errs, errors.New("publisher is required"))
-	}
-	if len(c.TokenSecret) < minSecretLen {
-		errs = append(errs, fmt.Errorf("token secret has %d bytes, want at least %d", len(c.TokenSecret), minSecretLen))
-	}
+	var errs problems.List
+	errs.If(c.DB == nil, "db is required")
+	errs.If(c.Publisher == nil, "publisher is required")
+	errs.If(len(c.TokenSecret) < minSecretLen, "token secret has %d bytes, want at least %d", len(c.TokenSecret), minSecretLen)
 	for i, s := range c.PreviousTokenSecrets {
-		if len(s) < minSecretLen {
-			errs = append(errs, fmt.Errorf("previous token secret %d has %d bytes, want at least %d", i, len(s), minSecretLen))
-		}
+		errs.If(len(s) < minSecretLen, "previous token secret %d has %d bytes, want at least %d", i, len(s), minSecretLen)
 	}
-	if c.TokenTTL < 0 || c.SessionTTL < 0 || c.InvitationTTL < 0 || c.LoginWindow < 0 || c.LiveWait < 0 {
-		errs = append(errs, errors.New("durations must not be negative"))
-	}
-	if c.MinPasswordLength < 8 {
-		errs = append(errs, fmt.Errorf("minimum password length %d is below 8", c.MinPasswordLength))
-	}
-	if c.LoginFailures < 1 || c.ClientLoginFailures < 1 {
-		errs = append(errs, errors.New("login failure limits must be at least 1"))
-	}
-	if len(c.AppServers) == 0 {
-		errs = append(errs, errors.New("at least one app server is required"))
-	}
-	if err := c.Plans.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("plans: %w", err))
-	}
+	errs.If(c.TokenTTL < 0 || c.SessionTTL < 0 || c.InvitationTTL < 0 || c.LoginWindow < 0 || c.LiveWait < 0, "durations must not be negative")
+	errs.If(c.MinPasswordLength < 8, "minimum password length %d is below 8", c.MinPasswordLength)
+	errs.If(c.LoginFailures < 1 || c.ClientLoginFailures < 1, "login failure limits must be at least 1")
+	errs.If(len(c.AppServers) == 0, "at least one app server is required")
+	errs.Wrap("plans", c.Plans.Validate())
 	seen := map[string]bool{}
 	for _, s := range c.AppServers {
-		if err := validAppServer(s); err != nil {
-			errs = append(errs, err)
-		}
-		if seen[s] {
-			errs = append(errs, fmt.Errorf("app server %q listed twice", s))
-		}
+		errs.Add(validAppServer(s))
+		errs.If(seen[s], "app server %q listed twice", s)
 		seen[s] = true
 	}
-	if c.ClientRate < 0 || c.ClientBurst < 0 || c.CompanyRate < 0 || c.CompanyBurst < 0 {
-		errs = append(errs, errors.New("rate limits must not be negative"))
-	}
-	if c.MaxLimiterKeys < 0 {
-		errs = append(errs, errors.New("max limiter keys is negative"))
-	}
-	if c.MaxBodyBytes < 0 {
-		errs = append(errs, errors.New("max body bytes is negative"))
-	}
-	return errors.Join(errs...)
+	errs.If(c.ClientRate < 0 || c.ClientBurst < 0 || c.CompanyRate < 0 || c.CompanyBurst < 0, "rate limits must not be negative")
+	errs.If(c.MaxLimiterKeys < 0, "max limiter keys is negative")
+	errs.If(c.MaxBodyBytes < 0, "max body bytes is negative")
+	return errs.Err()
 }
 
 // validAppServer accepts host:port with a numeric port, as the Session
