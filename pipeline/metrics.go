@@ -5,10 +5,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/licenseflow/licenseflow/internal/httpapi"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/licenseflow/licenseflow/internal/httpapi"
 )
 
 // metrics are the pipeline's Prometheus metrics, on a registry of its own.
@@ -24,28 +25,28 @@ type metrics struct {
 func newMetrics() *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "licenseflow_http_requests_total", Help: "Edge HTTP requests by route and status code.",
-		}, []string{"route", "code"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "licenseflow_http_request_seconds", Help: "Edge HTTP request latency by route.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
-		}, []string{"route"}),
-		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "licenseflow_events_handled_total", Help: "Events handled by stage, detail-type and outcome.",
-		}, []string{"stage", "detail_type", "outcome"}),
-		handling: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "licenseflow_event_handling_seconds", Help: "Time a stage spent on one event.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
-		}, []string{"stage"}),
-		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "licenseflow_event_lag_seconds", Help: "Time from an event's time (whole seconds) to the start of its handling, by stage.",
-			Buckets: prometheus.ExponentialBuckets(0.25, 2, 14),
-		}, []string{"stage"}),
+		requests: counterVec("licenseflow_http_requests_total", "Edge HTTP requests by route and status code.", "route", "code"),
+		latency:  histogramVec("licenseflow_http_request_seconds", "Edge HTTP request latency by route.", 0.0005, "route"),
+		handled: counterVec("licenseflow_events_handled_total", "Events handled by stage, detail-type and outcome.",
+			"stage", "detail_type", "outcome"),
+		handling: histogramVec("licenseflow_event_handling_seconds", "Time a stage spent on one event.", 0.0005, "stage"),
+		lag: histogramVec("licenseflow_event_lag_seconds",
+			"Time from an event's time (whole seconds) to the start of its handling, by stage.", 0.25, "stage"),
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.handled, m.handling, m.lag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+// histogramVec has 14 buckets, each twice the one before, from first
+// (seconds).
+func histogramVec(name, help string, first float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help,
+		Buckets: prometheus.ExponentialBuckets(first, 2, 14)}, labels)
 }
 
 func (m *metrics) observeEvent(stage, detailType string, err error, d time.Duration) {

@@ -116,6 +116,20 @@ func send(t testing.TB, url string, msgs ...msg) {
 	localawstest.Send(t, client(), url, entries...)
 }
 
+// deadLetters creates a pair whose DLQ holds first and then n messages
+// with bodies prefix0, prefix1, ...
+func deadLetters(t testing.TB, prefix string, n int, first ...msg) pair {
+	t.Helper()
+	p := newPair(t, 1, false)
+	msgs := first
+	for i := range n {
+		msgs = append(msgs, msg{body: fmt.Sprint(prefix, i)})
+	}
+	send(t, p.src, msgs...)
+	killToDLQ(t, p, len(msgs))
+	return p
+}
+
 // killToDLQ receives every message of p.src maxReceive+1 times without
 // deleting it, so that SQS moves them all to the DLQ, and waits until the
 // DLQ holds want messages.

@@ -13,14 +13,9 @@ import (
 
 func TestShowDoesNotConsumeAndList(t *testing.T) {
 	t.Parallel()
-	p := newPair(t, 1, false)
-	send(t, p.src,
+	p := deadLetters(t, "filler-", 13,
 		msg{body: envelope("e1", "licenseflow.payment", "Invoice Paid"), attrs: map[string]string{"tenant": "acme"}},
 		msg{body: "plain text"})
-	for i := range 13 {
-		send(t, p.src, msg{body: fmt.Sprint("filler-", i)})
-	}
-	killToDLQ(t, p, 15)
 	tool := newTool(t, nil)
 	ctx := context.Background()
 
@@ -142,11 +137,7 @@ func TestPurge(t *testing.T) {
 
 func TestMoveTask(t *testing.T) {
 	t.Parallel()
-	p := newPair(t, 1, false)
-	for i := range 20 {
-		send(t, p.src, msg{body: fmt.Sprint("mt", i)})
-	}
-	killToDLQ(t, p, 20)
+	p := deadLetters(t, "mt", 20)
 	tool := newTool(t, func(c *Config) { c.AllowMoveTask = true; c.PollInterval = 100 * time.Millisecond })
 	sum, err := tool.Replay(context.Background(), ReplayOptions{Queue: p.dlq}, nil)
 	if err != nil {

@@ -119,11 +119,7 @@ func TestReplayFilters(t *testing.T) {
 
 func TestReplayMaxAndDryRun(t *testing.T) {
 	t.Parallel()
-	p := newPair(t, 1, false)
-	for i := range 30 {
-		send(t, p.src, msg{body: fmt.Sprint("m", i)})
-	}
-	killToDLQ(t, p, 30)
+	p := deadLetters(t, "m", 30)
 	tool := newTool(t, nil)
 	ctx := context.Background()
 
@@ -164,12 +160,8 @@ func TestReplayMaxAndDryRun(t *testing.T) {
 
 func TestReplayRate(t *testing.T) {
 	t.Parallel()
-	p := newPair(t, 1, false)
 	const n, rate = 40, 20.0
-	for i := range n {
-		send(t, p.src, msg{body: fmt.Sprint("r", i)})
-	}
-	killToDLQ(t, p, n)
+	p := deadLetters(t, "r", n)
 	start := time.Now()
 	sum, err := newTool(t, nil).Replay(context.Background(), ReplayOptions{Queue: p.dlq, Rate: rate}, nil)
 	elapsed := time.Since(start)
