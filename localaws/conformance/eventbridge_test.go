@@ -9,10 +9,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/internal/benchtest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -594,36 +594,8 @@ func BenchmarkEventBridgePutEventsToSQS(b *testing.B) {
 // goroutines and reports items per second.
 func runBatches(b *testing.B, send func(n int) error) {
 	b.Helper()
-	var next atomic.Int64
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for range benchClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				end := next.Add(benchBatch)
-				n := benchBatch
-				if over := int(end) - b.N; over > 0 {
-					n -= over
-				}
-				if n <= 0 {
-					return
-				}
-				if err := send(n); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if err, ok := failed.Load().(error); ok {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	benchtest.Run(b, benchClients, (b.N+benchBatch-1)/benchBatch, "events/s", func(i int) (int, error) {
+		n := min(benchBatch, b.N-i*benchBatch)
+		return n, send(n)
+	})
 }

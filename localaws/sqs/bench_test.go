@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/internal/benchtest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -44,39 +44,16 @@ func benchEntries(prefix string) []types.SendMessageBatchRequestEntry {
 	return es
 }
 
-// runWorkers splits n operations over the workers and reports msgs/s.
-func runWorkers(b *testing.B, batches int, op func(ctx context.Context) int) {
-	var next, msgs atomic.Int64
-	var wg sync.WaitGroup
-	ctx := context.Background()
-	b.ResetTimer()
-	start := time.Now()
-	for w := 0; w < benchWorkers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(batches) {
-				msgs.Add(int64(op(ctx)))
-			}
-		}()
-	}
-	wg.Wait()
-	el := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(msgs.Load())/el.Seconds(), "msgs/s")
-}
-
 func BenchmarkSendBatch(b *testing.B) {
 	benchModes(b, func(b *testing.B, e *testEnv) {
 		url := mustQueue(b, e, "bench-send")
 		es := benchEntries("m")
-		runWorkers(b, b.N, func(ctx context.Context) int {
-			out, err := e.client.SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: &url, Entries: es})
-			if err != nil || len(out.Successful) != 10 {
-				b.Error(err)
-				return 0
+		benchtest.Run(b, benchWorkers, b.N, "msgs/s", func(int) (int, error) {
+			out, err := e.client.SendMessageBatch(context.Background(), &awssqs.SendMessageBatchInput{QueueUrl: &url, Entries: es})
+			if err == nil && len(out.Successful) != 10 {
+				err = fmt.Errorf("%d of 10 sent", len(out.Successful))
 			}
-			return 10
+			return 10, err
 		})
 	})
 }
@@ -95,25 +72,21 @@ func BenchmarkReceiveDeleteBatch(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		runWorkers(b, b.N, func(ctx context.Context) int {
+		benchtest.Run(b, benchWorkers, b.N, "msgs/s", func(int) (int, error) {
+			ctx := context.Background()
 			out, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
-			if err != nil {
-				b.Error(err)
-				return 0
-			}
-			if len(out.Messages) == 0 {
-				return 0
+			if err != nil || len(out.Messages) == 0 {
+				return 0, err
 			}
 			es := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
 			for i, m := range out.Messages {
 				es[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle}
 			}
 			d, err := e.client.DeleteMessageBatch(ctx, &awssqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: es})
-			if err != nil || len(d.Failed) > 0 {
-				b.Error(err)
-				return 0
+			if err == nil && len(d.Failed) > 0 {
+				err = fmt.Errorf("%d deletes failed", len(d.Failed))
 			}
-			return len(d.Successful)
+			return len(d.Successful), err
 		})
 	})
 }

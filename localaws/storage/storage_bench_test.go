@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/licenseflow/licenseflow/localaws/internal/benchtest"
 )
 
 // appender is what a benchmark drives: our Log, or the naive baseline.
@@ -63,30 +65,11 @@ func benchAppend(b *testing.B, a appender, goroutines, batch int, durable bool) 
 	for i := range recs {
 		recs[i] = rec
 	}
-	ctx := context.Background()
 	b.SetBytes(int64(batch * len(rec)))
 	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		n := b.N / goroutines
-		if g < b.N%goroutines {
-			n++
-		}
-		wg.Go(func() {
-			for range n {
-				if err := a.Append(ctx, durable, recs...); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "records/s")
+	benchtest.Run(b, goroutines, b.N, "records/s", func(int) (int, error) {
+		return batch, a.Append(context.Background(), durable, recs...)
+	})
 	if l, ok := a.(*Log); ok {
 		st := l.Stats()
 		b.ReportMetric(float64(st.Syncs)*1000/float64(b.N*batch), "syncs/krec")
