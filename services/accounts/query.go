@@ -39,22 +39,23 @@ func (d *Directory) GetUser(ctx context.Context, id string) (User, error) {
 
 // ListUsers returns a company's users, oldest first.
 func (d *Directory) ListUsers(ctx context.Context, company string) ([]User, error) {
-	users, err := sqlstore.List(ctx, d.db, scanUser,
+	return listOf(ctx, d.db, "users", scanUser,
 		`SELECT `+userColumns+` FROM acc_users WHERE company_id = ? ORDER BY created_at, user_id`, company)
-	if err != nil {
-		return nil, fmt.Errorf("listing users: %w", err)
-	}
-	return users, nil
 }
 
 // ListSessions returns a company's sessions, oldest first.
 func (d *Directory) ListSessions(ctx context.Context, company string) ([]Session, error) {
-	sessions, err := sqlstore.List(ctx, d.db, scanSession,
+	return listOf(ctx, d.db, "sessions", scanSession,
 		`SELECT `+sessionColumns+` FROM acc_sessions WHERE company_id = ? ORDER BY started_at, session_id`, company)
+}
+
+// listOf is sqlstore.List with its error naming what was listed.
+func listOf[T any](ctx context.Context, db *sqlstore.DB, what string, scan func(sqlstore.Scanner) (T, error), query string, args ...any) ([]T, error) {
+	out, err := sqlstore.List(ctx, db, scan, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("listing sessions: %w", err)
+		return nil, fmt.Errorf("listing %s: %w", what, err)
 	}
-	return sessions, nil
+	return out, nil
 }
 
 // GetSession returns a stored session (ErrNotFound if none).

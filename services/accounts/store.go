@@ -26,6 +26,17 @@ func notFound(err error, what, id string) error {
 	return err
 }
 
+// getByID reads the row query selects by id; a missing row is an
+// ErrNotFound naming what.
+func getByID[T any](ctx context.Context, tx *sqlstore.Tx, scan func(sqlstore.Scanner) (T, error), what, query, id string) (T, error) {
+	v, err := scan(tx.QueryRow(ctx, query, id))
+	if err != nil {
+		var zero T
+		return zero, notFound(err, what, id)
+	}
+	return v, nil
+}
+
 func getCompany(ctx context.Context, tx *sqlstore.Tx, id string) (Company, error) {
 	var c Company
 	var created int64
@@ -60,11 +71,7 @@ func scanUser(sc sqlstore.Scanner) (User, error) {
 }
 
 func getUser(ctx context.Context, tx *sqlstore.Tx, id string) (User, error) {
-	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM acc_users WHERE user_id = ?`, id))
-	if err != nil {
-		return User{}, notFound(err, "user", id)
-	}
-	return u, nil
+	return getByID(ctx, tx, scanUser, "user", `SELECT `+userColumns+` FROM acc_users WHERE user_id = ?`, id)
 }
 
 func insertUser(ctx context.Context, tx *sqlstore.Tx, u User) error {
@@ -95,11 +102,7 @@ func scanSession(sc sqlstore.Scanner) (Session, error) {
 }
 
 func getSession(ctx context.Context, tx *sqlstore.Tx, id string) (Session, error) {
-	se, err := scanSession(tx.QueryRow(ctx, `SELECT `+sessionColumns+` FROM acc_sessions WHERE session_id = ?`, id))
-	if err != nil {
-		return Session{}, notFound(err, "session", id)
-	}
-	return se, nil
+	return getByID(ctx, tx, scanSession, "session", `SELECT `+sessionColumns+` FROM acc_sessions WHERE session_id = ?`, id)
 }
 
 func insertSession(ctx context.Context, tx *sqlstore.Tx, se Session) error {
