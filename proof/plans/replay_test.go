@@ -13,12 +13,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/localaws"
 	lfeb "github.com/licenseflow/licenseflow/localaws/eventbridge"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 )
@@ -179,13 +179,10 @@ func awaitDeadLetters(ctx context.Context, t *testing.T, url string, n int) {
 		t.Fatal(err)
 	}
 	for got := -1; got != n; time.Sleep(50 * time.Millisecond) {
-		out, err := clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
-			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			t.Fatalf("payment dead-letter queue: %v (want %d messages, saw %d)", err, n, got)
 		}
-		visible, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
-		inFlight, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+		visible, inFlight, _ := localawstest.Counts(t, clients.SQS, aws.ToString(q.QueueUrl))
 		got = visible + inFlight
 	}
 }
