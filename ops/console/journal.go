@@ -90,19 +90,14 @@ func (j *journal) addEvents(evs []BusEvent) {
 		e.Seq = j.seq
 		j.events = append(j.events, e)
 	}
-	if n := len(j.events) - journalEvents; n > 0 {
-		j.events = append([]BusEvent(nil), j.events[n:]...)
-	}
+	j.events = keepLast(j.events, journalEvents)
 	j.wake()
 }
 
 func (j *journal) addHop(h Hop) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.hops = append(j.hops, h)
-	if n := len(j.hops) - journalHops; n > 0 {
-		j.hops = append([]Hop(nil), j.hops[n:]...)
-	}
+	j.hops = keepLast(append(j.hops, h), journalHops)
 	j.wake()
 }
 
@@ -110,10 +105,16 @@ func (j *journal) addHop(h Hop) {
 func (j *journal) note(s string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.notes = append(j.notes, time.Now().Format("15:04:05")+" "+s)
-	if len(j.notes) > 5 {
-		j.notes = j.notes[1:]
+	j.notes = keepLast(append(j.notes, time.Now().Format("15:04:05")+" "+s), 5)
+}
+
+// keepLast returns the last max elements of s, copied to a new array when
+// s is longer, so what was dropped can be collected.
+func keepLast[T any](s []T, max int) []T {
+	if n := len(s) - max; n > 0 {
+		return append([]T(nil), s[n:]...)
 	}
+	return s
 }
 
 // eventFilter selects events by detail-type and company ("" matches all).
