@@ -67,10 +67,10 @@ func newDLQListCmd(f *dlqFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printList(cmd.OutOrStdout(), f.output, "queues", "dead-letter queues",
-				"NAME\tSOURCES\tMESSAGES\tIN FLIGHT\tOLDEST", infos, func(q dlq.QueueInfo) string {
+			return table[dlq.QueueInfo]{key: "queues", noun: "dead-letter queues", header: "NAME\tSOURCES\tMESSAGES\tIN FLIGHT\tOLDEST",
+				row: func(q dlq.QueueInfo) string {
 					return fmt.Sprintf("%s\t%s\t%d\t%d\t%s", q.Name, strings.Join(q.Sources, ","), q.Messages, q.InFlight, dlq.FormatAge(q.OldestAge))
-				})
+				}}.print(cmd.OutOrStdout(), f.output, infos)
 		},
 	}
 }
@@ -256,21 +256,27 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// printList writes items as {key: items} with --output json, else as a
-// table under header, a tab-separated row each, and a count of noun.
-func printList[T any](w io.Writer, output, key, noun, header string, items []T, row func(T) string) error {
+// table is how a list command prints its items: as {key: items} with
+// --output json, else under header, a tab-separated row each, and a count
+// of noun.
+type table[T any] struct {
+	key, noun, header string
+	row               func(T) string
+}
+
+func (tb table[T]) print(w io.Writer, output string, items []T) error {
 	if output == "json" {
-		return writeJSON(w, map[string]any{key: items})
+		return writeJSON(w, map[string]any{tb.key: items})
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, header)
+	fmt.Fprintln(tw, tb.header)
 	for _, it := range items {
-		fmt.Fprintln(tw, row(it))
+		fmt.Fprintln(tw, tb.row(it))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d %s\n", len(items), noun)
+	fmt.Fprintf(w, "%d %s\n", len(items), tb.noun)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -65,57 +66,50 @@ func (f *eventsFlags) tool(cmd *cobra.Command) (*replay.Tool, error) {
 }
 
 func newEventsArchivesCmd(f *eventsFlags) *cobra.Command {
-	var bus string
-	cmd := &cobra.Command{
-		Use:   "archives [--bus ARN]",
-		Short: "List the archives: events kept, size, retention, bus",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			tool, err := f.tool(cmd)
-			if err != nil {
-				return err
-			}
-			archives, err := tool.Archives(cmd.Context(), bus)
-			if err != nil {
-				return err
-			}
-			return printList(cmd.OutOrStdout(), f.output, "archives", "archives",
-				"NAME\tSTATE\tEVENTS\tBYTES\tRETENTION\tBUS", archives, func(a replay.Archive) string {
-					retention := "for ever"
-					if a.RetentionDays > 0 {
-						retention = strconv.Itoa(int(a.RetentionDays)) + " days"
-					}
-					return fmt.Sprintf("%s\t%s\t%d\t%d\t%s\t%s", a.Name, a.State, a.Events, a.Bytes, retention, a.BusARN)
-				})
-		},
-	}
-	cmd.Flags().StringVar(&bus, "bus", "", "only the archives of this bus (ARN)")
-	return cmd
+	return newEventsListCmd(f, "archives [--bus ARN]", "List the archives: events kept, size, retention, bus",
+		"bus", "only the archives of this bus (ARN)", (*replay.Tool).Archives, table[replay.Archive]{
+			key: "archives", noun: "archives", header: "NAME\tSTATE\tEVENTS\tBYTES\tRETENTION\tBUS",
+			row: func(a replay.Archive) string {
+				retention := "for ever"
+				if a.RetentionDays > 0 {
+					retention = strconv.Itoa(int(a.RetentionDays)) + " days"
+				}
+				return fmt.Sprintf("%s\t%s\t%d\t%d\t%s\t%s", a.Name, a.State, a.Events, a.Bytes, retention, a.BusARN)
+			}})
 }
 
 func newEventsReplaysCmd(f *eventsFlags) *cobra.Command {
-	var archiveARN string
+	return newEventsListCmd(f, "replays [--archive ARN]", "List the replays with their state and progress",
+		"archive", "only the replays of this archive (ARN)", (*replay.Tool).Replays, table[replay.Status]{
+			key: "replays", noun: "replays", header: "NAME\tARCHIVE\tSTATE\tFROM\tTO\tPROGRESS\tSTARTED\tREASON",
+			row: func(r replay.Status) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%.0f%%\t%s\t%s", r.Name, r.Archive, r.State, stampOf(r.From), stampOf(r.To),
+					100*r.Progress(), stampOf(r.Started), r.Reason)
+			}})
+}
+
+// newEventsListCmd is a subcommand that prints what list returns, given the
+// value of its one filter flag ("" for all).
+func newEventsListCmd[T any](f *eventsFlags, use, short, filter, filterUsage string,
+	list func(*replay.Tool, context.Context, string) ([]T, error), tb table[T]) *cobra.Command {
+	var value string
 	cmd := &cobra.Command{
-		Use:   "replays [--archive ARN]",
-		Short: "List the replays with their state and progress",
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tool, err := f.tool(cmd)
 			if err != nil {
 				return err
 			}
-			replays, err := tool.Replays(cmd.Context(), archiveARN)
+			items, err := list(tool, cmd.Context(), value)
 			if err != nil {
 				return err
 			}
-			return printList(cmd.OutOrStdout(), f.output, "replays", "replays",
-				"NAME\tARCHIVE\tSTATE\tFROM\tTO\tPROGRESS\tSTARTED\tREASON", replays, func(r replay.Status) string {
-					return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%.0f%%\t%s\t%s", r.Name, r.Archive, r.State, stampOf(r.From), stampOf(r.To),
-						100*r.Progress(), stampOf(r.Started), r.Reason)
-				})
+			return tb.print(cmd.OutOrStdout(), f.output, items)
 		},
 	}
-	cmd.Flags().StringVar(&archiveARN, "archive", "", "only the replays of this archive (ARN)")
+	cmd.Flags().StringVar(&value, filter, "", filterUsage)
 	return cmd
 }
 
