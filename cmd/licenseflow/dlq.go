@@ -83,14 +83,10 @@ func newDLQShowCmd(f *dlqFlags) *cobra.Command {
 		Short: "Print a dead-letter queue's messages without consuming them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tool, _, err := f.tool(cmd, nil)
-			if err != nil {
-				return err
-			}
-			obs := newProgress(cmd, "showing")
-			msgs, sum, err := tool.Show(cmd.Context(), queue, max, obs)
-			obs.finish()
-			return f.result(cmd, map[string]any{"messages": msgs, "summary": sum}, msgs, sum, err)
+			return f.operate(cmd, nil, "showing", func(tool *dlq.Tool, obs dlq.Observer) (any, []dlq.Message, dlq.Summary, error) {
+				msgs, sum, err := tool.Show(cmd.Context(), queue, max, obs)
+				return map[string]any{"messages": msgs, "summary": sum}, msgs, sum, err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&queue, "queue", "", "dead-letter queue: name, URL or ARN (required)")
@@ -125,21 +121,15 @@ itself with StartMessageMoveTask; the output says so.`,
 				}
 				opts.Filters = append(opts.Filters, flt)
 			}
-			tool, _, err := f.tool(cmd, func(c *dlq.Config) {
-				c.Concurrency = concurrency
-				c.HoldVisibility = visibility
-			})
-			if err != nil {
-				return err
-			}
 			verb := "replaying"
 			if opts.DryRun {
 				verb = "dry run"
 			}
-			obs := newProgress(cmd, verb)
-			sum, err := tool.Replay(cmd.Context(), opts, obs)
-			obs.finish()
-			return f.result(cmd, sum, nil, sum, err)
+			tune := func(c *dlq.Config) { c.Concurrency, c.HoldVisibility = concurrency, visibility }
+			return f.operate(cmd, tune, verb, func(tool *dlq.Tool, obs dlq.Observer) (any, []dlq.Message, dlq.Summary, error) {
+				sum, err := tool.Replay(cmd.Context(), opts, obs)
+				return sum, nil, sum, err
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -166,14 +156,10 @@ func newDLQPurgeCmd(f *dlqFlags) *cobra.Command {
 			if !yes {
 				return errors.New("purge deletes every message of " + queue + " for good: add --yes")
 			}
-			tool, _, err := f.tool(cmd, nil)
-			if err != nil {
-				return err
-			}
-			obs := newProgress(cmd, "purging")
-			sum, err := tool.Purge(cmd.Context(), queue, obs)
-			obs.finish()
-			return f.result(cmd, sum, nil, sum, err)
+			return f.operate(cmd, nil, "purging", func(tool *dlq.Tool, obs dlq.Observer) (any, []dlq.Message, dlq.Summary, error) {
+				sum, err := tool.Purge(cmd.Context(), queue, obs)
+				return sum, nil, sum, err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&queue, "queue", "", "queue: name, URL or ARN (required)")
@@ -227,6 +213,21 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 	}
 	tool, err = dlq.New(dc)
 	return tool, onAWS, err
+}
+
+// operate builds the tool (tune, when set, adjusts its configuration),
+// runs op with progress on stderr named by what, and reports its outcome
+// (result).
+func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
+	op func(*dlq.Tool, dlq.Observer) (asJSON any, msgs []dlq.Message, sum dlq.Summary, err error)) error {
+	tool, _, err := f.tool(cmd, tune)
+	if err != nil {
+		return err
+	}
+	obs := newProgress(cmd, what)
+	asJSON, msgs, sum, err := op(tool, obs)
+	obs.finish()
+	return f.result(cmd, asJSON, msgs, sum, err)
 }
 
 // result writes an operation's outcome to stdout, asJSON with --output json,

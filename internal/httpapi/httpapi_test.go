@@ -215,28 +215,20 @@ func TestWriteJSON(t *testing.T) {
 
 func TestStatusRecorder(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		name  string
-		serve http.HandlerFunc
-		want  int
-	}{
-		{"body only", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }, http.StatusOK},
-		{"status", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }, http.StatusTeapot},
-		{"flushed", func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(http.StatusAccepted)
-			if err := http.NewResponseController(w).Flush(); err != nil {
-				t.Errorf("flushing through the recorder: %v", err)
-			}
-		}, http.StatusAccepted},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			w := httptest.NewRecorder()
-			rec := httpapi.NewStatusRecorder(w)
-			tt.serve(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-			if rec.Status != tt.want || w.Code != tt.want {
-				t.Fatalf("recorded %d, written %d, want %d", rec.Status, w.Code, tt.want)
-			}
-		})
+	serve := func(name string, h http.HandlerFunc, want int) {
+		w := httptest.NewRecorder()
+		rec := httpapi.NewStatusRecorder(w)
+		h(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if rec.Status != want || w.Code != want {
+			t.Errorf("%s: recorded %d, written %d, want %d", name, rec.Status, w.Code, want)
+		}
 	}
+	serve("body only", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }, http.StatusOK)
+	serve("status", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }, http.StatusTeapot)
+	serve("flushed through Unwrap", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Errorf("flushing through the recorder: %v", err)
+		}
+	}, http.StatusAccepted)
 }
