@@ -5,10 +5,25 @@ import (
 	"database/sql"
 )
 
-// Exec runs a statement outside any explicit transaction, rebinding its
-// placeholders. Prefer Tx for anything that changes state.
+// Exec runs one statement as a transaction of its own, rebinding its
+// placeholders. On SQLite it runs on the store's writer like any Tx (see
+// committer), never on a connection of its own: such a connection would
+// wait for the write lock the writer's open transaction holds, while the
+// writer may be waiting for that very connection to prepare a statement
+// (the pool is small), so both waited out the busy timeout. Prefer Tx for
+// anything that changes more than one row. Exec must not be called inside
+// a function passed to Tx.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return db.ExecContext(ctx, db.Rebind(query), args...)
+	if db.group == nil {
+		return db.ExecContext(ctx, db.Rebind(query), args...)
+	}
+	var res sql.Result
+	err := db.Tx(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.Exec(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // Query runs a query outside any explicit transaction, rebinding its

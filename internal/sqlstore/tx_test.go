@@ -196,6 +196,52 @@ func TestTxConcurrentIncrements(t *testing.T) {
 	})
 }
 
+// TestExecBesideTx: statements run with DB.Exec beside concurrent Tx
+// transactions all succeed. On SQLite, Exec once ran on a connection of its
+// own and waited for the write lock the group commit's transaction held,
+// while that transaction waited for a free connection to prepare a
+// statement it had not run before (each Tx here runs a new text): with
+// more Exec callers than the pool has connections, both waited out the
+// busy timeout and Exec failed.
+func TestExecBesideTx(t *testing.T) {
+	eachCounter(t, func(t *testing.T, ctx context.Context, db *sqlstore.DB) {
+		const workers, each = 8, 10
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*workers*each)
+		for w := range workers {
+			wg.Go(func() {
+				for i := range each {
+					_, err := db.Exec(ctx, "INSERT INTO effects (key, worker) VALUES (?, ?)", fmt.Sprintf("exec-%d-%d", w, i), w)
+					errs <- err
+				}
+			})
+			wg.Go(func() {
+				for i := range each {
+					errs <- db.Tx(ctx, func(tx *sqlstore.Tx) error {
+						_, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO effects (key, worker) VALUES (?, ?) /* %d-%d */", w, i),
+							fmt.Sprintf("tx-%d-%d", w, i), w)
+						return err
+					})
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int64
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM effects").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 2*workers*each {
+			t.Fatalf("%d rows, want %d", n, 2*workers*each)
+		}
+	})
+}
+
 func TestIsRetryable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
