@@ -109,11 +109,18 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 // backing off between attempts that met contention.
 func retry(ctx context.Context, try func() error) error {
 	backoff := firstBackoff
+	var last error // the last contention met
 	for attempt := 1; ; attempt++ {
 		err := try()
+		if err != nil && last != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// ctx ended as the attempt began (it may not have run): say
+			// what the attempts before met, as the wait below does.
+			return fmt.Errorf("retrying transaction: %w (last error: %w)", err, last)
+		}
 		if err == nil || !IsRetryable(err) {
 			return err
 		}
+		last = err
 		if attempt == maxAttempts {
 			return fmt.Errorf("%w after %d attempts: %w", ErrRetriesExhausted, attempt, err)
 		}
