@@ -91,6 +91,12 @@ func (h *hasher) verify(password, encoded string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1 && err == nil
 }
 
+// firstRune is pw's first character, whole.
+func firstRune(pw string) string {
+	_, size := utf8.DecodeRuneInString(pw)
+	return pw[:size]
+}
+
 var errPHC = errors.New("not an argon2id hash")
 
 func parsePHC(s string) (PasswordParams, []byte, []byte, error) {
@@ -134,7 +140,7 @@ func checkPassword(pw string, minLen int, personal ...string) string {
 		return fmt.Sprintf("Password must be at least %d characters long.", minLen)
 	case len(pw) > maxPasswordBytes:
 		return fmt.Sprintf("Password must be at most %d bytes long.", maxPasswordBytes)
-	case strings.Count(pw, pw[:1]) == len(pw):
+	case strings.Count(pw, firstRune(pw)) == n:
 		return "Password must not repeat one character."
 	}
 	lower := strings.ToLower(pw)

@@ -47,6 +47,8 @@ func TestPasswordPolicy(t *testing.T) {
 		"correct horse battery staple": "",
 		"short":                        "at least 12 characters",
 		"aaaaaaaaaaaaaaaa":             "repeat one character",
+		strings.Repeat("é", 14):        "repeat one character",
+		"éa" + strings.Repeat("é", 12): "",
 		"1qaz2wsx3edc":                 "most common",
 		"Q1W2E3R4T5Y6":                 "most common",
 		"ada@acme.example":             "email address or name",
