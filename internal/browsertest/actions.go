@@ -93,9 +93,12 @@ func Open(ctx context.Context, url string) (int, error) {
 	return int(resp.Status), nil
 }
 
-// PageText is the visible text of the whole page.
+// PageText is the visible text of the whole page. It is evaluated in the
+// page as it is now rather than through a queried node: right after a
+// navigation chromedp may still hold the previous document's nodes, whose
+// ids the browser no longer knows ("No node with given id found").
 func PageText() chromedp.Action[string] {
-	return chromedp.Text(chromedp.CSS("body"))
+	return chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`)
 }
 
 // WithoutJavaScript turns scripts off in the tab ctx, for pages that must

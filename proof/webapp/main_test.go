@@ -221,7 +221,7 @@ func (b *tab) waitFor(xpath string) {
 
 func (b *tab) value(css string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css)))
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).innerText`, css)))
 	if err != nil {
 		b.t.Fatal(err)
 	}
