@@ -37,18 +37,24 @@ type testQueue struct {
 	dlqURL         string
 }
 
-// newQueue creates a queue with the given visibility timeout; with
-// maxReceive > 0 it also gets a DLQ with that redrive policy.
-func newQueue(t testing.TB, visibility time.Duration, maxReceive int) testQueue {
+// newQueue creates a queue with the given visibility timeout holding
+// bodies; with maxReceive > 0 it also gets a DLQ with that redrive policy.
+func newQueue(t testing.TB, visibility time.Duration, maxReceive int, bodies ...string) testQueue {
 	t.Helper()
 	name := localawstest.FreshName(t, "q")
 	attrs := map[string]string{"VisibilityTimeout": strconv.Itoa(int(visibility / time.Second))}
+	var q testQueue
 	if maxReceive == 0 {
-		q := localawstest.CreateQueue(t, newSQSClient(), name, attrs)
-		return testQueue{name: q.Name, url: q.URL, arn: q.ARN}
+		c := localawstest.CreateQueue(t, newSQSClient(), name, attrs)
+		q = testQueue{name: c.Name, url: c.URL, arn: c.ARN}
+	} else {
+		c, dlq := localawstest.CreateRedrivenQueue(t, newSQSClient(), name, "", maxReceive, attrs)
+		q = testQueue{name: c.Name, url: c.URL, arn: c.ARN, dlqURL: dlq.URL}
 	}
-	q, dlq := localawstest.CreateRedrivenQueue(t, newSQSClient(), name, "", maxReceive, attrs)
-	return testQueue{name: q.Name, url: q.URL, arn: q.ARN, dlqURL: dlq.URL}
+	if len(bodies) > 0 {
+		sendBodies(t, q.url, bodies)
+	}
+	return q
 }
 
 func queueARN(t testing.TB, url string) string { return localawstest.QueueARN(t, newSQSClient(), url) }

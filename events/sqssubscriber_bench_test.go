@@ -43,8 +43,7 @@ func BenchmarkSQSSubscriber(b *testing.B) {
 	}
 	for _, sc := range subscribers {
 		b.Run(sc.name, func(b *testing.B) {
-			q := newQueue(b, 30*time.Second, 0)
-			sendBodies(b, q.url, bodies("bench", b.N))
+			q := newQueue(b, 30*time.Second, 0, bodies("bench", b.N)...)
 			sub := sc.new(b)
 			defer sub.Close()
 			ctx, cancel := context.WithCancel(context.Background())
@@ -79,8 +78,7 @@ func BenchmarkSQSSubscriber(b *testing.B) {
 func TestBothSubscribersDrainTheSameQueue(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"ours", "watermill-aws"} {
-		q := newQueue(t, 30*time.Second, 0)
-		sendBodies(t, q.url, bodies(name, 12))
+		q := newQueue(t, 30*time.Second, 0, bodies(name, 12)...)
 		var sub message.Subscriber
 		if name == "ours" {
 			sub = newTestSubscriber(t, newSQSClient(), nil)

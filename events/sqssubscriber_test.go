@@ -76,8 +76,7 @@ func bodies(prefix string, n int) []string {
 
 func TestSQSSubscriberAckDeletesInBatches(t *testing.T) {
 	t.Parallel()
-	q := newQueue(t, 30*time.Second, 0)
-	sendBodies(t, q.url, bodies("m", 40))
+	q := newQueue(t, 30*time.Second, 0, bodies("m", 40)...)
 	client := &countingSQS{Client: newSQSClient()}
 	_, msgs := subscribe(t, client, q.name, nil)
 	seen := map[string]int{}
@@ -107,8 +106,7 @@ func TestSQSSubscriberAckDeletesInBatches(t *testing.T) {
 func TestSQSSubscriberNackBacksOffByReceiveCount(t *testing.T) {
 	t.Parallel()
 	// Visibility 60s: without the backoff a nacked message would be away a minute.
-	q := newQueue(t, 60*time.Second, 0)
-	sendBodies(t, q.url, []string{"retry-me"})
+	q := newQueue(t, 60*time.Second, 0, "retry-me")
 	s := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) {
 		c.InitialBackoff = time.Second
 		c.MaxBackoff = 2 * time.Second
@@ -148,8 +146,7 @@ func TestSQSSubscriberNackBacksOffByReceiveCount(t *testing.T) {
 
 func TestSQSSubscriberHeartbeatKeepsSlowMessages(t *testing.T) {
 	t.Parallel()
-	q := newQueue(t, 2*time.Second, 0)
-	sendBodies(t, q.url, []string{"slow"})
+	q := newQueue(t, 2*time.Second, 0, "slow")
 	client := &countingSQS{Client: newSQSClient()}
 	_, msgs := subscribe(t, client, q.url, nil)
 	var m *message.Message
@@ -185,8 +182,7 @@ func TestSQSSubscriberHeartbeatKeepsSlowMessages(t *testing.T) {
 
 func TestSQSSubscriberPoisonGoesToDLQ(t *testing.T) {
 	t.Parallel()
-	q := newQueue(t, 30*time.Second, 5)
-	sendBodies(t, q.url, []string{"poison", "fine"})
+	q := newQueue(t, 30*time.Second, 5, "poison", "fine")
 	_, msgs := subscribe(t, newSQSClient(), q.name, nil)
 	for range 2 {
 		select {
@@ -216,8 +212,7 @@ func TestSQSSubscriberPoisonGoesToDLQ(t *testing.T) {
 
 func TestSQSSubscriberLeavesRedriveToSQS(t *testing.T) {
 	t.Parallel()
-	q := newQueue(t, 30*time.Second, 2)
-	sendBodies(t, q.url, []string{"flaky"})
+	q := newQueue(t, 30*time.Second, 2, "flaky")
 	_, msgs := subscribe(t, newSQSClient(), q.name, func(c *SQSSubscriberConfig) { c.MaxBackoff = time.Second })
 	go func() {
 		for m := range msgs {
@@ -235,8 +230,7 @@ func TestSQSSubscriberLeavesRedriveToSQS(t *testing.T) {
 
 func TestSQSSubscriberDrainsOnClose(t *testing.T) {
 	t.Parallel()
-	q := newQueue(t, 30*time.Second, 0)
-	sendBodies(t, q.url, bodies("d", 15))
+	q := newQueue(t, 30*time.Second, 0, bodies("d", 15)...)
 	s, msgs := subscribe(t, newSQSClient(), q.name, func(c *SQSSubscriberConfig) { c.MaxInFlight = 5; c.Receivers = 1 })
 	var mu sync.Mutex
 	var handled []string
@@ -317,8 +311,7 @@ func (c *lossCountingSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMes
 // the queue's visibility timeout.
 func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
 	t.Parallel()
-	q := newQueue(t, 60*time.Second, 0)
-	sendBodies(t, q.url, bodies("c", 50))
+	q := newQueue(t, 60*time.Second, 0, bodies("c", 50)...)
 	client := &lossCountingSQS{Client: newSQSClient()}
 	s, msgs := subscribe(t, client, q.url, nil)
 	for got := 0; got < 25; got++ {
@@ -352,8 +345,7 @@ func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
 // message is acked, nacked, or given up on at the end of the drain.
 func TestSQSSubscriberMessageContext(t *testing.T) {
 	t.Parallel()
-	q := newQueue(t, 30*time.Second, 0)
-	sendBodies(t, q.url, bodies("ctx", 3))
+	q := newQueue(t, 30*time.Second, 0, bodies("ctx", 3)...)
 	s := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.DrainTimeout = time.Second })
 	type key struct{}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
