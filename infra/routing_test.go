@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/schemas"
 )
 
@@ -45,14 +45,9 @@ func TestSamplesRouteThroughTemplateRules(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: "127.0.0.1:0", NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
-	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
-	eb := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
+	srv := localawstest.Start(t, localaws.Config{NoSync: true})
+	cfg := localawstest.Config(srv.URL())
+	q, eb := sqs.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg)
 
 	top := infra.Default()
 	applied, err := infra.Apply(ctx, q, eb, top)

@@ -70,12 +70,7 @@ func BenchmarkSQSServer(b *testing.B) {
 			return url, p.Pid()
 		}},
 		{"localaws-in-process", func(b *testing.B) (string, int) {
-			srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0",
-				DataDir: filepath.Join(b.TempDir(), "data"), Logger: testlog.Quiet()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = srv.Close() })
+			srv := localawstest.Start(b, localaws.Config{DataDir: filepath.Join(b.TempDir(), "data"), Logger: testlog.Quiet()})
 			return srv.URL(), 0
 		}},
 		{"goaws", func(b *testing.B) (string, int) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/pipeline"
 )
 
@@ -32,11 +33,7 @@ func PipelineConfig(dir string, pub ed25519.PublicKey, priv ed25519.PrivateKey, 
 // default topology until the test ends; it returns its URL and clients.
 func LocalAWS(ctx context.Context, tb testing.TB, addr, dir string, log *slog.Logger) (string, pipeline.Clients) {
 	tb.Helper()
-	srv, err := localaws.Start(ctx, localaws.Config{Addr: addr, DataDir: filepath.Join(dir, "localaws"), Logger: log})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = srv.Close() })
+	srv := localawstest.Start(tb, localaws.Config{Addr: addr, DataDir: filepath.Join(dir, "localaws"), Logger: log})
 	clients, err := pipeline.LocalClients(ctx, srv.URL())
 	if err != nil {
 		tb.Fatal(err)
