@@ -1,16 +1,19 @@
 package signup
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -117,13 +120,29 @@ func parsePHC(s string) (PasswordParams, []byte, []byte, error) {
 	return p, salt, key, nil
 }
 
-// commonPasswords are the 30,000 most common passwords of zxcvbn's list
-// (from leaked password sets), lowercased.
+// commonPasswordsGz is the list of common passwords, one a line,
+// lowercased: the 30,000 of zxcvbn's frequency list (compiled from leaked
+// password sets), written by internal/commonpwgen. It is embedded as bytes
+// so that a program linking this package pays for the list only once a
+// password is checked.
+//
+//go:generate go run ./internal/commonpwgen common-passwords.txt.gz
+//go:embed common-passwords.txt.gz
+var commonPasswordsGz []byte
+
+// commonPasswords is the set of commonPasswordsGz, built on first use.
 var commonPasswords = sync.OnceValue(func() map[string]struct{} {
-	list := frequency.FrequencyLists["passwords"]
-	m := make(map[string]struct{}, len(list))
-	for _, p := range list {
-		m[strings.ToLower(p)] = struct{}{}
+	zr, err := gzip.NewReader(bytes.NewReader(commonPasswordsGz))
+	if err != nil {
+		panic("signup: the embedded common-password list is damaged: " + err.Error())
+	}
+	list, err := io.ReadAll(zr)
+	if err != nil {
+		panic("signup: the embedded common-password list is damaged: " + err.Error())
+	}
+	m := make(map[string]struct{}, 30000)
+	for p := range strings.Lines(string(list)) {
+		m[strings.TrimSuffix(p, "\n")] = struct{}{}
 	}
 	return m
 })

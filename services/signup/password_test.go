@@ -72,3 +72,23 @@ func FuzzParsePHC(f *testing.F) {
 		}
 	})
 }
+
+// TestCommonPasswordList holds the embedded list to what go generate
+// writes: the whole list, lowercased, the most common first ones in it.
+func TestCommonPasswordList(t *testing.T) {
+	t.Parallel()
+	set := commonPasswords()
+	if len(set) != 30000 {
+		t.Fatalf("common passwords: %d, want 30000", len(set))
+	}
+	for _, p := range []string{"123456", "password", "qwertyuiop", "1qaz2wsx3edc"} {
+		if _, ok := set[p]; !ok {
+			t.Errorf("%q is not in the common-password list", p)
+		}
+	}
+	for p := range set {
+		if p == "" || p != strings.ToLower(p) || strings.ContainsAny(p, "\r\n") {
+			t.Fatalf("list entry %q is not one lowercased password", p)
+		}
+	}
+}
