@@ -18,7 +18,7 @@ run: build ## run the whole pipeline on the embedded default and drive the demo 
 test: ## the whole test suite (installs what it drives, starts a throwaway PostgreSQL), then a short fuzz pass
 	$(GO) vet $(PKGS)
 	bash .ci/deps.sh
-	bash .ci/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
+	AWS_EC2_METADATA_DISABLED=true bash .ci/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
 	bash .ci/fuzz.sh 3s
 
 bench: ## every benchmark, one table with baselines and ratios (raw output in proof/benchtable/last-run.txt)

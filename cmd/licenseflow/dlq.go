@@ -13,15 +13,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/licenseflow/licenseflow/ops/dlq"
+	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // dlqFlags are the flags every dlq subcommand shares.
@@ -178,35 +175,26 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var opts []func(*config.LoadOptions) error
+	// The same SDK configuration as every other command: against a local
+	// endpoint named without credentials, static local ones, so the
+	// credential chain never reaches for the instance-metadata address.
+	env := newEnviron(os.Getenv, "")
+	cfg := env.aws()
+	if f.endpoint != "" {
+		cfg.Endpoint = f.endpoint
+	}
+	onAWS = cfg.Endpoint == "" && os.Getenv("AWS_ENDPOINT_URL_SQS") == ""
+	if onAWS {
+		cfg.Region = "" // the shared configuration's region, as the SDK reads it
+	}
 	if f.region != "" {
-		opts = append(opts, config.WithRegion(f.region))
+		cfg.Region = f.region
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	clients, err := pipeline.NewClients(ctx, cfg)
 	if err != nil {
-		return nil, false, fmt.Errorf("loading aws config: %w", err)
+		return nil, false, err
 	}
-	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		if f.endpoint != "" {
-			o.BaseEndpoint = aws.String(f.endpoint)
-		}
-	})
-	onAWS = client.Options().BaseEndpoint == nil
-	if !onAWS {
-		client = sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-			if f.endpoint != "" {
-				o.BaseEndpoint = aws.String(f.endpoint)
-			}
-			if o.Region == "" {
-				o.Region = "us-east-1"
-			}
-			if o.Credentials == nil {
-				o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
-			} else if _, err := o.Credentials.Retrieve(ctx); err != nil {
-				o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
-			}
-		})
-	}
+	client := clients.SQS
 	dc := dlq.Config{Client: client, AllowMoveTask: onAWS, LocalEndpoint: !onAWS, Logger: newLogger(cmd)}
 	if mod != nil {
 		mod(&dc)

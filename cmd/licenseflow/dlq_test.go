@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -291,5 +295,52 @@ func TestProgressBar(t *testing.T) {
 	}
 	if out := buf.String(); !strings.Contains(out, "replaying") || !strings.Contains(out, "msg/s") {
 		t.Fatalf("bar output %q", out)
+	}
+}
+
+// TestDLQLocalEndpointAsksNoInstanceMetadata: against a local endpoint
+// with no credentials anywhere, dlq uses static local ones and the
+// credential chain's last resort, the instance-metadata service, is never
+// asked. The service's address points at a stand-in on loopback that
+// counts what it is asked.
+func TestDLQLocalEndpointAsksNoInstanceMetadata(t *testing.T) {
+	var asked atomic.Int32
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		asked.Add(1)
+		http.Error(w, "not here", http.StatusForbidden)
+	}))
+	defer imds.Close()
+	dir := t.TempDir()
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	t.Setenv("HOME", dir)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "") // make test turns the service off; here a regression must reach the stand-in
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		t.Setenv(v, "")
+	}
+	e := newTestEnv(t, "imds")
+	for _, how := range []string{"flag", "AWS_ENDPOINT_URL"} {
+		args := []string{"dlq", "list", "--endpoint-url", e.srv.URL()}
+		if how == "AWS_ENDPOINT_URL" {
+			t.Setenv("AWS_ENDPOINT_URL", e.srv.URL())
+			args = args[:2]
+		}
+		root := dlqRoot()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(args)
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("dlq list, endpoint by %s: %v\n%s", how, err, out.String())
+		}
+		if !strings.Contains(out.String(), e.dlqN) {
+			t.Errorf("dlq list, endpoint by %s, does not name %s:\n%s", how, e.dlqN, out.String())
+		}
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("the instance-metadata service was asked %d times", n)
 	}
 }
