@@ -118,6 +118,11 @@ itself with StartMessageMoveTask; the output says so.`,
 				}
 				opts.Filters = append(opts.Filters, flt)
 			}
+			// Bad options are refused before anything is asked or printed,
+			// not with an empty summary ahead of the error.
+			if err := opts.Validate(); err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
 			verb := "replaying"
 			if opts.DryRun {
 				verb = "dry run"

@@ -179,6 +179,16 @@ func TestDLQCommands(t *testing.T) {
 			t.Errorf("%v succeeded", args)
 		}
 	}
+	// Bad options are refused before anything runs: no summary on stdout.
+	for _, args := range [][]string{
+		{"replay", "--queue", e.dlqN, "--rate", "-1"},
+		{"replay", "--queue", e.dlqN, "--max", "-1"},
+	} {
+		out, _, err := runDLQ(t, url, args...)
+		if err == nil || !strings.Contains(err.Error(), "must not be negative") || out != "" {
+			t.Errorf("%v: err %v, stdout %q", args, err, out)
+		}
+	}
 }
 
 // TestDLQChild is not a test: TestDLQReplayKilled runs the test binary
