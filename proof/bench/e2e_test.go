@@ -86,7 +86,7 @@ func startE2E(ctx context.Context, b *testing.B, sh shape) *e2e {
 	var proc *prooftest.Proc
 	if sh.localawsProcess {
 		var url string
-		bin, err := prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow")
+		bin, err := cliBinary()
 		if err != nil {
 			b.Fatal(err)
 		}

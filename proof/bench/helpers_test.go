@@ -18,10 +18,35 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
 )
+
+// binDir holds the binaries built for the benchmarks; TestMain removes it.
+var binDir string
+
+// cliBinary is the licenseflow CLI, built on first use and then shared by
+// every benchmark that runs it as its own process.
+var cliBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "licenseflow-bench-bin-")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	return prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow")
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // percentile returns the q-quantile (0..1) of ds by the nearest-rank
 // method; ds need not be sorted. It returns 0 for no samples.

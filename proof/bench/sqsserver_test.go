@@ -55,7 +55,7 @@ const (
 //	go test -run '^$' -bench SQSServer ./proof/bench
 func BenchmarkSQSServer(b *testing.B) {
 	dir := b.TempDir()
-	bin, buildErr := prooftest.Build(dir, "github.com/licenseflow/licenseflow/cmd/licenseflow")
+	bin, buildErr := cliBinary()
 	goaws, goawsErr := installGoaws(dir)
 	canned, cannedErr := prooftest.Build(dir, "github.com/licenseflow/licenseflow/proof/internal/cannedsqs")
 	servers := []struct {
