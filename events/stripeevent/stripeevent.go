@@ -59,14 +59,22 @@ type wireEvent[O any] struct {
 	} `json:"data"`
 }
 
-// mapped reports whether Map maps events of type typ.
-func mapped(typ string) bool {
+// mapper returns the function that maps a Stripe event of type typ to a
+// detail, or nil for a type licenseflow ignores.
+func mapper(typ string) func(events.Provider, *object) (events.Detail, error) {
 	switch typ {
-	case "checkout.session.completed", "customer.subscription.created", "customer.subscription.updated",
-		"customer.subscription.deleted", "invoice.paid", "invoice.payment_failed":
-		return true
+	case "checkout.session.completed":
+		return mapCheckout
+	case "customer.subscription.created", "customer.subscription.updated":
+		return func(p events.Provider, o *object) (events.Detail, error) { return mapSubscription(p, false, o) }
+	case "customer.subscription.deleted":
+		return func(p events.Provider, o *object) (events.Detail, error) { return mapSubscription(p, true, o) }
+	case "invoice.paid":
+		return func(p events.Provider, o *object) (events.Detail, error) { return mapInvoice(p, true, o) }
+	case "invoice.payment_failed":
+		return func(p events.Provider, o *object) (events.Detail, error) { return mapInvoice(p, false, o) }
 	}
-	return false
+	return nil
 }
 
 // decode reads a Stripe event in one pass, data.object included. Only
@@ -88,7 +96,7 @@ func decode(body []byte) (w wireEvent[*object], objErr, err error) {
 		return w, nil, nil // Map says data.object is missing
 	}
 	w.Data.Object = &object{}
-	if err := json.Unmarshal(raw.Data.Object, w.Data.Object); err != nil && mapped(raw.Type) {
+	if err := json.Unmarshal(raw.Data.Object, w.Data.Object); err != nil && mapper(raw.Type) != nil {
 		objErr = err
 	}
 	return w, objErr, nil
@@ -124,20 +132,13 @@ func Map(body []byte) (Event, error) {
 		ID: w.ID, Type: w.Type, Created: time.Unix(w.Created, 0).UTC(),
 		Livemode: w.Livemode, APIVersion: w.APIVersion,
 	}
-	if objErr != nil {
-		return Event{}, fmt.Errorf("%w: %s %s: %v", ErrMalformed, w.Type, w.ID, objErr)
-	}
-	p := events.Provider{EventID: w.ID, Created: ev.Created, Livemode: w.Livemode}
-	var d events.Detail
-	switch w.Type {
-	case "checkout.session.completed":
-		d, err = mapCheckout(p, w.Data.Object)
-	case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
-		d, err = mapSubscription(p, w.Type == "customer.subscription.deleted", w.Data.Object)
-	case "invoice.paid", "invoice.payment_failed":
-		d, err = mapInvoice(p, w.Type == "invoice.paid", w.Data.Object)
-	default:
+	mapFn := mapper(w.Type)
+	if mapFn == nil {
 		return ev, nil
+	}
+	var d events.Detail
+	if err = objErr; err == nil {
+		d, err = mapFn(events.Provider{EventID: w.ID, Created: ev.Created, Livemode: w.Livemode}, w.Data.Object)
 	}
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: %s %s: %v", ErrMalformed, w.Type, w.ID, err)
