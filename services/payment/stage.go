@@ -157,12 +157,12 @@ func (s *Stage) apply(ctx context.Context, d events.Detail, replay string) ([]pe
 		log = log.With("replay", replay)
 	}
 	var (
-		duplicate, again bool
-		issued           *issue
-		out              []pending
+		duplicate, again, parked bool
+		issued                   *issue
+		out                      []pending
 	)
 	err := s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
-		duplicate, again, issued, out = false, false, nil, nil
+		duplicate, again, parked, issued, out = false, false, false, nil, nil
 		first, err := tx.FirstTime(ctx, consumer, p.EventID)
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func (s *Stage) apply(ctx context.Context, d events.Detail, replay string) ([]pe
 			}
 		}
 		if next.CompanyID == "" {
-			log.InfoContext(ctx, "subscription parked until an event names its company")
+			parked = true
 			return nil
 		}
 		if issued, err = s.reissue(ctx, tx, next.CompanyID, cause, always); err != nil || issued != nil || !again {
@@ -203,6 +203,8 @@ func (s *Stage) apply(ctx context.Context, d events.Detail, replay string) ([]pe
 		return nil, err
 	case duplicate:
 		log.DebugContext(ctx, "duplicate provider event ignored", "unpublished", len(out))
+	case parked:
+		log.InfoContext(ctx, "subscription parked until an event names its company")
 	case issued != nil:
 		log.InfoContext(ctx, "license issued", "company", issued.ent.CompanyID, "serial", issued.serial, "plan", issued.ent.Plan,
 			"status", issued.ent.Status, "seats", issued.ent.Seats, "replayed", again)
