@@ -58,7 +58,7 @@ func checkEndpoint(param, raw string) error {
 }
 
 func (s *Service) createAPIDestination(ctx context.Context, in *apiDestinationInput) (*apiDestinationStateOutput, error) {
-	if !connNameRE.MatchString(in.Name) {
+	if !validName(in.Name, 64) {
 		return nil, validation("Parameter Name is not valid: %q must match [\\.\\-_A-Za-z0-9]+ and have length 1 to 64.", in.Name)
 	}
 	now := s.now().UnixMilli()

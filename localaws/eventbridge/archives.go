@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -27,8 +26,6 @@ const (
 	archiveRulePrefix = "Events-Archive-"
 	archiveEnabled    = "ENABLED"
 )
-
-var archiveNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,48}$`)
 
 type archive struct {
 	name        string
@@ -94,7 +91,7 @@ func archiveNotFound(name string) *awsapi.Error {
 }
 
 func (s *Service) createArchive(ctx context.Context, in *createArchiveInput) (*archiveStateOutput, error) {
-	if !archiveNameRE.MatchString(in.ArchiveName) {
+	if !validName(in.ArchiveName, 48) {
 		return nil, validation("1 validation error detected: Value '%s' at 'archiveName' failed to satisfy constraint: "+
 			"Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length 1 to 48", in.ArchiveName)
 	}

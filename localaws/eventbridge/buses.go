@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Service) createEventBus(ctx context.Context, in *createEventBusInput) (*createEventBusOutput, error) {
-	if !busNameRE.MatchString(in.Name) {
+	if !validName(in.Name, 256) {
 		return nil, validation("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: "+
 			"Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length 1 to 256", in.Name)
 	}

@@ -3,7 +3,6 @@ package eventbridge
 import (
 	"cmp"
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,8 +24,6 @@ const (
 	connAuthorized   = "AUTHORIZED"
 	connDeauthorized = "DEAUTHORIZED"
 )
-
-var connNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
 
 type connRecord struct {
 	Name         string    `json:"name"`
@@ -75,7 +72,7 @@ func (c *connection) state() (string, string) {
 }
 
 func (s *Service) createConnection(ctx context.Context, in *connectionInput) (*connectionStateOutput, error) {
-	if !connNameRE.MatchString(in.Name) {
+	if !validName(in.Name, 64) {
 		return nil, validation("Parameter Name is not valid: %q must match [\\.\\-_A-Za-z0-9]+ and have length 1 to 64.", in.Name)
 	}
 	if len(in.InvocationConnectivityParameters) > 0 {

@@ -1,10 +1,6 @@
 package eventbridge
 
-import (
-	"regexp"
-
-	"github.com/licenseflow/licenseflow/localaws/awsapi"
-)
+import "github.com/licenseflow/licenseflow/localaws/awsapi"
 
 // The error codes below are the shape names aws-sdk-go-v2 maps to the typed
 // errors of service/eventbridge/types (ValidationException stays generic,
@@ -43,14 +39,24 @@ func ruleNotFound(name, busName string) *awsapi.Error {
 	return notFound("Rule %s does not exist on EventBus %s.", name, busName)
 }
 
-var (
-	ruleNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
-	busNameRE  = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,256}$`)
-	targetIDRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
-)
+// validName reports whether s matches [\.\-_A-Za-z0-9]+ and is at most
+// max bytes long: the pattern of EventBridge's names and target IDs.
+func validName(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func checkRuleName(param, v string) error {
-	if !ruleNameRE.MatchString(v) {
+	if !validName(v, 64) {
 		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: "+
 			"Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length 1 to 64", v, param)
 	}

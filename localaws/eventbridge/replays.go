@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"maps"
-	"regexp"
 	"slices"
 	"time"
 
@@ -34,8 +33,6 @@ const maxActiveReplays = 10
 
 // replayChunk is how many events a replay routes and delivers at once.
 const replayChunk = 10
-
-var replayNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
 
 // eventKey orders archived events: by event time, then by when they were
 // archived, then by id.
@@ -106,7 +103,7 @@ func (s *Service) startReplay(ctx context.Context, in *startReplayInput) (*repla
 
 // checkReplay validates what StartReplay can without the state.
 func (s *Service) checkReplay(in *startReplayInput) (*replayRecord, error) {
-	if !replayNameRE.MatchString(in.ReplayName) {
+	if !validName(in.ReplayName, 64) {
 		return nil, validation("1 validation error detected: Value '%s' at 'replayName' failed to satisfy constraint: "+
 			"Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length 1 to 64", in.ReplayName)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -258,5 +259,23 @@ func TestOutboundGuard(t *testing.T) {
 	}
 	if code := errorCode(callError(err)); code != "CONNECTION_FAILURE" || retryable(callError(err)) {
 		t.Fatalf("a refused address is %s, retryable %v; want CONNECTION_FAILURE, not retried", code, retryable(callError(err)))
+	}
+}
+
+// TestValidName: names and target IDs are [\.\-_A-Za-z0-9]+ within a
+// length limit.
+func TestValidName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    string
+		max  int
+		want bool
+	}{
+		{"orders.v1_Created-2", 64, true}, {strings.Repeat("a", 64), 64, true}, {strings.Repeat("a", 65), 64, false},
+		{"", 64, false}, {"a b", 64, false}, {"a/b", 64, false}, {"é", 64, false}, {"a\n", 64, false}, {"a:b", 256, false},
+	} {
+		if got := validName(tc.s, tc.max); got != tc.want {
+			t.Errorf("validName(%q, %d) = %v, want %v", tc.s, tc.max, got, tc.want)
+		}
 	}
 }

@@ -100,7 +100,7 @@ func (pt *target) httpCall(env []byte) *httpCall {
 // prepareTarget validates a target as PutTargets does and prepares its
 // transformation.
 func prepareTarget(t Target) (*target, error) {
-	if !targetIDRE.MatchString(t.Id) {
+	if !validName(t.Id, 64) {
 		return nil, fmt.Errorf("target id %q must match [\\.\\-_A-Za-z0-9]+ and have length 1 to 64", t.Id)
 	}
 	kind := targetKind(t.Arn)
