@@ -65,9 +65,13 @@ type Request struct {
 
 // Parse reads the parameters of r, whose body was read into body: those
 // of the URL and those of a form-encoded body (which win). A malformed
-// body is MalformedQueryString, a request without Action MissingAction.
+// URL query or body is MalformedQueryString, a request without Action
+// MissingAction.
 func (p *Protocol) Parse(r *http.Request, body []byte) (*Request, *awsapi.Error) {
-	params := r.URL.Query()
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, awsapi.Errorf("MalformedQueryString", "The query string is not form-encoded: %v.", err)
+	}
 	if r.Method == http.MethodPost && len(body) > 0 {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
@@ -101,10 +105,7 @@ func (q *Request) SetParam(name, value string) {
 // parameters; body is not read again (Parse read it). A parameter whose
 // value does not fit its member is InvalidParameterValue.
 func (q *Request) Decode(_ []byte, in any) error {
-	if err := (decoder{q.Action}).decodeInput(q.params, in); err != nil {
-		return err
-	}
-	return nil
+	return decoder{q.Action}.decodeInput(q.params, in)
 }
 
 // Appender is an output that writes its own members: AppendXML appends the

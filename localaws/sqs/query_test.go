@@ -179,4 +179,10 @@ func TestQueryProtocol(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `<QueueUrl>`+dlqURL+`</QueueUrl>`) {
 		t.Fatalf("GET ListQueues: %d %s", rec.Code, rec.Body.String())
 	}
+	// A malformed URL query is refused, not read in part.
+	rec = httptest.NewRecorder()
+	e.svc.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/?Action=DeleteQueue&QueueUrl="+q(dlqURL)+"&%zz", nil))
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), `<Code>MalformedQueryString</Code>`) {
+		t.Fatalf("GET with a malformed query: %d %s", rec.Code, rec.Body.String())
+	}
 }
