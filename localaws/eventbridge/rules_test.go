@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -259,6 +262,33 @@ func TestOutboundGuard(t *testing.T) {
 	}
 	if code := errorCode(callError(err)); code != "CONNECTION_FAILURE" || retryable(callError(err)) {
 		t.Fatalf("a refused address is %s, retryable %v; want CONNECTION_FAILURE, not retried", code, retryable(callError(err)))
+	}
+}
+
+// TestOutboundNoRedirectNoProxy: the client of API destinations answers a
+// redirect with the redirect itself, never calling where it points (the
+// guard saw only the first address), and takes no proxy from the
+// environment (a proxy would dial on its behalf, unguarded).
+func TestOutboundNoRedirectNoProxy(t *testing.T) {
+	t.Parallel()
+	var followed atomic.Int32
+	there := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { followed.Add(1) }))
+	defer there.Close()
+	here := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, there.URL+"/meta-data", http.StatusFound)
+	}))
+	defer here.Close()
+	c := newHTTPClient()
+	resp, err := c.Get(here.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || followed.Load() != 0 {
+		t.Fatalf("a redirect: status %d, target called %d times; want 302 and none", resp.StatusCode, followed.Load())
+	}
+	if tr, ok := c.Transport.(*http.Transport); !ok || tr.Proxy != nil {
+		t.Fatalf("transport %T takes a proxy", c.Transport)
 	}
 }
 
