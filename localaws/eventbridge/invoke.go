@@ -22,13 +22,21 @@ var (
 	metadataV4 = netip.MustParseAddr("169.254.169.254")
 	metadataV6 = netip.MustParseAddr("fd00:ec2::254")
 	broadcast  = netip.MustParseAddr("255.255.255.255")
+	// nat64 is the well-known NAT64 prefix: where a NAT64 gateway serves,
+	// 64:ff9b::a9fe:a9fe reaches 169.254.169.254.
+	nat64 = netip.MustParsePrefix("64:ff9b::/96")
 )
 
 // refusedAddr says why localaws never calls ip, or "" when it may.
 // Loopback and private addresses are allowed: localaws runs beside what
-// it calls.
+// it calls. An IPv4 address embedded in an IPv6 one (mapped, or behind
+// the NAT64 prefix) is judged as itself.
 func refusedAddr(ip netip.Addr) string {
 	ip = ip.Unmap()
+	if nat64.Contains(ip) {
+		b := ip.As16()
+		ip = netip.AddrFrom4([4]byte(b[12:]))
+	}
 	switch {
 	case ip == metadataV4 || ip == metadataV6:
 		return "an instance metadata address"

@@ -250,6 +250,7 @@ func TestOutboundGuard(t *testing.T) {
 	for addr, refused := range map[string]bool{
 		"169.254.169.254:80": true, "169.254.170.2:80": true, "[fe80::1]:443": true, "[fd00:ec2::254]:80": true,
 		"[::ffff:169.254.169.254]:80": true, "0.0.0.0:80": true, "[::]:80": true, "224.0.0.1:80": true, "255.255.255.255:80": true,
+		"[64:ff9b::a9fe:a9fe]:80": true, "[64:ff9b::a00:102]:80": false,
 		"127.0.0.1:80": false, "[::1]:80": false, "10.1.2.3:443": false, "192.168.0.10:8080": false, "example.com:80": true,
 	} {
 		if err := guardDial("tcp", addr, nil); (err != nil) != refused {
