@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
@@ -198,6 +199,31 @@ func TestAcceptedInputsMatchTheSchemas(t *testing.T) {
 		if r := e.post("/v1/sessions", c.token, nil); r.status != http.StatusAccepted {
 			t.Fatalf("session: %d %s", r.status, r.raw)
 		}
+	}
+}
+
+// TestStoreFailureLogsNoInvitationSecret: a page that fails logs its
+// route, never the invitation secret its path carries.
+func TestStoreFailureLogsNoInvitationSecret(t *testing.T) {
+	t.Parallel()
+	var logs testlog.Buffer
+	var db *sqlstore.DB
+	e := newEnv(t, func(c *Config) { c.Logger, db = logs.Text(), c.DB })
+	const secret = "s3cr3t-invitation-token-in-the-path"
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.srv.Client().Get(e.srv.URL + "/invite/" + secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	got := logs.String()
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(got, "page failed") {
+		t.Fatalf("%d, logged %q", res.StatusCode, got)
+	}
+	if strings.Contains(got, secret) || !strings.Contains(got, "/invite/{token}") {
+		t.Fatalf("logged %q", got)
 	}
 }
 

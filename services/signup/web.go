@@ -181,8 +181,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, u login, flash 
 	webui.Redirect(w, r, "/app")
 }
 
+// unavailable logs err and answers 503. It logs the route's pattern, not
+// the path: an invitation's path is its secret.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.cfg.Logger.Error("signup edge: page failed", "path", r.URL.Path, "err", err)
+	h.cfg.Logger.Error("signup edge: page failed", "route", r.Pattern, "err", err)
 	h.site.Error(w, r, http.StatusServiceUnavailable, "Something went wrong on our side; nothing was changed. Please try again.")
 }
 
