@@ -187,6 +187,7 @@ func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
 	}
 	size := fi.Size()
 	keep := int64(fileHeaderLen)
+	cut := false // the file changed: it is synced before appends go on
 	if size < fileHeaderLen {
 		// Crashed while creating the segment: start it again.
 		if err := f.Truncate(0); err != nil {
@@ -196,7 +197,7 @@ func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
 			return fail(fmt.Errorf("writing segment header: %w", err))
 		}
 		l.stats.TruncatedBytes = size
-		size = fileHeaderLen
+		size, cut = fileHeaderLen, true
 	} else {
 		r := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20)
 		if err := checkHeader(r, segmentMagic, path); err != nil {
@@ -217,7 +218,6 @@ func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
 		}
 		keep = fr.off
 	}
-	cut := false
 	if keep < size {
 		prealloc, err := allZero(f, keep, size)
 		if err != nil {
@@ -231,11 +231,9 @@ func (l *Log) recoverSegment(path string) (*os.File, int64, error) {
 			l.stats.TruncatedBytes += size - keep
 		}
 	}
-	if cut || size == fileHeaderLen && l.stats.TruncatedBytes > 0 {
-		if !l.opts.NoSync {
-			if err := datasync(f); err != nil {
-				return fail(fmt.Errorf("syncing segment: %w", err))
-			}
+	if cut && !l.opts.NoSync {
+		if err := datasync(f); err != nil {
+			return fail(fmt.Errorf("syncing segment: %w", err))
 		}
 	}
 	return f, keep - fileHeaderLen, nil
