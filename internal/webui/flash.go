@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Flash kinds.
@@ -19,8 +20,12 @@ type Flash struct {
 	Message string
 }
 
-// maxFlash bounds a flash message (a cookie holds 4 KiB).
-const maxFlash = 1000
+// maxFlash bounds a flash message (a cookie holds 4 KiB); flashTTL is how
+// long it waits for the next page.
+const (
+	maxFlash = 1000
+	flashTTL = 2 * time.Minute
+)
 
 // SetFlash makes the next page this browser renders show msg. The message
 // travels in a signed cookie: a forged one is ignored.
@@ -29,8 +34,7 @@ func (s *Site) SetFlash(w http.ResponseWriter, kind, msg string) {
 		msg = msg[:maxFlash] + "…"
 	}
 	payload := base64.RawURLEncoding.EncodeToString([]byte(kind + "\n" + msg))
-	http.SetCookie(w, &http.Cookie{Name: s.cfg.CookiePrefix + "_flash", Value: payload + "." + s.mac("flash", payload),
-		Path: s.cookiePath(), MaxAge: 120, HttpOnly: true, Secure: s.secure(w), SameSite: http.SameSiteLaxMode})
+	s.SetCookie(w, s.cfg.CookiePrefix+"_flash", payload+"."+s.mac("flash", payload), flashTTL)
 }
 
 // takeFlash returns the request's flash message, if any, and clears it.
@@ -39,8 +43,7 @@ func (s *Site) takeFlash(w http.ResponseWriter, r *http.Request) *Flash {
 	if err != nil {
 		return nil
 	}
-	http.SetCookie(w, &http.Cookie{Name: c.Name, Path: s.cookiePath(), MaxAge: -1, HttpOnly: true,
-		Secure: s.secure(w), SameSite: http.SameSiteLaxMode})
+	s.SetCookie(w, c.Name, "", -1)
 	payload, sig, ok := strings.Cut(c.Value, ".")
 	if !ok || !s.Verify("flash", payload, sig) {
 		return nil
