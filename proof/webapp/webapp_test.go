@@ -180,6 +180,7 @@ func TestFailures(t *testing.T) {
 		// aria-describedby names.
 		b.describedBy("Email", "Email is not a valid email address.")
 		b.describedBy("Password", "This password is one of the most common ones; choose another.")
+		b.focusedOn("Email") // the first field with an error, not the last
 		b.fill("Email", "bill@initech.example", "Password", "a fine long passphrase")
 		b.press("Create account", http.StatusConflict)
 		b.describedBy("Email", "An account with this email already exists.")
@@ -348,6 +349,15 @@ func (b *tab) describedBy(label, msg string) {
 	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
 	if err != nil || got != msg {
 		b.t.Fatalf("%s's error: %q %v, want %q", label, got, err, msg)
+	}
+}
+
+// focusedOn fails unless the field with this label has the focus.
+func (b *tab) focusedOn(label string) {
+	b.t.Helper()
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(() => { const e = document.activeElement; return e && e.labels && e.labels[0] ? e.labels[0].textContent.trim() : ""; })()`))
+	if err != nil || got != label {
+		b.t.Fatalf("focus on %q %v, want %q", got, err, label)
 	}
 }
 

@@ -112,6 +112,9 @@ type pageData struct {
 	Invite    *invitation
 	Session   *sessionView
 	InviteFor *login
+
+	// focused is set once a field with an error took the focus.
+	focused bool
 }
 
 // invitation is a just-made invitation link, shown once.
@@ -590,6 +593,7 @@ func (h *Handler) postInvite(w http.ResponseWriter, r *http.Request) {
 type fieldView struct {
 	Name, Label, Type, Autocomplete, Value, Error string
 	Options                                       []string
+	Focus                                         bool
 }
 
 var webFuncs = map[string]any{
@@ -599,6 +603,12 @@ var webFuncs = map[string]any{
 		f := fieldView{Name: name, Label: label, Type: typ}
 		if d, ok := p.Data.(*pageData); ok {
 			f.Value, f.Error = d.Values[name], d.Errors[name]
+			// The first field with an error, in the page's order, takes
+			// the focus: a keyboard user lands on it and a screen reader
+			// reads its label and then its error.
+			if f.Error != "" && !d.focused {
+				f.Focus, d.focused = true, true
+			}
 		}
 		if opts, ok := strings.CutPrefix(typ, "select:"); ok {
 			f.Type, f.Options = "select", strings.Split(opts, ",")
