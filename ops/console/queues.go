@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sort"
 	"strconv"
@@ -125,18 +124,8 @@ func (c *Console) describeOne(ctx context.Context, ref string) queueInfo {
 		q.InFlight, _ = strconv.ParseInt(a["ApproximateNumberOfMessagesNotVisible"], 10, 64)
 		q.Delayed, _ = strconv.ParseInt(a["ApproximateNumberOfMessagesDelayed"], 10, 64)
 	}
-	var rp struct {
-		Target     string `json:"deadLetterTargetArn"`
-		MaxReceive any    `json:"maxReceiveCount"`
-	}
-	if json.Unmarshal([]byte(a["RedrivePolicy"]), &rp) == nil && rp.Target != "" {
-		q.DLQ = queueName(rp.Target)
-		switch v := rp.MaxReceive.(type) {
-		case float64:
-			q.MaxReceive = int(v)
-		case string:
-			q.MaxReceive, _ = strconv.Atoi(v)
-		}
+	if rp := dlq.ParseRedrivePolicy(a["RedrivePolicy"]); rp.Target != "" {
+		q.DLQ, q.MaxReceive = queueName(rp.Target), rp.MaxReceive
 	}
 	return q
 }

@@ -156,3 +156,21 @@ func TestMoveTask(t *testing.T) {
 		t.Fatalf("filtered: %v %+v", err, sum)
 	}
 }
+
+func TestParseRedrivePolicy(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		attr string
+		want RedrivePolicy
+	}{
+		{`{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:q-dlq","maxReceiveCount":3}`, RedrivePolicy{"arn:aws:sqs:us-east-1:1:q-dlq", 3}},
+		{`{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:q-dlq","maxReceiveCount":"5"}`, RedrivePolicy{"arn:aws:sqs:us-east-1:1:q-dlq", 5}},
+		{`{"maxReceiveCount":"x"}`, RedrivePolicy{}},
+		{"", RedrivePolicy{}},
+		{"{not json", RedrivePolicy{}},
+	} {
+		if got := ParseRedrivePolicy(c.attr); got != c.want {
+			t.Errorf("ParseRedrivePolicy(%q) = %+v, want %+v", c.attr, got, c.want)
+		}
+	}
+}

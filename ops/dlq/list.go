@@ -52,7 +52,7 @@ func (t *Tool) List(ctx context.Context) ([]QueueInfo, error) {
 	}
 	sources := map[string][]string{}
 	for _, arn := range order {
-		if target := deadLetterTarget(refs[arn].attrs["RedrivePolicy"]); target != "" {
+		if target := ParseRedrivePolicy(refs[arn].attrs["RedrivePolicy"]).Target; target != "" {
 			sources[target] = append(sources[target], refs[arn].Name)
 		}
 	}

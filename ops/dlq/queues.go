@@ -74,15 +74,33 @@ func (t *Tool) urlOfARN(ctx context.Context, arn string) (string, error) {
 	return aws.ToString(out.QueueUrl), nil
 }
 
-// deadLetterTarget reads deadLetterTargetArn from a RedrivePolicy.
-func deadLetterTarget(redrivePolicy string) string {
+// RedrivePolicy is a queue's RedrivePolicy attribute, read.
+type RedrivePolicy struct {
+	// Target is the dead-letter queue's ARN; "" when there is none.
+	Target string
+	// MaxReceive is the maxReceiveCount, which SQS gives as a number and
+	// other servers as a string.
+	MaxReceive int
+}
+
+// ParseRedrivePolicy reads a RedrivePolicy attribute; an empty or
+// malformed one is the zero RedrivePolicy (no dead-letter queue).
+func ParseRedrivePolicy(attr string) RedrivePolicy {
 	var rp struct {
-		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+		Target     string `json:"deadLetterTargetArn"`
+		MaxReceive any    `json:"maxReceiveCount"`
 	}
-	if json.Unmarshal([]byte(redrivePolicy), &rp) != nil {
-		return ""
+	if json.Unmarshal([]byte(attr), &rp) != nil {
+		return RedrivePolicy{}
 	}
-	return rp.DeadLetterTargetArn
+	out := RedrivePolicy{Target: rp.Target}
+	switch v := rp.MaxReceive.(type) {
+	case float64:
+		out.MaxReceive = int(v)
+	case string:
+		out.MaxReceive, _ = strconv.Atoi(v)
+	}
+	return out
 }
 
 // sourcesOf lists the queues whose RedrivePolicy targets dlq.
