@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,19 +66,23 @@ func consoleServer(ctx context.Context, cmd *cobra.Command, e *environ, f consol
 		}
 		return nil, err
 	}
+	var metrics []console.MetricsSource
+	for _, u := range f.metrics {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return nil, fmt.Errorf("--metrics %q: want an http:// or https:// URL, e.g. http://127.0.0.1:8080/metrics", u)
+		}
+		metrics = append(metrics, console.Scrape(u))
+	}
 	clients, err := pipeline.NewClients(ctx, e.aws())
 	if err != nil {
 		return nil, err
 	}
-	cc := console.Config{SQS: clients.SQS, Events: clients.Events, Bus: e.bus(), Token: token, TailRule: f.tailRule, Logger: log,
+	cc := console.Config{SQS: clients.SQS, Events: clients.Events, Bus: e.bus(), Token: token, TailRule: f.tailRule, Logger: log, Metrics: metrics,
 		SQSEndpoint:    aws.ToString(clients.SQS.Options().BaseEndpoint),
 		EventsEndpoint: aws.ToString(clients.Events.Options().BaseEndpoint)}
 	cc.DLQ = dlq.Config{AllowMoveTask: cc.SQSEndpoint == ""}
 	if cc.Bus == "" {
 		cc.Bus = infra.BusName
-	}
-	for _, u := range f.metrics {
-		cc.Metrics = append(cc.Metrics, console.Scrape(u))
 	}
 	srv, err := pipeline.NewConsoleServer(ctx, pipeline.ConsoleServerConfig{Addr: f.addr, Console: cc})
 	if err != nil {
