@@ -39,12 +39,8 @@ func dlqRoot() *cobra.Command {
 // runDLQ runs "licenseflow dlq args..." against endpoint in process.
 func runDLQ(t *testing.T, endpoint string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	root := dlqRoot()
 	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(append([]string{"dlq", "--endpoint-url", endpoint, "--region", "us-east-1"}, args...))
-	err = root.ExecuteContext(context.Background())
+	err = executeTo(dlqRoot(), &out, &errb, append([]string{"dlq", "--endpoint-url", endpoint, "--region", "us-east-1"}, args...)...)
 	return out.String(), errb.String(), err
 }
 
@@ -338,16 +334,12 @@ func TestDLQLocalEndpointAsksNoInstanceMetadata(t *testing.T) {
 			t.Setenv("AWS_ENDPOINT_URL", e.srv.URL())
 			args = args[:2]
 		}
-		root := dlqRoot()
-		var out bytes.Buffer
-		root.SetOut(&out)
-		root.SetErr(&out)
-		root.SetArgs(args)
-		if err := root.ExecuteContext(context.Background()); err != nil {
-			t.Fatalf("dlq list, endpoint by %s: %v\n%s", how, err, out.String())
+		out, err := execute(dlqRoot(), args...)
+		if err != nil {
+			t.Fatalf("dlq list, endpoint by %s: %v\n%s", how, err, out)
 		}
-		if !strings.Contains(out.String(), e.dlqN) {
-			t.Errorf("dlq list, endpoint by %s, does not name %s:\n%s", how, e.dlqN, out.String())
+		if !strings.Contains(out, e.dlqN) {
+			t.Errorf("dlq list, endpoint by %s, does not name %s:\n%s", how, e.dlqN, out)
 		}
 	}
 	if n := asked.Load(); n != 0 {
