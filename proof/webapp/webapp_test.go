@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,8 +75,9 @@ func TestJourney(t *testing.T) {
 	}
 }
 
-// TestKeyboardOnly signs in with the keyboard alone: Tab to each field,
-// type, Enter submits.
+// TestKeyboardOnly signs in with the keyboard alone (Tab to each field,
+// type, Enter submits), then tabs through the signed-in page: every
+// control in reading order, each with a visible focus ring.
 func TestKeyboardOnly(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
@@ -97,6 +99,26 @@ func TestKeyboardOnly(t *testing.T) {
 		t.Fatalf("enter: %v %v\n%s", resp, err, kim.text())
 	}
 	kim.see("Signed in as kim@keys.example", "Keys Ltd")
+
+	// On /app, Tab reaches every link, button and field in reading order,
+	// and each shows that it has the focus.
+	var reached []string
+	for range 7 {
+		if err := chromedp.Do(kim.ctx, chromedp.KeyEvent("\t")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(kim.ctx, chromedp.Evaluate[string](`(() => {
+			const e = document.activeElement, s = getComputedStyle(e);
+			const name = e.labels && e.labels[0] ? e.labels[0].textContent : e.textContent;
+			return name.trim() + (s.outlineStyle === "none" ? " (no focus ring)" : ""); })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reached = append(reached, got)
+	}
+	if want := []string{"licenseflow", "Sign out", "Open application", "Name", "Email", "Role", "Add user"}; !slices.Equal(reached, want) {
+		t.Fatalf("Tab reached %q, want %q", reached, want)
+	}
 }
 
 // TestWithoutJavaScript: with scripts off, a person still signs up, adds
