@@ -25,12 +25,14 @@
 package awsquery
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
@@ -63,11 +65,24 @@ type Request struct {
 	params *node
 }
 
+// Bounds of a request's parameters, far above what any operation takes (a
+// batch of 10 entries with 10 message attributes each has some 400
+// parameters, none of more than 7 parts): each part of each name is a
+// node of the parameter tree, so without them a body of "x.x.x..." would
+// cost a hundred times its size.
+const (
+	maxParams    = 2000
+	maxNameParts = 10
+)
+
 // Parse reads the parameters of r, whose body was read into body: those
 // of the URL and those of a form-encoded body (which win). A malformed
-// URL query or body is MalformedQueryString, a request without Action
-// MissingAction.
+// URL query or body, or one past the bounds above, is
+// MalformedQueryString; a request without Action is MissingAction.
 func (p *Protocol) Parse(r *http.Request, body []byte) (*Request, *awsapi.Error) {
+	if n := strings.Count(r.URL.RawQuery, "&") + bytes.Count(body, []byte("&")); n >= maxParams {
+		return nil, awsapi.Errorf("MalformedQueryString", "The request has more than %d parameters.", maxParams)
+	}
 	params, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, awsapi.Errorf("MalformedQueryString", "The query string is not form-encoded: %v.", err)
@@ -79,6 +94,11 @@ func (p *Protocol) Parse(r *http.Request, body []byte) (*Request, *awsapi.Error)
 		}
 		for k, v := range form {
 			params[k] = v
+		}
+	}
+	for k := range params {
+		if strings.Count(k, ".") >= maxNameParts {
+			return nil, awsapi.Errorf("MalformedQueryString", "The parameter name %.64q has more than %d parts.", k, maxNameParts)
 		}
 	}
 	action := params.Get("Action")
