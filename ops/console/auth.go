@@ -27,7 +27,8 @@ type auth struct {
 	site  *webui.Site
 }
 
-func (a *auth) cookieName() string { return "lfconsole_session" }
+// sessionCookie holds a signed-in operator's session.
+const sessionCookie = "lfconsole_session"
 
 // guard wraps the console's routes.
 func (a *auth) guard(next http.Handler) http.Handler {
@@ -84,7 +85,7 @@ func (a *auth) bearer(r *http.Request) bool {
 // and that has not expired. The cookie holds its expiry and a signature;
 // never the token.
 func (a *auth) session(r *http.Request) bool {
-	c, err := r.Cookie(a.cookieName())
+	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return false
 	}
@@ -103,16 +104,16 @@ func (a *auth) login(w http.ResponseWriter, token string) bool {
 		return false
 	}
 	exp := strconv.FormatInt(time.Now().Add(sessionTTL).Unix(), 10)
-	a.site.SetCookie(w, a.cookieName(), exp+"."+a.site.Sign("session", exp), sessionTTL)
+	a.site.SetCookie(w, sessionCookie, exp+"."+a.site.Sign("session", exp), sessionTTL)
 	return true
 }
 
-func (a *auth) logout(w http.ResponseWriter) { a.site.SetCookie(w, a.cookieName(), "", -1) }
+func (a *auth) logout(w http.ResponseWriter) { a.site.SetCookie(w, sessionCookie, "", -1) }
 
 // binding is what a request's CSRF tokens are bound to: its session, so a
 // token is good only for the session it was made for.
 func (a *auth) binding(r *http.Request) string {
-	if c, err := r.Cookie(a.cookieName()); err == nil {
+	if c, err := r.Cookie(sessionCookie); err == nil {
 		return c.Value
 	}
 	return ""
