@@ -183,18 +183,7 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 	// The same SDK configuration as every other command: against a local
 	// endpoint named without credentials, static local ones, so the
 	// credential chain never reaches for the instance-metadata address.
-	env := newEnviron(os.Getenv, "")
-	cfg := env.aws()
-	if f.endpoint != "" {
-		cfg.Endpoint = f.endpoint
-	}
-	onAWS = cfg.Endpoint == "" && os.Getenv("AWS_ENDPOINT_URL_SQS") == ""
-	if onAWS {
-		cfg.Region = "" // the shared configuration's region, as the SDK reads it
-	}
-	if f.region != "" {
-		cfg.Region = f.region
-	}
+	cfg, onAWS := newEnviron(os.Getenv, "").operatorAWS(f.endpoint, f.region, "AWS_ENDPOINT_URL_SQS")
 	clients, err := pipeline.NewClients(ctx, cfg)
 	if err != nil {
 		return nil, false, err

@@ -86,6 +86,28 @@ func (e *environ) aws() pipeline.AWSConfig {
 	return c
 }
 
+// operatorAWS is the SDK configuration of an operator command (dlq,
+// events): the environment's, with the --endpoint-url and --region flags
+// over it. serviceVar is the service's own endpoint variable
+// (AWS_ENDPOINT_URL_SQS, ...). onAWS reports that no endpoint is named:
+// then the region is the SDK's own choice (AWS_REGION, the shared
+// configuration), not the local default.
+func (e *environ) operatorAWS(endpoint, region, serviceVar string) (cfg pipeline.AWSConfig, onAWS bool) {
+	cfg = e.aws()
+	if endpoint != "" {
+		cfg.Endpoint = endpoint
+		cfg.StaticCredentials = e.getenv("AWS_ACCESS_KEY_ID") == "" && e.getenv("AWS_PROFILE") == ""
+	}
+	onAWS = cfg.Endpoint == "" && e.getenv(serviceVar) == ""
+	if onAWS {
+		cfg.Region = ""
+	}
+	if region != "" {
+		cfg.Region = region
+	}
+	return cfg, onAWS
+}
+
 // externalEndpoint reports whether the environment names an endpoint
 // (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL_EVENTBRIDGE).
 func (e *environ) externalEndpoint() bool {

@@ -79,6 +79,38 @@ func TestEnvironAWS(t *testing.T) {
 	}
 }
 
+// TestEnvironOperatorAWS: the operator commands' flags go over the
+// environment; with no endpoint anywhere the region is left to the SDK
+// (AWS_REGION or the shared configuration), for events as for dlq.
+func TestEnvironOperatorAWS(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name             string
+		vars             map[string]string
+		endpoint, region string
+		want             pipeline.AWSConfig
+		onAWS            bool
+	}{
+		{"AWS, region from the shared configuration", nil, "", "", pipeline.AWSConfig{}, true},
+		{"AWS, --region", nil, "", "eu-west-1", pipeline.AWSConfig{Region: "eu-west-1"}, true},
+		{"--endpoint-url without credentials", nil, "http://127.0.0.1:4566", "",
+			pipeline.AWSConfig{Endpoint: "http://127.0.0.1:4566", Region: "us-east-1", StaticCredentials: true}, false},
+		{"--endpoint-url with credentials", map[string]string{"AWS_ACCESS_KEY_ID": "AK", "AWS_REGION": "us-west-2"}, "http://x", "",
+			pipeline.AWSConfig{Endpoint: "http://x"}, false},
+		{"the service's own endpoint variable", map[string]string{"SERVICE_ENDPOINT": "http://elasticmq:9324"}, "", "",
+			pipeline.AWSConfig{Region: "us-east-1"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, onAWS := newEnviron(mapEnv(c.vars), "").operatorAWS(c.endpoint, c.region, "SERVICE_ENDPOINT")
+			if got != c.want || onAWS != c.onAWS {
+				t.Fatalf("operatorAWS() = %+v, %v; want %+v, %v", got, onAWS, c.want, c.onAWS)
+			}
+		})
+	}
+}
+
 // Locally each secret is generated on first use, alone, and kept: the
 // edge's secrets do not create a signing key, and a second read returns
 // the same value.

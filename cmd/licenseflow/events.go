@@ -50,14 +50,7 @@ func (f *eventsFlags) tool(cmd *cobra.Command) (*replay.Tool, error) {
 	if f.output != "text" && f.output != "json" {
 		return nil, fmt.Errorf("--output %q: want text or json", f.output)
 	}
-	env := newEnviron(os.Getenv, "")
-	cfg := env.aws()
-	if f.endpoint != "" {
-		cfg.Endpoint, cfg.StaticCredentials = f.endpoint, os.Getenv("AWS_ACCESS_KEY_ID") == ""
-	}
-	if f.region != "" {
-		cfg.Region = f.region
-	}
+	cfg, _ := newEnviron(os.Getenv, "").operatorAWS(f.endpoint, f.region, "AWS_ENDPOINT_URL_EVENTBRIDGE")
 	clients, err := pipeline.NewClients(cmd.Context(), cfg)
 	if err != nil {
 		return nil, err
