@@ -467,17 +467,31 @@ func (h *Handler) sessionFor(ctx context.Context, u login, id string) (*sessionV
 	return v, nil
 }
 
-func (h *Handler) getSession(w http.ResponseWriter, r *http.Request, u login) {
-	v, err := h.sessionFor(r.Context(), u, r.PathValue("id"))
-	if errors.Is(err, ErrNoAccount) || !validID(r.PathValue("id"), prefixSession) {
+// pathSession is u's view of the session the path names; it answers 404
+// itself for an id that is malformed or another company's, and 503 when the
+// store fails.
+func (h *Handler) pathSession(w http.ResponseWriter, r *http.Request, u login) (*sessionView, bool) {
+	id := r.PathValue("id")
+	var v *sessionView
+	err := ErrNoAccount
+	if validID(id, prefixSession) {
+		v, err = h.sessionFor(r.Context(), u, id)
+	}
+	if errors.Is(err, ErrNoAccount) {
 		h.site.Error(w, r, http.StatusNotFound, "There is no such session in your company.")
-		return
+		return nil, false
 	}
 	if err != nil {
 		h.unavailable(w, r, err)
-		return
+		return nil, false
 	}
-	h.render(w, r, http.StatusOK, "session", &pageData{User: &u, Session: v})
+	return v, true
+}
+
+func (h *Handler) getSession(w http.ResponseWriter, r *http.Request, u login) {
+	if v, ok := h.pathSession(w, r, u); ok {
+		h.render(w, r, http.StatusOK, "session", &pageData{User: &u, Session: v})
+	}
 }
 
 // liveSession streams the session's status: the current one at once, then
@@ -485,9 +499,8 @@ func (h *Handler) getSession(w http.ResponseWriter, r *http.Request, u login) {
 // Gateway, which answers whole): then the browser is told to come back.
 func (h *Handler) liveSession(w http.ResponseWriter, r *http.Request, u login) {
 	ctx := r.Context()
-	v, err := h.sessionFor(ctx, u, r.PathValue("id"))
-	if err != nil {
-		http.Error(w, "no such session", http.StatusNotFound)
+	v, ok := h.pathSession(w, r, u)
+	if !ok {
 		return
 	}
 	es, err := webui.NewEventStream(w, r)
