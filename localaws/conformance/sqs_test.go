@@ -616,7 +616,9 @@ func sqsLongPolling(t *testing.T, c sqsClient) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 20})
+		// A short visibility: should the client lose the answer and
+		// retry, the message shows again well within the retry's wait.
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 20, VisibilityTimeout: 3})
 		if err != nil {
 			t.Error(err)
 		}
@@ -636,6 +638,7 @@ func sqsLongPolling(t *testing.T, c sqsClient) {
 	if lat := r.at.Sub(sent); lat > 10*time.Second {
 		t.Fatalf("long poll woke %v after the send", lat)
 	}
+	sqsDelete(t, c, url, r.msgs[0])
 
 	// A delayed message is delivered to a long poll when its delay ends.
 	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("later"), DelaySeconds: 2}); err != nil {
