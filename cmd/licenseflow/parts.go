@@ -38,9 +38,11 @@ func licensePushConfig(e *environ, pub ed25519.PublicKey) (pipeline.LicensePushC
 	return pipeline.LicensePushConfig{Bus: pipeline.Bus{Name: e.bus()}, PublicKey: pub, AllowedCIDRs: cidrs}, err
 }
 
-func webhookConfig(ctx context.Context, e *environ) (pipeline.WebhookConfig, error) {
-	secrets, _, err := e.webhookSecrets(ctx)
-	return pipeline.WebhookConfig{Secrets: secrets, Bus: pipeline.Bus{Name: e.bus()}}, err
+// webhookConfig's generated reports that the secret came from the data
+// directory (for run to print it).
+func webhookConfig(ctx context.Context, e *environ) (cfg pipeline.WebhookConfig, generated bool, err error) {
+	secrets, generated, err := e.webhookSecrets(ctx)
+	return pipeline.WebhookConfig{Secrets: secrets, Bus: pipeline.Bus{Name: e.bus()}}, generated, err
 }
 
 func signupConfig(ctx context.Context, e *environ) (pipeline.SignupConfig, error) {
@@ -105,7 +107,7 @@ func buildStage(ctx context.Context, name string, e *environ, c pipeline.Clients
 func buildEdge(ctx context.Context, name string, e *environ, c pipeline.Clients, log *slog.Logger) (*pipeline.Edge, error) {
 	switch name {
 	case "webhook":
-		cfg, err := webhookConfig(ctx, e)
+		cfg, _, err := webhookConfig(ctx, e)
 		if err != nil {
 			return nil, err
 		}

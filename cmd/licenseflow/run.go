@@ -96,11 +96,9 @@ func runConfig(ctx context.Context, e *environ, f runFlags) (cfg pipeline.Config
 	if cfg.Signup, err = signupConfig(ctx, e); err != nil {
 		return cfg, false, err
 	}
-	var secrets []string
-	if secrets, generated, err = e.webhookSecrets(ctx); err != nil {
+	if cfg.Webhook, generated, err = webhookConfig(ctx, e); err != nil {
 		return cfg, false, err
 	}
-	cfg.Webhook = pipeline.WebhookConfig{Secrets: secrets, Bus: pipeline.Bus{Name: e.bus()}}
 	return cfg, generated, nil
 }
 
