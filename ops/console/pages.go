@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +100,7 @@ func (c *Console) pipelineData(ctx context.Context, oldest bool) pipelineData {
 	var targetDLQs []string
 	for _, r := range rules {
 		for _, t := range r.Targets {
-			if t.DLQ != "" && !contains(targetDLQs, queueName(t.DLQ)) {
+			if t.DLQ != "" && !slices.Contains(targetDLQs, queueName(t.DLQ)) {
 				targetDLQs = append(targetDLQs, queueName(t.DLQ))
 			}
 		}
@@ -144,15 +145,6 @@ func sumRates(m map[string]stageRates, keys ...string) stageRates {
 		out.HandledTotal += r.HandledTotal
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // endpoint names what the console looks at, without any credential.
