@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/ops/console"
 	"github.com/licenseflow/licenseflow/ops/dlq"
 	"github.com/licenseflow/licenseflow/pipeline"
@@ -81,9 +80,6 @@ func consoleServer(ctx context.Context, cmd *cobra.Command, e *environ, f consol
 		SQSEndpoint:    aws.ToString(clients.SQS.Options().BaseEndpoint),
 		EventsEndpoint: aws.ToString(clients.Events.Options().BaseEndpoint)}
 	cc.DLQ = dlq.Config{AllowMoveTask: cc.SQSEndpoint == ""}
-	if cc.Bus == "" {
-		cc.Bus = infra.BusName
-	}
 	srv, err := pipeline.NewConsoleServer(ctx, pipeline.ConsoleServerConfig{Addr: f.addr, Console: cc})
 	if err != nil {
 		return nil, err
