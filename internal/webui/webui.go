@@ -133,7 +133,7 @@ func New(cfg Config) (*Site, error) {
 	if err := s.loadAssets(); err != nil {
 		return nil, err
 	}
-	base, err := template.New("layout").Funcs(s.funcs()).ParseFS(builtin, "templates/layout.html")
+	base, err := template.New("layout").Funcs(s.cfg.Funcs).ParseFS(builtin, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("webui: layout: %w", err)
 	}
@@ -171,14 +171,6 @@ func (s *Site) addPage(base *template.Template, fsys fs.FS, file string) error {
 	}
 	s.pages[strings.TrimSuffix(path.Base(file), path.Ext(file))] = t
 	return nil
-}
-
-func (s *Site) funcs() template.FuncMap {
-	f := template.FuncMap{}
-	for k, v := range s.cfg.Funcs {
-		f[k] = v
-	}
-	return f
 }
 
 func (s *Site) loadAssets() error {
