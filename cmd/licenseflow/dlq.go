@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -303,25 +304,16 @@ func printMessages(w io.Writer, msgs []dlq.Message) {
 		if m.SourceARN != "" {
 			fmt.Fprintf(w, "source: %s\n", m.SourceARN)
 		}
-		for _, k := range sortedKeys(m.Reason) {
+		for _, k := range slices.Sorted(maps.Keys(m.Reason)) {
 			fmt.Fprintf(w, "why:    %s = %s\n", k, m.Reason[k])
 		}
-		for _, k := range sortedKeys(m.Attributes) {
+		for _, k := range slices.Sorted(maps.Keys(m.Attributes)) {
 			if _, ok := m.Reason[k]; !ok {
 				fmt.Fprintf(w, "attr:   %s = %s\n", k, m.Attributes[k])
 			}
 		}
 		fmt.Fprintf(w, "body:   %s\n", m.Body)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // progress is a dlq.Observer: a progress bar with rate and ETA when stderr
