@@ -82,6 +82,7 @@ func TestEventsCommands(t *testing.T) {
 		{"replay", "--archive", archive, "--from", "-1h", "--to", "2999-01-01"},
 		{"replay", "--archive", "no-such-archive", "--from", "-1h"},
 		{"replay", "--archive", archive, "--from", "yesterday"},
+		{"replay", "--archive", archive, "--from", "-1h", "--poll", "-1s"},
 	} {
 		if _, _, err := run(bad...); err == nil {
 			t.Errorf("events %v succeeded", bad)

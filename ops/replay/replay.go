@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
 // API is what the tool needs of an EventBridge client (*eventbridge.Client).
@@ -44,14 +46,26 @@ type Config struct {
 // Tool plans, starts and follows replays. It is safe for concurrent use.
 type Tool struct{ cfg Config }
 
-// New returns a Tool for cfg.
-func New(cfg Config) (*Tool, error) {
-	if cfg.Client == nil {
-		return nil, errors.New("replay config: client is required")
+func (c *Config) setDefaults() {
+	c.Poll = cmp.Or(c.Poll, 2*time.Second)
+	if c.Now == nil {
+		c.Now = time.Now
 	}
-	cfg.Poll = cmp.Or(cfg.Poll, 2*time.Second)
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+}
+
+// Validate reports every problem with the configuration.
+func (c Config) Validate() error {
+	var errs problems.List
+	errs.If(c.Client == nil, "client is required")
+	errs.If(c.Poll < 0, "poll must not be negative")
+	return errs.Err()
+}
+
+// New checks cfg and returns a Tool.
+func New(cfg Config) (*Tool, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("replay config: %w", err)
 	}
 	return &Tool{cfg: cfg}, nil
 }
