@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/pipeline"
+	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
 func mapEnv(vars map[string]string) func(string) string {
@@ -148,6 +150,48 @@ func TestLocalSecretsAreCreatedOneByOne(t *testing.T) {
 	rot, generated, err := newEnviron(mapEnv(map[string]string{"LICENSEFLOW_WEBHOOK_SECRET": "whsec_new, whsec_old"}), data).webhookSecrets(ctx)
 	if err != nil || generated || !slices.Equal(rot, []string{"whsec_new", "whsec_old"}) {
 		t.Fatalf("from the environment: %v generated=%v %v", rot, generated, err)
+	}
+}
+
+// TestWebhookSignUsesTheSecretThePipelineChecks: webhook-sign signs with
+// LICENSEFLOW_WEBHOOK_SECRET or the secret run generated under --data, and
+// where there is neither it says so instead of generating one that no
+// running pipeline knows.
+func TestWebhookSignUsesTheSecretThePipelineChecks(t *testing.T) {
+	t.Setenv("LICENSEFLOW_WEBHOOK_SECRET", "")
+	t.Setenv("LICENSEFLOW_WEBHOOK_SECRET_ARN", "")
+	payload := []byte(`{"id":"evt_1"}`)
+	sign := func(data string) (string, error) {
+		cmd := newRootCmd()
+		cmd.SetIn(bytes.NewReader(payload))
+		out, err := execute(cmd, "webhook-sign", "--data", data)
+		return strings.TrimSpace(out), err
+	}
+	empty := t.TempDir()
+	if out, err := sign(empty); err == nil || !strings.Contains(err.Error(), "no webhook secret") {
+		t.Fatalf("without a secret: %v\n%s", err, out)
+	}
+	if got := files(t, empty); len(got) != 0 {
+		t.Fatalf("webhook-sign wrote %v", got)
+	}
+
+	data := t.TempDir()
+	secrets, _, err := newEnviron(mapEnv(nil), data).webhookSecrets(context.Background()) // as run generates it
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, env, data, secret string }{
+		{"generated under --data", "", data, secrets[0]},
+		{"from the environment", "whsec_env", empty, "whsec_env"},
+	} {
+		t.Setenv("LICENSEFLOW_WEBHOOK_SECRET", c.env)
+		header, err := sign(c.data)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if err := webhook.Verify(header, payload, []string{c.secret}, time.Minute, time.Now()); err != nil {
+			t.Errorf("%s: %q does not verify with the secret: %v", c.name, header, err)
+		}
 	}
 }
 

@@ -17,8 +17,12 @@ import (
 // keyDir holds the secrets the local runtime signs and verifies with when
 // the environment names none: each one is read from its file under dir,
 // or generated (0600) when missing so restarts keep it. Each method touches
-// only the files of its secret.
-type keyDir struct{ dir string }
+// only the files of its secret. A readOnly keyDir generates nothing: a
+// missing secret is an error wrapping fs.ErrNotExist.
+type keyDir struct {
+	dir      string
+	readOnly bool
+}
 
 // signingKey is license-signing-key.pem; its public half is written beside
 // it (license-public-key.pem) for app servers.
@@ -78,7 +82,7 @@ func (k *keyDir) loadOrCreate(name string, create func() ([]byte, error)) ([]byt
 	if err == nil {
 		return b, nil
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) || k.readOnly {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if err := os.MkdirAll(k.dir, 0o700); err != nil {

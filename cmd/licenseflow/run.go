@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -236,7 +238,15 @@ func newWebhookSignCmd() *cobra.Command {
 		Short: "Print a Stripe-Signature header for the payload on standard input",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			secrets, _, err := newEnviron(os.Getenv, data).webhookSecrets(cmd.Context())
+			// It signs with the secret the pipeline checks: one it would
+			// generate here no running pipeline knows.
+			e := newEnviron(os.Getenv, data)
+			e.keys.readOnly = true
+			secrets, _, err := e.webhookSecrets(cmd.Context())
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("no webhook secret: set LICENSEFLOW_WEBHOOK_SECRET, or pass --data of the run that generated one (%s has none)",
+					filepath.Join(data, "keys"))
+			}
 			if err != nil {
 				return err
 			}
