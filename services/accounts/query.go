@@ -95,7 +95,7 @@ func (d *Directory) Delivery(ctx context.Context, company, server string) (Deliv
 func (d *Directory) Rejection(ctx context.Context, id string) (string, bool, error) {
 	var reason string
 	var ok bool
-	err := d.db.Tx(ctx, func(tx *sqlstore.Tx) error {
+	err := d.db.View(ctx, func(tx *sqlstore.Tx) error {
 		var err error
 		reason, ok, err = rejection(ctx, tx, id)
 		return err
