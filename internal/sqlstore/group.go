@@ -34,6 +34,8 @@ type committer struct {
 	reqs  chan *member
 	stop  chan struct{}
 	done  chan struct{}
+	// misses are the texts the running group ran unprepared.
+	misses []string
 }
 
 // member is one transaction waiting for, or running in, a group.
@@ -107,6 +109,9 @@ func (c *committer) run() {
 		for _, m := range group {
 			close(m.done)
 		}
+		// The group's connection is back in the pool.
+		c.stmts.prepare(context.Background(), c.misses)
+		c.misses = c.misses[:0]
 	}
 }
 
@@ -170,7 +175,9 @@ func (c *committer) runMember(tx *sql.Tx, m *member, savepoint bool) error {
 				m.pan, m.pand = r, true
 			}
 		}()
-		m.err = m.fn(&Tx{tx: tx, dialect: SQLite, detached: true, stmts: c.stmts})
+		t := &Tx{tx: tx, dialect: SQLite, detached: true, stmts: c.stmts}
+		defer func() { c.misses = append(c.misses, t.misses...) }()
+		m.err = m.fn(t)
 	}()
 	if !savepoint {
 		return nil

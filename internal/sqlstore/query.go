@@ -8,11 +8,11 @@ import (
 // Exec runs one statement as a transaction of its own, rebinding its
 // placeholders. On SQLite it runs on the store's writer like any Tx (see
 // committer), never on a connection of its own: such a connection would
-// wait for the write lock the writer's open transaction holds, while the
-// writer may be waiting for that very connection to prepare a statement
-// (the pool is small), so both waited out the busy timeout. Prefer Tx for
-// anything that changes more than one row. Exec must not be called inside
-// a function passed to Tx.
+// wait for the write lock the writer's open transaction holds, polled for
+// by SQLite's busy handler, and take one of the pool's few connections
+// while it waited. Prefer Tx for anything that changes more than one row.
+// Exec must not be called inside a function passed to Tx (it would wait
+// for the writer that runs that function).
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if db.group == nil {
 		return db.ExecContext(ctx, db.Rebind(query), args...)

@@ -27,39 +27,64 @@ func newStmtCache(pool *sql.DB) *stmtCache {
 	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}}
 }
 
-// get returns the prepared statement of query, or nil when query is not
-// cached: it holds several statements (a migration), the cache is full, or
-// preparing failed (the caller runs the text as is, and meets the error
-// there).
-func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
-	if c == nil || strings.Contains(strings.TrimRight(query, "; \t\n"), ";") {
+// get returns the prepared statement of query, or nil when it is not
+// cached (yet).
+func (c *stmtCache) get(query string) *sql.Stmt {
+	if c == nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st, ok := c.m[query]; ok {
-		return st
-	}
-	if len(c.m) >= maxCachedStatements {
-		return nil
-	}
-	st, err := c.pool.PrepareContext(ctx, query)
-	if err != nil {
-		return nil
-	}
-	c.m[query] = st
-	return st
+	return c.m[query]
 }
 
-// close closes every cached statement.
+// cacheable reports whether query may be cached: one statement, not
+// several (a migration).
+func cacheable(query string) bool {
+	return !strings.Contains(strings.TrimRight(query, "; \t\n"), ";")
+}
+
+// prepare prepares and caches each text of misses not cached yet, while
+// the cache has room; a text that fails to prepare is left uncached (its
+// caller met the error already, running it as is). The caller must hold
+// no connection of the pool: preparing takes one, and callers each
+// holding one while they waited for another could, the pool being small,
+// wait for each other for good.
+func (c *stmtCache) prepare(ctx context.Context, misses []string) {
+	if c == nil {
+		return
+	}
+	for _, query := range misses {
+		c.mu.Lock()
+		_, done := c.m[query]
+		full := len(c.m) >= maxCachedStatements
+		c.mu.Unlock()
+		if done || full {
+			continue
+		}
+		st, err := c.pool.PrepareContext(ctx, query)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if _, done := c.m[query]; done || c.m == nil || len(c.m) >= maxCachedStatements {
+			_ = st.Close() // prepared meanwhile, closed, or full
+		} else {
+			c.m[query] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+// close closes every cached statement; prepare caches none afterwards.
 func (c *stmtCache) close() {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for q, st := range c.m {
+	for _, st := range c.m {
 		_ = st.Close()
-		delete(c.m, q)
 	}
+	c.m = nil
 }

@@ -19,8 +19,10 @@ type Tx struct {
 	// statements must not be interrupted by one member's context.
 	detached bool
 	// stmts holds the prepared statements of the transaction's pool
-	// (SQLite only).
-	stmts *stmtCache
+	// (SQLite only); misses are the texts it ran unprepared, to prepare
+	// once the transaction has given its connection back.
+	stmts  *stmtCache
+	misses []string
 }
 
 // Dialect returns the backend the transaction runs on.
@@ -33,11 +35,25 @@ func (t *Tx) ctx(ctx context.Context) context.Context {
 	return ctx
 }
 
+// stmt returns query's cached prepared statement bound to the
+// transaction, or nil: then the caller runs the text as is, and the text is
+// noted for preparing after the transaction.
+func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.stmts == nil || !cacheable(query) {
+		return nil
+	}
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st)
+	}
+	t.misses = append(t.misses, query)
+	return nil
+}
+
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx, query = t.ctx(ctx), rebind(t.dialect, query)
-	if st := t.stmts.get(ctx, query); st != nil {
-		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
@@ -46,8 +62,8 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 // the next statement.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx, query = t.ctx(ctx), rebind(t.dialect, query)
-	if st := t.stmts.get(ctx, query); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
@@ -56,8 +72,8 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 // deferred to the row's Scan.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx, query = t.ctx(ctx), rebind(t.dialect, query)
-	if st := t.stmts.get(ctx, query); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
@@ -142,13 +158,16 @@ func (db *DB) attempt(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts 
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
+	t := &Tx{tx: sqlTx, dialect: db.Dialect, stmts: stmts}
+	// Runs last, once the connection is back in the pool.
+	defer func() { stmts.prepare(ctx, t.misses) }()
 	done := false
 	defer func() {
 		if !done {
 			_ = sqlTx.Rollback() // fn panicked; the panic goes on
 		}
 	}()
-	fnErr := fn(&Tx{tx: sqlTx, dialect: db.Dialect, stmts: stmts})
+	fnErr := fn(t)
 	done = true
 	if fnErr != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !IsRetryable(fnErr) {
