@@ -130,7 +130,7 @@ func (s *Stage) Reconcile(ctx context.Context, limit int) (more bool, err error)
 		g         generation
 		companies []string
 	)
-	err = s.cfg.DB.Tx(ctx, func(tx *sqlstore.Tx) error {
+	err = s.cfg.DB.View(ctx, func(tx *sqlstore.Tx) error {
 		cur, err := s.current(ctx, tx)
 		if err != nil {
 			return err
