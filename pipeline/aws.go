@@ -25,8 +25,9 @@ type Clients struct {
 // standard configuration (AWS_REGION, the default credential chain,
 // AWS_ENDPOINT_URL*), which the SDK reads itself.
 type AWSConfig struct {
-	// Endpoint points both clients at this URL (a localaws); it implies
-	// static local credentials.
+	// Endpoint points both clients at this URL: a localaws or ElasticMQ,
+	// or an AWS endpoint of the user's choosing (a VPC interface endpoint),
+	// so it says nothing about credentials.
 	Endpoint string
 	// Region is used when set; otherwise the SDK's configuration decides.
 	Region string
@@ -41,7 +42,7 @@ func NewClients(ctx context.Context, cfg AWSConfig) (Clients, error) {
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
 	}
-	if cfg.Endpoint != "" || cfg.StaticCredentials {
+	if cfg.StaticCredentials {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
@@ -61,7 +62,7 @@ func NewClients(ctx context.Context, cfg AWSConfig) (Clients, error) {
 // LocalClients are the clients of a localaws at url (region us-east-1,
 // static credentials).
 func LocalClients(ctx context.Context, url string) (Clients, error) {
-	return NewClients(ctx, AWSConfig{Endpoint: url, Region: "us-east-1"})
+	return NewClients(ctx, AWSConfig{Endpoint: url, Region: "us-east-1", StaticCredentials: true})
 }
 
 // drainingClient works around a race between aws-sdk-go-v2 and net/http
