@@ -147,7 +147,27 @@ func (p *posture) typeOf(v any) string {
 }
 
 func (p *posture) functions() []Resource {
-	return append(p.t.OfType("AWS::Serverless::Function"), p.t.OfType("AWS::Lambda::Function")...)
+	return p.t.OfType("AWS::Serverless::Function", "AWS::Lambda::Function")
+}
+
+// forbidden reports every resource of the given types, which the template
+// must not have.
+func (p *posture) forbidden(types ...string) []string {
+	var out []string
+	for _, r := range p.t.OfType(types...) {
+		out = append(out, fmt.Sprintf("%s is an %s", r.LogicalID, r.Type))
+	}
+	return out
+}
+
+// atLeastOne returns the resources of type typ and, when there are none,
+// the problem none.
+func (p *posture) atLeastOne(typ, none string) ([]Resource, []string) {
+	rs := p.t.OfType(typ)
+	if len(rs) == 0 {
+		return nil, []string{none}
+	}
+	return rs, nil
 }
 
 // inTemplateSubnets reports the problem with a subnet list, or "".

@@ -107,11 +107,7 @@ func checkStageLambdas(p *posture) []string {
 }
 
 func checkPoller(p *posture) []string {
-	var out []string
-	services := p.t.OfType("AWS::ECS::Service")
-	if len(services) == 0 {
-		out = append(out, "no ECS service runs the license-push poller")
-	}
+	services, out := p.atLeastOne("AWS::ECS::Service", "no ECS service runs the license-push poller")
 	for _, s := range services {
 		vpc := awsvpc(s)
 		if vpc == nil {

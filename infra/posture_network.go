@@ -7,14 +7,8 @@ import (
 )
 
 func checkNoInternetPath(p *posture) []string {
-	var out []string
-	for _, typ := range []string{"AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EIP",
-		"AWS::EC2::VPCGatewayAttachment", "AWS::EC2::EgressOnlyInternetGateway"} {
-		for _, r := range p.t.OfType(typ) {
-			out = append(out, fmt.Sprintf("%s is an %s", r.LogicalID, typ))
-		}
-	}
-	return out
+	return p.forbidden("AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EIP",
+		"AWS::EC2::VPCGatewayAttachment", "AWS::EC2::EgressOnlyInternetGateway")
 }
 
 func checkNoDefaultRoute(p *posture) []string {
@@ -30,11 +24,7 @@ func checkNoDefaultRoute(p *posture) []string {
 }
 
 func checkPrivateSubnets(p *posture) []string {
-	var out []string
-	subnets := p.t.OfType("AWS::EC2::Subnet")
-	if len(subnets) == 0 {
-		out = append(out, "the template has no subnets")
-	}
+	subnets, out := p.atLeastOne("AWS::EC2::Subnet", "the template has no subnets")
 	for _, s := range subnets {
 		if truthy(s.Properties["MapPublicIpOnLaunch"]) {
 			out = append(out, fmt.Sprintf("subnet %s maps public IPs on launch", s.LogicalID))
@@ -218,13 +208,8 @@ func (p *posture) egressProblem(m map[string]any) string {
 // invoking a function in the VPC goes through the Lambda service and opens
 // no such path.
 func checkNoInboundPath(p *posture) []string {
-	var out []string
-	for _, typ := range []string{"AWS::ApiGatewayV2::VpcLink", "AWS::ApiGateway::VpcLink", "AWS::ElasticLoadBalancingV2::LoadBalancer",
-		"AWS::ElasticLoadBalancing::LoadBalancer", "AWS::Lambda::Url"} {
-		for _, r := range p.t.OfType(typ) {
-			out = append(out, fmt.Sprintf("%s is an %s", r.LogicalID, typ))
-		}
-	}
+	out := p.forbidden("AWS::ApiGatewayV2::VpcLink", "AWS::ApiGateway::VpcLink", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+		"AWS::ElasticLoadBalancing::LoadBalancer", "AWS::Lambda::Url")
 	for _, f := range p.functions() {
 		if f.Properties["FunctionUrlConfig"] != nil {
 			out = append(out, fmt.Sprintf("function %s has a function URL", f.LogicalID))

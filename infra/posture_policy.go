@@ -108,10 +108,8 @@ func checkIAM(p *posture) []string {
 			}
 		}
 	}
-	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
-		for _, r := range p.t.OfType(typ) {
-			docs = append(docs, statements("policy "+r.LogicalID, r.Properties["PolicyDocument"])...)
-		}
+	for _, r := range p.t.OfType("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") {
+		docs = append(docs, statements("policy "+r.LogicalID, r.Properties["PolicyDocument"])...)
 	}
 	for _, f := range p.t.OfType("AWS::Serverless::Function") {
 		_, hasRole := f.Properties["Role"]

@@ -39,16 +39,11 @@ func newResolver(doc map[string]any, opts Options) (*resolver, error) {
 	r.conditions, _ = doc["Conditions"].(map[string]any)
 	params, _ := doc["Parameters"].(map[string]any)
 	for name, p := range params {
-		pm, ok := p.(map[string]any)
+		pm, typ, ok := r.typed("Parameters", name, p)
 		if !ok {
-			r.fail("Parameters.%s: not a mapping", name)
 			continue
 		}
-		param := Parameter{Name: name, NoEcho: truthy(pm["NoEcho"])}
-		param.Type, _ = pm["Type"].(string)
-		if param.Type == "" {
-			r.fail("Parameters.%s: no Type", name)
-		}
+		param := Parameter{Name: name, Type: typ, NoEcho: truthy(pm["NoEcho"])}
 		if v, ok := opts.Parameters[name]; ok {
 			param.Value = paramValue(param.Type, v)
 		} else if d, ok := pm["Default"]; ok {
@@ -63,16 +58,11 @@ func newResolver(doc map[string]any, opts Options) (*resolver, error) {
 	}
 	resources, _ := doc["Resources"].(map[string]any)
 	for id, v := range resources {
-		m, ok := v.(map[string]any)
+		m, typ, ok := r.typed("Resources", id, v)
 		if !ok {
-			r.fail("Resources.%s: not a mapping", id)
 			continue
 		}
-		res := rawResource{Implicit: m[implicitKey] == true}
-		res.Type, _ = m["Type"].(string)
-		if res.Type == "" {
-			r.fail("Resources.%s: no Type", id)
-		}
+		res := rawResource{Type: typ, Implicit: m[implicitKey] == true}
 		if p, ok := m["Properties"]; ok {
 			if res.Properties, ok = p.(map[string]any); !ok {
 				r.fail("Resources.%s.Properties: not a mapping", id)
@@ -90,6 +80,22 @@ func newResolver(doc map[string]any, opts Options) (*resolver, error) {
 		return nil, fmt.Errorf("reading template: %w", joinErrs(r.errs))
 	}
 	return r, nil
+}
+
+// typed reads the entry name of a template section (a parameter or a
+// resource): a mapping with a Type. It fails the entry that is not a
+// mapping (ok is false) or has no Type.
+func (r *resolver) typed(section, name string, v any) (m map[string]any, typ string, ok bool) {
+	m, ok = v.(map[string]any)
+	if !ok {
+		r.fail("%s.%s: not a mapping", section, name)
+		return nil, "", false
+	}
+	typ, _ = m["Type"].(string)
+	if typ == "" {
+		r.fail("%s.%s: no Type", section, name)
+	}
+	return m, typ, true
 }
 
 // paramValue converts a parameter value to what Ref yields for its type.

@@ -206,12 +206,16 @@ func (t *Template) Resource(id string) (Resource, bool) {
 	return r, ok
 }
 
-// OfType returns the resources of a type, sorted by logical id.
-func (t *Template) OfType(typ string) []Resource {
+// OfType returns the resources of the given types, type by type in the
+// order given, each type's sorted by logical id.
+func (t *Template) OfType(types ...string) []Resource {
 	var out []Resource
-	for _, id := range sortedKeys(t.Resources) {
-		if t.Resources[id].Type == typ {
-			out = append(out, t.Resources[id])
+	ids := sortedKeys(t.Resources)
+	for _, typ := range types {
+		for _, id := range ids {
+			if t.Resources[id].Type == typ {
+				out = append(out, t.Resources[id])
+			}
 		}
 	}
 	return out
