@@ -6,19 +6,12 @@ import "testing"
 // the payment queue, keeps its posture, and the local topology ignores the
 // partner-bus rule.
 func TestStripePartnerBusRule(t *testing.T) {
-	tpl, err := LoadEmbedded(Options{Parameters: map[string]string{
+	tpl := embedded(t, Options{Parameters: map[string]string{
 		"StripePartnerEventBusName": "aws.partner/stripe.com/acct_123/default"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(tpl.OfType("AWS::Events::Rule")) != 4 {
 		t.Fatalf("rules with the partner bus: %d, want 4", len(tpl.OfType("AWS::Events::Rule")))
 	}
-	for _, r := range CheckPosture(tpl, binaryEntries) {
-		if !r.Passed() {
-			t.Errorf("%s: %v", r.ID, r.Problems)
-		}
-	}
+	passesEveryCheck(t, tpl)
 	top, err := TopologyFromTemplate(tpl, "")
 	if err != nil {
 		t.Fatal(err)
@@ -26,11 +19,7 @@ func TestStripePartnerBusRule(t *testing.T) {
 	if len(top.Rules) != len(Default().Rules) {
 		t.Fatalf("local rules %d, want %d", len(top.Rules), len(Default().Rules))
 	}
-	plain, err := LoadEmbedded(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(plain.OfType("AWS::Events::Rule")) != 3 {
+	if plain := embedded(t, Options{}); len(plain.OfType("AWS::Events::Rule")) != 3 {
 		t.Fatalf("rules without the partner bus: %d, want 3", len(plain.OfType("AWS::Events::Rule")))
 	}
 }

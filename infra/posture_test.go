@@ -23,12 +23,19 @@ func failed(results []Result) []string {
 var binaryEntries = PostureConfig{LambdaEntries: []string{"webhook", "signup", "payment", "accounts"},
 	PlansEntries: []string{"payment", "signup"}}
 
-func TestTemplatePassesEveryCheck(t *testing.T) {
-	t.Parallel()
-	tpl, err := LoadTemplate(templateYAML)
+// embedded loads the embedded template with opts.
+func embedded(t *testing.T, opts Options) *Template {
+	t.Helper()
+	tpl, err := LoadEmbedded(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tpl
+}
+
+// passesEveryCheck fails t for each posture rule tpl breaks.
+func passesEveryCheck(t *testing.T, tpl *Template) {
+	t.Helper()
 	results := CheckPosture(tpl, binaryEntries)
 	if len(results) != len(Checks()) {
 		t.Fatalf("%d results for %d checks", len(results), len(Checks()))
@@ -38,6 +45,11 @@ func TestTemplatePassesEveryCheck(t *testing.T) {
 			t.Errorf("%s: %v", r.ID, r.Problems)
 		}
 	}
+}
+
+func TestTemplatePassesEveryCheck(t *testing.T) {
+	t.Parallel()
+	passesEveryCheck(t, embedded(t, Options{}))
 }
 
 // mutation edits the template's YAML text.
@@ -56,6 +68,52 @@ func replace(old, new string) mutation {
 // addResources inserts resources at the end of the Resources section.
 func addResources(snippet string) mutation {
 	return replace("\nMappings:\n", "\n"+snippet+"\nMappings:\n")
+}
+
+// within replaces old by new inside the one occurrence of context: an
+// edit whose own text recurs elsewhere in the template.
+func within(context, old, new string) mutation {
+	return func(t *testing.T, y string) string {
+		t.Helper()
+		if strings.Count(context, old) != 1 {
+			t.Fatalf("mutation: %q occurs %d times in its context", old, strings.Count(context, old))
+		}
+		return replace(context, strings.Replace(context, old, new, 1))(t, y)
+	}
+}
+
+func insertAfter(anchor, text string) mutation  { return replace(anchor, anchor+text) }
+func insertBefore(anchor, text string) mutation { return replace(anchor, text+anchor) }
+
+// webhookSecretVar is the webhook edge's secret variable, which mutations
+// add variables after.
+const webhookSecretVar = "          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n"
+
+// addRoute adds a route of the private route table to destination (a
+// "Destination...: range" property).
+func addRoute(id, destination string) mutation {
+	return addResources(fmt.Sprintf(`  %s:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !Ref PrivateRouteTable
+      %s
+      VpcPeeringConnectionId: pcx-0123456789abcdef0
+`, id, destination))
+}
+
+// addGroupRule adds a stand-alone security group rule (direction Ingress
+// or Egress) of group for TCP port; peer is its "Source...: x",
+// "Destination...: x" or "CidrIp: x" property.
+func addGroupRule(id, direction, group, port, peer string) mutation {
+	return addResources(fmt.Sprintf(`  %s:
+    Type: AWS::EC2::SecurityGroup%s
+    Properties:
+      GroupId: !Ref %s
+      IpProtocol: tcp
+      FromPort: %s
+      ToPort: %[4]s
+      %s
+`, id, direction, group, port, peer))
 }
 
 func chain(ms ...mutation) mutation {
@@ -85,165 +143,91 @@ func TestEachCheckCanFail(t *testing.T) {
     Type: AWS::EC2::NatGateway
     Properties: {SubnetId: !Ref PrivateSubnetA, AllocationId: !GetAtt NatIp.AllocationId}
 `)},
-		{"default route", "no-default-route", addResources(`  DefaultRoute:
-    Type: AWS::EC2::Route
-    Properties:
-      RouteTableId: !Ref PrivateRouteTable
-      DestinationCidrBlock: 0.0.0.0/0
-      VpcPeeringConnectionId: pcx-0123456789abcdef0
-`)},
-		{"ipv6 default route", "no-default-route", addResources(`  V6Route:
-    Type: AWS::EC2::Route
-    Properties:
-      RouteTableId: !Ref PrivateRouteTable
-      DestinationIpv6CidrBlock: ::/0
-      VpcPeeringConnectionId: pcx-0123456789abcdef0
-`)},
-		{"public IPs on launch", "private-subnets", replace(`      CidrBlock: !Ref PrivateSubnetBCidr
+		{"default route", "no-default-route", addRoute("DefaultRoute", "DestinationCidrBlock: 0.0.0.0/0")},
+		{"ipv6 default route", "no-default-route", addRoute("V6Route", "DestinationIpv6CidrBlock: ::/0")},
+		{"public IPs on launch", "private-subnets", within(`      CidrBlock: !Ref PrivateSubnetBCidr
       AvailabilityZone: !Select [1, !GetAZs ""]
-      MapPublicIpOnLaunch: false`, `      CidrBlock: !Ref PrivateSubnetBCidr
-      AvailabilityZone: !Select [1, !GetAZs ""]
-      MapPublicIpOnLaunch: true`)},
-		{"no private DNS", "vpc-endpoints", replace(`      ServiceName: !Sub "com.amazonaws.${AWS::Region}.logs"
+      MapPublicIpOnLaunch: false`, "MapPublicIpOnLaunch: false", "MapPublicIpOnLaunch: true")},
+		{"no private DNS", "vpc-endpoints", within(`      ServiceName: !Sub "com.amazonaws.${AWS::Region}.logs"
       VpcEndpointType: Interface
-      PrivateDnsEnabled: true`, `      ServiceName: !Sub "com.amazonaws.${AWS::Region}.logs"
-      VpcEndpointType: Interface
-      PrivateDnsEnabled: false`)},
-		{"endpoint from anywhere", "endpoint-ingress", replace(`        - Description: HTTPS from the signup edge
+      PrivateDnsEnabled: true`, "PrivateDnsEnabled: true", "PrivateDnsEnabled: false")},
+		{"endpoint from anywhere", "endpoint-ingress", within(`        - Description: HTTPS from the signup edge
           IpProtocol: tcp
           FromPort: 443
           ToPort: 443
-          SourceSecurityGroupId: !Ref SignupEdgeSecurityGroup
-      SecurityGroupEgress:
-        - Description: blocks the default allow-all egress (endpoints only answer)`, `        - Description: HTTPS from the signup edge
-          IpProtocol: tcp
-          FromPort: 443
-          ToPort: 443
-          CidrIp: 10.40.0.0/16
-      SecurityGroupEgress:
-        - Description: blocks the default allow-all egress (endpoints only answer)`)},
-		{"endpoint ingress resource", "endpoint-ingress", addResources(`  EndpointFromDatabase:
-    Type: AWS::EC2::SecurityGroupIngress
-    Properties:
-      GroupId: !Ref EndpointSecurityGroup
-      IpProtocol: tcp
-      FromPort: 443
-      ToPort: 443
-      SourceSecurityGroupId: !Ref DatabaseSecurityGroup
-`)},
+          SourceSecurityGroupId: !Ref SignupEdgeSecurityGroup`, "SourceSecurityGroupId: !Ref SignupEdgeSecurityGroup", "CidrIp: 10.40.0.0/16")},
+		{"endpoint ingress resource", "endpoint-ingress", addGroupRule("EndpointFromDatabase", "Ingress", "EndpointSecurityGroup", "443",
+			"SourceSecurityGroupId: !Ref DatabaseSecurityGroup")},
 		{"endpoint policy star", "endpoint-policies", replace(`            Action: events:PutEvents
             Resource: !GetAtt EventBus.Arn
 `, `            Action: events:PutEvents
             Resource: "*"
 `)},
-		{"ingress on poller", "in-vpc-security-groups", addResources(`  PollerFromVpc:
-    Type: AWS::EC2::SecurityGroupIngress
-    Properties:
-      GroupId: !Ref PollerSecurityGroup
-      IpProtocol: tcp
-      FromPort: 8080
-      ToPort: 8080
-      CidrIp: 10.40.0.0/16
-`)},
-		{"stage egress to the internet", "in-vpc-security-groups", addResources(`  StageToWorld:
-    Type: AWS::EC2::SecurityGroupEgress
-    Properties:
-      GroupId: !Ref StageSecurityGroup
-      IpProtocol: tcp
-      FromPort: 443
-      ToPort: 443
-      CidrIp: 0.0.0.0/0
-`)},
-		{"queue without DLQ", "queue-dead-letters", replace(`      VisibilityTimeout: 60
-      MessageRetentionPeriod: 345600
-      SqsManagedSseEnabled: true
+		{"ingress on poller", "in-vpc-security-groups", addGroupRule("PollerFromVpc", "Ingress", "PollerSecurityGroup", "8080", "CidrIp: 10.40.0.0/16")},
+		{"stage egress to the internet", "in-vpc-security-groups", addGroupRule("StageToWorld", "Egress", "StageSecurityGroup", "443", "CidrIp: 0.0.0.0/0")},
+		{"queue without DLQ", "queue-dead-letters", replace(`
       RedrivePolicy:
         deadLetterTargetArn: !GetAtt LicensePushDLQ.Arn
-        maxReceiveCount: 8`, `      VisibilityTimeout: 60
-      MessageRetentionPeriod: 345600
-      SqsManagedSseEnabled: true`)},
-		{"unencrypted DLQ", "queue-encryption", replace(`      QueueName: !Sub "${AWS::StackName}-signup-dlq"
+        maxReceiveCount: 8`, ``)},
+		{"unencrypted DLQ", "queue-encryption", within(`      QueueName: !Sub "${AWS::StackName}-signup-dlq"
       MessageRetentionPeriod: 1209600
-      SqsManagedSseEnabled: true`, `      QueueName: !Sub "${AWS::StackName}-signup-dlq"
-      MessageRetentionPeriod: 1209600`)},
+      SqsManagedSseEnabled: true`, "\n      SqsManagedSseEnabled: true", "")},
 		{"queue policy without SourceArn", "queue-policies", replace(`            Resource: !GetAtt SignupQueue.Arn
             Condition: {ArnEquals: {aws:SourceArn: !GetAtt SignupEventsRule.Arn}}`, `            Resource: !GetAtt SignupQueue.Arn`)},
-		{"queue policy naming another rule", "queue-policies", replace(`            Resource: !GetAtt PaymentQueue.Arn
-            Condition: {ArnEquals: {aws:SourceArn: !GetAtt PaymentEventsRule.Arn}}`, `            Resource: !GetAtt PaymentQueue.Arn
-            Condition: {ArnEquals: {aws:SourceArn: !GetAtt SignupEventsRule.Arn}}`)},
-		{"target without retry policy", "rule-targets", replace(`        - Id: signup
+		{"queue policy naming another rule", "queue-policies", replace(`aws:SourceArn: !GetAtt PaymentEventsRule.Arn`, `aws:SourceArn: !GetAtt SignupEventsRule.Arn`)},
+		{"target without retry policy", "rule-targets", within(`        - Id: signup
           Arn: !GetAtt SignupQueue.Arn
           DeadLetterConfig: {Arn: !GetAtt DeliveryDLQ.Arn}
-          RetryPolicy: {MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400}`, `        - Id: signup
-          Arn: !GetAtt SignupQueue.Arn
-          DeadLetterConfig: {Arn: !GetAtt DeliveryDLQ.Arn}`)},
-		{"archive of another bus", "event-archive", replace(`      SourceArn: !GetAtt EventBus.Arn
-      RetentionDays: !Ref ArchiveRetentionDays`, `      SourceArn: !Sub "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
-      RetentionDays: !Ref ArchiveRetentionDays`)},
+          RetryPolicy: {MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400}`,
+			"\n          RetryPolicy: {MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400}", "")},
+		{"archive of another bus", "event-archive", replace(`      SourceArn: !GetAtt EventBus.Arn`,
+			`      SourceArn: !Sub "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"`)},
 		{"archive shorter than a DLQ", "event-archive", replace(`      RetentionDays: !Ref ArchiveRetentionDays`, `      RetentionDays: 7`)},
 		{"archive for ever", "event-archive", replace(`      RetentionDays: !Ref ArchiveRetentionDays`, `      RetentionDays: 0`)},
-		{"archive of some events", "event-archive", replace(`      RetentionDays: !Ref ArchiveRetentionDays`, `      RetentionDays: !Ref ArchiveRetentionDays
-      EventPattern: {source: [licenseflow.webhook]}`)},
-		{"edge in the VPC", "edge-lambdas", replace(`      Description: Payment-provider webhook edge (outside the VPC, stateless).
-`, `      Description: Payment-provider webhook edge (outside the VPC, stateless).
-      VpcConfig:
+		{"archive of some events", "event-archive", insertAfter(`      RetentionDays: !Ref ArchiveRetentionDays
+`, `      EventPattern: {source: [licenseflow.webhook]}
+`)},
+		{"edge in the VPC", "edge-lambdas", insertAfter(`      Description: Payment-provider webhook edge (outside the VPC, stateless).
+`, `      VpcConfig:
         SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
         SecurityGroupIds: [!Ref EndpointSecurityGroup]
 `)},
-		{"x86 edge", "edge-lambdas", replace(`      Description: Signup edge - the user application and its API (private subnets, no ingress).
-`, `      Description: Signup edge - the user application and its API (private subnets, no ingress).
-      Architectures: [x86_64]
+		{"x86 edge", "edge-lambdas", insertAfter(`      Description: Signup edge - the user application and its API (private subnets, no ingress).
+`, `      Architectures: [x86_64]
 `)},
-		{"store edge outside the VPC", "edge-lambdas", replace(`          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret
-`, `          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret
-          LICENSEFLOW_DATABASE_HOST: !GetAtt Database.Endpoint.Address
+		{"store edge outside the VPC", "edge-lambdas", insertAfter(webhookSecretVar, `          LICENSEFLOW_DATABASE_HOST: !GetAtt Database.Endpoint.Address
 `)},
-		{"store edge reaching the app servers", "edge-lambdas", addResources(`  SignupEdgeToAppServers:
-    Type: AWS::EC2::SecurityGroupEgress
-    Properties:
-      GroupId: !Ref SignupEdgeSecurityGroup
-      IpProtocol: tcp
-      FromPort: !Ref LicensePort
-      ToPort: !Ref LicensePort
-      DestinationSecurityGroupId: !Ref AppServerSecurityGroup
-`)},
-		{"ingress on the store edge", "in-vpc-security-groups", addResources(`  SignupEdgeFromPoller:
-    Type: AWS::EC2::SecurityGroupIngress
-    Properties:
-      GroupId: !Ref SignupEdgeSecurityGroup
-      IpProtocol: tcp
-      FromPort: 443
-      ToPort: 443
-      SourceSecurityGroupId: !Ref PollerSecurityGroup
-`)},
+		{"store edge reaching the app servers", "edge-lambdas", addGroupRule("SignupEdgeToAppServers", "Egress", "SignupEdgeSecurityGroup", "!Ref LicensePort",
+			"DestinationSecurityGroupId: !Ref AppServerSecurityGroup")},
+		{"ingress on the store edge", "in-vpc-security-groups", addGroupRule("SignupEdgeFromPoller", "Ingress", "SignupEdgeSecurityGroup", "443",
+			"SourceSecurityGroupId: !Ref PollerSecurityGroup")},
 		{"VPC link", "no-inbound-path", addResources(`  Link:
     Type: AWS::ApiGatewayV2::VpcLink
     Properties:
       Name: into-the-vpc
       SubnetIds: [!Ref PrivateSubnetA]
 `)},
-		{"app servers open to a range", "no-inbound-path", replace(`        - Description: license deliveries from the license-push poller
-          IpProtocol: tcp`, `        - Description: anyone in the office
+		{"app servers open to a range", "no-inbound-path", insertBefore(`        - Description: license deliveries from the license-push poller
+`, `        - Description: anyone in the office
           IpProtocol: tcp
           FromPort: 22
           ToPort: 22
           CidrIp: 203.0.113.0/24
-        - Description: license deliveries from the license-push poller
-          IpProtocol: tcp`)},
-		{"function URL", "no-inbound-path", replace(`      Handler: payment
-`, `      Handler: payment
-      FunctionUrlConfig: {AuthType: NONE}
 `)},
-		{"no batch item failures", "stage-lambdas", replace(`            Queue: !GetAtt SignupQueue.Arn
+		{"function URL", "no-inbound-path", insertAfter(`      Handler: payment
+`, `      FunctionUrlConfig: {AuthType: NONE}
+`)},
+		{"no batch item failures", "stage-lambdas", within(`            Queue: !GetAtt SignupQueue.Arn
             BatchSize: 10
-            FunctionResponseTypes: [ReportBatchItemFailures]`, `            Queue: !GetAtt SignupQueue.Arn
-            BatchSize: 10`)},
-		{"stage outside the VPC", "stage-lambdas", replace(`      Role: !GetAtt PaymentStageRole.Arn
+            FunctionResponseTypes: [ReportBatchItemFailures]`, "\n            FunctionResponseTypes: [ReportBatchItemFailures]", "")},
+		{"stage outside the VPC", "stage-lambdas", within(`      Role: !GetAtt PaymentStageRole.Arn
       VpcConfig:
         SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
         SecurityGroupIds: [!Ref StageSecurityGroup]
-`, `      Role: !GetAtt PaymentStageRole.Arn
-`)},
+`, `      VpcConfig:
+        SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
+        SecurityGroupIds: [!Ref StageSecurityGroup]
+`, "")},
 		{"poller with public IP", "poller", replace(`AssignPublicIp: DISABLED`, `AssignPublicIp: ENABLED`)},
 		{"public database", "database", replace(`PubliclyAccessible: false`, `PubliclyAccessible: true`)},
 		{"secret parameter", "secrets", chain(replace(`  DatabaseInstanceClass:
@@ -256,17 +240,11 @@ func TestEachCheckCanFail(t *testing.T) {
 		{"sqs star action", "iam-least-privilege", replace(`                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes]
                 Resource: !GetAtt PaymentQueue.Arn`, `                Action: sqs:*
                 Resource: !GetAtt PaymentQueue.Arn`)},
-		{"events on any bus", "iam-least-privilege", replace(`            - Effect: Allow
-              Action: events:PutEvents
+		{"events on any bus", "iam-least-privilege", within(`              Action: events:PutEvents
               Resource: !GetAtt EventBus.Arn
             - Effect: Allow
               Action: secretsmanager:GetSecretValue
-              Resource: !Ref WebhookSecret`, `            - Effect: Allow
-              Action: events:PutEvents
-              Resource: "*"
-            - Effect: Allow
-              Action: secretsmanager:GetSecretValue
-              Resource: !Ref WebhookSecret`)},
+              Resource: !Ref WebhookSecret`, "Resource: !GetAtt EventBus.Arn", `Resource: "*"`)},
 		{"SAM generated SQS role", "iam-least-privilege", replace(`      Role: !GetAtt AccountsStageRole.Arn
 `, ``)},
 		{"no throttling", "http-api-throttling", replace(`      DefaultRouteSettings:
@@ -274,8 +252,7 @@ func TestEachCheckCanFail(t *testing.T) {
         ThrottlingRateLimit: 100`, `      Description: no throttling`)},
 		{"handler not an entry", "lambda-entries", replace("      Handler: accounts\n", "      Handler: bootstrap\n")},
 		{"no handler", "lambda-entries", replace("      Handler: signup\n", "")},
-		{"reserved variable", "lambda-entries", replace("          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n",
-			"          LICENSEFLOW_WEBHOOK_SECRET_ARN: !Ref WebhookSecret\n          _HANDLER: webhook\n")},
+		{"reserved variable", "lambda-entries", insertAfter(webhookSecretVar, "          _HANDLER: webhook\n")},
 		{"invalid plans", "plans", withPlans(`{"plans":{"pro":{"name":"pro","seats":0}}}`)},
 		{"a plans file path", "plans", withPlans(`/etc/licenseflow/plans.yaml`)},
 		{"signup without the plans", "plans", chain(withPlans(`{"plans":{"pro":{"name":"pro","seats":5}}}`),
@@ -335,15 +312,8 @@ func bigPlans(n int) string {
 func TestPlansParameter(t *testing.T) {
 	t.Parallel()
 	own := `{"trial_users":3,"plans":{"pro":{"name":"pro","seats":5,"features":["core","sso"]}}}`
-	tpl, err := LoadTemplateWith(templateYAML, Options{Parameters: map[string]string{"Plans": own}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range CheckPosture(tpl, binaryEntries) {
-		if !r.Passed() {
-			t.Errorf("%s: %v", r.ID, r.Problems)
-		}
-	}
+	tpl := embedded(t, Options{Parameters: map[string]string{"Plans": own}})
+	passesEveryCheck(t, tpl)
 	got := 0
 	for _, f := range tpl.OfType("AWS::Serverless::Function") {
 		if v, ok := envVars(f)[plansVar]; ok {
@@ -360,11 +330,7 @@ func TestPlansParameter(t *testing.T) {
 
 func TestLambdaEntriesRequired(t *testing.T) {
 	t.Parallel()
-	tpl, err := LoadTemplate(templateYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := failed(CheckPosture(tpl, PostureConfig{})); len(got) != 1 || got[0] != "lambda-entries" {
+	if got := failed(CheckPosture(embedded(t, Options{}), PostureConfig{})); len(got) != 1 || got[0] != "lambda-entries" {
 		t.Fatalf("failed rules without the entry list %v, want [lambda-entries]", got)
 	}
 }

@@ -108,10 +108,7 @@ func TestRejectsBadTemplates(t *testing.T) {
 
 func TestSAMGlobalsMerge(t *testing.T) {
 	t.Parallel()
-	tpl, err := LoadTemplate(templateYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := embedded(t, Options{})
 	p := tpl.Resources["PaymentFunction"].Properties
 	if p["Runtime"] != "provided.al2023" || p["Timeout"] != 30 {
 		t.Errorf("globals not merged: %v %v", p["Runtime"], p["Timeout"])

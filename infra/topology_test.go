@@ -45,11 +45,7 @@ func TestDefaultIsTheTemplatesTopology(t *testing.T) {
 
 func TestTopologyFollowsStackName(t *testing.T) {
 	t.Parallel()
-	tpl, err := LoadEmbedded(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := TopologyFromTemplate(tpl, "staging")
+	top, err := TopologyFromTemplate(embedded(t, Options{}), "staging")
 	if err != nil {
 		t.Fatal(err)
 	}
