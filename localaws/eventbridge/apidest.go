@@ -112,7 +112,7 @@ func (dr *apiDestRecord) set(in *apiDestinationInput) error {
 
 func (s *Service) apiDestState(dr *apiDestRecord) *apiDestinationStateOutput {
 	return &apiDestinationStateOutput{ApiDestinationArn: s.apiDestARN(dr), ApiDestinationState: "ACTIVE",
-		CreationTime: epochPtr(time.UnixMilli(dr.Created)), LastModifiedTime: epochPtr(time.UnixMilli(dr.Modified))}
+		resourceTimes: timesOf(time.UnixMilli(dr.Created), time.UnixMilli(dr.Modified))}
 }
 
 func (s *Service) apiDestOutput(d *apiDest) *apiDestinationOutput {
@@ -125,15 +125,11 @@ func (s *Service) describeAPIDestination(ctx context.Context, in *nameInput) (*a
 	return describeOf(s, s.apiDests, in.Name, apiDestNotFound, s.apiDestOutput)
 }
 
-func (s *Service) listAPIDestinations(ctx context.Context, in *filteredListInput) (*listAPIDestinationsOutput, error) {
+func (s *Service) listAPIDestinations(ctx context.Context, in *filteredListInput) (*listOutput[*apiDestinationOutput], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	keep := func(d *apiDest) bool { return in.ConnectionArn == "" || in.ConnectionArn == d.Connection }
-	dests, next, err := listPageOf(s.apiDests, &in.listInput, keep, s.apiDestOutput)
-	if err != nil {
-		return nil, err
-	}
-	return &listAPIDestinationsOutput{dests, next}, nil
+	return listPageOf("ApiDestinations", s.apiDests, &in.listInput, keep, s.apiDestOutput)
 }
 
 func (s *Service) updateAPIDestination(ctx context.Context, in *apiDestinationInput) (*apiDestinationStateOutput, error) {

@@ -159,22 +159,18 @@ func (s *Service) archiveOutput(a *archive) *archiveOutput {
 	s.archMu.Lock()
 	count, size := int64(len(a.events)), a.size
 	s.archMu.Unlock()
-	return &archiveOutput{ArchiveName: a.name, CreationTime: epochPtr(a.created), Description: a.description,
-		EventCount: count, EventPattern: a.pattern, EventSourceArn: s.busARN(a.bus), KmsKeyIdentifier: a.kms,
-		RetentionDays: a.retention, SizeBytes: size, State: archiveEnabled}
+	return &archiveOutput{archiveStateOutput: archiveStateOutput{CreationTime: epochPtr(a.created), State: archiveEnabled},
+		ArchiveName: a.name, Description: a.description, EventCount: count, EventPattern: a.pattern,
+		EventSourceArn: s.busARN(a.bus), KmsKeyIdentifier: a.kms, RetentionDays: a.retention, SizeBytes: size}
 }
 
-func (s *Service) listArchives(ctx context.Context, in *filteredListInput) (*listArchivesOutput, error) {
+func (s *Service) listArchives(ctx context.Context, in *filteredListInput) (*listOutput[*archiveOutput], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	keep := func(a *archive) bool {
 		return (in.EventSourceArn == "" || in.EventSourceArn == s.busARN(a.bus)) && (in.State == "" || in.State == archiveEnabled)
 	}
-	archives, next, err := listPageOf(s.archives, &in.listInput, keep, s.archiveOutput)
-	if err != nil {
-		return nil, err
-	}
-	return &listArchivesOutput{archives, next}, nil
+	return listPageOf("Archives", s.archives, &in.listInput, keep, s.archiveOutput)
 }
 
 func (s *Service) updateArchive(ctx context.Context, in *createArchiveInput) (*archiveStateOutput, error) {

@@ -70,15 +70,11 @@ func (s *Service) describeEventBus(ctx context.Context, in *nameInput) (*eventBu
 
 func (s *Service) busOutput(b *bus) *eventBusOutput {
 	return &eventBusOutput{Arn: s.busARN(b.name), Name: b.name, Description: b.description,
-		CreationTime: epochPtr(b.created), LastModifiedTime: epochPtr(b.modified)}
+		resourceTimes: timesOf(b.created, b.modified)}
 }
 
-func (s *Service) listEventBuses(ctx context.Context, in *listInput) (*listEventBusesOutput, error) {
+func (s *Service) listEventBuses(ctx context.Context, in *listInput) (*listOutput[*eventBusOutput], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	buses, next, err := listPage(s.buses, in, s.busOutput)
-	if err != nil {
-		return nil, err
-	}
-	return &listEventBusesOutput{buses, next}, nil
+	return listPage("EventBuses", s.buses, in, s.busOutput)
 }

@@ -139,7 +139,7 @@ func (s *Service) connectionNamed(name string) *connection {
 func (s *Service) connectionState(c *connection) *connectionStateOutput {
 	state, _ := c.state()
 	out := &connectionStateOutput{ConnectionArn: s.connectionARN(&c.connRecord), ConnectionState: state,
-		CreationTime: epochPtr(time.UnixMilli(c.Created)), LastModifiedTime: epochPtr(time.UnixMilli(c.Modified))}
+		resourceTimes: timesOf(time.UnixMilli(c.Created), time.UnixMilli(c.Modified))}
 	c.mu.Lock()
 	if !c.authorizedAt.IsZero() {
 		out.LastAuthorizedTime = epochPtr(c.authorizedAt)
@@ -163,7 +163,7 @@ func (s *Service) describeConnection(ctx context.Context, in *nameInput) (*conne
 	return s.connectionOutput(c), nil
 }
 
-func (s *Service) listConnections(ctx context.Context, in *filteredListInput) (*listConnectionsOutput, error) {
+func (s *Service) listConnections(ctx context.Context, in *filteredListInput) (*listOutput[*connectionOutput], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	keep := func(c *connection) bool {
@@ -175,11 +175,7 @@ func (s *Service) listConnections(ctx context.Context, in *filteredListInput) (*
 		o.AuthParameters, o.SecretArn, o.Description = nil, "", ""
 		return o
 	}
-	conns, next, err := listPageOf(s.connections, &in.listInput, keep, out)
-	if err != nil {
-		return nil, err
-	}
-	return &listConnectionsOutput{conns, next}, nil
+	return listPageOf("Connections", s.connections, &in.listInput, keep, out)
 }
 
 // updateConnection changes what the request gives; secrets not given stay.

@@ -2,6 +2,7 @@ package eventbridge
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"maps"
 	"slices"
 	"sort"
@@ -10,19 +11,19 @@ import (
 	"github.com/licenseflow/licenseflow/localaws/awsapi"
 )
 
-// page returns the slice of sorted names after the NextToken, at most
-// limit long, and the token for the next page ("" at the end).
-func page(names []string, prefix, token string, limit *int32) ([]string, string, error) {
+// page returns the slice of sorted names with prefix after the NextToken,
+// at most Limit long, and the token for the next page ("" at the end).
+func (p *pageInput) page(names []string, prefix string) ([]string, string, error) {
 	n := 100
-	if limit != nil {
-		if *limit < 1 || *limit > 100 {
+	if p.Limit != nil {
+		if *p.Limit < 1 || *p.Limit > 100 {
 			return nil, "", validation("Limit must be between 1 and 100.")
 		}
-		n = int(*limit)
+		n = int(*p.Limit)
 	}
 	start := 0
-	if token != "" {
-		after, err := base64.RawURLEncoding.DecodeString(token)
+	if p.NextToken != "" {
+		after, err := base64.RawURLEncoding.DecodeString(p.NextToken)
 		if err != nil {
 			return nil, "", validation("The NextToken is not valid.")
 		}
@@ -44,27 +45,45 @@ func page(names []string, prefix, token string, limit *int32) ([]string, string,
 	return out, "", nil
 }
 
+// listOutput is a List operation's answer: a page of items under the
+// member the operation names them by ("Rules", "Archives", ...), and the
+// token for the next page, left out at the end.
+type listOutput[T any] struct {
+	member string
+	items  []T
+	next   string
+}
+
+func (o *listOutput[T]) MarshalJSON() ([]byte, error) {
+	m := map[string]any{o.member: o.items}
+	if o.next != "" {
+		m["NextToken"] = o.next
+	}
+	return json.Marshal(m)
+}
+
 // listPage is a page of m's values in name order, each as out makes it,
-// for a List operation's input; never nil (the SDK expects the member).
-func listPage[V, O any](m map[string]V, in *listInput, out func(V) O) ([]O, string, error) {
-	return listPageOf(m, in, nil, out)
+// under member, for a List operation's input; its items are never nil
+// (the SDK expects the member).
+func listPage[V, O any](member string, m map[string]V, in *listInput, out func(V) O) (*listOutput[O], error) {
+	return listPageOf(member, m, in, nil, out)
 }
 
 // listPageOf is listPage over the values keep accepts (nil: all).
-func listPageOf[V, O any](m map[string]V, in *listInput, keep func(V) bool, out func(V) O) ([]O, string, error) {
+func listPageOf[V, O any](member string, m map[string]V, in *listInput, keep func(V) bool, out func(V) O) (*listOutput[O], error) {
 	all := slices.Sorted(maps.Keys(m))
 	if keep != nil {
 		all = slices.DeleteFunc(all, func(n string) bool { return !keep(m[n]) })
 	}
-	names, next, err := page(all, in.NamePrefix, in.NextToken, in.Limit)
+	names, next, err := in.page(all, in.NamePrefix)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	items := make([]O, len(names))
 	for i, n := range names {
 		items[i] = out(m[n])
 	}
-	return items, next, nil
+	return &listOutput[O]{member, items, next}, nil
 }
 
 // describeOf returns what out makes of the resource name of m, read under

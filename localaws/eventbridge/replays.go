@@ -178,9 +178,9 @@ func (s *Service) describeReplay(ctx context.Context, in *replayNameInput) (*rep
 }
 
 func (s *Service) replayOutput(r *replay) *replayOutput {
-	out := &replayOutput{ReplayName: r.Name, EventSourceArn: s.archiveARN(r.Archive),
-		EventStartTime: epochPtr(time.UnixMilli(r.Start)), EventEndTime: epochPtr(time.UnixMilli(r.End)),
-		ReplayStartTime: epochPtr(time.UnixMilli(r.Started)), State: r.State, StateReason: r.Reason}
+	out := &replayOutput{replayStateOutput: replayStateOutput{ReplayStartTime: epochPtr(time.UnixMilli(r.Started)),
+		State: r.State, StateReason: r.Reason}, ReplayName: r.Name, EventSourceArn: s.archiveARN(r.Archive),
+		EventStartTime: epochPtr(time.UnixMilli(r.Start)), EventEndTime: epochPtr(time.UnixMilli(r.End))}
 	if r.Last != 0 {
 		out.EventLastReplayedTime = epochPtr(time.UnixMilli(r.Last))
 	}
@@ -190,17 +190,13 @@ func (s *Service) replayOutput(r *replay) *replayOutput {
 	return out
 }
 
-func (s *Service) listReplays(ctx context.Context, in *filteredListInput) (*listReplaysOutput, error) {
+func (s *Service) listReplays(ctx context.Context, in *filteredListInput) (*listOutput[*replayOutput], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	keep := func(r *replay) bool {
 		return (in.EventSourceArn == "" || in.EventSourceArn == s.archiveARN(r.Archive)) && (in.State == "" || in.State == r.State)
 	}
-	replays, next, err := listPageOf(s.replays, &in.listInput, keep, s.replayOutput)
-	if err != nil {
-		return nil, err
-	}
-	return &listReplaysOutput{replays, next}, nil
+	return listPageOf("Replays", s.replays, &in.listInput, keep, s.replayOutput)
 }
 
 // cancelReplay asks a starting or running replay to stop; it is CANCELLED

@@ -145,18 +145,14 @@ func (s *Service) deleteRule(ctx context.Context, in *ruleRef) (*awsapi.Empty, e
 	})
 }
 
-func (s *Service) listRules(ctx context.Context, in *listInput) (*listRulesOutput, error) {
+func (s *Service) listRules(ctx context.Context, in *listInput) (*listOutput[*ruleOutput], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	b, err := s.findBus(busName(in.EventBusName))
 	if err != nil {
 		return nil, err
 	}
-	rules, next, err := listPage(b.rules, in, s.ruleOutput)
-	if err != nil {
-		return nil, err
-	}
-	return &listRulesOutput{rules, next}, nil
+	return listPage("Rules", b.rules, in, s.ruleOutput)
 }
 
 func (s *Service) enableRule(ctx context.Context, in *ruleRef) (*awsapi.Empty, error) {
@@ -186,7 +182,7 @@ func (s *Service) setRuleState(ctx context.Context, in *ruleRef, state string) e
 	})
 }
 
-func (s *Service) listRuleNamesByTarget(ctx context.Context, in *listRuleNamesByTargetInput) (*listRuleNamesOutput, error) {
+func (s *Service) listRuleNamesByTarget(ctx context.Context, in *listRuleNamesByTargetInput) (*listOutput[string], error) {
 	if in.TargetArn == "" {
 		return nil, validation("Parameter TargetArn is required.")
 	}
@@ -205,12 +201,12 @@ func (s *Service) listRuleNamesByTarget(ctx context.Context, in *listRuleNamesBy
 			}
 		}
 	}
-	names, next, err := page(matching, "", in.NextToken, in.Limit)
+	names, next, err := in.page(matching, "")
 	if err != nil {
 		return nil, err
 	}
 	if names == nil {
 		names = []string{}
 	}
-	return &listRuleNamesOutput{names, next}, nil
+	return &listOutput[string]{"RuleNames", names, next}, nil
 }

@@ -178,7 +178,7 @@ func prepareTarget(t Target) (*target, error) {
 }
 
 func (s *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targetsResult, error) {
-	name, bn := ruleName(in.Rule), busName(in.EventBusName)
+	bn, name := in.busAndRule()
 	if err := checkRuleName("rule", name); err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (s *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targets
 // removeTargets removes targets by id; ids the rule does not have are
 // ignored, as on AWS.
 func (s *Service) removeTargets(ctx context.Context, in *removeTargetsInput) (*targetsResult, error) {
-	name, bn := ruleName(in.Rule), busName(in.EventBusName)
+	bn, name := in.busAndRule()
 	if len(in.Ids) == 0 || len(in.Ids) > 100 {
 		return nil, validation("1 validation error detected: Value at 'ids' failed to satisfy constraint: " +
 			"Member must have length between 1 and 100")
@@ -249,10 +249,10 @@ func (s *Service) updateTargets(ctx context.Context, bn, name string, change fun
 	return &targetsResult{FailedEntries: []failedTarget{}}, nil
 }
 
-func (s *Service) listTargetsByRule(ctx context.Context, in *listTargetsInput) (*listTargetsOutput, error) {
+func (s *Service) listTargetsByRule(ctx context.Context, in *listTargetsInput) (*listOutput[Target], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	r, err := s.findRule(busName(in.EventBusName), ruleName(in.Rule))
+	r, err := s.findRule(in.busAndRule())
 	if err != nil {
 		return nil, err
 	}
@@ -260,14 +260,14 @@ func (s *Service) listTargetsByRule(ctx context.Context, in *listTargetsInput) (
 	for i, t := range r.targets {
 		ids[i] = t.wire.Id
 	}
-	pageIDs, next, err := page(ids, "", in.NextToken, in.Limit)
+	pageIDs, next, err := in.page(ids, "")
 	if err != nil {
 		return nil, err
 	}
-	out := &listTargetsOutput{Targets: []Target{}, NextToken: next}
+	out := &listOutput[Target]{"Targets", []Target{}, next}
 	for _, id := range pageIDs {
 		i, _ := r.target(id)
-		out.Targets = append(out.Targets, r.targets[i].wire)
+		out.items = append(out.items, r.targets[i].wire)
 	}
 	return out, nil
 }

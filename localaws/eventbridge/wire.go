@@ -91,19 +91,34 @@ type createEventBusInput struct {
 	Tags             []tag             `json:"Tags"`
 }
 
+// pageInput is the paging every List operation takes.
+type pageInput struct {
+	NextToken string `json:"NextToken"`
+	Limit     *int32 `json:"Limit"`
+}
+
 type listInput struct {
-	NamePrefix   string `json:"NamePrefix"`
-	NextToken    string `json:"NextToken"`
-	Limit        *int32 `json:"Limit"`
+	NamePrefix string `json:"NamePrefix"`
+	pageInput
 	EventBusName string `json:"EventBusName"`
 }
 
+// resourceTimes are when a bus, connection or API destination was created
+// and last changed.
+type resourceTimes struct {
+	CreationTime     *epochTime `json:"CreationTime"`
+	LastModifiedTime *epochTime `json:"LastModifiedTime"`
+}
+
+func timesOf(created, modified time.Time) resourceTimes {
+	return resourceTimes{epochPtr(created), epochPtr(modified)}
+}
+
 type eventBusOutput struct {
-	Arn              string     `json:"Arn"`
-	Name             string     `json:"Name"`
-	Description      string     `json:"Description,omitempty"`
-	CreationTime     *epochTime `json:"CreationTime,omitempty"`
-	LastModifiedTime *epochTime `json:"LastModifiedTime,omitempty"`
+	Arn         string `json:"Arn"`
+	Name        string `json:"Name"`
+	Description string `json:"Description,omitempty"`
+	resourceTimes
 }
 
 type putRuleInput struct {
@@ -137,17 +152,27 @@ type ruleOutput struct {
 	ManagedBy          string `json:"ManagedBy,omitempty"`
 }
 
+// targetsOf names the rule whose targets PutTargets, RemoveTargets and
+// ListTargetsByRule work on.
+type targetsOf struct {
+	Rule         string `json:"Rule"`
+	EventBusName string `json:"EventBusName"`
+}
+
+// busAndRule are the names of the bus and the rule, defaults applied.
+func (t targetsOf) busAndRule() (bus, rule string) {
+	return busName(t.EventBusName), ruleName(t.Rule)
+}
+
 type putTargetsInput struct {
-	Rule         string   `json:"Rule"`
-	EventBusName string   `json:"EventBusName"`
-	Targets      []Target `json:"Targets"`
+	targetsOf
+	Targets []Target `json:"Targets"`
 }
 
 type removeTargetsInput struct {
-	Rule         string   `json:"Rule"`
-	EventBusName string   `json:"EventBusName"`
-	Ids          []string `json:"Ids"`
-	Force        bool     `json:"Force"`
+	targetsOf
+	Ids   []string `json:"Ids"`
+	Force bool     `json:"Force"`
 }
 
 type failedTarget struct {
@@ -162,17 +187,14 @@ type targetsResult struct {
 }
 
 type listTargetsInput struct {
-	Rule         string `json:"Rule"`
-	EventBusName string `json:"EventBusName"`
-	NextToken    string `json:"NextToken"`
-	Limit        *int32 `json:"Limit"`
+	targetsOf
+	pageInput
 }
 
 type listRuleNamesByTargetInput struct {
 	TargetArn    string `json:"TargetArn"`
 	EventBusName string `json:"EventBusName"`
-	NextToken    string `json:"NextToken"`
-	Limit        *int32 `json:"Limit"`
+	pageInput
 }
 
 type testEventPatternInput struct {
@@ -217,28 +239,8 @@ type createEventBusOutput struct {
 	Description string `json:"Description,omitempty"`
 }
 
-type listEventBusesOutput struct {
-	EventBuses []*eventBusOutput `json:"EventBuses"`
-	NextToken  string            `json:"NextToken,omitempty"`
-}
-
 type putRuleOutput struct {
 	RuleArn string `json:"RuleArn"`
-}
-
-type listRulesOutput struct {
-	Rules     []*ruleOutput `json:"Rules"`
-	NextToken string        `json:"NextToken,omitempty"`
-}
-
-type listTargetsOutput struct {
-	Targets   []Target `json:"Targets"`
-	NextToken string   `json:"NextToken,omitempty"`
-}
-
-type listRuleNamesOutput struct {
-	RuleNames []string `json:"RuleNames"`
-	NextToken string   `json:"NextToken,omitempty"`
 }
 
 type testEventPatternOutput struct {
@@ -247,4 +249,197 @@ type testEventPatternOutput struct {
 
 type listTagsOutput struct {
 	Tags []tag `json:"Tags"`
+}
+
+// The shapes of connections, API destinations and HTTP targets.
+
+// httpParameters is a target's HttpParameters; a value that is a JSON
+// path ("$.detail.id") is read from the event.
+type httpParameters struct {
+	PathParameterValues   []string          `json:"PathParameterValues,omitempty"`
+	HeaderParameters      map[string]string `json:"HeaderParameters,omitempty"`
+	QueryStringParameters map[string]string `json:"QueryStringParameters,omitempty"`
+}
+
+type connParameter struct {
+	Key           string `json:"Key"`
+	Value         string `json:"Value,omitempty"`
+	IsValueSecret bool   `json:"IsValueSecret,omitempty"`
+}
+
+// connHTTPParameters are the headers, query strings and body values a
+// connection adds to its requests.
+type connHTTPParameters struct {
+	HeaderParameters      []connParameter `json:"HeaderParameters,omitempty"`
+	QueryStringParameters []connParameter `json:"QueryStringParameters,omitempty"`
+	BodyParameters        []connParameter `json:"BodyParameters,omitempty"`
+}
+
+type apiKeyAuth struct {
+	ApiKeyName  string `json:"ApiKeyName"`
+	ApiKeyValue string `json:"ApiKeyValue,omitempty"`
+}
+
+type basicAuth struct {
+	Username string `json:"Username"`
+	Password string `json:"Password,omitempty"`
+}
+
+type oauthClient struct {
+	ClientID     string `json:"ClientID"`
+	ClientSecret string `json:"ClientSecret,omitempty"`
+}
+
+type oauthAuth struct {
+	AuthorizationEndpoint string              `json:"AuthorizationEndpoint"`
+	HttpMethod            string              `json:"HttpMethod"`
+	ClientParameters      *oauthClient        `json:"ClientParameters,omitempty"`
+	OAuthHttpParameters   *connHTTPParameters `json:"OAuthHttpParameters,omitempty"`
+}
+
+// connAuth is a connection's AuthParameters: with its secrets in a
+// request and in the log, without them in a response.
+type connAuth struct {
+	ApiKeyAuthParameters     *apiKeyAuth         `json:"ApiKeyAuthParameters,omitempty"`
+	BasicAuthParameters      *basicAuth          `json:"BasicAuthParameters,omitempty"`
+	OAuthParameters          *oauthAuth          `json:"OAuthParameters,omitempty"`
+	InvocationHttpParameters *connHTTPParameters `json:"InvocationHttpParameters,omitempty"`
+}
+
+type connectionInput struct {
+	Name              string    `json:"Name"`
+	Description       *string   `json:"Description"`
+	AuthorizationType string    `json:"AuthorizationType"`
+	AuthParameters    *connAuth `json:"AuthParameters"`
+	// Private APIs, which localaws refuses.
+	InvocationConnectivityParameters json.RawMessage `json:"InvocationConnectivityParameters"`
+}
+
+type connectionStateOutput struct {
+	ConnectionArn   string `json:"ConnectionArn"`
+	ConnectionState string `json:"ConnectionState"`
+	resourceTimes
+	LastAuthorizedTime *epochTime `json:"LastAuthorizedTime,omitempty"`
+}
+
+type connectionOutput struct {
+	connectionStateOutput
+	Name              string    `json:"Name"`
+	Description       string    `json:"Description,omitempty"`
+	AuthorizationType string    `json:"AuthorizationType"`
+	AuthParameters    *connAuth `json:"AuthParameters,omitempty"`
+	SecretArn         string    `json:"SecretArn,omitempty"`
+	StateReason       string    `json:"StateReason,omitempty"`
+}
+
+type apiDestinationInput struct {
+	Name                         string  `json:"Name"`
+	Description                  *string `json:"Description"`
+	ConnectionArn                *string `json:"ConnectionArn"`
+	InvocationEndpoint           *string `json:"InvocationEndpoint"`
+	HttpMethod                   string  `json:"HttpMethod"`
+	InvocationRateLimitPerSecond *int32  `json:"InvocationRateLimitPerSecond"`
+}
+
+type apiDestinationStateOutput struct {
+	ApiDestinationArn   string `json:"ApiDestinationArn"`
+	ApiDestinationState string `json:"ApiDestinationState"`
+	resourceTimes
+}
+
+type apiDestinationOutput struct {
+	apiDestinationStateOutput
+	Name                         string `json:"Name"`
+	Description                  string `json:"Description,omitempty"`
+	ConnectionArn                string `json:"ConnectionArn"`
+	InvocationEndpoint           string `json:"InvocationEndpoint"`
+	HttpMethod                   string `json:"HttpMethod"`
+	InvocationRateLimitPerSecond int32  `json:"InvocationRateLimitPerSecond"`
+}
+
+// The shapes of the archive and replay operations.
+
+type createArchiveInput struct {
+	ArchiveName      string  `json:"ArchiveName"`
+	EventSourceArn   string  `json:"EventSourceArn"`
+	Description      *string `json:"Description"`
+	EventPattern     *string `json:"EventPattern"`
+	RetentionDays    *int32  `json:"RetentionDays"`
+	KmsKeyIdentifier *string `json:"KmsKeyIdentifier"`
+}
+
+type archiveNameInput struct {
+	ArchiveName string `json:"ArchiveName"`
+}
+
+// archiveStateOutput answers CreateArchive and UpdateArchive. An item of
+// ListArchives has no ArchiveArn.
+type archiveStateOutput struct {
+	ArchiveArn   string     `json:"ArchiveArn,omitempty"`
+	CreationTime *epochTime `json:"CreationTime"`
+	State        string     `json:"State"`
+	StateReason  string     `json:"StateReason,omitempty"`
+}
+
+// archiveOutput answers DescribeArchive and is an item of ListArchives.
+type archiveOutput struct {
+	archiveStateOutput
+	ArchiveName      string `json:"ArchiveName"`
+	Description      string `json:"Description,omitempty"`
+	EventCount       int64  `json:"EventCount"`
+	EventPattern     string `json:"EventPattern,omitempty"`
+	EventSourceArn   string `json:"EventSourceArn"`
+	KmsKeyIdentifier string `json:"KmsKeyIdentifier,omitempty"`
+	RetentionDays    int32  `json:"RetentionDays"`
+	SizeBytes        int64  `json:"SizeBytes"`
+}
+
+// filteredListInput is a List input with the filters archives, replays,
+// connections and API destinations take besides a name prefix.
+type filteredListInput struct {
+	listInput
+	EventSourceArn  string `json:"EventSourceArn"`
+	State           string `json:"State"`
+	ConnectionArn   string `json:"ConnectionArn"`
+	ConnectionState string `json:"ConnectionState"`
+}
+
+type replayDestination struct {
+	Arn        string   `json:"Arn"`
+	FilterArns []string `json:"FilterArns,omitempty"`
+}
+
+type startReplayInput struct {
+	ReplayName     string             `json:"ReplayName"`
+	Description    *string            `json:"Description"`
+	EventSourceArn string             `json:"EventSourceArn"`
+	EventStartTime *epochTime         `json:"EventStartTime"`
+	EventEndTime   *epochTime         `json:"EventEndTime"`
+	Destination    *replayDestination `json:"Destination"`
+}
+
+type replayNameInput struct {
+	ReplayName string `json:"ReplayName"`
+}
+
+// replayStateOutput answers StartReplay and CancelReplay. An item of
+// ListReplays has no ReplayArn.
+type replayStateOutput struct {
+	ReplayArn       string     `json:"ReplayArn,omitempty"`
+	ReplayStartTime *epochTime `json:"ReplayStartTime,omitempty"`
+	State           string     `json:"State"`
+	StateReason     string     `json:"StateReason,omitempty"`
+}
+
+// replayOutput answers DescribeReplay and is an item of ListReplays.
+type replayOutput struct {
+	replayStateOutput
+	ReplayName            string             `json:"ReplayName"`
+	Description           string             `json:"Description,omitempty"`
+	Destination           *replayDestination `json:"Destination,omitempty"`
+	EventSourceArn        string             `json:"EventSourceArn"`
+	EventStartTime        *epochTime         `json:"EventStartTime"`
+	EventEndTime          *epochTime         `json:"EventEndTime"`
+	EventLastReplayedTime *epochTime         `json:"EventLastReplayedTime,omitempty"`
+	ReplayEndTime         *epochTime         `json:"ReplayEndTime,omitempty"`
 }
