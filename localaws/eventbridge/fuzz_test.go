@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // FuzzInputTransformer feeds PutTargets' transformer parsing arbitrary
@@ -47,13 +49,9 @@ func FuzzPutEventsEntry(f *testing.F) {
 			}
 			return
 		}
-		var v struct {
-			Source     string          `json:"source"`
-			DetailType string          `json:"detail-type"`
-			Detail     json.RawMessage `json:"detail"`
-		}
+		var v events.EventBridgeEvent // as a Lambda function reads it
 		if err := json.Unmarshal(env, &v); err != nil {
-			t.Fatalf("envelope is not JSON: %v: %s", err, env)
+			t.Fatalf("envelope does not decode as an EventBridge event: %v: %s", err, env)
 		}
 		if utf8.ValidString(source) && v.Source != source {
 			t.Fatalf("source %q came back as %q", source, v.Source)
