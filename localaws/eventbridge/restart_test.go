@@ -1,15 +1,21 @@
 package eventbridge
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/licenseflow/licenseflow/localaws/internal/crashtest"
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
@@ -20,6 +26,41 @@ func openLog(t *testing.T, dir string) *storage.Log {
 		t.Fatalf("opening log: %v", err)
 	}
 	return l
+}
+
+// durable is a Service on a log in a directory of its own, which a test
+// stops and starts again on that directory as a restart would.
+type durable struct {
+	dir string
+	log *storage.Log
+	svc *Service
+	c   *eb.Client
+}
+
+func startDurable(t *testing.T) *durable {
+	t.Helper()
+	d := &durable{dir: t.TempDir()}
+	d.start(t)
+	return d
+}
+
+func (d *durable) start(t *testing.T) {
+	t.Helper()
+	d.log = openLog(t, d.dir)
+	d.svc, d.c = startService(t, d.log, newFlakyQueues())
+}
+
+// restart closes the Service and its log, and starts a new Service on the
+// directory.
+func (d *durable) restart(t *testing.T) {
+	t.Helper()
+	if err := d.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d.start(t)
 }
 
 // TestRestartResumesPendingRetries abandons a Service (no Close, as after
@@ -112,37 +153,32 @@ func TestRestartResumesPendingRetries(t *testing.T) {
 func TestCheckpointWhenTheLogGrows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	log := openLog(t, dir)
-	svc, c := startService(t, log, newFlakyQueues())
-	svc.ckptMin.Store(1)
-	svc.ckptEvery.Store(1)
-	firstSegment := log.Stats().Segment
+	d := startDurable(t)
+	d.svc.ckptMin.Store(1)
+	d.svc.ckptEvery.Store(1)
+	firstSegment := d.log.Stats().Segment
 	for i := range 30 {
 		name := "r" + string(rune('a'+i%26)) + string(rune('a'+i/26))
-		route(t, c, "", name, fromApp, types.Target{Id: aws.String("t"), Arn: aws.String(queueARN(name))})
+		route(t, d.c, "", name, fromApp, types.Target{Id: aws.String("t"), Arn: aws.String(queueARN(name))})
 	}
-	if _, err := c.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String("raa")}); err == nil {
+	if _, err := d.c.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String("raa")}); err == nil {
 		t.Fatal("deleted a rule with targets")
 	}
-	if err := svc.Close(); err != nil { // waits for a running snapshot
+	if err := d.svc.Close(); err != nil { // waits for a running snapshot
 		t.Fatal(err)
 	}
-	if log.Stats().Segment == firstSegment {
+	if d.log.Stats().Segment == firstSegment {
 		t.Fatal("no snapshot was written")
 	}
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, c2 := startService(t, openLog(t, dir), newFlakyQueues())
-	list, err := c2.ListRules(ctx, &eb.ListRulesInput{})
+	d.restart(t)
+	list, err := d.c.ListRules(ctx, &eb.ListRulesInput{})
 	if err != nil {
 		t.Fatalf("listing rules after restart: %v", err)
 	}
 	if len(list.Rules) != 30 {
 		t.Fatalf("%d rules after restart, want 30", len(list.Rules))
 	}
-	targets, err := c2.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("rdb")})
+	targets, err := d.c.ListTargetsByRule(ctx, &eb.ListTargetsByRuleInput{Rule: aws.String("rdb")})
 	if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != queueARN("rdb") {
 		t.Fatalf("targets of rdb after restart: %+v, %v", targets, err)
 	}
@@ -153,32 +189,27 @@ func TestCheckpointWhenTheLogGrows(t *testing.T) {
 func TestConnectionsSurviveRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	log := openLog(t, dir)
-	svc, c := startService(t, log, newFlakyQueues())
-	conn, err := c.CreateConnection(ctx, &eb.CreateConnectionInput{Name: aws.String("k"), AuthorizationType: types.ConnectionAuthorizationTypeApiKey,
+	d := startDurable(t)
+	conn, err := d.c.CreateConnection(ctx, &eb.CreateConnectionInput{Name: aws.String("k"), AuthorizationType: types.ConnectionAuthorizationTypeApiKey,
 		AuthParameters: &types.CreateConnectionAuthRequestParameters{ApiKeyAuthParameters: &types.CreateConnectionApiKeyAuthRequestParameters{
 			ApiKeyName: aws.String("x-key"), ApiKeyValue: aws.String("v")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Checkpoint(); err != nil {
+	if err := d.svc.Checkpoint(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateApiDestination(ctx, &eb.CreateApiDestinationInput{Name: aws.String("d"), ConnectionArn: conn.ConnectionArn,
+	if _, err := d.c.CreateApiDestination(ctx, &eb.CreateApiDestinationInput{Name: aws.String("d"), ConnectionArn: conn.ConnectionArn,
 		InvocationEndpoint: aws.String("http://127.0.0.1:9/x"), HttpMethod: types.ApiDestinationHttpMethodPost}); err != nil {
 		t.Fatal(err)
 	}
-	svc.Close()
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	again, _ := startService(t, openLog(t, dir), newFlakyQueues())
+	d.restart(t)
+	again := d.svc
 	again.mu.RLock()
 	defer again.mu.RUnlock()
-	k, d := again.connections["k"], again.apiDests["d"]
-	if k == nil || k.Auth.ApiKeyAuthParameters.ApiKeyValue != "v" || d == nil || again.connectionByARN(d.Connection) != k {
-		t.Fatalf("after a restart: connection %+v, API destination %+v", k, d)
+	k, dest := again.connections["k"], again.apiDests["d"]
+	if k == nil || k.Auth.ApiKeyAuthParameters.ApiKeyValue != "v" || dest == nil || again.connectionByARN(dest.Connection) != k {
+		t.Fatalf("after a restart: connection %+v, API destination %+v", k, dest)
 	}
 }
 
@@ -199,5 +230,75 @@ func TestRecordOfAGoneBusIsHistory(t *testing.T) {
 	_, c := startService(t, lg, newFlakyQueues())
 	if _, err := c.DescribeEventBus(context.Background(), &eb.DescribeEventBusInput{Name: aws.String("default")}); err != nil {
 		t.Fatalf("the engine did not start serving: %v", err)
+	}
+}
+
+func TestMain(m *testing.M) { crashtest.Main(m, runKillChild) }
+
+// TestArchiveSurvivesKillDashNine runs a child process that archives
+// every event it accepts, kills it with SIGKILL mid-stream, and checks
+// that every event PutEvents acknowledged is in the archive after a
+// restart on the same directory.
+func TestArchiveSurvivesKillDashNine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9 test is not short")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	acked := map[string]bool{}
+	crashtest.Run(t, dir, nil, 60*time.Second, func(line string) bool {
+		if id, ok := strings.CutPrefix(line, "ACK "); ok {
+			acked[id] = true
+		}
+		return len(acked) < 2000
+	})
+	if len(acked) < 100 {
+		t.Fatalf("the child acknowledged only %d events", len(acked))
+	}
+	svc, _ := startService(t, openLog(t, dir), newFlakyQueues())
+	svc.mu.RLock()
+	a := svc.archives["arc"]
+	svc.mu.RUnlock()
+	svc.archMu.Lock()
+	archived := map[string]bool{}
+	for _, ev := range a.events {
+		archived[ev.ID] = true
+	}
+	svc.archMu.Unlock()
+	for id := range acked {
+		if !archived[id] {
+			t.Errorf("acknowledged event %s is not in the archive", id)
+		}
+	}
+	t.Logf("%d acknowledged before the kill, %d archived after it", len(acked), len(archived))
+}
+
+// runKillChild archives events on a durable log in dir until it is
+// killed, printing the id of every event PutEvents acknowledged.
+func runKillChild(dir string) {
+	lg, err := storage.Open(storage.Options{Dir: dir})
+	crashtest.Must(err)
+	s, err := New(Config{Log: lg, Queues: newFlakyQueues(), Logger: slog.New(slog.DiscardHandler)})
+	crashtest.Must(err)
+	ctx := context.Background()
+	_, err = s.createEventBus(ctx, &createEventBusInput{Name: "app"})
+	crashtest.Must(err)
+	_, err = s.createArchive(ctx, &createArchiveInput{ArchiveName: "arc", EventSourceArn: s.busARN("app")})
+	crashtest.Must(err)
+	w := bufio.NewWriter(os.Stdout)
+	source, detailType, detail := "app", "t", `{"n":1}`
+	for {
+		in := &putEventsInput{}
+		for range 10 {
+			in.Entries = append(in.Entries, putEventsEntry{EventBusName: "app", Source: &source, DetailType: &detailType, Detail: &detail})
+		}
+		out, err := s.putEvents(ctx, in)
+		crashtest.Must(err)
+		for _, e := range out.Entries {
+			if e.ErrorCode == "" {
+				fmt.Fprintln(w, "ACK", e.EventId)
+			}
+		}
+		w.Flush()
 	}
 }
