@@ -134,11 +134,7 @@ func (s *Service) listAPIDestinations(ctx context.Context, in *filteredListInput
 
 func (s *Service) updateAPIDestination(ctx context.Context, in *apiDestinationInput) (*apiDestinationStateOutput, error) {
 	var dr apiDestRecord
-	err := s.update(ctx, func() ([]*record, error) {
-		d := s.apiDests[in.Name]
-		if d == nil {
-			return nil, apiDestNotFound(in.Name)
-		}
+	err := updateNamed(ctx, s, s.apiDests, in.Name, apiDestNotFound, func(d *apiDest) ([]*record, error) {
 		dr = d.apiDestRecord
 		if err := dr.set(in); err != nil {
 			return nil, err
@@ -156,10 +152,7 @@ func (s *Service) updateAPIDestination(ctx context.Context, in *apiDestinationIn
 }
 
 func (s *Service) deleteAPIDestination(ctx context.Context, in *nameInput) (*awsapi.Empty, error) {
-	return nil, s.update(ctx, func() ([]*record, error) {
-		if s.apiDests[in.Name] == nil {
-			return nil, apiDestNotFound(in.Name)
-		}
+	return nil, updateNamed(ctx, s, s.apiDests, in.Name, apiDestNotFound, func(*apiDest) ([]*record, error) {
 		return []*record{{Op: opDelAPIDest, Name: in.Name}}, nil
 	})
 }

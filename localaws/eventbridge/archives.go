@@ -175,11 +175,7 @@ func (s *Service) listArchives(ctx context.Context, in *filteredListInput) (*lis
 
 func (s *Service) updateArchive(ctx context.Context, in *createArchiveInput) (*archiveStateOutput, error) {
 	var ar archiveRecord
-	err := s.update(ctx, func() ([]*record, error) {
-		a := s.archives[in.ArchiveName]
-		if a == nil {
-			return nil, archiveNotFound(in.ArchiveName)
-		}
+	err := updateNamed(ctx, s, s.archives, in.ArchiveName, archiveNotFound, func(a *archive) ([]*record, error) {
 		ar = a.record()
 		if err := ar.set(in.Description, in.EventPattern, in.RetentionDays, in.KmsKeyIdentifier); err != nil {
 			return nil, err
@@ -196,10 +192,7 @@ func (s *Service) updateArchive(ctx context.Context, in *createArchiveInput) (*a
 // deleteArchive deletes an archive with its events and its rule; a replay
 // from it that is still running fails.
 func (s *Service) deleteArchive(ctx context.Context, in *archiveNameInput) (*awsapi.Empty, error) {
-	return nil, s.update(ctx, func() ([]*record, error) {
-		if s.archives[in.ArchiveName] == nil {
-			return nil, archiveNotFound(in.ArchiveName)
-		}
+	return nil, updateNamed(ctx, s, s.archives, in.ArchiveName, archiveNotFound, func(*archive) ([]*record, error) {
 		return []*record{{Op: opDelArchive, Name: in.ArchiveName}}, nil
 	})
 }

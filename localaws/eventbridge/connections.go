@@ -183,11 +183,7 @@ func (s *Service) updateConnection(ctx context.Context, in *connectionInput) (*c
 	if len(in.InvocationConnectivityParameters) > 0 {
 		return nil, validation("localaws does not connect to private APIs (InvocationConnectivityParameters).")
 	}
-	err := s.update(ctx, func() ([]*record, error) {
-		c := s.connections[in.Name]
-		if c == nil {
-			return nil, connectionNotFound(in.Name)
-		}
+	err := updateNamed(ctx, s, s.connections, in.Name, connectionNotFound, func(c *connection) ([]*record, error) {
 		cr := c.connRecord
 		cr.Auth = cr.Auth.merge(in.AuthParameters)
 		cr.Type = cmp.Or(in.AuthorizationType, cr.Type)
@@ -209,11 +205,7 @@ func (s *Service) updateConnection(ctx context.Context, in *connectionInput) (*c
 // deauthorizeConnection forgets the connection's secrets: its API
 // destinations fail until UpdateConnection gives new ones.
 func (s *Service) deauthorizeConnection(ctx context.Context, in *nameInput) (*connectionStateOutput, error) {
-	err := s.update(ctx, func() ([]*record, error) {
-		c := s.connections[in.Name]
-		if c == nil {
-			return nil, connectionNotFound(in.Name)
-		}
+	err := updateNamed(ctx, s, s.connections, in.Name, connectionNotFound, func(c *connection) ([]*record, error) {
 		cr := c.connRecord
 		cr.Auth = cr.Auth.redacted()
 		cr.Modified, cr.Deauthorized = s.now().UnixMilli(), true
@@ -227,11 +219,7 @@ func (s *Service) deauthorizeConnection(ctx context.Context, in *nameInput) (*co
 
 func (s *Service) deleteConnection(ctx context.Context, in *nameInput) (*connectionStateOutput, error) {
 	var out *connectionStateOutput
-	err := s.update(ctx, func() ([]*record, error) {
-		c := s.connections[in.Name]
-		if c == nil {
-			return nil, connectionNotFound(in.Name)
-		}
+	err := updateNamed(ctx, s, s.connections, in.Name, connectionNotFound, func(c *connection) ([]*record, error) {
 		out = s.connectionState(c)
 		out.ConnectionState = "DELETING"
 		return []*record{{Op: opDelConn, Name: in.Name}}, nil

@@ -1,6 +1,7 @@
 package eventbridge
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -84,6 +85,20 @@ func listPageOf[V, O any](member string, m map[string]V, in *listInput, keep fun
 		items[i] = out(m[n])
 	}
 	return &listOutput[O]{member, items, next}, nil
+}
+
+// updateNamed records the change change makes to the resource name of m
+// (see update), or fails with notFound's error when m has none of that
+// name.
+func updateNamed[V any](ctx context.Context, s *Service, m map[string]*V, name string, notFound func(string) *awsapi.Error,
+	change func(*V) ([]*record, error)) error {
+	return s.update(ctx, func() ([]*record, error) {
+		v := m[name]
+		if v == nil {
+			return nil, notFound(name)
+		}
+		return change(v)
+	})
 }
 
 // describeOf returns what out makes of the resource name of m, read under

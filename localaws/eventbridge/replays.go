@@ -202,11 +202,7 @@ func (s *Service) listReplays(ctx context.Context, in *filteredListInput) (*list
 // cancelReplay asks a starting or running replay to stop; it is CANCELLED
 // once it does (before its next chunk of events).
 func (s *Service) cancelReplay(ctx context.Context, in *replayNameInput) (*replayStateOutput, error) {
-	err := s.update(ctx, func() ([]*record, error) {
-		r := s.replays[in.ReplayName]
-		if r == nil {
-			return nil, replayNotFound(in.ReplayName)
-		}
+	err := updateNamed(ctx, s, s.replays, in.ReplayName, replayNotFound, func(r *replay) ([]*record, error) {
 		if r.State != replayStarting && r.State != replayRunning {
 			return nil, awsapi.Errorf("IllegalStatusException", "Replay %s is %s: only a STARTING or RUNNING replay can be cancelled.",
 				r.Name, r.State)
