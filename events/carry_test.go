@@ -119,7 +119,7 @@ func sameMetadata(a, b message.Metadata) bool {
 func TestMessageCrossesTheBusWithUUIDAndMetadata(t *testing.T) {
 	t.Parallel()
 	bus, q := newRoutedBus(t)
-	pub, err := NewEventBridgePublisher(EventBridgePublisherConfig{Client: newEventBridgeClient(), Logger: testlog.Quiet()})
+	pub, err := NewEventBridgePublisher(EventBridgePublisherConfig{Client: local.EventBridge(), Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestMessageCrossesTheBusWithUUIDAndMetadata(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, msgs := subscribe(t, newSQSClient(), q.url, nil)
+	_, msgs := subscribe(t, local.SQS(), q.url, nil)
 	v := newTestValidator(t)
 	eventIDs := map[string]bool{}
 	for len(eventIDs) < 2 {
@@ -180,11 +180,11 @@ func TestSQSSubscriberIgnoresThePoisonMarksOfAnEarlierDeath(t *testing.T) {
 	for _, k := range []string{MetadataPoisonReason, MetadataPoisonHandler, MetadataPoisonSource} {
 		attrs[k] = stringAttr("from an earlier death")
 	}
-	if _, err := newSQSClient().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q.url),
+	if _, err := local.SQS().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q.url),
 		MessageBody: aws.String("replayed"), MessageAttributes: attrs}); err != nil {
 		t.Fatal(err)
 	}
-	_, msgs := subscribe(t, newSQSClient(), q.url, nil)
+	_, msgs := subscribe(t, local.SQS(), q.url, nil)
 	for _, count := range []string{"1", "2"} {
 		select {
 		case m := <-msgs:

@@ -24,7 +24,7 @@ import (
 func newRoutedBus(t testing.TB) (string, testQueue) {
 	t.Helper()
 	ctx := context.Background()
-	eb := newEventBridgeClient()
+	eb := local.EventBridge()
 	q := newQueue(t, 30*time.Second, 0)
 	bus := localawstest.FreshName(t, "bus")
 	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
@@ -175,7 +175,7 @@ func TestEventBridgePublisherBatchesAndRetriesOnlyFailedEntries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			bus, q := newRoutedBus(t)
-			client := &faultyEventBridge{real: newEventBridgeClient(), fail: tc.fail}
+			client := &faultyEventBridge{real: local.EventBridge(), fail: tc.fail}
 			p, err := NewEventBridgePublisher(EventBridgePublisherConfig{Client: client, Concurrency: 1,
 				InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Logger: testlog.Quiet()})
 			if err != nil {
@@ -203,7 +203,7 @@ func TestEventBridgePublisherBatchesAndRetriesOnlyFailedEntries(t *testing.T) {
 func TestEventBridgePublisherReportsRejectedEntries(t *testing.T) {
 	t.Parallel()
 	bus, q := newRoutedBus(t)
-	client := &faultyEventBridge{real: newEventBridgeClient(), fail: func(call, i int, e ebtypes.PutEventsRequestEntry) string {
+	client := &faultyEventBridge{real: local.EventBridge(), fail: func(call, i int, e ebtypes.PutEventsRequestEntry) string {
 		if strings.Contains(aws.ToString(e.Detail), "usr_001") {
 			return "ThrottlingException" // never clears
 		}
@@ -243,7 +243,7 @@ func TestEventBridgePublisherReportsRejectedEntries(t *testing.T) {
 
 func TestEventBridgePublisherRefusesBadInput(t *testing.T) {
 	t.Parallel()
-	client := &faultyEventBridge{real: newEventBridgeClient()}
+	client := &faultyEventBridge{real: local.EventBridge()}
 	p, err := NewEventBridgePublisher(EventBridgePublisherConfig{Client: client})
 	if err != nil {
 		t.Fatal(err)
@@ -304,7 +304,7 @@ func TestPackBatchesBySize(t *testing.T) {
 func TestBusPublisher(t *testing.T) {
 	t.Parallel()
 	bus, q := newRoutedBus(t)
-	client := &faultyEventBridge{real: newEventBridgeClient()}
+	client := &faultyEventBridge{real: local.EventBridge()}
 	eb, err := NewEventBridgePublisher(EventBridgePublisherConfig{Client: client})
 	if err != nil {
 		t.Fatal(err)

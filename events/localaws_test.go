@@ -5,31 +5,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
 // local is the in-process localaws every integration test of this package
-// shares (in memory, loopback only).
-var local *localaws.Server
+// shares (in memory, loopback only), with its SDK clients.
+var local localawstest.Shared
 
-func TestMain(m *testing.M) {
-	localawstest.Main(m, localaws.Config{NoSync: true, Logger: testlog.Quiet()}, &local)
-}
-
-func awsConfig() aws.Config {
-	return localawstest.Config(local.URL())
-}
-
-func newSQSClient() *sqs.Client { return sqs.NewFromConfig(awsConfig()) }
-
-func newEventBridgeClient() *eventbridge.Client { return eventbridge.NewFromConfig(awsConfig()) }
+func TestMain(m *testing.M) { local.Main(m, localaws.Config{NoSync: true}) }
 
 // testQueue is a queue (and maybe its DLQ) made for one test.
 type testQueue struct {
@@ -45,10 +31,10 @@ func newQueue(t testing.TB, visibility time.Duration, maxReceive int, bodies ...
 	attrs := map[string]string{"VisibilityTimeout": strconv.Itoa(int(visibility / time.Second))}
 	var q testQueue
 	if maxReceive == 0 {
-		c := localawstest.CreateQueue(t, newSQSClient(), name, attrs)
+		c := localawstest.CreateQueue(t, local.SQS(), name, attrs)
 		q = testQueue{name: c.Name, url: c.URL, arn: c.ARN}
 	} else {
-		c, dlq := localawstest.CreateRedrivenQueue(t, newSQSClient(), name, "", maxReceive, attrs)
+		c, dlq := localawstest.CreateRedrivenQueue(t, local.SQS(), name, "", maxReceive, attrs)
 		q = testQueue{name: c.Name, url: c.URL, arn: c.ARN, dlqURL: dlq.URL}
 	}
 	if len(bodies) > 0 {
@@ -57,23 +43,23 @@ func newQueue(t testing.TB, visibility time.Duration, maxReceive int, bodies ...
 	return q
 }
 
-func queueARN(t testing.TB, url string) string { return localawstest.QueueARN(t, newSQSClient(), url) }
+func queueARN(t testing.TB, url string) string { return localawstest.QueueARN(t, local.SQS(), url) }
 
 // queueDepth returns visible + in-flight + delayed messages of a queue.
 func queueDepth(t testing.TB, url string) int {
-	v, f, d := localawstest.Counts(t, newSQSClient(), url)
+	v, f, d := localawstest.Counts(t, local.SQS(), url)
 	return v + f + d
 }
 
 // sendBodies sends bodies to the queue in batches of 10.
 func sendBodies(t testing.TB, url string, bodies []string) {
-	localawstest.Send(t, newSQSClient(), url, localawstest.Bodies(bodies...)...)
+	localawstest.Send(t, local.SQS(), url, localawstest.Bodies(bodies...)...)
 }
 
 // receiveAll drains the queue with plain SDK calls until want messages came
 // or the deadline passed, deleting what it reads.
 func receiveAll(t testing.TB, url string, want int, within time.Duration) []sqstypes.Message {
-	return localawstest.Drain(t, newSQSClient(), url, want, within)
+	return localawstest.Drain(t, local.SQS(), url, want, within)
 }
 
 // eventually polls cond every 50ms until it holds or within passes.

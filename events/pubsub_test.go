@@ -287,7 +287,7 @@ const stressEnv = "LICENSEFLOW_PUBSUB_STRESS"
 // TestReconnect, which needs a broker to restart and runs in TestPubSubFull.
 func TestPubSub(t *testing.T) {
 	t.Parallel()
-	plain, group := pubSubConstructors(newPubSubTopology(awsConfig()))
+	plain, group := pubSubConstructors(newPubSubTopology(local.Config()))
 	features := pubSubFeatures()
 	features.ForceShort = true
 	tests.TestPubSub(t, features, plain, group)
@@ -319,7 +319,7 @@ func TestPubSubStress(t *testing.T) {
 	if os.Getenv(stressEnv) == "" {
 		t.Skipf("the suite's stress rounds run with %s=1 (make stress); make test runs the suite once in TestPubSub", stressEnv)
 	}
-	plain, group := pubSubConstructors(newPubSubTopology(awsConfig()))
+	plain, group := pubSubConstructors(newPubSubTopology(local.Config()))
 	features := pubSubFeatures()
 	features.ForceShort = true
 	tests.TestPubSubStressTest(t, features, plain, group)

@@ -39,7 +39,7 @@ func TestRunMiddlewareOverSQS(t *testing.T) {
 
 	var logs testlog.Buffer
 	logger := logs.Text()
-	sub := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.InitialBackoff = time.Second; c.Logger = testlog.Quiet() })
+	sub := newTestSubscriber(t, local.SQS(), func(c *SQSSubscriberConfig) { c.InitialBackoff = time.Second; c.Logger = testlog.Quiet() })
 
 	var mu sync.Mutex
 	seen := map[string][]string{} // detail-type -> correlation ids per call

@@ -25,7 +25,7 @@ func BenchmarkSQSSubscriber(b *testing.B) {
 		new  func(b *testing.B) message.Subscriber
 	}{
 		{"ours", func(b *testing.B) message.Subscriber {
-			s, err := NewSQSSubscriber(SQSSubscriberConfig{Client: newSQSClient(), Receivers: workers,
+			s, err := NewSQSSubscriber(SQSSubscriberConfig{Client: local.SQS(), Receivers: workers,
 				WaitTime: time.Second, Logger: testlog.Quiet()})
 			if err != nil {
 				b.Fatal(err)
@@ -33,7 +33,7 @@ func BenchmarkSQSSubscriber(b *testing.B) {
 			return s
 		}},
 		{"watermill-aws", func(b *testing.B) message.Subscriber {
-			s, err := wmsqs.NewSubscriber(wmsqs.SubscriberConfig{AWSConfig: awsConfig(), DoNotCreateQueueIfNotExists: true,
+			s, err := wmsqs.NewSubscriber(wmsqs.SubscriberConfig{AWSConfig: local.Config(), DoNotCreateQueueIfNotExists: true,
 				ConsumeWorkers: workers}, watermill.NopLogger{})
 			if err != nil {
 				b.Fatal(err)
@@ -81,9 +81,9 @@ func TestBothSubscribersDrainTheSameQueue(t *testing.T) {
 		q := newQueue(t, 30*time.Second, 0, bodies(name, 12)...)
 		var sub message.Subscriber
 		if name == "ours" {
-			sub = newTestSubscriber(t, newSQSClient(), nil)
+			sub = newTestSubscriber(t, local.SQS(), nil)
 		} else {
-			s, err := wmsqs.NewSubscriber(wmsqs.SubscriberConfig{AWSConfig: awsConfig(), DoNotCreateQueueIfNotExists: true}, watermill.NopLogger{})
+			s, err := wmsqs.NewSubscriber(wmsqs.SubscriberConfig{AWSConfig: local.Config(), DoNotCreateQueueIfNotExists: true}, watermill.NopLogger{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -77,7 +77,7 @@ func bodies(prefix string, n int) []string {
 func TestSQSSubscriberAckDeletesInBatches(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 0, bodies("m", 40)...)
-	client := &countingSQS{Client: newSQSClient()}
+	client := &countingSQS{Client: local.SQS()}
 	_, msgs := subscribe(t, client, q.name, nil)
 	seen := map[string]int{}
 	for len(seen) < 40 {
@@ -107,7 +107,7 @@ func TestSQSSubscriberNackBacksOffByReceiveCount(t *testing.T) {
 	t.Parallel()
 	// Visibility 60s: without the backoff a nacked message would be away a minute.
 	q := newQueue(t, 60*time.Second, 0, "retry-me")
-	s := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) {
+	s := newTestSubscriber(t, local.SQS(), func(c *SQSSubscriberConfig) {
 		c.InitialBackoff = time.Second
 		c.MaxBackoff = 2 * time.Second
 		c.Receivers = 1
@@ -147,7 +147,7 @@ func TestSQSSubscriberNackBacksOffByReceiveCount(t *testing.T) {
 func TestSQSSubscriberHeartbeatKeepsSlowMessages(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 2*time.Second, 0, "slow")
-	client := &countingSQS{Client: newSQSClient()}
+	client := &countingSQS{Client: local.SQS()}
 	_, msgs := subscribe(t, client, q.url, nil)
 	var m *message.Message
 	select {
@@ -157,7 +157,7 @@ func TestSQSSubscriberHeartbeatKeepsSlowMessages(t *testing.T) {
 	}
 	// Hold it for three visibility timeouts; a competing consumer must
 	// never see it meanwhile.
-	other := newSQSClient()
+	other := local.SQS()
 	deadline := time.Now().Add(6 * time.Second)
 	for time.Now().Before(deadline) {
 		out, err := other.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q.url), WaitTimeSeconds: 1})
@@ -183,7 +183,7 @@ func TestSQSSubscriberHeartbeatKeepsSlowMessages(t *testing.T) {
 func TestSQSSubscriberPoisonGoesToDLQ(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 5, "poison", "fine")
-	_, msgs := subscribe(t, newSQSClient(), q.name, nil)
+	_, msgs := subscribe(t, local.SQS(), q.name, nil)
 	for range 2 {
 		select {
 		case m := <-msgs:
@@ -213,7 +213,7 @@ func TestSQSSubscriberPoisonGoesToDLQ(t *testing.T) {
 func TestSQSSubscriberLeavesRedriveToSQS(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 2, "flaky")
-	_, msgs := subscribe(t, newSQSClient(), q.name, func(c *SQSSubscriberConfig) { c.MaxBackoff = time.Second })
+	_, msgs := subscribe(t, local.SQS(), q.name, func(c *SQSSubscriberConfig) { c.MaxBackoff = time.Second })
 	go func() {
 		for m := range msgs {
 			m.Nack()
@@ -231,7 +231,7 @@ func TestSQSSubscriberLeavesRedriveToSQS(t *testing.T) {
 func TestSQSSubscriberDrainsOnClose(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 0, bodies("d", 15)...)
-	s, msgs := subscribe(t, newSQSClient(), q.name, func(c *SQSSubscriberConfig) { c.MaxInFlight = 5; c.Receivers = 1 })
+	s, msgs := subscribe(t, local.SQS(), q.name, func(c *SQSSubscriberConfig) { c.MaxInFlight = 5; c.Receivers = 1 })
 	var mu sync.Mutex
 	var handled []string
 	var wg sync.WaitGroup
@@ -267,7 +267,7 @@ func TestSQSSubscriberDrainsOnClose(t *testing.T) {
 	}
 	// The 5 acks were flushed: 10 remain, all visible at once (not stuck
 	// invisible for 30s).
-	c := newSQSClient()
+	c := local.SQS()
 	eventually(t, 20*time.Second, "10 visible messages", func() bool {
 		out, err := c.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.url),
 			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
@@ -312,7 +312,7 @@ func (c *lossCountingSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMes
 func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 60*time.Second, 0, bodies("c", 50)...)
-	client := &lossCountingSQS{Client: newSQSClient()}
+	client := &lossCountingSQS{Client: local.SQS()}
 	s, msgs := subscribe(t, client, q.url, nil)
 	for got := 0; got < 25; got++ {
 		select {
@@ -325,7 +325,7 @@ func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := newSQSClient().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.url),
+	out, err := local.SQS().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.url),
 		AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +346,7 @@ func TestSQSSubscriberCloseReleasesWhatReceivesTook(t *testing.T) {
 func TestSQSSubscriberMessageContext(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t, 30*time.Second, 0, bodies("ctx", 3)...)
-	s := newTestSubscriber(t, newSQSClient(), func(c *SQSSubscriberConfig) { c.DrainTimeout = time.Second })
+	s := newTestSubscriber(t, local.SQS(), func(c *SQSSubscriberConfig) { c.DrainTimeout = time.Second })
 	type key struct{}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
 	msgs, err := s.Subscribe(ctx, q.url)
@@ -386,15 +386,15 @@ func TestSQSSubscriberConfig(t *testing.T) {
 	t.Parallel()
 	for name, cfg := range map[string]SQSSubscriberConfig{
 		"no client":   {},
-		"max 11":      {Client: newSQSClient(), MaxMessages: 11},
-		"wait 30s":    {Client: newSQSClient(), WaitTime: 30 * time.Second},
-		"backoff inv": {Client: newSQSClient(), InitialBackoff: time.Minute, MaxBackoff: time.Second},
+		"max 11":      {Client: local.SQS(), MaxMessages: 11},
+		"wait 30s":    {Client: local.SQS(), WaitTime: 30 * time.Second},
+		"backoff inv": {Client: local.SQS(), InitialBackoff: time.Minute, MaxBackoff: time.Second},
 	} {
 		if _, err := NewSQSSubscriber(cfg); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	s := newTestSubscriber(t, newSQSClient(), nil)
+	s := newTestSubscriber(t, local.SQS(), nil)
 	if _, err := s.Subscribe(context.Background(), "no-such-queue-"+localawstest.FreshName(t, "x")); err == nil {
 		t.Error("Subscribe to a missing queue succeeded")
 	}

@@ -6,13 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -20,6 +20,7 @@ import (
 	lfeb "github.com/licenseflow/licenseflow/localaws/eventbridge"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	lfsqs "github.com/licenseflow/licenseflow/localaws/sqs"
+	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
 // TestServerRoutes holds the answers the server gives before an engine
@@ -92,7 +93,7 @@ var requestID = regexp.MustCompile(`<RequestId>[0-9a-f-]{36}</RequestId>`)
 func TestSenderIDIsTheAccessKey(t *testing.T) {
 	t.Parallel()
 	srv, _ := startServer(t)
-	c := sqs.NewFromConfig(localawstest.Config(srv.URL())) // access key "local"
+	c := localawstest.SQS(srv.URL()) // access key "local"
 	q := localawstest.CreateQueue(t, c, "sender", nil)
 	if _, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &q.URL, MessageBody: aws.String("x")}); err != nil {
 		t.Fatal(err)
@@ -115,7 +116,7 @@ func TestPeekMessagesTouchesNothing(t *testing.T) {
 	t.Parallel()
 	srv, ext := startServer(t)
 	ctx := context.Background()
-	c := sqs.NewFromConfig(localawstest.Config(srv.URL()))
+	c := localawstest.SQS(srv.URL())
 	q := localawstest.CreateQueue(t, c, "peeked", nil)
 	localawstest.Send(t, c, q.URL, sqstypes.SendMessageBatchRequestEntry{MessageBody: aws.String(`{"n":1}`),
 		MessageAttributes: map[string]sqstypes.MessageAttributeValue{"reason_poisoned": {DataType: aws.String("String"), StringValue: aws.String("bad signature")}}})
@@ -178,8 +179,8 @@ func TestTailEvents(t *testing.T) {
 	t.Parallel()
 	srv, ext := startServer(t)
 	ctx := context.Background()
-	c := sqs.NewFromConfig(localawstest.Config(srv.URL()))
-	eb := eventbridge.NewFromConfig(localawstest.Config(srv.URL()))
+	c := localawstest.SQS(srv.URL())
+	eb := localawstest.EventBridge(srv.URL())
 	q := localawstest.CreateQueue(t, c, "tailed", nil)
 	localawstest.Route(t, eb, "", "orders", `{"source":["shop"]}`,
 		localawstest.Target("q", q.ARN), localawstest.Target("gone", q.ARN+"-gone"))
@@ -250,8 +251,8 @@ func TestExtensionsElsewhere(t *testing.T) {
 func TestEventsDeliverToExternalSQS(t *testing.T) {
 	queues := localawstest.Start(t, localaws.Config{})
 	events := localawstest.Start(t, localaws.Config{SQSEndpoint: queues.URL()})
-	sq := sqs.NewFromConfig(localawstest.Config(queues.URL()))
-	eb := eventbridge.NewFromConfig(localawstest.Config(events.URL()))
+	sq := localawstest.SQS(queues.URL())
+	eb := localawstest.EventBridge(events.URL())
 
 	q := localawstest.CreateQueue(t, sq, "orders", nil)
 	// ElasticMQ names its ARNs after its own region; only the name counts.
@@ -260,5 +261,64 @@ func TestEventsDeliverToExternalSQS(t *testing.T) {
 	got := localawstest.Drain(t, sq, q.URL, 1, 30*time.Second)
 	if len(got) != 1 || !strings.Contains(aws.ToString(got[0].Body), `"detail":{"id":7}`) {
 		t.Fatalf("external queue got %+v", got)
+	}
+}
+
+// TestDamagedRecordStopsTheStart holds both engines to one behaviour: a
+// record whose frame is whole but which the engine cannot read, after
+// records it can, makes Start fail with storage.ErrCorrupt naming the
+// engine's segment, the record's offset and the reason.
+func TestDamagedRecordStopsTheStart(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, log   string // log is the engine's directory under DataDir
+		rec, reason string
+	}{
+		{"sqs: unknown kind", "sqs", "\x63", "unknown record kind 99"},
+		{"sqs: empty", "sqs", "", "corrupt record"},
+		{"sqs: truncated send", "sqs", "\x03\x01\x03", "corrupt record"}, // kind 3 (send) to queue 1 of 3 messages, none there
+		{"events: not JSON", "events", `{"op":`, "eventbridge record: unexpected end of JSON input"},
+		{"events: unknown op", "events", `{"op":"teleport"}`, `eventbridge record: unknown op "teleport"`},
+		{"events: bus without its bus", "events", `{"op":"bus"}`, "eventbridge bus record without its bus"},
+		{"events: rule without its rule", "events", `{"op":"rule"}`, "eventbridge rule record without its rule"},
+		{"events: pending without its delivery", "events", `{"op":"pending"}`, "eventbridge pending record without its delivery"},
+		{"events: archive without its archive", "events", `{"op":"archive"}`, "eventbridge archive record without its archive"},
+		{"events: archived without its event", "events", `{"op":"archived","ids":["a"]}`, "eventbridge archived record without its event"},
+		{"events: replay without its replay", "events", `{"op":"replay"}`, "eventbridge replay record without its replay"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			srv := localawstest.Start(t, localaws.Config{DataDir: dir})
+			localawstest.CreateQueue(t, localawstest.SQS(srv.URL()), "kept", nil)
+			localawstest.CreateBus(t, localawstest.EventBridge(srv.URL()), "kept")
+			srv.Close()
+			appendRecord(t, filepath.Join(dir, tt.log), tt.rec)
+
+			srv, err := localaws.Start(context.Background(), localaws.Config{Addr: "127.0.0.1:0", DataDir: dir})
+			if err == nil {
+				srv.Close()
+				t.Fatal("Start served a damaged log")
+			}
+			where := filepath.Join(dir, tt.log) + string(filepath.Separator)
+			if !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), where) ||
+				!strings.Contains(err.Error(), ".wal: offset ") || !strings.HasSuffix(err.Error(), tt.reason) {
+				t.Errorf("Start: %v\nwant storage.ErrCorrupt naming a segment in %s, an offset and %q", err, where, tt.reason)
+			}
+		})
+	}
+}
+
+// appendRecord appends one durable record to the log in dir.
+func appendRecord(t *testing.T, dir, rec string) {
+	t.Helper()
+	l, err := storage.Open(storage.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Append(context.Background(), true, []byte(rec)); err != nil {
+		t.Fatal(err)
 	}
 }

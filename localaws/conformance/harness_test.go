@@ -16,11 +16,9 @@ import (
 
 // local is the in-process endpoint every test of this package shares; it
 // keeps its state in LOCALAWS_TEST_DATA when that is set.
-var local *localaws.Server
+var local localawstest.Shared
 
-func TestMain(m *testing.M) {
-	localawstest.Main(m, localaws.Config{DataDir: os.Getenv("LOCALAWS_TEST_DATA")}, &local)
-}
+func TestMain(m *testing.M) { local.Main(m, localaws.Config{DataDir: os.Getenv("LOCALAWS_TEST_DATA")}) }
 
 // externalEndpoint returns the endpoint a service's tests should use instead
 // of the in-process one, following the SDK's variables.

@@ -1,7 +1,8 @@
 // Package localawstest holds what tests that talk to a localaws (or any
 // SQS/EventBridge endpoint) share: one in-process localaws for a package's
-// tests (Main), names unique to a run and SDK configuration with static
-// credentials. For tests only.
+// tests with its SDK clients (Shared), names unique to a run, SDK
+// configuration and clients with static credentials, and helpers that
+// create queues, buses and rules and send, put and drain. For tests only.
 package localawstest
 
 import (
@@ -14,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
@@ -42,4 +45,13 @@ func Config(endpoint string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
+}
+
+// SQS returns an SQS client of endpoint with Config's configuration.
+func SQS(endpoint string) *sqs.Client { return sqs.NewFromConfig(Config(endpoint)) }
+
+// EventBridge returns an EventBridge client of endpoint with Config's
+// configuration.
+func EventBridge(endpoint string) *eventbridge.Client {
+	return eventbridge.NewFromConfig(Config(endpoint))
 }

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/localaws"
@@ -29,13 +27,13 @@ func TestFreshName(t *testing.T) {
 	}
 }
 
-var local *localaws.Server
+var local Shared
 
-func TestMain(m *testing.M) { Main(m, localaws.Config{NoSync: true}, &local) }
+func TestMain(m *testing.M) { local.Main(m, localaws.Config{NoSync: true}) }
 
 func TestQueueHelpers(t *testing.T) {
 	t.Parallel()
-	c := sqs.NewFromConfig(Config(local.URL()))
+	c := local.SQS()
 	for _, suffix := range []string{"", ".fifo"} {
 		src, dlq := CreateRedrivenQueue(t, c, FreshName(t, "q"), suffix, 3, map[string]string{"VisibilityTimeout": "7"})
 		if !strings.HasSuffix(dlq.Name, "-dlq"+suffix) || !strings.HasSuffix(src.ARN, ":"+src.Name) || !strings.HasSuffix(dlq.ARN, ":"+dlq.Name) {
@@ -77,8 +75,7 @@ func TestQueueHelpers(t *testing.T) {
 
 func TestEventHelpers(t *testing.T) {
 	t.Parallel()
-	cfg := Config(local.URL())
-	c, eb := sqs.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg)
+	c, eb := local.SQS(), local.EventBridge()
 	bus, q := FreshName(t, "bus"), CreateQueue(t, c, FreshName(t, "q"), nil)
 	CreateBus(t, eb, bus)
 	arn := Route(t, eb, bus, "orders", `{"source":["shop"]}`, Target("q", q.ARN))

@@ -149,3 +149,34 @@ func receiveAndDelete(tb testing.TB, c *sqs.Client, url string) []sqstypes.Messa
 	}
 	return out.Messages
 }
+
+// Bounce receives the messages of the queue at url without deleting them,
+// each visible again at once, until done holds; it fails tb if done does
+// not hold within (what names what it waits for). Each receive counts
+// toward the queue's redrive policy, and a long poll returns as soon as a
+// message arrives; what a lost answer hid is visible again after a second.
+func Bounce(tb testing.TB, c *sqs.Client, url string, within time.Duration, what string, done func() bool) {
+	tb.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(within); !done(); {
+		if time.Now().After(deadline) {
+			tb.Fatalf("waited %v for %s", within, what)
+		}
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
+			MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 1})
+		if err != nil {
+			tb.Fatalf("receiving from %s: %v", url, err)
+		}
+		if len(out.Messages) == 0 {
+			continue
+		}
+		in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url)}
+		for i, m := range out.Messages {
+			in.Entries = append(in.Entries, sqstypes.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)),
+				ReceiptHandle: m.ReceiptHandle})
+		}
+		if _, err := c.ChangeMessageVisibilityBatch(ctx, in); err != nil {
+			tb.Fatalf("making the messages of %s visible again: %v", url, err)
+		}
+	}
+}

@@ -259,28 +259,12 @@ func TestPipelineViewShowsTheStagesAndCounts(t *testing.T) {
 	waitText(t, ctx, strconv.Itoa(before+3)+" dead")
 }
 
-// awaitMessages waits until the queue at url holds n messages: each long
-// poll returns as soon as one arrives, and what it received is visible
-// again at once (after a second at most, if the SDK lost the answer).
+// awaitMessages waits until the queue at url holds n messages, receiving
+// them without deleting them (localawstest.Bounce).
 func awaitMessages(t *testing.T, url string, n int) {
 	t.Helper()
-	ctx := context.Background()
-	for deadline := time.Now().Add(60 * time.Second); total(t, url) < n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s holds %d messages, not %d", url, total(t, url), n)
-		}
-		out, err := pipe.Clients.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
-			WaitTimeSeconds: 1, VisibilityTimeout: 1, MaxNumberOfMessages: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range out.Messages {
-			if _, err := pipe.Clients.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url),
-				ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	localawstest.Bounce(t, pipe.Clients.SQS, url, 60*time.Second, fmt.Sprintf("%d messages in %s", n, url),
+		func() bool { return total(t, url) >= n })
 }
 
 // TestPoisonedEventDryRunThenReplay: a stage whose handler refuses an event

@@ -67,7 +67,7 @@ func replay(b *testing.B, run func(*testing.B, func(pair) int), tool *Tool) {
 
 // plainMove is the baseline: receive, send, delete, until empty.
 func plainMove(b *testing.B, p pair) int {
-	c := client()
+	c := local.SQS()
 	ctx := context.Background()
 	moved := 0
 	for {

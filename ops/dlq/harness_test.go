@@ -1,16 +1,12 @@
 package dlq
 
 import (
-	"context"
 	"fmt"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/internal/testlog"
@@ -18,29 +14,15 @@ import (
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
-// local is the in-process localaws every test of this package shares.
-var local *localaws.Server
+// local is the in-process localaws every test of this package shares, with
+// its SDK client (one connection pool for all tests).
+var local localawstest.Shared
 
-func TestMain(m *testing.M) {
-	localawstest.Main(m, localaws.Config{NoSync: true, Logger: testlog.Quiet()}, &local)
-}
-
-// client returns the shared SDK client (one connection pool for all tests).
-func client() *sqs.Client {
-	sharedOnce.Do(func() {
-		shared = sqs.NewFromConfig(localawstest.Config(local.URL()))
-	})
-	return shared
-}
-
-var (
-	sharedOnce sync.Once
-	shared     *sqs.Client
-)
+func TestMain(m *testing.M) { local.Main(m, localaws.Config{NoSync: true}) }
 
 func newTool(t testing.TB, mod func(*Config)) *Tool {
 	t.Helper()
-	cfg := Config{Client: client(), Logger: testlog.Quiet(), HoldVisibility: 30 * time.Second}
+	cfg := Config{Client: local.SQS(), Logger: testlog.Quiet(), HoldVisibility: 30 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -67,7 +49,7 @@ func newPair(t testing.TB, maxReceive int, fifo bool) pair {
 	if fifo {
 		suffix = ".fifo"
 	}
-	src, dlq := localawstest.CreateRedrivenQueue(t, client(), localawstest.FreshName(t, "q"), suffix, maxReceive,
+	src, dlq := localawstest.CreateRedrivenQueue(t, local.SQS(), localawstest.FreshName(t, "q"), suffix, maxReceive,
 		map[string]string{"VisibilityTimeout": "30"})
 	return pair{src: src.URL, dlq: dlq.URL, srcARN: src.ARN, dlqARN: dlq.ARN, srcName: src.Name, dlqName: dlq.Name}
 }
@@ -79,14 +61,14 @@ func newQueue(t testing.TB, fifo bool) string {
 	if fifo {
 		name += ".fifo"
 	}
-	return localawstest.CreateQueue(t, client(), name, nil).URL
+	return localawstest.CreateQueue(t, local.SQS(), name, nil).URL
 }
 
-func arnOf(t testing.TB, url string) string { return localawstest.QueueARN(t, client(), url) }
+func arnOf(t testing.TB, url string) string { return localawstest.QueueARN(t, local.SQS(), url) }
 
 // counts returns a queue's visible and not-visible messages.
 func counts(t testing.TB, url string) (visible, inFlight int) {
-	visible, inFlight, _ = localawstest.Counts(t, client(), url)
+	visible, inFlight, _ = localawstest.Counts(t, local.SQS(), url)
 	return visible, inFlight
 }
 
@@ -113,7 +95,7 @@ func send(t testing.TB, url string, msgs ...msg) {
 			entries[i].MessageGroupId, entries[i].MessageDeduplicationId = aws.String(m.group), aws.String(m.dedup)
 		}
 	}
-	localawstest.Send(t, client(), url, entries...)
+	localawstest.Send(t, local.SQS(), url, entries...)
 }
 
 // deadLetters creates a pair whose DLQ holds first and then n messages
@@ -135,38 +117,16 @@ func deadLetters(t testing.TB, prefix string, n int, first ...msg) pair {
 // DLQ holds want messages.
 func killToDLQ(t testing.TB, p pair, want int) {
 	t.Helper()
-	c := client()
-	ctx := context.Background()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if v, f := counts(t, p.dlq); v+f >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			v, f := counts(t, p.dlq)
-			t.Fatalf("dlq holds %d+%d messages, want %d", v, f, want)
-		}
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(p.src), MaxNumberOfMessages: 10})
-		if err != nil {
-			t.Fatalf("receiving: %v", err)
-		}
-		// Visible again at once, so the next receive counts once more.
-		in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(p.src)}
-		for i, m := range out.Messages {
-			in.Entries = append(in.Entries, sqstypes.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
-		}
-		if len(in.Entries) > 0 {
-			if _, err := c.ChangeMessageVisibilityBatch(ctx, in); err != nil {
-				t.Fatalf("releasing: %v", err)
-			}
-		}
-	}
+	localawstest.Bounce(t, local.SQS(), p.src, 60*time.Second, fmt.Sprintf("%d messages in the DLQ", want), func() bool {
+		v, f := counts(t, p.dlq)
+		return v+f >= want
+	})
 }
 
 // drain receives and deletes the messages of url until it has want of
 // them (or a minute passed) and whatever came beyond, returning them.
 func drain(t testing.TB, url string, want int) []sqstypes.Message {
-	return localawstest.Drain(t, client(), url, want, time.Minute)
+	return localawstest.Drain(t, local.SQS(), url, want, time.Minute)
 }
 
 func bodies(msgs []sqstypes.Message) []string {

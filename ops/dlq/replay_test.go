@@ -180,7 +180,7 @@ func TestReplayNeedsToWithSeveralSources(t *testing.T) {
 	p := newPair(t, 1, false)
 	// A second queue redriving to the same DLQ.
 	other := newQueue(t, false)
-	_, err := client().SetQueueAttributes(context.Background(), &sqs.SetQueueAttributesInput{QueueUrl: aws.String(other),
+	_, err := local.SQS().SetQueueAttributes(context.Background(), &sqs.SetQueueAttributesInput{QueueUrl: aws.String(other),
 		Attributes: map[string]string{"RedrivePolicy": `{"deadLetterTargetArn":"` + p.dlqARN + `","maxReceiveCount":1}`}})
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +308,7 @@ func TestPoisonFixReplayOnce(t *testing.T) {
 		}
 		return nil
 	}
-	sub, err := events.NewSQSSubscriber(events.SQSSubscriberConfig{Client: client(), WaitTime: time.Second,
+	sub, err := events.NewSQSSubscriber(events.SQSSubscriberConfig{Client: local.SQS(), WaitTime: time.Second,
 		InitialBackoff: 100 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)

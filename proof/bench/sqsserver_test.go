@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
@@ -70,7 +69,7 @@ func BenchmarkSQSServer(b *testing.B) {
 			return url, p.Pid()
 		}},
 		{"localaws-in-process", func(b *testing.B) (string, int) {
-			srv := localawstest.Start(b, localaws.Config{DataDir: filepath.Join(b.TempDir(), "data"), Logger: testlog.Quiet()})
+			srv := localawstest.Start(b, localaws.Config{DataDir: filepath.Join(b.TempDir(), "data")})
 			return srv.URL(), 0
 		}},
 		{"goaws", func(b *testing.B) (string, int) {
@@ -92,7 +91,7 @@ func BenchmarkSQSServer(b *testing.B) {
 			url, pid := srv.start(b)
 			// The SDK's own client, as users have it (not pipeline's, which
 			// works around a race of the SDK's).
-			client := sqs.NewFromConfig(localawstest.Config(url))
+			client := localawstest.SQS(url)
 			cpu := func() time.Duration {
 				if pid == 0 {
 					return 0
@@ -247,7 +246,7 @@ func startGoaws(b *testing.B, bin string) (string, int) {
 	}
 	b.Cleanup(func() { p.Stop(10 * time.Second) })
 	url := "http://" + addrs[0]
-	client := sqs.NewFromConfig(localawstest.Config(url))
+	client := localawstest.SQS(url)
 	deadline := time.Now().Add(time.Minute)
 	for {
 		_, err := client.ListQueues(context.Background(), &sqs.ListQueuesInput{})
