@@ -72,7 +72,7 @@ func buildStage(ctx context.Context, name string, cfg StageConfig, bus Bus, buil
 		}
 		s.closers = append(s.closers, db.Close)
 	}
-	pub, closePub, err := bus.publisher(log)
+	pub, closePub, err := bus.Publisher(log)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("%s stage: %w", name, err), s.Close())
 	}

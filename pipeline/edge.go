@@ -69,7 +69,7 @@ type edgeHandler interface {
 // bus, which then serves every route.
 func newEdge(name string, bus Bus, log *slog.Logger, build func(events.Publisher, *slog.Logger) (edgeHandler, error), routes ...Route) (*Edge, error) {
 	log = log.With("part", name)
-	pub, closePub, err := bus.publisher(log)
+	pub, closePub, err := bus.Publisher(log)
 	if err != nil {
 		return nil, fmt.Errorf("%s edge: %w", name, err)
 	}

@@ -231,7 +231,7 @@ func TestPoisonLicenseEndsInDLQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, closePub, err := Bus{Client: f.p.Clients.Events}.publisher(quietLogger(t))
+	pub, closePub, err := Bus{Client: f.p.Clients.Events}.Publisher(quietLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,9 @@ func (b Bus) validate() error {
 	return nil
 }
 
-// publisher is a part's typed publisher on b; closing it closes the
+// Publisher is a part's typed publisher on b; closing it closes the
 // EventBridge publisher underneath.
-func (b Bus) publisher(log *slog.Logger) (*events.BusPublisher, func() error, error) {
+func (b Bus) Publisher(log *slog.Logger) (*events.BusPublisher, func() error, error) {
 	b.setDefaults()
 	eb, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: b.Client, Logger: log})
 	if err != nil {
