@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/license"
-	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/proof/internal/prooftest"
@@ -50,18 +48,14 @@ func BenchmarkPollerRSS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bin, keyFile, pub, priv := nodes.Bin, nodes.KeyFile, nodes.Public, nodes.Private
+	pub, priv := nodes.Public, nodes.Private
 	// This process: localaws (durable) with the topology, and the app server.
 	endpoint, clients, appURL := startPollerHost(ctx, b, filepath.Join(dir, "host"), pub)
-	ebp, err := events.NewEventBridgePublisher(events.EventBridgePublisherConfig{Client: clients.Events, Logger: testlog.Quiet()})
+	bus, closeBus, err := pipeline.Bus{Client: clients.Events}.Publisher(testlog.Quiet())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ebp.Close()
-	bus, err := events.NewBusPublisher(events.BusPublisherConfig{Publisher: ebp, Bus: infra.Default().Bus})
-	if err != nil {
-		b.Fatal(err)
-	}
+	defer closeBus()
 	appServer := strings.TrimPrefix(appURL, "http://")
 	c := prooftest.NewClient("", appURL, "")
 
@@ -70,7 +64,7 @@ func BenchmarkPollerRSS(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		sessions, licenses := pollerEvents(b, priv, fmt.Sprintf("r%d", i), appServer)
-		child := startPoller(b, bin, keyFile, filepath.Join(dir, fmt.Sprintf("poller-%d", i)), endpoint)
+		child := nodes.Start(b, nil, endpoint, "poller", filepath.Join(dir, fmt.Sprintf("poller-%d", i)), "-allowed-cidrs", "127.0.0.0/8")
 		time.Sleep(pollerIdle)
 		idleMiB, err := vmHWM(child.Pid())
 		if err != nil {
@@ -158,15 +152,4 @@ func awaitDelivered(ctx context.Context, b *testing.B, c *prooftest.Client, pub 
 	if err != nil {
 		b.Fatalf("waiting for deliveries: %v", err)
 	}
-}
-
-// startPoller runs the poller process against endpoint and waits until it
-// is ready. Its stderr goes to a file, shown if the benchmark fails.
-func startPoller(b *testing.B, bin, keyFile, data, endpoint string) *prooftest.Proc {
-	b.Helper()
-	cmd := exec.Command(bin, "-role", "poller", "-data", data, "-public-key", keyFile, "-allowed-cidrs", "127.0.0.0/8")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data), "AWS_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint}
-	cmd.Stderr = prooftest.LogFile(b, data+".stderr", "poller")
-	return prooftest.StartNode(b, cmd)
 }

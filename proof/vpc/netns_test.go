@@ -84,7 +84,11 @@ func ip(t *testing.T, args ...string) string {
 	return string(out)
 }
 
+// nsExec is the command that runs another inside the namespace.
+func (n *network) nsExec() []string { return []string{"ip", "netns", "exec", n.NS} }
+
 // inNS returns a command that runs name inside the namespace.
 func (n *network) inNS(name string, args ...string) *exec.Cmd {
-	return exec.Command("ip", append([]string{"netns", "exec", n.NS, name}, args...)...)
+	argv := append(append(n.nsExec(), name), args...)
+	return exec.Command(argv[0], argv[1:]...)
 }

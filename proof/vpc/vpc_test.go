@@ -14,7 +14,6 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -40,7 +39,7 @@ func TestVPCPromise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, keyFile, pub, priv := nodes.Bin, nodes.KeyFile, nodes.Public, nodes.Private
+	pub, priv := nodes.Public, nodes.Private
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -53,12 +52,10 @@ func TestVPCPromise(t *testing.T) {
 	t.Logf("namespace %s: vpc %s, endpoint %s", n.NS, n.VPCAddr, endpoint)
 
 	// The VPC side: the app server and the poller, each its own process.
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "AWS_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint}
-	app := startNode(t, n, env, bin, "-role", "appserver", "-addr", appServer,
-		"-allow-sources", n.VPCAddr+"/32", "-data", filepath.Join(dir, "app"), "-public-key", keyFile)
-	poller := startNode(t, n, env, bin, "-role", "poller", "-data", filepath.Join(dir, "poller"),
-		"-public-key", keyFile, "-allowed-cidrs", n.VPCAddr+"/32")
+	app := nodes.Start(t, n.nsExec(), endpoint, "appserver", filepath.Join(dir, "app"),
+		"-addr", appServer, "-allow-sources", n.VPCAddr+"/32")
+	poller := nodes.Start(t, n.nsExec(), endpoint, "poller", filepath.Join(dir, "poller"),
+		"-allowed-cidrs", n.VPCAddr+"/32")
 
 	// 1. Licenses are delivered: on login (Session Started) and on a new
 	// license for a company the server already serves (License Issued).
@@ -165,16 +162,6 @@ func startHost(t *testing.T, ctx context.Context, dir, hostAddr, appServer strin
 	return edge.URL(), endpoint
 }
 
-// startNode runs the vpcnode binary inside the namespace and stops it when
-// the test ends.
-func startNode(t *testing.T, n *network, env []string, bin string, args ...string) *prooftest.Proc {
-	t.Helper()
-	cmd := n.inNS(bin, args...)
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	return prooftest.StartNode(t, cmd)
-}
-
 func awaitHop(t *testing.T, ctx context.Context, hops <-chan pipeline.Hop, stage, detailType, company string) {
 	t.Helper()
 	for {
@@ -198,10 +185,7 @@ func checkSockets(t *testing.T, pollerPID, appPID int, endpoint string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	socks, err := prooftest.ProcessSockets(pollerPID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	socks := sockets(t, pollerPID)
 	toEndpoint := 0
 	for _, s := range socks {
 		if s.Listening() {
@@ -214,12 +198,8 @@ func checkSockets(t *testing.T, pollerPID, appPID int, endpoint string) {
 	if toEndpoint == 0 {
 		t.Errorf("the poller (pid %d) holds no connection to the endpoint %s (sockets %+v): the inspection saw nothing", pollerPID, ep, socks)
 	}
-	appSocks, err := prooftest.ProcessSockets(appPID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	listening := 0
-	for _, s := range appSocks {
+	for _, s := range sockets(t, appPID) {
 		if s.Listening() {
 			listening++
 		}
@@ -229,6 +209,16 @@ func checkSockets(t *testing.T, pollerPID, appPID int, endpoint string) {
 	}
 	t.Logf("poller pid %d: %d TCP sockets, none listening, %d to the endpoint; app server pid %d: %d listening",
 		pollerPID, len(socks), toEndpoint, appPID, listening)
+}
+
+// sockets returns the TCP sockets of process pid.
+func sockets(t *testing.T, pid int) []prooftest.Socket {
+	t.Helper()
+	socks, err := prooftest.ProcessSockets(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return socks
 }
 
 func checkRoutes(t *testing.T, n *network) {

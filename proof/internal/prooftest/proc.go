@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -97,11 +98,20 @@ func (p *Proc) Kill() {
 	<-p.done
 }
 
-// StartNode starts a vpcnode command, waits up to a minute for its ready
-// line and stops it when tb's test ends; it fails tb when the node does
-// not come up.
-func StartNode(tb testing.TB, cmd *exec.Cmd) *Proc {
+// Start runs a vpcnode process as role with its state in data, trusting
+// the key pair's public half, with the role's args: its AWS calls go to
+// endpoint (region us-east-1, no instance metadata), its HOME is data's
+// directory and its stderr goes to data.stderr, shown if tb fails. under,
+// when given, is the command the node runs under (ip netns exec NS, say).
+// Start waits up to a minute for the node's ready line, failing tb when it
+// does not come up, and stops the node when tb's test ends.
+func (n Nodes) Start(tb testing.TB, under []string, endpoint, role, data string, args ...string) *Proc {
 	tb.Helper()
+	argv := append(slices.Clone(under), n.Bin, "-role", role, "-data", data, "-public-key", n.KeyFile)
+	cmd := exec.Command(argv[0], append(argv[1:], args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(data), "AWS_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint}
+	cmd.Stderr = LogFile(tb, data+".stderr", role)
 	p, _ := StartReady(tb, cmd, "ready")
 	return p
 }
