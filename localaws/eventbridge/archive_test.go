@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,39 +11,6 @@ import (
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 )
-
-// gatedQueues lets the first allow sends through and holds every later
-// one until open is called (or the send's context ends).
-type gatedQueues struct {
-	*flakyQueues
-	mu      sync.Mutex
-	allow   int
-	held    chan struct{} // receives when a send is held
-	release chan struct{}
-	once    sync.Once
-}
-
-func newGatedQueues(allow int, arns ...string) *gatedQueues {
-	return &gatedQueues{flakyQueues: newFlakyQueues(arns...), allow: allow, held: make(chan struct{}, 100), release: make(chan struct{})}
-}
-
-func (g *gatedQueues) SendToQueue(ctx context.Context, arn string, m QueueMessage) error {
-	g.mu.Lock()
-	pass := g.allow > 0
-	g.allow--
-	g.mu.Unlock()
-	if !pass {
-		g.held <- struct{}{}
-		select {
-		case <-g.release:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return g.flakyQueues.SendToQueue(ctx, arn, m)
-}
-
-func (g *gatedQueues) open() { g.once.Do(func() { close(g.release) }) }
 
 // archiveFixture is a bus "app" with rule "r" to queue "target" and an
 // archive "arc" of it, holding n events one minute apart (detail n = i).
@@ -143,11 +107,7 @@ func TestArchiveAndReplaySurviveAbandon(t *testing.T) {
 			}
 
 			up := newFlakyQueues(queueARN("target"))
-			second, err := New(Config{Log: openLog(t, dir), Queues: up, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatalf("restarting: %v", err)
-			}
-			t.Cleanup(func() { second.Close() })
+			second := restartOn(t, dir, up)
 			second.mu.RLock()
 			a := second.archives["arc"]
 			second.mu.RUnlock()

@@ -71,6 +71,58 @@ func (q *flakyQueues) attempts(arn string) int {
 	return q.tries[arn]
 }
 
+// gatedQueues lets the first allow sends through and holds every later
+// one until open is called (or the send's context ends).
+type gatedQueues struct {
+	*flakyQueues
+	mu      sync.Mutex
+	allow   int
+	held    chan struct{} // receives when a send is held
+	release chan struct{}
+	once    sync.Once
+}
+
+func newGatedQueues(allow int, arns ...string) *gatedQueues {
+	return &gatedQueues{flakyQueues: newFlakyQueues(arns...), allow: allow, held: make(chan struct{}, 100), release: make(chan struct{})}
+}
+
+func (g *gatedQueues) SendToQueue(ctx context.Context, arn string, m QueueMessage) error {
+	g.mu.Lock()
+	pass := g.allow > 0
+	g.allow--
+	g.mu.Unlock()
+	if !pass {
+		g.held <- struct{}{}
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return g.flakyQueues.SendToQueue(ctx, arn, m)
+}
+
+func (g *gatedQueues) open() { g.once.Do(func() { close(g.release) }) }
+
+// batchingQueues adds SendBatchToQueue to flakyQueues and records the
+// batch sizes it was called with.
+type batchingQueues struct {
+	*flakyQueues
+	mu      sync.Mutex
+	batches map[string][]int
+}
+
+func (q *batchingQueues) SendBatchToQueue(ctx context.Context, arn string, ms []QueueMessage) []error {
+	q.mu.Lock()
+	q.batches[arn] = append(q.batches[arn], len(ms))
+	q.mu.Unlock()
+	errs := make([]error, len(ms))
+	for i, m := range ms {
+		errs[i] = q.SendToQueue(ctx, arn, m)
+	}
+	return errs
+}
+
 // startService starts a Service on log behind a loopback HTTP server and
 // returns it with an SDK client of it. Retries back off from 10ms.
 func startService(t *testing.T, log *storage.Log, queues QueueSender) (*Service, *eb.Client) {

@@ -2,12 +2,14 @@ package eventbridge
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
@@ -94,6 +96,33 @@ func TestEnvelope(t *testing.T) {
 	}
 }
 
+// FuzzPutEventsEntry checks that any entry either fails alone with a code
+// or becomes a valid JSON envelope.
+func FuzzPutEventsEntry(f *testing.F) {
+	f.Add("app", "Thing Happened", `{"a":[1,2,{"b":null}]}`, "arn:x")
+	f.Add("a\"b", "t\n", `{"s":"\u2028<>&"}`, "")
+	f.Add("app", "t", `[1]`, "r")
+	f.Add("", "t", `{}`, "r")
+	f.Fuzz(func(t *testing.T, source, detailType, detail, resource string) {
+		s := &Service{cfg: Config{Region: "us-east-1", AccountID: "000000000000"}}
+		e := &putEventsEntry{Source: &source, DetailType: &detailType, Detail: &detail, Resources: []string{resource}}
+		env, _, eerr := s.envelope(e, "id", time.Unix(0, 0))
+		if eerr != nil {
+			if eerr.code == "" || eerr.message == "" {
+				t.Fatalf("entry error without code or message: %+v", eerr)
+			}
+			return
+		}
+		var v events.EventBridgeEvent // as a Lambda function reads it
+		if err := json.Unmarshal(env, &v); err != nil {
+			t.Fatalf("envelope does not decode as an EventBridge event: %v: %s", err, env)
+		}
+		if utf8.ValidString(source) && v.Source != source {
+			t.Fatalf("source %q came back as %q", source, v.Source)
+		}
+	})
+}
+
 func TestEventIDsAreUUIDv4(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
@@ -104,25 +133,6 @@ func TestEventIDsAreUUIDv4(t *testing.T) {
 		}
 		seen[id] = true
 	}
-}
-
-// batchingQueues adds SendBatchToQueue to flakyQueues and records the
-// batch sizes it was called with.
-type batchingQueues struct {
-	*flakyQueues
-	mu      sync.Mutex
-	batches map[string][]int
-}
-
-func (q *batchingQueues) SendBatchToQueue(ctx context.Context, arn string, ms []QueueMessage) []error {
-	q.mu.Lock()
-	q.batches[arn] = append(q.batches[arn], len(ms))
-	q.mu.Unlock()
-	errs := make([]error, len(ms))
-	for i, m := range ms {
-		errs[i] = q.SendToQueue(ctx, arn, m)
-	}
-	return errs
 }
 
 func TestPutEventsBatchesPerQueue(t *testing.T) {

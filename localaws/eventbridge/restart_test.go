@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -26,6 +25,19 @@ func openLog(t *testing.T, dir string) *storage.Log {
 		t.Fatalf("opening log: %v", err)
 	}
 	return l
+}
+
+// restartOn starts a Service on the log in dir with queues, as the process
+// would start again after a kill, without serving it over HTTP; it is
+// closed when the test ends.
+func restartOn(t *testing.T, dir string, queues QueueSender) *Service {
+	t.Helper()
+	s, err := New(Config{Log: openLog(t, dir), Queues: queues, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("restarting: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // durable is a Service on a log in a directory of its own, which a test
@@ -117,11 +129,7 @@ func TestRestartResumesPendingRetries(t *testing.T) {
 			}
 
 			up := newFlakyQueues(target, dlq)
-			second, err := New(Config{Log: openLog(t, dir), Queues: up, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatalf("restarting: %v", err)
-			}
-			t.Cleanup(func() { second.Close() })
+			second := restartOn(t, dir, up)
 			second.retry.mu.Lock()
 			n := len(second.retry.byID)
 			for _, d := range second.retry.byID {

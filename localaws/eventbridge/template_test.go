@@ -63,6 +63,29 @@ func TestInputTemplate(t *testing.T) {
 	}
 }
 
+// FuzzInputTransformer feeds PutTargets' transformer parsing arbitrary
+// templates and paths: accepted JSON templates must render valid JSON for
+// any event, and nothing may panic.
+func FuzzInputTransformer(f *testing.F) {
+	f.Add(`{"id": <id>, "s": "x <id> y"}`, "$.detail.order.id")
+	f.Add(`"<id> is \"<id>\""`, "$.detail.order")
+	f.Add(`[<id>, "<aws.events.event>", <aws.events.event.json>]`, "$['detail']['note']")
+	f.Add(`plain <id> text`, "$.resources[1]")
+	f.Add(`{"a":"\\"<id>"}`, "$")
+	f.Fuzz(func(t *testing.T, tpl, path string) {
+		pt, err := prepareTarget(Target{Id: "t", Arn: queueARN("q"), InputTransformer: &inputTransformer{
+			InputPathsMap: map[string]string{"id": path}, InputTemplate: tpl}})
+		if err != nil {
+			return
+		}
+		out := pt.template.render(templateVars{event: []byte(sampleEvent), ruleARN: "arn:r", ruleName: "r",
+			ingested: time.Unix(0, 0)})
+		if pt.template.json && !json.Valid([]byte(out)) {
+			t.Fatalf("template %q with path %q rendered invalid JSON: %s", tpl, path, out)
+		}
+	})
+}
+
 func TestJSONPath(t *testing.T) {
 	t.Parallel()
 	ev := []byte(sampleEvent)
