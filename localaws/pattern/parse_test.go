@@ -1,10 +1,14 @@
 package pattern
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 )
+
+// The tests of the package's two parsers of outside bytes: Compile (event
+// patterns, with AWS's error reasons) and ParseEvent (events).
 
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
@@ -164,5 +168,65 @@ func TestPatternString(t *testing.T) {
 	}
 	if p.String() != src {
 		t.Errorf("String() = %q", p.String())
+	}
+}
+
+func TestParseEventRejectsNonObjects(t *testing.T) {
+	t.Parallel()
+	bad := []string{
+		``, ` `, `[]`, `[{"a":1}]`, `"x"`, `1`, `null`, `true`,
+		`{`, `{"a":}`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `{"a":1} x`, `{"a":1}{}`,
+		`{"a":[1,]}`, `{"a":01}`, `{"a":1.}`, `{"a":-}`, `{"a":1e}`, `{"a":tru}`,
+		`{"a":"\x"}`, "{\"a\":\"\x01\"}", `{"a":"\u12"}`, `{"a":"unterminated}`,
+		strings.Repeat(`{"a":`, maxDepth+1) + `1` + strings.Repeat(`}`, maxDepth+1),
+	}
+	p, err := Compile([]byte(`{"a":[{"exists":false}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range bad {
+		if _, err := ParseEvent([]byte(ev)); !errors.Is(err, ErrNotObject) {
+			t.Errorf("ParseEvent(%.40q) error = %v, want ErrNotObject", ev, err)
+		}
+		if ok, err := p.Match([]byte(ev)); err == nil || ok {
+			t.Errorf("Match(%.40q) = %v, %v; want an error", ev, ok, err)
+		}
+	}
+}
+
+func TestParseEventStrings(t *testing.T) {
+	t.Parallel()
+	// Every string must reach the matcher exactly as encoding/json decodes it.
+	texts := []string{
+		`plain`, `a\"b`, `\\`, `\/`, `\b\f\n\r\t`, `\u00e9\u4e2d`, `\ud83d\ude00`,
+		`\ud83d`, `\ude00x`, `\ud83dx`, `\ud83d\u0041`, `caf\u00C9`, `ünïcødé`,
+	}
+	for _, raw := range texts {
+		src := `{"s":"` + raw + `"}`
+		var want struct{ S string }
+		if err := json.Unmarshal([]byte(src), &want); err != nil {
+			t.Fatalf("encoding/json rejects %s: %v", src, err)
+		}
+		ev, err := ParseEvent([]byte(src))
+		if err != nil {
+			t.Fatalf("ParseEvent(%s): %v", src, err)
+		}
+		if got := ev.leaves[0].v.s; got != want.S {
+			t.Errorf("ParseEvent(%s) string = %q, want %q", src, got, want.S)
+		}
+	}
+}
+
+func TestParseEventAcceptsValidJSON(t *testing.T) {
+	t.Parallel()
+	good := []string{
+		`{}`, ` { } `, `{"a":{}}`, `{"a":[]}`, `{"a":[[],[[]]]}`, `{"a":-0.5e-3}`, `{"a":0}`,
+		`{"a":1E+2}`, `{"a":null,"b":true,"c":false}`, "{\n\t\"a\" :\r\n [ 1 , 2 ] }",
+		`{"a":1,"a":2}`,
+	}
+	for _, src := range good {
+		if _, err := ParseEvent([]byte(src)); err != nil {
+			t.Errorf("ParseEvent(%s): %v", src, err)
+		}
 	}
 }
