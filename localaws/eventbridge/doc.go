@@ -7,9 +7,11 @@
 //
 // Every operation is a typed function in one table (newAPI, package
 // awsapi); ServeHTTP runs it through the AWS JSON 1.1 codec (JSON). Inputs
-// and outputs are typed values with their wire names (wire*.go); buses and
-// rules are looked up in one place each (findBus, findRule) and lists are
-// paged in one (listPage).
+// and outputs are typed values with their wire names (wire.go); buses and
+// rules are looked up in one place each (findBus, findRule), the other
+// named resources are read and changed through one each (describeOf,
+// updateNamed), and lists are paged in one (listPage), which answers one
+// shape (listOutput).
 //
 // # Delivery
 //
