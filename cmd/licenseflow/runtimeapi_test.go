@@ -93,7 +93,7 @@ func TestTemplateFunctionsStartAsTheRuntimeStartsThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	endpoint, _ := lambdaEndpoint(t)
-	fns := append(tpl.OfType("AWS::Serverless::Function"), tpl.OfType("AWS::Lambda::Function")...)
+	fns := tpl.OfType("AWS::Serverless::Function", "AWS::Lambda::Function")
 	if len(fns) == 0 {
 		t.Fatal("the template has no functions")
 	}
