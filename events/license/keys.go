@@ -31,11 +31,7 @@ func KeyID(pub ed25519.PublicKey) string {
 
 // MarshalPublicKey encodes pub as a PEM "PUBLIC KEY" block (PKIX).
 func MarshalPublicKey(pub ed25519.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, fmt.Errorf("marshalling public key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+	return marshalPEM("public key", "PUBLIC KEY", x509.MarshalPKIXPublicKey, pub)
 }
 
 // ParsePublicKey decodes a public key from a PEM "PUBLIC KEY" block, or from
@@ -49,24 +45,12 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	if len(der) == ed25519.PublicKeySize {
 		return ed25519.PublicKey(der), nil
 	}
-	k, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("parsing public key: %w", err)
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("parsing public key: %T is not an ed25519 key", k)
-	}
-	return pub, nil
+	return parseDER[ed25519.PublicKey]("public key", x509.ParsePKIXPublicKey, der)
 }
 
 // MarshalPrivateKey encodes priv as a PEM "PRIVATE KEY" block (PKCS #8).
 func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("marshalling private key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+	return marshalPEM("private key", "PRIVATE KEY", x509.MarshalPKCS8PrivateKey, priv)
 }
 
 // ParsePrivateKey decodes a private key from a PEM "PRIVATE KEY" block
@@ -87,15 +71,31 @@ func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 		}
 		return priv, nil
 	}
-	k, err := x509.ParsePKCS8PrivateKey(der)
+	return parseDER[ed25519.PrivateKey]("private key", x509.ParsePKCS8PrivateKey, der)
+}
+
+// marshalPEM encodes key with marshal (PKIX or PKCS #8) as a PEM block of
+// pemType; what names the key in errors.
+func marshalPEM(what, pemType string, marshal func(any) ([]byte, error), key any) ([]byte, error) {
+	der, err := marshal(key)
 	if err != nil {
-		return nil, fmt.Errorf("parsing private key: %w", err)
+		return nil, fmt.Errorf("marshalling %s: %w", what, err)
 	}
-	priv, ok := k.(ed25519.PrivateKey)
+	return pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), nil
+}
+
+// parseDER decodes an Ed25519 key of type K from der with parse (PKIX or
+// PKCS #8); what names the key in errors.
+func parseDER[K ed25519.PublicKey | ed25519.PrivateKey](what string, parse func([]byte) (any, error), der []byte) (K, error) {
+	k, err := parse(der)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", what, err)
+	}
+	key, ok := k.(K)
 	if !ok {
-		return nil, fmt.Errorf("parsing private key: %T is not an ed25519 key", k)
+		return nil, fmt.Errorf("parsing %s: %T is not an ed25519 key", what, k)
 	}
-	return priv, nil
+	return key, nil
 }
 
 // keyBytes returns the DER of a PEM block of the wanted type, or the
