@@ -12,7 +12,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/eventstest"
-	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/events/license/licensetest"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
@@ -38,16 +38,14 @@ func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, pub: &eventstest.Recorder{}, now: testNow}
-	pub, key, err := license.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub, key := licensetest.Keys(t)
 	f.key = key
-	f.stage, err = New(context.Background(), Config{DB: db, Publisher: f.pub, PublicKey: pub,
+	stage, err := New(context.Background(), Config{DB: db, Publisher: f.pub, PublicKey: pub,
 		Now: func() time.Time { return f.now }, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.stage = stage
 	return f
 }
 

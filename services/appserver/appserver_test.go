@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/events/license/licensetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
@@ -30,10 +31,7 @@ type keys struct {
 
 func newKeys(t testing.TB) keys {
 	t.Helper()
-	pub, priv, err := license.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub, priv := licensetest.Keys(t)
 	return keys{pub, priv}
 }
 

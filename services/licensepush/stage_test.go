@@ -22,6 +22,7 @@ import (
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/events/license/licensetest"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
@@ -93,11 +94,9 @@ func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
-	pub, priv, err := license.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub, priv := licensetest.Keys(t)
 	f := &fixture{t: t, pub: pub, priv: priv, dns: newDNSServer(t), announced: &eventstest.Recorder{}}
+	var err error
 	f.stage, err = New(context.Background(), Config{
 		DB:           db,
 		Publisher:    f.announced,

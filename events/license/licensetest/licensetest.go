@@ -1,14 +1,30 @@
-// Package licensetest helps tests of license files: Tamper makes a
-// well-formed file whose signature no longer matches its content.
+// Package licensetest helps tests of license files: Keys makes a signing
+// key pair, Tamper makes a well-formed file whose signature no longer
+// matches its content.
 package licensetest
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing"
+
+	"github.com/licenseflow/licenseflow/events/license"
 )
+
+// Keys returns a new key pair from license.GenerateKey; it fails tb when
+// none can be made.
+func Keys(tb testing.TB) (ed25519.PublicKey, ed25519.PrivateKey) {
+	tb.Helper()
+	pub, priv, err := license.GenerateKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pub, priv
+}
 
 // Tamper returns the armoured license file with old replaced by new in its
 // signed payload (the first occurrence), re-armoured with the original

@@ -11,10 +11,7 @@ import (
 
 func TestTamper(t *testing.T) {
 	t.Parallel()
-	pub, priv, err := license.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub, priv := licensetest.Keys(t)
 	now := time.Now()
 	file, err := license.Sign(priv, license.License{CompanyID: "co_a", Plan: "pro", Status: license.StatusActive,
 		Seats: 5, Serial: 1, ExpiresAt: now.Add(time.Hour)})
