@@ -100,9 +100,9 @@ func New(ctx context.Context, cfg Config) (*Handler, error) {
 	}
 	for path, e := range map[string]endpoint{
 		"/v1/signup":                       h.signup,
-		"/v1/companies/{company_id}/users": h.addUser,
-		"/v1/companies/{company_id}/users/{user_id}/disable": h.disableUserAPI,
-		"/v1/sessions": h.session,
+		"/v1/companies/{company_id}/users": h.authorized(h.admin, h.addUser),
+		"/v1/companies/{company_id}/users/{user_id}/disable": h.authorized(h.admin, h.disableUserAPI),
+		"/v1/sessions": h.authorized(h.authenticate, h.session),
 	} {
 		h.mux.HandleFunc(path, h.route(e))
 		h.routes = append(h.routes, "POST "+path)
@@ -130,6 +130,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 
 // endpoint handles one POST route and returns the 202 body or an error.
 type endpoint func(w http.ResponseWriter, r *http.Request) (any, *apiError)
+
+// userEndpoint handles one POST route for the signed-in user u.
+type userEndpoint func(w http.ResponseWriter, r *http.Request, u login) (any, *apiError)
+
+// authorized is the endpoint that runs e for the user admit finds (the
+// bearer of the request's token with h.authenticate, or an admin of the
+// path's company with h.admin); it refuses the request with admit's error
+// otherwise.
+func (h *Handler) authorized(admit func(*http.Request) (login, *apiError), e userEndpoint) endpoint {
+	return func(w http.ResponseWriter, r *http.Request) (any, *apiError) {
+		u, aerr := admit(r)
+		if aerr != nil {
+			return nil, aerr
+		}
+		return e(w, r, u)
+	}
+}
 
 // route applies what every route shares: POST only, correlation id, the
 // per-client rate limit, and one log line per outcome.

@@ -86,11 +86,7 @@ func (h *Handler) admin(r *http.Request) (login, *apiError) {
 
 // addUser: POST /v1/companies/{company_id}/users, by an admin of that
 // company. The user is active at once with the returned token.
-func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) (any, *apiError) {
-	admin, e := h.admin(r)
-	if e != nil {
-		return nil, e
-	}
+func (h *Handler) addUser(w http.ResponseWriter, r *http.Request, admin login) (any, *apiError) {
 	var req addUserRequest
 	if e := decodeBody(w, r, h.cfg.MaxBodyBytes, false, &req); e != nil {
 		return nil, e
@@ -115,11 +111,7 @@ type disableResponse struct {
 }
 
 // disableUserAPI: POST /v1/companies/{company_id}/users/{user_id}/disable.
-func (h *Handler) disableUserAPI(w http.ResponseWriter, r *http.Request) (any, *apiError) {
-	admin, e := h.admin(r)
-	if e != nil {
-		return nil, e
-	}
+func (h *Handler) disableUserAPI(w http.ResponseWriter, r *http.Request, admin login) (any, *apiError) {
 	if e := h.disableUser(r, admin, r.PathValue("user_id")); e != nil {
 		return nil, e
 	}
@@ -133,11 +125,7 @@ type sessionResponse struct {
 
 // session: POST /v1/sessions, by any user. The body is optional; if sent
 // it must be an empty JSON object.
-func (h *Handler) session(w http.ResponseWriter, r *http.Request) (any, *apiError) {
-	u, e := h.authenticate(r)
-	if e != nil {
-		return nil, e
-	}
+func (h *Handler) session(w http.ResponseWriter, r *http.Request, u login) (any, *apiError) {
 	var empty struct{}
 	if e := decodeBody(w, r, h.cfg.MaxBodyBytes, true, &empty); e != nil {
 		return nil, e

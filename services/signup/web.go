@@ -191,6 +191,20 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error)
 	h.site.Error(w, r, http.StatusServiceUnavailable, "Something went wrong on our side; nothing was changed. Please try again.")
 }
 
+// found reports whether a store read succeeded; otherwise it answers 404
+// with notFound for ErrNoAccount, and 503 for any other error.
+func (h *Handler) found(w http.ResponseWriter, r *http.Request, err error, notFound string) bool {
+	if errors.Is(err, ErrNoAccount) {
+		h.site.Error(w, r, http.StatusNotFound, notFound)
+		return false
+	}
+	if err != nil {
+		h.unavailable(w, r, err)
+		return false
+	}
+	return true
+}
+
 // apiProblem renders an operation's refusal on page: a field's error when
 // it is about one, else the form's problem.
 func (h *Handler) apiProblem(w http.ResponseWriter, r *http.Request, page string, d *pageData, e *apiError) {
@@ -477,15 +491,7 @@ func (h *Handler) pathSession(w http.ResponseWriter, r *http.Request, u login) (
 	if validID(id, prefixSession) {
 		v, err = h.sessionFor(r.Context(), u, id)
 	}
-	if errors.Is(err, ErrNoAccount) {
-		h.site.Error(w, r, http.StatusNotFound, "There is no such session in your company.")
-		return nil, false
-	}
-	if err != nil {
-		h.unavailable(w, r, err)
-		return nil, false
-	}
-	return v, true
+	return v, h.found(w, r, err, "There is no such session in your company.")
 }
 
 func (h *Handler) getSession(w http.ResponseWriter, r *http.Request, u login) {
@@ -551,15 +557,7 @@ func (h *Handler) liveSession(w http.ResponseWriter, r *http.Request, u login) {
 // the link cannot be used.
 func (h *Handler) invited(w http.ResponseWriter, r *http.Request) (login, bool) {
 	u, err := h.store.invitation(r.Context(), r.PathValue("token"), h.cfg.Now())
-	if errors.Is(err, ErrNoAccount) {
-		h.site.Error(w, r, http.StatusNotFound, "This invitation link cannot be used: it was used already, it expired, or the user was disabled. Ask your admin for a new one.")
-		return u, false
-	}
-	if err != nil {
-		h.unavailable(w, r, err)
-		return u, false
-	}
-	return u, true
+	return u, h.found(w, r, err, "This invitation link cannot be used: it was used already, it expired, or the user was disabled. Ask your admin for a new one.")
 }
 
 func (h *Handler) getInvite(w http.ResponseWriter, r *http.Request) {
@@ -583,12 +581,7 @@ func (h *Handler) postInvite(w http.ResponseWriter, r *http.Request) {
 	now := h.cfg.Now()
 	sid := newID(prefixAuth)
 	u, err := h.store.acceptInvitation(ctx, secret, h.hash.hash(pw), sid, now, now.Add(h.cfg.SessionTTL))
-	if errors.Is(err, ErrNoAccount) {
-		h.site.Error(w, r, http.StatusNotFound, "This invitation link was used meanwhile.")
-		return
-	}
-	if err != nil {
-		h.unavailable(w, r, err)
+	if !h.found(w, r, err, "This invitation link was used meanwhile.") {
 		return
 	}
 	tok, err := h.issue(u, sid, now.Add(h.cfg.SessionTTL))
