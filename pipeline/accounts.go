@@ -44,7 +44,7 @@ func NewAccounts(ctx context.Context, cfg AccountsConfig) (*Stage, error) {
 	}
 	return buildStage(ctx, StageAccounts, cfg.StageConfig, cfg.Bus,
 		func(st *stageDeps) (events.Handler, error) {
-			stage, err := accounts.New(ctx, accounts.Config{DB: st.db, Publisher: st.pub, PublicKey: cfg.PublicKey, Logger: st.log})
+			stage, err := accounts.New(ctx, accounts.Config{Deps: st.deps(), PublicKey: cfg.PublicKey})
 			if err != nil {
 				return nil, err
 			}

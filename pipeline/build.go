@@ -9,6 +9,7 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 // StageConfig is what every stage is built on: its store, the queue it
@@ -52,6 +53,11 @@ type stageDeps struct {
 	pub   events.Publisher
 	log   *slog.Logger
 	stage *Stage
+}
+
+// deps is what every stage's Config embeds.
+func (d *stageDeps) deps() stage.Deps {
+	return stage.Deps{DB: d.db, Publisher: d.pub, Logger: d.log}
 }
 
 func (d *stageDeps) background(fn func(context.Context) error) {

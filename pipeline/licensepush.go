@@ -49,8 +49,8 @@ func NewLicensePush(ctx context.Context, cfg LicensePushConfig) (*Stage, error) 
 	}
 	return buildStage(ctx, StageLicensePush, cfg.StageConfig, cfg.Bus,
 		func(st *stageDeps) (events.Handler, error) {
-			stage, err := licensepush.New(ctx, licensepush.Config{DB: st.db, Publisher: st.pub, PublicKey: cfg.PublicKey,
-				AllowedCIDRs: cfg.AllowedCIDRs, Logger: st.log})
+			stage, err := licensepush.New(ctx, licensepush.Config{Deps: st.deps(), PublicKey: cfg.PublicKey,
+				AllowedCIDRs: cfg.AllowedCIDRs})
 			if err != nil {
 				return nil, err
 			}

@@ -64,8 +64,8 @@ func NewPayment(ctx context.Context, cfg PaymentConfig) (*Payment, error) {
 	s, err := buildStage(ctx, StagePayment, cfg.StageConfig, cfg.Bus,
 		func(st *stageDeps) (events.Handler, error) {
 			var err error
-			if p.stage, err = payment.New(ctx, payment.Config{DB: st.db, Publisher: st.pub,
-				SigningKey: cfg.SigningKey, Plans: cfg.Plans, PaymentGrace: cfg.PaymentGrace, Logger: st.log}); err != nil {
+			if p.stage, err = payment.New(ctx, payment.Config{Deps: st.deps(),
+				SigningKey: cfg.SigningKey, Plans: cfg.Plans, PaymentGrace: cfg.PaymentGrace}); err != nil {
 				return nil, err
 			}
 			st.background(func(ctx context.Context) error { return p.stage.Run(ctx, cfg.FlushInterval) })

@@ -12,6 +12,7 @@ import (
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/signup"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 // SignupConfig configures the signup edge: the user application's pages
@@ -75,8 +76,8 @@ func NewSignup(ctx context.Context, cfg SignupConfig) (*Edge, error) {
 		closeDB = db.Close
 	}
 	e, err := newEdge("signup", cfg.Bus, cfg.Logger, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
-		return signup.New(ctx, signup.Config{DB: db, Publisher: pub, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
-			Plans: cfg.Plans, Passwords: cfg.Passwords, ClientRate: cfg.ClientRate, ClientBurst: cfg.ClientBurst, Logger: log})
+		return signup.New(ctx, signup.Config{Deps: stage.Deps{DB: db, Publisher: pub, Logger: log}, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
+			Plans: cfg.Plans, Passwords: cfg.Passwords, ClientRate: cfg.ClientRate, ClientBurst: cfg.ClientBurst})
 	},
 		Route{Pattern: "/v1/signup", Name: "signup"},
 		Route{Pattern: "/v1/companies/", Name: "users"},

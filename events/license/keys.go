@@ -119,3 +119,12 @@ func keyBytes(data []byte, pemType string) ([]byte, error) {
 	}
 	return nil, errors.New("neither PEM nor base64")
 }
+
+// CheckPublicKey reports a key that cannot be an Ed25519 public key (one of
+// the wrong length); nil otherwise.
+func CheckPublicKey(pub ed25519.PublicKey) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("public key has %d bytes, want %d", len(pub), ed25519.PublicKeySize)
+	}
+	return nil
+}

@@ -23,12 +23,16 @@ package accounts
 
 import (
 	"context"
+	"crypto/ed25519"
 	"embed"
 	"fmt"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/internal/problems"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 //go:embed migrations/*.sql
@@ -37,6 +41,28 @@ var migrations embed.FS
 // Component is the stage's name in the store's migrations and its consumer
 // name for FirstTime.
 const Component = "accounts"
+
+// Config configures the user-signup stage. New calls setDefaults and
+// Validate.
+type Config struct {
+	// Deps: the stage stores companies, users and sessions in DB and
+	// publishes Company Created, User Added, User Disabled and Session
+	// Started; the Logger receives one line per outcome.
+	stage.Deps
+	// PublicKey verifies the license files of License Issued: only a
+	// license whose signature verifies is recorded. Required.
+	PublicKey ed25519.PublicKey
+}
+
+func (c *Config) setDefaults() { c.Deps.SetDefaults() }
+
+// Validate reports every invalid field.
+func (c *Config) Validate() error {
+	var errs problems.List
+	errs.Add(c.Deps.Validate())
+	errs.Add(license.CheckPublicKey(c.PublicKey))
+	return errs.Err()
+}
 
 // Stage is the user-signup stage. Handle and the query methods are safe
 // for concurrent use.

@@ -16,6 +16,7 @@ import (
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -40,12 +41,13 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	f := &fixture{t: t, pub: &eventstest.Recorder{}, now: testNow}
 	pub, key := licensetest.Keys(t)
 	f.key = key
-	stage, err := New(context.Background(), Config{DB: db, Publisher: f.pub, PublicKey: pub,
-		Now: func() time.Time { return f.now }, Logger: testlog.Quiet()})
+	var err error
+	f.stage, err = New(context.Background(), Config{
+		Deps:      stage.Deps{DB: db, Publisher: f.pub, Now: func() time.Time { return f.now }, Logger: testlog.Quiet()},
+		PublicKey: pub})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.stage = stage
 	return f
 }
 

@@ -89,10 +89,7 @@ func (c *HolderConfig) setDefaults() {
 
 // Validate reports every invalid field.
 func (c *HolderConfig) Validate() error {
-	if len(c.PublicKey) != ed25519.PublicKeySize {
-		return fmt.Errorf("public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize)
-	}
-	return nil
+	return license.CheckPublicKey(c.PublicKey)
 }
 
 // held is one company's current license.

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/internal/httpapi"
 	"github.com/licenseflow/licenseflow/internal/problems"
 )
@@ -48,7 +49,9 @@ func (c *Config) setDefaults() {
 // Validate reports every invalid field.
 func (c *Config) Validate() error {
 	var errs problems.List
-	errs.If(c.Holder == nil && len(c.PublicKey) != ed25519.PublicKeySize, "public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize)
+	if c.Holder == nil {
+		errs.Add(license.CheckPublicKey(c.PublicKey))
+	}
 	for _, p := range c.AllowedSources {
 		errs.If(!p.IsValid(), "allowed source %v is not a valid prefix", p)
 	}

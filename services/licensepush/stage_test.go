@@ -27,6 +27,7 @@ import (
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/services/appserver"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 var (
@@ -98,14 +99,11 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	f := &fixture{t: t, pub: pub, priv: priv, dns: newDNSServer(t), announced: &eventstest.Recorder{}}
 	var err error
 	f.stage, err = New(context.Background(), Config{
-		DB:           db,
-		Publisher:    f.announced,
+		Deps:         stage.Deps{DB: db, Publisher: f.announced, Now: func() time.Time { return testNow }, Logger: quiet},
 		PublicKey:    pub,
 		AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		HTTPClient:   &http.Client{Timeout: 20 * time.Second},
 		Resolver:     f.dns.resolver(),
-		Now:          func() time.Time { return testNow },
-		Logger:       quiet,
 	})
 	if err != nil {
 		t.Fatal(err)

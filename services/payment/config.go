@@ -8,8 +8,8 @@ import (
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/problems"
-	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 // DefaultPaymentGrace is Config.PaymentGrace's default.
@@ -17,11 +17,10 @@ const DefaultPaymentGrace = 7 * 24 * time.Hour
 
 // Config configures the payment stage.
 type Config struct {
-	// DB stores subscriptions, issued licenses and processed event ids.
-	// Required; New runs the stage's migrations on it.
-	DB *sqlstore.DB
-	// Publisher publishes License Issued events. Required.
-	Publisher events.Publisher
+	// Deps: the stage stores subscriptions, issued licenses and processed
+	// event ids in DB and publishes License Issued events. Unlike the other
+	// services', its Logger's default discards.
+	stage.Deps
 	// SigningKey signs license files. Required. App servers verify with its
 	// public half (license.MarshalPublicKey).
 	SigningKey ed25519.PrivateKey
@@ -42,10 +41,6 @@ type Config struct {
 	LicenseTTL time.Duration
 	// Issuer is written into license files. Default events.SourcePayment.
 	Issuer string
-	// Now is the clock. Default time.Now.
-	Now func() time.Time
-	// Logger receives the stage's logs. Default discards.
-	Logger *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -54,17 +49,14 @@ func (c *Config) setDefaults() {
 	c.LicenseTTL = cmp.Or(c.LicenseTTL, 31*24*time.Hour)
 	c.PaymentGrace = cmp.Or(c.PaymentGrace, DefaultPaymentGrace)
 	c.Issuer = cmp.Or(c.Issuer, events.SourcePayment)
-	if c.Now == nil {
-		c.Now = time.Now
-	}
 	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	c.Deps.SetDefaults()
 }
 
 // Validate reports every problem of the configuration.
 func (c Config) Validate() error {
 	var errs problems.List
-	errs.If(c.DB == nil, "db is nil")
-	errs.If(c.Publisher == nil, "publisher is nil")
+	errs.Add(c.Deps.Validate())
 	errs.If(len(c.SigningKey) != ed25519.PrivateKeySize, "signing key is not an ed25519 private key")
 	errs.Wrap("plans", c.Plans.Validate())
 	errs.If(c.LicenseGrace < 0, "license grace is negative")

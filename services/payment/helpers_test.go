@@ -15,6 +15,7 @@ import (
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/services/payment"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 var (
@@ -99,7 +100,7 @@ func eachStage(t *testing.T, fn func(t *testing.T, s *payment.Stage, b *bus)) {
 
 func newStage(t testing.TB, db *sqlstore.DB, pub events.Publisher, mod ...func(*payment.Config)) *payment.Stage {
 	t.Helper()
-	cfg := payment.Config{DB: db, Publisher: pub, SigningKey: key, Now: func() time.Time { return t0 }}
+	cfg := payment.Config{Deps: stage.Deps{DB: db, Publisher: pub, Now: func() time.Time { return t0 }}, SigningKey: key}
 	for _, m := range mod {
 		m(&cfg)
 	}

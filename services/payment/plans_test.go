@@ -14,6 +14,7 @@ import (
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/plans"
 	"github.com/licenseflow/licenseflow/services/payment"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 // richerTeam is the built-in catalogue with the team plan changed: one
@@ -238,7 +239,7 @@ func TestPlanChangeRefusesBadPlans(t *testing.T) {
 	t.Parallel()
 	bad := plans.Default()
 	bad.Plans["pro"] = plans.Plan{Name: "pro"}
-	_, err := payment.New(context.Background(), payment.Config{DB: storetest.SQLite(t), Publisher: newBus(t), SigningKey: key, Plans: bad})
+	_, err := payment.New(context.Background(), payment.Config{Deps: stage.Deps{DB: storetest.SQLite(t), Publisher: newBus(t)}, SigningKey: key, Plans: bad})
 	if err == nil || !strings.Contains(err.Error(), `plan "pro": seats is 0`) {
 		t.Fatalf("New with a bad plan: %v", err)
 	}

@@ -314,7 +314,7 @@ func TestPartnerEvent(t *testing.T) {
 func TestNewValidates(t *testing.T) {
 	t.Parallel()
 	_, err := payment.New(context.Background(), payment.Config{SigningKey: key[:3], LicenseTTL: -1})
-	for _, want := range []string{"db is nil", "publisher is nil", "signing key", "ttl"} {
+	for _, want := range []string{"db is required", "publisher is required", "signing key", "ttl"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("New error %v, want mention of %q", err, want)
 		}

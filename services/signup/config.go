@@ -3,25 +3,22 @@ package signup
 import (
 	"cmp"
 	"fmt"
-	"log/slog"
 	"net"
 	"time"
 
-	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/problems"
-	"github.com/licenseflow/licenseflow/internal/sqlstore"
 	"github.com/licenseflow/licenseflow/plans"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 // Config configures the signup edge. New calls setDefaults and Validate.
 type Config struct {
-	// DB is the store the edge keeps its own tables in (companies and
-	// users it admitted, credentials, sessions and tokens, invitations,
+	// Deps: DB is the store the edge keeps its own tables in (companies
+	// and users it admitted, credentials, sessions and tokens, invitations,
 	// failed sign-ins) and reads the user-signup stage's from (licenses,
-	// deliveries, app sessions). Required.
-	DB *sqlstore.DB
-	// Publisher receives the request events. Required.
-	Publisher events.Publisher
+	// deliveries, app sessions); the Publisher receives the request events;
+	// the Logger receives one line per request outcome.
+	stage.Deps
 	// TokenSecret is the HMAC-SHA256 key of bearer tokens; at least 32
 	// bytes. Required.
 	TokenSecret []byte
@@ -79,11 +76,6 @@ type Config struct {
 	TrustForwardedFor bool
 	// MaxBodyBytes bounds request bodies (413 above). Default 64 KiB.
 	MaxBodyBytes int64
-
-	// Now is the clock. Default time.Now.
-	Now func() time.Time
-	// Logger receives one line per request outcome. Default slog.Default().
-	Logger *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -104,17 +96,13 @@ func (c *Config) setDefaults() {
 	c.CompanyBurst = cmp.Or(c.CompanyBurst, 50)
 	c.MaxLimiterKeys = cmp.Or(c.MaxLimiterKeys, 100000)
 	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 64<<10)
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	c.Logger = cmp.Or(c.Logger, slog.Default())
+	c.Deps.SetDefaults()
 }
 
 // Validate reports every invalid field.
 func (c *Config) Validate() error {
 	var errs problems.List
-	errs.If(c.DB == nil, "db is required")
-	errs.If(c.Publisher == nil, "publisher is required")
+	errs.Add(c.Deps.Validate())
 	errs.If(len(c.TokenSecret) < minSecretLen, "token secret has %d bytes, want at least %d", len(c.TokenSecret), minSecretLen)
 	for i, s := range c.PreviousTokenSecrets {
 		errs.If(len(s) < minSecretLen, "previous token secret %d has %d bytes, want at least %d", i, len(s), minSecretLen)

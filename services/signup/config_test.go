@@ -8,13 +8,14 @@ import (
 	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/plans"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 // TestConfigPlans: the edge keeps the owner's catalogue, the built-in one
 // when given none, and refuses an invalid one naming its lookup key.
 func TestConfigPlans(t *testing.T) {
 	t.Parallel()
-	base := Config{DB: storetest.SQLite(t), Passwords: testPasswords, Publisher: &eventstest.Recorder{}, TokenSecret: testSecret, AppServers: []string{"10.0.1.10:8090"}}
+	base := Config{Deps: stage.Deps{DB: storetest.SQLite(t), Publisher: &eventstest.Recorder{}}, Passwords: testPasswords, TokenSecret: testSecret, AppServers: []string{"10.0.1.10:8090"}}
 	h, err := New(context.Background(), base)
 	if err != nil {
 		t.Fatal(err)

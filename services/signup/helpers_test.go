@@ -15,6 +15,7 @@ import (
 	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 	"github.com/licenseflow/licenseflow/localaws/clock"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
@@ -35,17 +36,14 @@ func newEnv(t *testing.T, adjust func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, pub: &eventstest.Recorder{}, clock: clock.NewManual(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))}
 	cfg := Config{
-		DB:           storetest.SQLite(t),
+		Deps:         stage.Deps{DB: storetest.SQLite(t), Publisher: e.pub, Now: e.clock.Now, Logger: testlog.Quiet()},
 		Passwords:    testPasswords,
-		Publisher:    e.pub,
 		TokenSecret:  testSecret,
 		AppServers:   []string{"10.0.1.10:8090", "10.0.1.11:8090", "10.0.1.12:8090"},
 		ClientRate:   1000,
 		ClientBurst:  1000,
 		CompanyRate:  1000,
 		CompanyBurst: 1000,
-		Now:          e.clock.Now,
-		Logger:       testlog.Quiet(),
 	}
 	if adjust != nil {
 		adjust(&cfg)
