@@ -54,31 +54,11 @@ import (
 //go:embed templates
 var templates embed.FS
 
-// SQSAPI is what the console needs of an SQS client (*sqs.Client): the
-// dead-letter engine's calls and those of the temporary tail queue.
-type SQSAPI interface {
-	dlq.API
-	CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optFns ...func(*sqs.Options)) (*sqs.CreateQueueOutput, error)
-	DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optFns ...func(*sqs.Options)) (*sqs.DeleteQueueOutput, error)
-}
-
-// EventsAPI is what the console needs of an EventBridge client
-// (*eventbridge.Client).
-type EventsAPI interface {
-	ListRules(ctx context.Context, in *eventbridge.ListRulesInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListRulesOutput, error)
-	ListTargetsByRule(ctx context.Context, in *eventbridge.ListTargetsByRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListTargetsByRuleOutput, error)
-	TestEventPattern(ctx context.Context, in *eventbridge.TestEventPatternInput, optFns ...func(*eventbridge.Options)) (*eventbridge.TestEventPatternOutput, error)
-	PutRule(ctx context.Context, in *eventbridge.PutRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutRuleOutput, error)
-	PutTargets(ctx context.Context, in *eventbridge.PutTargetsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutTargetsOutput, error)
-	RemoveTargets(ctx context.Context, in *eventbridge.RemoveTargetsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.RemoveTargetsOutput, error)
-	DeleteRule(ctx context.Context, in *eventbridge.DeleteRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.DeleteRuleOutput, error)
-}
-
 // Config configures a Console. New calls setDefaults and Validate.
 type Config struct {
 	// SQS and Events talk to the endpoint the console shows. Required.
-	SQS    SQSAPI
-	Events EventsAPI
+	SQS    *sqs.Client
+	Events *eventbridge.Client
 	// SQSEndpoint and EventsEndpoint are the endpoints' base URLs when they
 	// are not AWS's ("" on AWS). The console asks them for localaws's own
 	// operations and does without them where they are not served.

@@ -22,20 +22,10 @@ import (
 	"github.com/licenseflow/licenseflow/internal/problems"
 )
 
-// API is what the tool needs of an EventBridge client (*eventbridge.Client).
-type API interface {
-	DescribeArchive(ctx context.Context, in *eventbridge.DescribeArchiveInput, optFns ...func(*eventbridge.Options)) (*eventbridge.DescribeArchiveOutput, error)
-	ListArchives(ctx context.Context, in *eventbridge.ListArchivesInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListArchivesOutput, error)
-	DescribeRule(ctx context.Context, in *eventbridge.DescribeRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.DescribeRuleOutput, error)
-	StartReplay(ctx context.Context, in *eventbridge.StartReplayInput, optFns ...func(*eventbridge.Options)) (*eventbridge.StartReplayOutput, error)
-	DescribeReplay(ctx context.Context, in *eventbridge.DescribeReplayInput, optFns ...func(*eventbridge.Options)) (*eventbridge.DescribeReplayOutput, error)
-	ListReplays(ctx context.Context, in *eventbridge.ListReplaysInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListReplaysOutput, error)
-}
-
 // Config configures a Tool.
 type Config struct {
 	// Client talks to EventBridge. Required.
-	Client API
+	Client *eventbridge.Client
 	// Poll is how often Follow reads a replay's state. Default 2s.
 	Poll time.Duration
 	// Now is the clock that checks a window is not in the future.
