@@ -21,6 +21,8 @@ type AccountsConfig struct {
 	PublicKey ed25519.PublicKey
 }
 
+func (c *AccountsConfig) stage() (StageConfig, Bus) { return c.StageConfig, c.Bus }
+
 func (c *AccountsConfig) setDefaults() {
 	c.Bus.setDefaults()
 	c.StageConfig.setDefaults(infra.QueueSignup)
@@ -38,16 +40,7 @@ func (c *AccountsConfig) Validate() error {
 // NewAccounts opens the store, migrates it and builds the user-signup
 // stage.
 func NewAccounts(ctx context.Context, cfg AccountsConfig) (*Stage, error) {
-	cfg.setDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	return buildStage(ctx, StageAccounts, cfg.StageConfig, cfg.Bus,
-		func(st *stageDeps) (events.Handler, error) {
-			stage, err := accounts.New(ctx, accounts.Config{Deps: st.deps(), PublicKey: cfg.PublicKey})
-			if err != nil {
-				return nil, err
-			}
-			return stage.Handle, nil
-		})
+	return buildStage(ctx, StageAccounts, &cfg, func(st *stageDeps) (events.Handler, error) {
+		return handler(accounts.New(ctx, accounts.Config{Deps: st.deps(), PublicKey: cfg.PublicKey}))
+	})
 }

@@ -64,10 +64,23 @@ func (d *stageDeps) background(fn func(context.Context) error) {
 	d.stage.background = append(d.stage.background, fn)
 }
 
-// buildStage opens the store and a publisher on bus and builds the named
-// stage around the handler build returns; on failure it releases what it
-// opened.
-func buildStage(ctx context.Context, name string, cfg StageConfig, bus Bus, build func(*stageDeps) (events.Handler, error)) (*Stage, error) {
+// stageSpec is a stage's own configuration (PaymentConfig, ...): its
+// defaults and checks, and the StageConfig and Bus it is built on.
+type stageSpec interface {
+	setDefaults()
+	Validate() error
+	stage() (StageConfig, Bus)
+}
+
+// buildStage fills in spec's defaults and checks it, then opens the store
+// and a publisher on its bus and builds the named stage around the handler
+// build returns; on failure it releases what it opened.
+func buildStage(ctx context.Context, name string, spec stageSpec, build func(*stageDeps) (events.Handler, error)) (*Stage, error) {
+	spec.setDefaults()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	cfg, bus := spec.stage()
 	log := cfg.Logger.With("part", name)
 	s := &Stage{name: name, queue: cfg.Queue, log: log}
 	db := cfg.db
@@ -89,4 +102,18 @@ func buildStage(ctx context.Context, name string, cfg StageConfig, bus Bus, buil
 	}
 	s.handler = cfg.Observer.Stage(name, h)
 	return s, nil
+}
+
+// service is what a stage's service offers: its handler.
+type service interface {
+	Handle(ctx context.Context, e events.Envelope) error
+}
+
+// handler is the Handle method of a stage's service just built, or the
+// error that building it returned.
+func handler(s service, err error) (events.Handler, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s.Handle, nil
 }

@@ -23,6 +23,8 @@ type LicensePushConfig struct {
 	AllowedCIDRs []netip.Prefix
 }
 
+func (c *LicensePushConfig) stage() (StageConfig, Bus) { return c.StageConfig, c.Bus }
+
 func (c *LicensePushConfig) setDefaults() {
 	c.Bus.setDefaults()
 	c.StageConfig.setDefaults(infra.QueueLicensePush)
@@ -43,17 +45,7 @@ func (c *LicensePushConfig) Validate() error {
 // NewLicensePush opens the store, migrates it and builds the license-push
 // stage. It listens on no port; it publishes License Delivered.
 func NewLicensePush(ctx context.Context, cfg LicensePushConfig) (*Stage, error) {
-	cfg.setDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	return buildStage(ctx, StageLicensePush, cfg.StageConfig, cfg.Bus,
-		func(st *stageDeps) (events.Handler, error) {
-			stage, err := licensepush.New(ctx, licensepush.Config{Deps: st.deps(), PublicKey: cfg.PublicKey,
-				AllowedCIDRs: cfg.AllowedCIDRs})
-			if err != nil {
-				return nil, err
-			}
-			return stage.Handle, nil
-		})
+	return buildStage(ctx, StageLicensePush, &cfg, func(st *stageDeps) (events.Handler, error) {
+		return handler(licensepush.New(ctx, licensepush.Config{Deps: st.deps(), PublicKey: cfg.PublicKey, AllowedCIDRs: cfg.AllowedCIDRs}))
+	})
 }

@@ -31,6 +31,8 @@ type PaymentConfig struct {
 	FlushInterval time.Duration
 }
 
+func (c *PaymentConfig) stage() (StageConfig, Bus) { return c.StageConfig, c.Bus }
+
 func (c *PaymentConfig) setDefaults() {
 	c.Bus.setDefaults()
 	c.StageConfig.setDefaults(infra.QueuePayment)
@@ -56,12 +58,8 @@ type Payment struct {
 
 // NewPayment opens the store, migrates it and builds the payment stage.
 func NewPayment(ctx context.Context, cfg PaymentConfig) (*Payment, error) {
-	cfg.setDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	p := &Payment{}
-	s, err := buildStage(ctx, StagePayment, cfg.StageConfig, cfg.Bus,
+	s, err := buildStage(ctx, StagePayment, &cfg,
 		func(st *stageDeps) (events.Handler, error) {
 			var err error
 			if p.stage, err = payment.New(ctx, payment.Config{Deps: st.deps(),
