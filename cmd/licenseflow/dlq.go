@@ -22,16 +22,49 @@ import (
 	"github.com/licenseflow/licenseflow/pipeline"
 )
 
-// dlqFlags are the flags every dlq subcommand shares.
-type dlqFlags struct {
+// operatorFlags are the flags every subcommand of an operator command (dlq,
+// events) shares: the endpoint of its service, the region and the output
+// format.
+type operatorFlags struct {
 	endpoint string
 	region   string
 	output   string
+	// service names the endpoint in --endpoint-url's usage; serviceVar is
+	// its own endpoint variable (AWS_ENDPOINT_URL_SQS, ...).
+	service, serviceVar string
+}
+
+// command gives cmd, an operator command, the flags f holds.
+func (f *operatorFlags) command(cmd *cobra.Command) *cobra.Command {
+	p := cmd.PersistentFlags()
+	p.StringVar(&f.endpoint, "endpoint-url", "", f.service+" endpoint (default from "+f.serviceVar+" / AWS_ENDPOINT_URL; unset means AWS)")
+	p.StringVar(&f.region, "region", "", "AWS region (default from AWS_REGION / the shared config)")
+	p.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+// clients checks --output and builds the SDK clients from the
+// environment and the flags, with the same SDK configuration as every
+// other command: against a local endpoint named without credentials,
+// static local ones, so the credential chain never reaches for the
+// instance-metadata address. onAWS reports that no endpoint override is in
+// effect.
+func (f *operatorFlags) clients(cmd *cobra.Command) (c pipeline.Clients, onAWS bool, err error) {
+	if f.output != "text" && f.output != "json" {
+		return c, false, fmt.Errorf("--output %q: want text or json", f.output)
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cfg, onAWS := newEnviron(os.Getenv, "").operatorAWS(f.endpoint, f.region, f.serviceVar)
+	c, err = pipeline.NewClients(ctx, cfg)
+	return c, onAWS, err
 }
 
 func newDLQCmd() *cobra.Command {
-	var f dlqFlags
-	cmd := &cobra.Command{
+	f := &operatorFlags{service: "SQS", serviceVar: "AWS_ENDPOINT_URL_SQS"}
+	cmd := f.command(&cobra.Command{
 		Use:   "dlq",
 		Short: "List, show, replay and purge SQS dead-letter queues",
 		Long: `dlq inspects and replays dead-letter queues on localaws, ElasticMQ or AWS. It uses the
@@ -42,16 +75,12 @@ credentials anywhere, static dummy credentials are used (local endpoints do not 
 Progress goes to stderr (a bar with rate and ETA on a terminal, one line per message
 otherwise); results and the summary go to stdout, as JSON with --output json. The exit code is
 non-zero when anything failed.`,
-	}
-	p := cmd.PersistentFlags()
-	p.StringVar(&f.endpoint, "endpoint-url", "", "SQS endpoint (default from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL; unset means AWS)")
-	p.StringVar(&f.region, "region", "", "AWS region (default from AWS_REGION / the shared config)")
-	p.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	cmd.AddCommand(newDLQListCmd(&f), newDLQShowCmd(&f), newDLQReplayCmd(&f), newDLQPurgeCmd(&f))
+	})
+	cmd.AddCommand(newDLQListCmd(f), newDLQShowCmd(f), newDLQReplayCmd(f), newDLQPurgeCmd(f))
 	return cmd
 }
 
-func newDLQListCmd(f *dlqFlags) *cobra.Command {
+func newDLQListCmd(f *operatorFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List every queue that is some queue's dead-letter queue",
@@ -73,7 +102,7 @@ func newDLQListCmd(f *dlqFlags) *cobra.Command {
 	}
 }
 
-func newDLQShowCmd(f *dlqFlags) *cobra.Command {
+func newDLQShowCmd(f *operatorFlags) *cobra.Command {
 	var queue string
 	var max int
 	cmd := &cobra.Command{
@@ -93,7 +122,7 @@ func newDLQShowCmd(f *dlqFlags) *cobra.Command {
 	return cmd
 }
 
-func newDLQReplayCmd(f *dlqFlags) *cobra.Command {
+func newDLQReplayCmd(f *operatorFlags) *cobra.Command {
 	var (
 		opts        dlq.ReplayOptions
 		filters     []string
@@ -148,7 +177,7 @@ itself with StartMessageMoveTask; the output says so.`,
 	return cmd
 }
 
-func newDLQPurgeCmd(f *dlqFlags) *cobra.Command {
+func newDLQPurgeCmd(f *operatorFlags) *cobra.Command {
 	var queue string
 	var yes bool
 	cmd := &cobra.Command{
@@ -173,24 +202,12 @@ func newDLQPurgeCmd(f *dlqFlags) *cobra.Command {
 
 // tool builds the dlq.Tool from the SDK configuration and the flags. onAWS
 // reports that no endpoint override is in effect.
-func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.Tool, onAWS bool, err error) {
-	if f.output != "text" && f.output != "json" {
-		return nil, false, fmt.Errorf("--output %q: want text or json", f.output)
-	}
-	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	// The same SDK configuration as every other command: against a local
-	// endpoint named without credentials, static local ones, so the
-	// credential chain never reaches for the instance-metadata address.
-	cfg, onAWS := newEnviron(os.Getenv, "").operatorAWS(f.endpoint, f.region, "AWS_ENDPOINT_URL_SQS")
-	clients, err := pipeline.NewClients(ctx, cfg)
+func (f *operatorFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.Tool, onAWS bool, err error) {
+	clients, onAWS, err := f.clients(cmd)
 	if err != nil {
 		return nil, false, err
 	}
-	client := clients.SQS
-	dc := dlq.Config{Client: client, AllowMoveTask: onAWS, LocalEndpoint: !onAWS, Logger: newLogger(cmd)}
+	dc := dlq.Config{Client: clients.SQS, AllowMoveTask: onAWS, LocalEndpoint: !onAWS, Logger: newLogger(cmd)}
 	if mod != nil {
 		mod(&dc)
 	}
@@ -201,7 +218,7 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 // operate builds the tool (tune, when set, adjusts its configuration),
 // runs op with progress on stderr named by what, and reports its outcome
 // (result).
-func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
+func (f *operatorFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
 	op func(*dlq.Tool, dlq.Observer) (asJSON any, msgs []dlq.Message, sum dlq.Summary, err error)) error {
 	tool, _, err := f.tool(cmd, tune)
 	if err != nil {
@@ -216,7 +233,7 @@ func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what stri
 // result writes an operation's outcome to stdout, asJSON with --output json,
 // else msgs and the summary as text; then it turns an error or a summary
 // with failures into an error (non-zero exit).
-func (f *dlqFlags) result(cmd *cobra.Command, asJSON any, msgs []dlq.Message, sum dlq.Summary, err error) error {
+func (f *operatorFlags) result(cmd *cobra.Command, asJSON any, msgs []dlq.Message, sum dlq.Summary, err error) error {
 	if f.output == "json" {
 		if jerr := writeJSON(cmd.OutOrStdout(), asJSON); jerr != nil {
 			return jerr

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -13,20 +12,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/ops/replay"
-	"github.com/licenseflow/licenseflow/pipeline"
 )
 
 // eventsFlags are the flags every events subcommand shares.
 type eventsFlags struct {
-	endpoint string
-	region   string
-	output   string
-	poll     time.Duration
+	operatorFlags
+	poll time.Duration
 }
 
 func newEventsCmd() *cobra.Command {
-	var f eventsFlags
-	cmd := &cobra.Command{
+	f := &eventsFlags{operatorFlags: operatorFlags{service: "EventBridge", serviceVar: "AWS_ENDPOINT_URL_EVENTBRIDGE"}}
+	cmd := f.command(&cobra.Command{
 		Use:   "events",
 		Short: "List the bus's archives and replays, and replay a window of an archive",
 		Long: `events replays a time window of an EventBridge archive into the bus it archives, on
@@ -36,22 +32,14 @@ default credential chain, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EVENTBRIDGE; --e
 
 Replayed events carry a "replay-name" field and their original ids; every stage re-derives its
 effect from them, so a fix applies and nothing already right happens twice (docs/replay.md).`,
-	}
-	p := cmd.PersistentFlags()
-	p.StringVar(&f.endpoint, "endpoint-url", "", "EventBridge endpoint (default from AWS_ENDPOINT_URL_EVENTBRIDGE / AWS_ENDPOINT_URL; unset means AWS)")
-	p.StringVar(&f.region, "region", "", "AWS region (default from AWS_REGION / the shared config)")
-	p.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	cmd.AddCommand(newEventsArchivesCmd(&f), newEventsReplaysCmd(&f), newEventsReplayCmd(&f))
+	})
+	cmd.AddCommand(newEventsArchivesCmd(f), newEventsReplaysCmd(f), newEventsReplayCmd(f))
 	return cmd
 }
 
 // tool builds the replay tool from the SDK configuration and the flags.
 func (f *eventsFlags) tool(cmd *cobra.Command) (*replay.Tool, error) {
-	if f.output != "text" && f.output != "json" {
-		return nil, fmt.Errorf("--output %q: want text or json", f.output)
-	}
-	cfg, _ := newEnviron(os.Getenv, "").operatorAWS(f.endpoint, f.region, "AWS_ENDPOINT_URL_EVENTBRIDGE")
-	clients, err := pipeline.NewClients(cmd.Context(), cfg)
+	clients, _, err := f.clients(cmd)
 	if err != nil {
 		return nil, err
 	}
