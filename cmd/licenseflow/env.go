@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/pipeline"
@@ -71,6 +73,15 @@ func newEnviron(getenv func(string) string, data string) *environ {
 		e.keys = &keyDir{dir: filepath.Join(data, "keys")}
 	}
 	return e
+}
+
+// withEnviron gives cmd the --data flag (usage says what the directory
+// holds) and runs run with the environment on that data directory.
+func withEnviron(cmd *cobra.Command, usage string, run func(cmd *cobra.Command, args []string, e *environ) error) *cobra.Command {
+	var data string
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return run(cmd, args, newEnviron(os.Getenv, data)) }
+	cmd.Flags().StringVar(&data, "data", defaultDataDir, usage)
+	return cmd
 }
 
 // aws is the SDK configuration: the standard one, with us-east-1 when no

@@ -232,32 +232,27 @@ func localURL(p *pipeline.Pipeline) string {
 }
 
 func newWebhookSignCmd() *cobra.Command {
-	var data string
-	cmd := &cobra.Command{
+	return withEnviron(&cobra.Command{
 		Use:   "webhook-sign",
 		Short: "Print a Stripe-Signature header for the payload on standard input",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			// It signs with the secret the pipeline checks: one it would
-			// generate here no running pipeline knows.
-			e := newEnviron(os.Getenv, data)
-			e.keys.readOnly = true
-			secrets, _, err := e.webhookSecrets(cmd.Context())
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("no webhook secret: set LICENSEFLOW_WEBHOOK_SECRET, or pass --data of the run that generated one (%s has none)",
-					filepath.Join(data, "keys"))
-			}
-			if err != nil {
-				return err
-			}
-			payload, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 2<<20))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), webhook.Sign(secrets[0], payload, time.Now()))
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&data, "data", defaultDataDir, "data directory holding the generated secret ($LICENSEFLOW_WEBHOOK_SECRET wins)")
-	return cmd
+	}, "data directory holding the generated secret ($LICENSEFLOW_WEBHOOK_SECRET wins)", func(cmd *cobra.Command, _ []string, e *environ) error {
+		// It signs with the secret the pipeline checks: one it would
+		// generate here no running pipeline knows.
+		e.keys.readOnly = true
+		secrets, _, err := e.webhookSecrets(cmd.Context())
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no webhook secret: set LICENSEFLOW_WEBHOOK_SECRET, or pass --data of the run that generated one (%s has none)",
+				filepath.Join(e.data, "keys"))
+		}
+		if err != nil {
+			return err
+		}
+		payload, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 2<<20))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), webhook.Sign(secrets[0], payload, time.Now()))
+		return nil
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -38,16 +37,16 @@ func servePart(cmd *cobra.Command, name string, e *environ, needsAWS bool,
 }
 
 func newStageCmd() *cobra.Command {
-	var data, httpAddr string
+	var httpAddr string
 	stages := []string{pipeline.StagePayment, pipeline.StageAccounts, pipeline.StageLicensePush}
-	cmd := &cobra.Command{
+	cmd := withEnviron(&cobra.Command{
 		Use:       "stage NAME",
 		Short:     "Run one stage as a long-running poller: payment, accounts, licensepush, or edge (the HTTP API)",
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: append(stages, "edge"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	}, "directory for the default SQLite store and generated keys",
+		func(cmd *cobra.Command, args []string, e *environ) error {
 			name := args[0]
-			e := newEnviron(os.Getenv, data)
 			if name == pipeline.StagePayment || name == "edge" {
 				// A bad plans file stops the start before any key is generated.
 				if _, _, err := e.plans(); err != nil {
@@ -65,9 +64,7 @@ func newStageCmd() *cobra.Command {
 				})
 			}
 			return fmt.Errorf("unknown stage %q: want payment, accounts, licensepush or edge", name)
-		},
-	}
-	cmd.Flags().StringVar(&data, "data", defaultDataDir, "directory for the default SQLite store and generated keys")
+		})
 	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8080", "address of the edge HTTP API (stage edge)")
 	return cmd
 }
@@ -90,44 +87,36 @@ func edgeServer(ctx context.Context, e *environ, c pipeline.Clients, addr string
 }
 
 func newLicensePushCmd() *cobra.Command {
-	var data string
-	cmd := &cobra.Command{
+	return withEnviron(&cobra.Command{
 		Use:   "licensepush",
 		Short: "The in-VPC license-push poller: polls its queue, delivers to app servers; opens no port",
 		Long: `licensepush polls the license-push queue (through the SQS interface endpoint on AWS) and
 delivers verified licenses to application servers inside LICENSEFLOW_PUSH_ALLOWED_CIDRS. It
 listens on no port.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			e := newEnviron(os.Getenv, data)
-			return servePart(cmd, pipeline.StageLicensePush, e, true, func(ctx context.Context, c pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
-				return buildStage(ctx, pipeline.StageLicensePush, e, c, log)
-			})
-		},
-	}
-	cmd.Flags().StringVar(&data, "data", defaultDataDir, "directory for the default SQLite store and keys")
-	return cmd
+	}, "directory for the default SQLite store and keys", func(cmd *cobra.Command, _ []string, e *environ) error {
+		return servePart(cmd, pipeline.StageLicensePush, e, true, func(ctx context.Context, c pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
+			return buildStage(ctx, pipeline.StageLicensePush, e, c, log)
+		})
+	})
 }
 
 func newAppServerCmd() *cobra.Command {
-	var data, addr string
-	cmd := &cobra.Command{
+	var addr string
+	cmd := withEnviron(&cobra.Command{
 		Use:   "appserver",
 		Short: "The demo application server: accepts verified license deliveries, serves GET /v1/licenses/{company}",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			e := newEnviron(os.Getenv, data)
-			return servePart(cmd, "appserver", e, false, func(_ context.Context, _ pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
-				pub, err := e.publicKey()
-				if err != nil {
-					return nil, err
-				}
-				return pipeline.NewAppServer(pipeline.AppServerConfig{Addr: addr, Dir: filepath.Join(data, "appserver"),
-					PublicKey: pub, Logger: log})
-			})
-		},
-	}
+	}, "directory for held licenses and keys", func(cmd *cobra.Command, _ []string, e *environ) error {
+		return servePart(cmd, "appserver", e, false, func(_ context.Context, _ pipeline.Clients, log *slog.Logger) (pipeline.Part, error) {
+			pub, err := e.publicKey()
+			if err != nil {
+				return nil, err
+			}
+			return pipeline.NewAppServer(pipeline.AppServerConfig{Addr: addr, Dir: filepath.Join(e.data, "appserver"),
+				PublicKey: pub, Logger: log})
+		})
+	})
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8090", "address to listen on")
-	cmd.Flags().StringVar(&data, "data", defaultDataDir, "directory for held licenses and keys")
 	return cmd
 }
