@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,11 +24,24 @@ func newInfraCmd() *cobra.Command {
 		}
 		return loadTemplate(path, opts)
 	}
-	loadTop := func() (*infra.Template, infra.Topology, error) {
-		if err := parseParameters(params, &opts); err != nil {
-			return nil, infra.Topology{}, err
+	// derived is a subcommand that prints what print derives from the
+	// template and its topology.
+	derived := func(use, short string, print func(w io.Writer, t *infra.Template, top infra.Topology) error) *cobra.Command {
+		return &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				if err := parseParameters(params, &opts); err != nil {
+					return err
+				}
+				t, top, err := loadTopology(path, opts)
+				if err != nil {
+					return err
+				}
+				return print(cmd.OutOrStdout(), t, top)
+			},
 		}
-		return loadTopology(path, opts)
 	}
 	cmd := &cobra.Command{
 		Use:   "infra",
@@ -72,31 +86,13 @@ security posture and generate what local runs need from it.`,
 			return nil
 		},
 	}
-	elasticmq := &cobra.Command{
-		Use:   "elasticmq-conf",
-		Short: "Print the ElasticMQ configuration (queues and DLQs) generated from the template",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, top, err := loadTop()
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprint(cmd.OutOrStdout(), infra.ElasticMQConfig(top, t.Options.Region, t.Options.AccountID))
+	elasticmq := derived("elasticmq-conf", "Print the ElasticMQ configuration (queues and DLQs) generated from the template",
+		func(w io.Writer, t *infra.Template, top infra.Topology) error {
+			_, err := fmt.Fprint(w, infra.ElasticMQConfig(top, t.Options.Region, t.Options.AccountID))
 			return err
-		},
-	}
-	topology := &cobra.Command{
-		Use:   "topology",
-		Short: "Print the topology (bus, queues, rules, targets) derived from the template, as JSON",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, top, err := loadTop()
-			if err != nil {
-				return err
-			}
-			return writeJSON(cmd.OutOrStdout(), top)
-		},
-	}
+		})
+	topology := derived("topology", "Print the topology (bus, queues, rules, targets) derived from the template, as JSON",
+		func(w io.Writer, _ *infra.Template, top infra.Topology) error { return writeJSON(w, top) })
 	cmd.AddCommand(check, elasticmq, topology)
 	return cmd
 }
