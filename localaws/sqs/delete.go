@@ -56,34 +56,45 @@ func (q *queue) handleFor(h string) (m *message, stale bool, err *awsapi.Error) 
 // is already gone, or that was received again since, succeeds without
 // deleting anything, as AWS documents.
 func (s *Service) deleteMessages(ctx context.Context, q *queue, handles []string) ([]*awsapi.Error, error) {
-	errs := make([]*awsapi.Error, len(handles))
+	return s.changeEach(ctx, q, len(handles), func(errs []*awsapi.Error) (rec []byte, wake bool) {
+		var seqs []uint64
+		for i, h := range handles {
+			m, stale, err := q.handleFor(h)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			if stale {
+				continue
+			}
+			wake = wake || (q.fifo && m.state == stateInflight)
+			q.remove(m)
+			seqs = append(seqs, m.seq)
+		}
+		return deleteRecord(q.qid, seqs), wake
+	})
+}
+
+// changeEach runs change, a change of the n entries of a batch, on q,
+// locked and live, while no checkpoint is taken, and returns the entries'
+// errors that change set in errs. change makes its changes in memory and
+// returns their record (nil for none) and whether waiting receivers should
+// wake; the record is appended without waiting for the disk, once q is
+// unlocked.
+func (s *Service) changeEach(ctx context.Context, q *queue, n int, change func(errs []*awsapi.Error) (rec []byte, wake bool)) ([]*awsapi.Error, error) {
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	if err := q.lockLive(); err != nil {
 		return nil, err
 	}
-	var seqs []uint64
-	woke := false
-	for i, h := range handles {
-		m, stale, err := q.handleFor(h)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		if stale {
-			continue
-		}
-		wasBlocking := q.fifo && m.state == stateInflight
-		q.remove(m)
-		seqs = append(seqs, m.seq)
-		woke = woke || wasBlocking
-	}
-	if woke {
+	errs := make([]*awsapi.Error, n)
+	rec, wake := change(errs)
+	if wake {
 		q.wake()
 	}
 	q.mu.Unlock()
-	if len(seqs) > 0 {
-		s.logNonDurable(context.WithoutCancel(ctx), deleteRecord(q.qid, seqs))
+	if rec != nil {
+		s.logNonDurable(context.WithoutCancel(ctx), rec)
 	}
 	return errs, nil
 }

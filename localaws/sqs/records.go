@@ -94,7 +94,12 @@ func receiveRecord(qid uint64, ms []*message) []byte {
 	return e
 }
 
+// deleteRecord records the deletion of the messages seqs of queue qid;
+// it is nil for none.
 func deleteRecord(qid uint64, seqs []uint64) []byte {
+	if len(seqs) == 0 {
+		return nil
+	}
 	e := newRecord(recDelete, qid, len(seqs), 16+len(seqs)*8)
 	for _, s := range seqs {
 		e.uv(s)
@@ -102,7 +107,12 @@ func deleteRecord(qid uint64, seqs []uint64) []byte {
 	return e
 }
 
+// visibilityRecord records the new visibility of the messages ms of queue
+// qid; it is nil for none.
 func visibilityRecord(qid uint64, ms []*message) []byte {
+	if len(ms) == 0 {
+		return nil
+	}
 	e := newRecord(recVisibility, qid, len(ms), 16+len(ms)*16)
 	for _, m := range ms {
 		e.uv(m.seq)

@@ -44,55 +44,43 @@ type visibilityChange struct {
 
 // changeVisibility changes the visibility timeout of in-flight messages.
 func (s *Service) changeVisibility(ctx context.Context, q *queue, changes []visibilityChange) ([]*awsapi.Error, error) {
-	errs := make([]*awsapi.Error, len(changes))
-	s.ckpt.RLock()
-	defer s.ckpt.RUnlock()
-	if err := q.lockLive(); err != nil {
+	return s.changeEach(ctx, q, len(changes), func(errs []*awsapi.Error) (rec []byte, wake bool) {
+		now := s.nowMs()
+		wake = q.promote(now)
+		var changed []*message
+		for i, c := range changes {
+			m, err := q.inFlightFor(c, now)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			if q.setVisibility(m, now+int64(c.timeout)*1000, now) {
+				wake = true
+			}
+			changed = append(changed, m)
+		}
+		return visibilityRecord(q.qid, changed), wake
+	})
+}
+
+// inFlightFor returns the in-flight message whose visibility c may change
+// at now, or why it may not.
+func (q *queue) inFlightFor(c visibilityChange, now int64) (*message, *awsapi.Error) {
+	if c.timeout < 0 || c.timeout > maxVisibility {
+		return nil, errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", c.timeout)
+	}
+	m, stale, err := q.handleFor(c.handle)
+	if err != nil {
 		return nil, err
 	}
-	now := s.nowMs()
-	if q.promote(now) {
-		q.wake()
+	if stale {
+		return nil, errInvalidParameter("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", c.handle)
 	}
-	var changed []*message
-	woke := false
-	for i, c := range changes {
-		if c.timeout < 0 || c.timeout > maxVisibility {
-			errs[i] = errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", c.timeout)
-			continue
-		}
-		m, stale, err := q.handleFor(c.handle)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		if stale {
-			errs[i] = errInvalidParameter("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", c.handle)
-			continue
-		}
-		if m.state != stateInflight {
-			errs[i] = errMessageNotInflight()
-			continue
-		}
-		if now+int64(c.timeout)*1000-m.receivedAt > maxVisibility*1000 {
-			errs[i] = errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [%d seconds]", c.timeout, maxVisibility)
-			continue
-		}
-		if q.setVisibility(m, now+int64(c.timeout)*1000, now) {
-			woke = true
-		}
-		changed = append(changed, m)
+	if m.state != stateInflight {
+		return nil, errMessageNotInflight()
 	}
-	var rec []byte
-	if len(changed) > 0 {
-		rec = visibilityRecord(q.qid, changed)
+	if now+int64(c.timeout)*1000-m.receivedAt > maxVisibility*1000 {
+		return nil, errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [%d seconds]", c.timeout, maxVisibility)
 	}
-	if woke {
-		q.wake()
-	}
-	q.mu.Unlock()
-	if rec != nil {
-		s.logNonDurable(context.WithoutCancel(ctx), rec)
-	}
-	return errs, nil
+	return m, nil
 }
