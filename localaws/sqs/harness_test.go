@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/licenseflow/licenseflow/localaws/clock"
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
 
@@ -82,3 +83,17 @@ func ctxT(t testing.TB) context.Context {
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// clockedEnv is an engine on a fresh directory, on a clock the test sets.
+func clockedEnv(t *testing.T) (e *testEnv, dir string, clk *clock.Manual) {
+	clk = clock.NewManual(time.Now())
+	dir = t.TempDir()
+	return newEnv(t, envOptions{dir: dir, now: clk.Now}), dir, clk
+}
+
+// restarted is a second engine on the files of e's directory as kill -9
+// would leave them, on the same clock.
+func restarted(t *testing.T, dir string, clk *clock.Manual) *testEnv {
+	t.Helper()
+	return newEnv(t, envOptions{dir: copyDir(t, dir), now: clk.Now})
+}
