@@ -115,7 +115,7 @@ func (s *Service) createArchive(ctx context.Context, in *createArchiveInput) (*a
 	if err != nil {
 		return nil, err
 	}
-	return &archiveStateOutput{ArchiveArn: s.archiveARN(ar.Name), CreationTime: epochPtr(time.UnixMilli(ar.Created)), State: archiveEnabled}, nil
+	return s.archiveState(ar), nil
 }
 
 // set changes the fields given (nil: unchanged), validating them.
@@ -144,6 +144,11 @@ func (ar *archiveRecord) set(description, eventPattern *string, days *int32, kms
 		ar.Kms = *kms
 	}
 	return nil
+}
+
+// archiveState is what CreateArchive and UpdateArchive answer.
+func (s *Service) archiveState(ar *archiveRecord) *archiveStateOutput {
+	return &archiveStateOutput{ArchiveArn: s.archiveARN(ar.Name), CreationTime: epochPtr(time.UnixMilli(ar.Created)), State: archiveEnabled}
 }
 
 func (s *Service) describeArchive(ctx context.Context, in *archiveNameInput) (*archiveOutput, error) {
@@ -186,7 +191,7 @@ func (s *Service) updateArchive(ctx context.Context, in *createArchiveInput) (*a
 		return nil, err
 	}
 	s.poke() // the retention may have changed
-	return &archiveStateOutput{ArchiveArn: s.archiveARN(ar.Name), CreationTime: epochPtr(time.UnixMilli(ar.Created)), State: archiveEnabled}, nil
+	return s.archiveState(&ar), nil
 }
 
 // deleteArchive deletes an archive with its events and its rule; a replay
