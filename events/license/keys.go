@@ -30,72 +30,89 @@ func KeyID(pub ed25519.PublicKey) string {
 }
 
 // MarshalPublicKey encodes pub as a PEM "PUBLIC KEY" block (PKIX).
-func MarshalPublicKey(pub ed25519.PublicKey) ([]byte, error) {
-	return marshalPEM("public key", "PUBLIC KEY", x509.MarshalPKIXPublicKey, pub)
-}
+func MarshalPublicKey(pub ed25519.PublicKey) ([]byte, error) { return publicKeys.marshal(pub) }
 
 // ParsePublicKey decodes a public key from a PEM "PUBLIC KEY" block, or from
 // base64 (standard or URL alphabet, padded or not) of either the 32 raw key
 // bytes or the PKIX DER.
-func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
-	der, err := keyBytes(data, "PUBLIC KEY")
-	if err != nil {
-		return nil, fmt.Errorf("parsing public key: %w", err)
-	}
-	if len(der) == ed25519.PublicKeySize {
-		return ed25519.PublicKey(der), nil
-	}
-	return parseDER[ed25519.PublicKey]("public key", x509.ParsePKIXPublicKey, der)
-}
+func ParsePublicKey(data []byte) (ed25519.PublicKey, error) { return publicKeys.parse(data) }
 
 // MarshalPrivateKey encodes priv as a PEM "PRIVATE KEY" block (PKCS #8).
-func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) {
-	return marshalPEM("private key", "PRIVATE KEY", x509.MarshalPKCS8PrivateKey, priv)
-}
+func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) { return privateKeys.marshal(priv) }
 
 // ParsePrivateKey decodes a private key from a PEM "PRIVATE KEY" block
 // (PKCS #8), or from base64 of the 32-byte seed, the 64-byte private key or
 // the PKCS #8 DER.
-func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
-	der, err := keyBytes(data, "PRIVATE KEY")
+func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) { return privateKeys.parse(data) }
+
+// keyFormat is how one kind of Ed25519 key (K) is encoded: its name in
+// errors, its PEM block type, its x509 DER encoding, and its raw forms.
+type keyFormat[K ed25519.PublicKey | ed25519.PrivateKey] struct {
+	name    string
+	pemType string
+	toDER   func(any) ([]byte, error)
+	fromDER func([]byte) (any, error)
+	// fromRaw decodes the raw key bytes; ok is false when b is not of a
+	// raw length (it is DER then).
+	fromRaw func(b []byte) (k K, ok bool, err error)
+}
+
+var (
+	publicKeys = keyFormat[ed25519.PublicKey]{name: "public key", pemType: "PUBLIC KEY",
+		toDER: x509.MarshalPKIXPublicKey, fromDER: x509.ParsePKIXPublicKey, fromRaw: rawPublicKey}
+	privateKeys = keyFormat[ed25519.PrivateKey]{name: "private key", pemType: "PRIVATE KEY",
+		toDER: x509.MarshalPKCS8PrivateKey, fromDER: x509.ParsePKCS8PrivateKey, fromRaw: rawPrivateKey}
+)
+
+func (f keyFormat[K]) marshal(k K) ([]byte, error) {
+	der, err := f.toDER(k)
 	if err != nil {
-		return nil, fmt.Errorf("parsing private key: %w", err)
+		return nil, fmt.Errorf("marshalling %s: %w", f.name, err)
 	}
-	switch len(der) {
-	case ed25519.SeedSize:
-		return ed25519.NewKeyFromSeed(der), nil
-	case ed25519.PrivateKeySize:
-		priv := ed25519.NewKeyFromSeed(der[:ed25519.SeedSize])
-		if !priv.Equal(ed25519.PrivateKey(der)) {
-			return nil, errors.New("parsing private key: public half does not match seed")
+	return pem.EncodeToMemory(&pem.Block{Type: f.pemType, Bytes: der}), nil
+}
+
+func (f keyFormat[K]) parse(data []byte) (K, error) {
+	der, err := keyBytes(data, f.pemType)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", f.name, err)
+	}
+	if k, ok, err := f.fromRaw(der); ok {
+		if err != nil {
+			return nil, fmt.Errorf("parsing %s: %w", f.name, err)
 		}
-		return priv, nil
+		return k, nil
 	}
-	return parseDER[ed25519.PrivateKey]("private key", x509.ParsePKCS8PrivateKey, der)
-}
-
-// marshalPEM encodes key with marshal (PKIX or PKCS #8) as a PEM block of
-// pemType; what names the key in errors.
-func marshalPEM(what, pemType string, marshal func(any) ([]byte, error), key any) ([]byte, error) {
-	der, err := marshal(key)
+	v, err := f.fromDER(der)
 	if err != nil {
-		return nil, fmt.Errorf("marshalling %s: %w", what, err)
+		return nil, fmt.Errorf("parsing %s: %w", f.name, err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), nil
-}
-
-// parseDER decodes an Ed25519 key of type K from der with parse (PKIX or
-// PKCS #8); what names the key in errors.
-func parseDER[K ed25519.PublicKey | ed25519.PrivateKey](what string, parse func([]byte) (any, error), der []byte) (K, error) {
-	k, err := parse(der)
-	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", what, err)
-	}
-	key, ok := k.(K)
+	k, ok := v.(K)
 	if !ok {
-		return nil, fmt.Errorf("parsing %s: %T is not an ed25519 key", what, k)
+		return nil, fmt.Errorf("parsing %s: %T is not an ed25519 key", f.name, v)
 	}
-	return key, nil
+	return k, nil
+}
+
+// rawPublicKey takes the 32 raw bytes of a public key.
+func rawPublicKey(b []byte) (ed25519.PublicKey, bool, error) {
+	return ed25519.PublicKey(b), len(b) == ed25519.PublicKeySize, nil
+}
+
+// rawPrivateKey takes a 32-byte seed, or a 64-byte private key whose public
+// half must match its seed.
+func rawPrivateKey(b []byte) (ed25519.PrivateKey, bool, error) {
+	switch len(b) {
+	case ed25519.SeedSize:
+		return ed25519.NewKeyFromSeed(b), true, nil
+	case ed25519.PrivateKeySize:
+		priv := ed25519.NewKeyFromSeed(b[:ed25519.SeedSize])
+		if !priv.Equal(ed25519.PrivateKey(b)) {
+			return nil, true, errors.New("public half does not match seed")
+		}
+		return priv, true, nil
+	}
+	return nil, false, nil
 }
 
 // keyBytes returns the DER of a PEM block of the wanted type, or the
