@@ -1,14 +1,14 @@
 // Package eventstest provides what tests of event producers and consumers
-// share: an events.Publisher that checks what is published as the real bus
-// publisher does and records it, and Envelope, which wraps a detail as a
-// queue delivers it. It is meant for _test.go files only; production code
-// must not import it.
+// share: Check and Valid, which hold details to their bus schemas as the
+// real bus publisher does; Recorder, an events.Publisher that checks what
+// is published that way and records it; and Envelope, which wraps a detail
+// as a queue delivers it. It is meant for _test.go files only; production
+// code must not import it.
 package eventstest
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 
@@ -25,13 +25,9 @@ var ErrInvalidDetail = errors.New("detail does not match its schema")
 // accepted together with the correlation id of each Publish call's context.
 // A call is all or nothing: when one detail is invalid, none is recorded.
 //
-// The zero value is ready to use; the schemas are compiled once, on the
-// first Publish. A Recorder is safe for concurrent use.
+// The zero value is ready to use; the schemas are compiled once per test
+// binary, on first use. A Recorder is safe for concurrent use.
 type Recorder struct {
-	once      sync.Once
-	validator *events.Validator
-	verr      error
-
 	mu      sync.Mutex
 	fail    error
 	details []events.Detail
@@ -51,36 +47,12 @@ func (r *Recorder) Publish(ctx context.Context, ds ...events.Detail) error {
 	if r.fail != nil {
 		return r.fail
 	}
-	v, err := r.schemas()
-	if err != nil {
+	if err := Check(ctx, ds...); err != nil {
 		return err
-	}
-	for _, d := range ds {
-		if d == nil {
-			return events.Permanent(fmt.Errorf("%w: nil detail", ErrInvalidDetail))
-		}
-		b, err := events.MarshalDetail(ctx, d)
-		if err != nil {
-			return events.Permanent(fmt.Errorf("%w: %w", ErrInvalidDetail, err))
-		}
-		if err := v.Validate(d.DetailType(), b); err != nil {
-			return events.Permanent(fmt.Errorf("%w: %w", ErrInvalidDetail, err))
-		}
 	}
 	r.details = append(r.details, ds...)
 	r.cids = append(r.cids, events.CorrelationID(ctx))
 	return nil
-}
-
-// schemas compiles the validator on first use.
-func (r *Recorder) schemas() (*events.Validator, error) {
-	r.once.Do(func() {
-		r.validator, r.verr = events.NewValidator()
-		if r.verr != nil {
-			r.verr = fmt.Errorf("compiling schemas: %w", r.verr)
-		}
-	})
-	return r.validator, r.verr
 }
 
 // SetFail makes every later Publish return err without recording anything;

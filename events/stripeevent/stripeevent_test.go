@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/stripeevent"
 )
 
@@ -25,30 +26,8 @@ func fixture(t testing.TB, name string) []byte {
 
 func at(s int64) time.Time { return time.Unix(s, 0).UTC() }
 
-// schemaCheck fails when a mapped detail would be refused by the bus.
-func schemaCheck(t testing.TB, v *events.Validator, d events.Detail) {
-	t.Helper()
-	b, err := json.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Validate(d.DetailType(), b); err != nil {
-		t.Fatalf("mapped detail fails its schema: %v\n%s", err, b)
-	}
-}
-
-func newValidator(t testing.TB) *events.Validator {
-	t.Helper()
-	v, err := events.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 func TestMapFixtures(t *testing.T) {
 	t.Parallel()
-	v := newValidator(t)
 	tests := []struct {
 		file string
 		want []events.Detail
@@ -106,7 +85,7 @@ func TestMapFixtures(t *testing.T) {
 			}
 			// Every detail survives the JSON round trip the bus applies.
 			for _, d := range ev.Details {
-				schemaCheck(t, v, d)
+				eventstest.Valid(t, d)
 				b, err := json.Marshal(d)
 				if err != nil {
 					t.Fatal(err)
@@ -220,7 +199,6 @@ func FuzzMap(f *testing.F) {
 			f.Add(fixture(f, e.Name()))
 		}
 	}
-	v := newValidator(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := stripeevent.Map(body)
 		if err != nil {
@@ -230,7 +208,7 @@ func FuzzMap(f *testing.F) {
 			return
 		}
 		for _, d := range ev.Details {
-			schemaCheck(t, v, d)
+			eventstest.Valid(t, d)
 			var sub, evt string
 			switch d := d.(type) {
 			case events.CheckoutCompleted:

@@ -527,3 +527,25 @@ func maxInt(a, b int64) int64 {
 	}
 	return b
 }
+
+// TestCorrelationCarried: a detail as the bus delivers it (correlation id
+// stamped into the JSON) decodes, and the license it causes is published
+// under the correlation id of the causing event.
+func TestCorrelationCarried(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	b := newBus(t)
+	s := newStage(t, db, b)
+	ctx := events.WithCorrelationID(context.Background(), "corr-123")
+	raw, err := events.MarshalDetail(ctx, checkout("e1", 0, "cmp_1", "team_monthly"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := events.Envelope{ID: "x", DetailType: events.TypeCheckoutCompleted, Source: events.SourceWebhook, Detail: raw}
+	if err := s.Handle(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if cids := b.rec.CorrelationIDs(); len(cids) != 1 || cids[0] != "corr-123" {
+		t.Fatalf("published with correlation ids %q", cids)
+	}
+}
