@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,11 +66,25 @@ type edgeHandler interface {
 	Lambda(context.Context, awsevents.APIGatewayV2HTTPRequest) (awsevents.APIGatewayV2HTTPResponse, error)
 }
 
+// EdgeConfig is what every edge is built on: the bus it publishes to and
+// its logger.
+type EdgeConfig struct {
+	// Bus receives the edge's events. Required.
+	Bus Bus
+	// Logger. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *EdgeConfig) setDefaults() {
+	c.Bus.setDefaults()
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+}
+
 // newEdge builds the named edge: build makes its handler on a publisher of
-// bus, which then serves every route.
-func newEdge(name string, bus Bus, log *slog.Logger, build func(events.Publisher, *slog.Logger) (edgeHandler, error), routes ...Route) (*Edge, error) {
-	log = log.With("part", name)
-	pub, closePub, err := bus.Publisher(log)
+// cfg's bus, which then serves every route.
+func newEdge(name string, cfg EdgeConfig, build func(events.Publisher, *slog.Logger) (edgeHandler, error), routes ...Route) (*Edge, error) {
+	log := cfg.Logger.With("part", name)
+	pub, closePub, err := cfg.Bus.Publisher(log)
 	if err != nil {
 		return nil, fmt.Errorf("%s edge: %w", name, err)
 	}

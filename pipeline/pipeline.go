@@ -225,19 +225,17 @@ func (p *Pipeline) startAWS(ctx context.Context, cfg *Config) error {
 // demo app server unless the signup configuration names servers.
 func (p *Pipeline) buildEdge(ctx context.Context, cfg *Config, bus Bus, obs *Observer) error {
 	w := cfg.Webhook
-	fillBus(&w.Bus, bus)
-	w.Logger = cmp.Or(w.Logger, cfg.Logger)
+	fillEdge(cfg, &w.EdgeConfig, bus)
 	hook, err := NewWebhook(w)
 	if err != nil {
 		return err
 	}
 	s := cfg.Signup
-	fillBus(&s.Bus, bus)
+	fillEdge(cfg, &s.EdgeConfig, bus)
 	s.Store = cmp.Or(s.Store, cfg.Store)
 	if s.Store == cfg.Store {
 		s.db = p.store
 	}
-	s.Logger = cmp.Or(s.Logger, cfg.Logger)
 	if len(s.AppServers) == 0 {
 		s.AppServers = []string{p.AppServer.Addr()}
 	}
@@ -272,6 +270,13 @@ func (p *Pipeline) fillStage(cfg *Config, c *StageConfig, b *Bus, bus Bus, obs *
 	if c.Observer == nil {
 		c.Observer = obs
 	}
+	c.Logger = cmp.Or(c.Logger, cfg.Logger)
+}
+
+// fillEdge fills what an edge's configuration left zero with what the
+// pipeline shares.
+func fillEdge(cfg *Config, c *EdgeConfig, bus Bus) {
+	fillBus(&c.Bus, bus)
 	c.Logger = cmp.Or(c.Logger, cfg.Logger)
 }
 

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +15,10 @@ import (
 )
 
 // SignupConfig configures the signup edge: the user application's pages
-// and its JSON API. NewSignup calls setDefaults and Validate.
+// and its JSON API; its bus receives the request events. NewSignup calls
+// setDefaults and Validate.
 type SignupConfig struct {
+	EdgeConfig
 	// Store is the store URL ("sqlite:PATH" or postgres://): the edge's
 	// own tables (credentials, sessions, invitations, seats), and the
 	// user-signup stage's it reads. Required.
@@ -36,18 +37,9 @@ type SignupConfig struct {
 	// Plans is the owner's plan catalogue (seats, trial allowance).
 	// Default plans.Default().
 	Plans plans.Catalogue
-	// Bus receives the request events. Required.
-	Bus Bus
-	// Logger. Default slog.Default().
-	Logger *slog.Logger
 
 	// db, when set, is the open store at Store, shared with other parts.
 	db *sqlstore.DB
-}
-
-func (c *SignupConfig) setDefaults() {
-	c.Bus.setDefaults()
-	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every problem with the configuration.
@@ -75,7 +67,7 @@ func NewSignup(ctx context.Context, cfg SignupConfig) (*Edge, error) {
 		}
 		closeDB = db.Close
 	}
-	e, err := newEdge("signup", cfg.Bus, cfg.Logger, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
+	e, err := newEdge("signup", cfg.EdgeConfig, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
 		return signup.New(ctx, signup.Config{Deps: stage.Deps{DB: db, Publisher: pub, Logger: log}, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
 			Plans: cfg.Plans, Passwords: cfg.Passwords, ClientRate: cfg.ClientRate, ClientBurst: cfg.ClientBurst})
 	},

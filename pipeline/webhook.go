@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"log/slog"
 
 	"github.com/licenseflow/licenseflow/events"
@@ -9,21 +8,13 @@ import (
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
 
-// WebhookConfig configures the payment-provider webhook edge. NewWebhook
-// calls setDefaults and Validate.
+// WebhookConfig configures the payment-provider webhook edge; its bus
+// receives the mapped events. NewWebhook calls setDefaults and Validate.
 type WebhookConfig struct {
+	EdgeConfig
 	// Secrets verify provider signatures (several during a rotation).
 	// Required.
 	Secrets []string
-	// Bus receives the mapped events. Required.
-	Bus Bus
-	// Logger. Default slog.Default().
-	Logger *slog.Logger
-}
-
-func (c *WebhookConfig) setDefaults() {
-	c.Bus.setDefaults()
-	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // Validate reports every problem with the configuration.
@@ -41,7 +32,7 @@ func NewWebhook(cfg WebhookConfig) (*Edge, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newEdge("webhook", cfg.Bus, cfg.Logger, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
+	return newEdge("webhook", cfg.EdgeConfig, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
 		return webhook.New(webhook.Config{Secrets: cfg.Secrets, Publisher: pub, Logger: log})
 	}, Route{Pattern: "POST " + webhook.Path, Name: "webhook"})
 }

@@ -38,11 +38,16 @@ func licensePushConfig(e *environ, pub ed25519.PublicKey) (pipeline.LicensePushC
 	return pipeline.LicensePushConfig{Bus: pipeline.Bus{Name: e.bus()}, PublicKey: pub, AllowedCIDRs: cidrs}, err
 }
 
+// edgeConfig is what each edge is built on: the environment's bus.
+func edgeConfig(e *environ) pipeline.EdgeConfig {
+	return pipeline.EdgeConfig{Bus: pipeline.Bus{Name: e.bus()}}
+}
+
 // webhookConfig's generated reports that the secret came from the data
 // directory (for run to print it).
 func webhookConfig(ctx context.Context, e *environ) (cfg pipeline.WebhookConfig, generated bool, err error) {
 	secrets, generated, err := e.webhookSecrets(ctx)
-	return pipeline.WebhookConfig{Secrets: secrets, Bus: pipeline.Bus{Name: e.bus()}}, generated, err
+	return pipeline.WebhookConfig{EdgeConfig: edgeConfig(e), Secrets: secrets}, generated, err
 }
 
 func signupConfig(ctx context.Context, e *environ) (pipeline.SignupConfig, error) {
@@ -51,7 +56,7 @@ func signupConfig(ctx context.Context, e *environ) (pipeline.SignupConfig, error
 		return pipeline.SignupConfig{}, err
 	}
 	cat, _, err := e.plans()
-	return pipeline.SignupConfig{TokenSecret: secret, AppServers: e.appServers(), Plans: cat, Bus: pipeline.Bus{Name: e.bus()}}, err
+	return pipeline.SignupConfig{EdgeConfig: edgeConfig(e), TokenSecret: secret, AppServers: e.appServers(), Plans: cat}, err
 }
 
 // stageConfig is where a single stage runs: its store, its queue

@@ -134,13 +134,14 @@ func startHost(t *testing.T, ctx context.Context, dir, hostAddr, appServer strin
 	t.Helper()
 	endpoint, clients := prooftest.LocalAWS(ctx, t, hostAddr+":0", dir, testlog.Quiet())
 	obs, bus := pipeline.NewObserver(hops), pipeline.Bus{Client: clients.Events}
-	hook, err := pipeline.NewWebhook(pipeline.WebhookConfig{Secrets: []string{webhookSecret}, Bus: bus, Logger: testlog.Quiet()})
+	onBus := pipeline.EdgeConfig{Bus: bus, Logger: testlog.Quiet()}
+	hook, err := pipeline.NewWebhook(pipeline.WebhookConfig{EdgeConfig: onBus, Secrets: []string{webhookSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	store := "sqlite:" + filepath.Join(dir, "licenseflow.db")
-	sign, err := pipeline.NewSignup(ctx, pipeline.SignupConfig{Store: store, TokenSecret: bytes.Repeat([]byte("k"), 32),
-		AppServers: []string{appServer}, Bus: bus, Logger: testlog.Quiet()})
+	sign, err := pipeline.NewSignup(ctx, pipeline.SignupConfig{EdgeConfig: onBus, Store: store, TokenSecret: bytes.Repeat([]byte("k"), 32),
+		AppServers: []string{appServer}})
 	if err != nil {
 		t.Fatal(err)
 	}
