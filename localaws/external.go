@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/licenseflow/licenseflow/internal/sdkhttp"
 	"github.com/licenseflow/licenseflow/localaws/eventbridge"
 )
 
@@ -28,6 +29,7 @@ func newExternalQueues(endpoint, region string) *externalQueues {
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:   sdkhttp.Client(nil),
 	})
 	return &externalQueues{client: client, urls: map[string]string{}}
 }

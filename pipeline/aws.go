@@ -3,15 +3,14 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/licenseflow/licenseflow/internal/sdkhttp"
 )
 
 // Clients are the AWS clients parts share; they hold no connection state
@@ -52,10 +51,7 @@ func NewClients(ctx context.Context, cfg AWSConfig) (Clients, error) {
 	if cfg.Endpoint != "" {
 		awsCfg.BaseEndpoint = aws.String(cfg.Endpoint)
 	}
-	if awsCfg.HTTPClient == nil {
-		awsCfg.HTTPClient = awshttp.NewBuildableClient()
-	}
-	awsCfg.HTTPClient = drainingClient{awsCfg.HTTPClient}
+	awsCfg.HTTPClient = sdkhttp.Client(awsCfg.HTTPClient)
 	return Clients{SQS: sqs.NewFromConfig(awsCfg), Events: eventbridge.NewFromConfig(awsCfg)}, nil
 }
 
@@ -63,25 +59,4 @@ func NewClients(ctx context.Context, cfg AWSConfig) (Clients, error) {
 // static credentials).
 func LocalClients(ctx context.Context, url string) (Clients, error) {
 	return NewClients(ctx, AWSConfig{Endpoint: url, Region: "us-east-1", StaticCredentials: true})
-}
-
-// drainingClient works around a race between aws-sdk-go-v2 and net/http
-// that now and then makes the SDK fail to read a 200 answer
-// ("deserialization failed ... use of closed network connection") and
-// retry the call: a ReceiveMessage then leaves the messages of the answer
-// it lost hidden for their visibility timeout. The SDK closes a request's
-// body as soon as the answer's headers are in, and from then on the body
-// answers WriteTo with io.EOF. net/http, after it has written a body,
-// drains it once more; when the answer came back before its writing
-// goroutine got there (a fast server, a busy machine), that drain meets
-// the EOF, takes it for a failed write and closes the connection the
-// answer is being read from. drainingClient hides the body's WriteTo, so
-// net/http drains it with Read, where io.EOF is the normal end.
-type drainingClient struct{ aws.HTTPClient }
-
-func (c drainingClient) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = struct{ io.ReadCloser }{r.Body}
-	}
-	return c.HTTPClient.Do(r)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/licenseflow/licenseflow/internal/sdkhttp"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
@@ -45,6 +46,7 @@ func awsConfig(t testing.TB, endpoint string) aws.Config {
 		t.Fatalf("loading AWS config: %v", err)
 	}
 	cfg.BaseEndpoint = aws.String(endpoint)
+	cfg.HTTPClient = sdkhttp.Client(cfg.HTTPClient)
 	return cfg
 }
 

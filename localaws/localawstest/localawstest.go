@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/licenseflow/licenseflow/internal/sdkhttp"
 )
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
@@ -44,6 +46,7 @@ func Config(endpoint string) aws.Config {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 		BaseEndpoint: aws.String(endpoint),
+		HTTPClient:   sdkhttp.Client(nil),
 	}
 }
 

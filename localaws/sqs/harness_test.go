@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/licenseflow/licenseflow/internal/sdkhttp"
 	"github.com/licenseflow/licenseflow/localaws/clock"
 	"github.com/licenseflow/licenseflow/localaws/storage"
 )
@@ -70,7 +71,7 @@ func newClient(url string) *awssqs.Client {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		HTTPClient:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+		HTTPClient:   sdkhttp.Client(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}),
 	})
 }
 
