@@ -1,9 +1,12 @@
 package eventstest
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/licenseflow/licenseflow/events"
 )
@@ -18,4 +21,22 @@ func Envelope(tb testing.TB, id string, at time.Time, d events.Detail) events.En
 		tb.Fatalf("encoding %T: %v", d, err)
 	}
 	return events.Envelope{Version: "0", ID: id, DetailType: d.DetailType(), Source: d.Source(), Time: at, Detail: raw}
+}
+
+// Consume runs handler on queue through sub as a stage does (events.Run
+// with opts) until the test ends; then it stops the run, fails tb if Run
+// returned an error, and closes sub.
+func Consume(tb testing.TB, sub message.Subscriber, queue string, handler events.Handler, opts ...events.Option) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- events.Run(ctx, sub, queue, handler, opts...) }()
+	tb.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			tb.Errorf("consuming %s: %v", queue, err)
+		}
+		if err := sub.Close(); err != nil {
+			tb.Errorf("closing the subscriber of %s: %v", queue, err)
+		}
+	})
 }

@@ -1,8 +1,9 @@
 // Package eventstest provides what tests of event producers and consumers
 // share: Check and Valid, which hold details to their bus schemas as the
 // real bus publisher does; Recorder, an events.Publisher that checks what
-// is published that way and records it; and Envelope, which wraps a detail
-// as a queue delivers it. It is meant for _test.go files only; production
+// is published that way and records it; Envelope, which wraps a detail as
+// a queue delivers it; and Consume, which runs a stage's handler on a queue
+// until the test ends. It is meant for _test.go files only; production
 // code must not import it.
 package eventstest
 

@@ -16,7 +16,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/events/license"
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/internal/browsertest"
@@ -288,12 +288,7 @@ func TestPoisonedEventDryRunThenReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stageCtx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		_ = events.Run(stageCtx, sub, src.Name, handler, events.WithName("orders"), events.WithLogger(testlog.Quiet()))
-	})
-	t.Cleanup(func() { stop(); wg.Wait(); sub.Close() })
+	eventstest.Consume(t, sub, src.Name, handler, events.WithName("orders"), events.WithLogger(testlog.Quiet()))
 
 	body, err := schemas.Sample("subscription-changed.json")
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
 )
 
@@ -289,8 +290,7 @@ func checkFIFO(t *testing.T, got []sqstypes.Message, sent []msg) {
 func TestPoisonFixReplayOnce(t *testing.T) {
 	t.Parallel()
 	p := newPair(t, 2, false)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := context.Background()
 
 	var fixed atomic.Bool
 	var mu sync.Mutex
@@ -313,10 +313,7 @@ func TestPoisonFixReplayOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runDone := make(chan error, 1)
-	go func() {
-		runDone <- events.Run(ctx, sub, p.src, handler, events.WithName("accounts"), events.WithLogger(testlog.Quiet()))
-	}()
+	eventstest.Consume(t, sub, p.src, handler, events.WithName("accounts"), events.WithLogger(testlog.Quiet()))
 
 	const n = 5
 	var ids []string
@@ -350,10 +347,6 @@ func TestPoisonFixReplayOnce(t *testing.T) {
 		return len(effects) >= n
 	})
 	waitFor(t, "source queue empty", func() bool { v, f := counts(t, p.src); return v+f == 0 })
-	cancel()
-	if err := <-runDone; err != nil {
-		t.Fatalf("run: %v", err)
-	}
 	mu.Lock()
 	defer mu.Unlock()
 	for _, id := range ids {
