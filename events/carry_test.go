@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/licenseflow/licenseflow/internal/testlog"
 )
@@ -168,43 +165,5 @@ func TestMessageCrossesTheBusWithUUIDAndMetadata(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("got %d of 2 events", len(eventIDs))
 		}
-	}
-}
-
-// A message replayed from a dead-letter queue keeps the attributes saying
-// why it died; they must not make its next retryable failure a poison one.
-func TestSQSSubscriberIgnoresThePoisonMarksOfAnEarlierDeath(t *testing.T) {
-	t.Parallel()
-	q := newQueue(t, 30*time.Second, 5)
-	attrs := map[string]sqstypes.MessageAttributeValue{"keep": stringAttr("k")}
-	for _, k := range []string{MetadataPoisonReason, MetadataPoisonHandler, MetadataPoisonSource} {
-		attrs[k] = stringAttr("from an earlier death")
-	}
-	if _, err := local.SQS().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q.url),
-		MessageBody: aws.String("replayed"), MessageAttributes: attrs}); err != nil {
-		t.Fatal(err)
-	}
-	_, msgs := subscribe(t, local.SQS(), q.url, nil)
-	for _, count := range []string{"1", "2"} {
-		select {
-		case m := <-msgs:
-			if got := m.Metadata.Get(MetadataReceiveCount); got != count {
-				t.Fatalf("receive count %s, want %s (dead-lettered on a retryable failure?)", got, count)
-			}
-			if m.Metadata.Get(MetadataPoisonReason) != "" || m.Metadata.Get("keep") != "k" {
-				t.Errorf("metadata %v", m.Metadata)
-			}
-			if count == "1" {
-				m.Nack() // retryable: no MarkPoison
-			} else {
-				m.Ack()
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("delivery %s did not come", count)
-		}
-	}
-	eventually(t, 20*time.Second, "queue empty", func() bool { return queueDepth(t, q.url) == 0 })
-	if n := queueDepth(t, q.dlqURL); n != 0 {
-		t.Errorf("%d messages in the dead-letter queue", n)
 	}
 }
