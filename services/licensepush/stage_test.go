@@ -30,10 +30,7 @@ import (
 	"github.com/licenseflow/licenseflow/services/stage"
 )
 
-var (
-	testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	quiet   = testlog.Quiet()
-)
+var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // app is a real demo app server on 127.0.0.1 counting the PUTs it gets.
 type app struct {
@@ -44,12 +41,19 @@ type app struct {
 	fail atomic.Int64
 }
 
-func newApp(t *testing.T, pub ed25519.PublicKey) *app {
+// appServer is a demo app server verifying with pub, on the tests' clock.
+func appServer(t *testing.T, pub ed25519.PublicKey) *appserver.Server {
 	t.Helper()
-	as, err := appserver.New(appserver.Config{PublicKey: pub, Now: func() time.Time { return testNow }, Logger: quiet})
+	as, err := appserver.New(appserver.Config{PublicKey: pub, Now: func() time.Time { return testNow }, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return as
+}
+
+func newApp(t *testing.T, pub ed25519.PublicKey) *app {
+	t.Helper()
+	as := appServer(t, pub)
 	a := &app{as: as}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut {
@@ -99,7 +103,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	f := &fixture{t: t, pub: pub, priv: priv, dns: newDNSServer(t), announced: &eventstest.Recorder{}}
 	var err error
 	f.stage, err = New(context.Background(), Config{
-		Deps:         stage.Deps{DB: db, Publisher: f.announced, Now: func() time.Time { return testNow }, Logger: quiet},
+		Deps:         stage.Deps{DB: db, Publisher: f.announced, Now: func() time.Time { return testNow }, Logger: testlog.Quiet()},
 		PublicKey:    pub,
 		AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		HTTPClient:   &http.Client{Timeout: 20 * time.Second},
@@ -275,10 +279,7 @@ func TestServerDownThenBack(t *testing.T) {
 			t.Fatalf("delivery to a closed port: %v, want a retryable error", err)
 		}
 		// The server comes back on that port; the redelivered event succeeds.
-		pubApp, err := appserver.New(appserver.Config{PublicKey: f.pub, Now: func() time.Time { return testNow }, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
+		pubApp := appServer(t, f.pub)
 		ln, err = net.Listen("tcp", addr)
 		if err != nil {
 			t.Skipf("port %s taken meanwhile: %v", addr, err)
@@ -477,10 +478,7 @@ func TestConfigValidate(t *testing.T) {
 // attempts to send a server an older serial than it already sent it.
 func TestConcurrentLicensesNeverDowngrade(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
-		as, err := appserver.New(appserver.Config{PublicKey: f.pub, Now: func() time.Time { return testNow }, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
+		as := appServer(t, f.pub)
 		var mu sync.Mutex
 		var sent []int64
 		var downgrades atomic.Int64
