@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,8 +185,8 @@ func TestEventBridgePublisherBatchesAndRetriesOnlyFailedEntries(t *testing.T) {
 			if err := p.Publish(bus, newMessages(t, tc.n)...); err != nil {
 				t.Fatalf("Publish: %v", err)
 			}
-			if got := fmt.Sprint(client.callSizes()); got != fmt.Sprint(tc.calls) {
-				t.Errorf("PutEvents entry counts %s, want %v", got, tc.calls)
+			if got := client.callSizes(); !slices.Equal(got, tc.calls) {
+				t.Errorf("PutEvents entry counts %v, want %v", got, tc.calls)
 			}
 			ids := userIDsOf(t, bodiesOf(t, q.url, tc.n))
 			if len(ids) != tc.n {
@@ -232,8 +233,8 @@ func TestEventBridgePublisherReportsRejectedEntries(t *testing.T) {
 	if len(rejected) != 2 || rejected["m-001"] != "ThrottlingException" || rejected["m-bad"] == "" {
 		t.Errorf("rejected = %v", rejected)
 	}
-	if got := fmt.Sprint(client.callSizes()); got != "[4 1 1]" {
-		t.Errorf("calls %s: want the throttled entry retried alone, the malformed one never", got)
+	if got := client.callSizes(); !slices.Equal(got, []int{4, 1, 1}) {
+		t.Errorf("calls %v: want the throttled entry retried alone, the malformed one never", got)
 	}
 	ids := userIDsOf(t, bodiesOf(t, q.url, 2))
 	if ids["usr_000"] != 1 || ids["usr_002"] != 1 || len(ids) != 2 {
@@ -293,7 +294,7 @@ func TestPackBatchesBySize(t *testing.T) {
 	for _, b := range batches {
 		sizes = append(sizes, len(b))
 	}
-	if fmt.Sprint(sizes) != "[2 2 1]" {
+	if !slices.Equal(sizes, []int{2, 2, 1}) {
 		t.Errorf("batches %v", sizes)
 	}
 	if _, err := packBatches([]pendingEntry{{size: 1001}}, 1000); err == nil {

@@ -119,3 +119,24 @@ func TestRecorderConcurrent(t *testing.T) {
 		t.Fatalf("recorded %d details, %d correlation ids; want %d each", len(d), len(c), n)
 	}
 }
+
+// TestCheck: Check holds details to their schemas as Recorder does, with
+// the validator's error; Valid passes what Check accepts.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	ctx := events.WithCorrelationID(context.Background(), "corr-1")
+	if err := eventstest.Check(ctx); err != nil {
+		t.Fatalf("no details: %v", err)
+	}
+	if err := eventstest.Check(ctx, signup("co_a"), signup("co_b")); err != nil {
+		t.Fatalf("valid details: %v", err)
+	}
+	eventstest.Valid(t, signup("co_a"))
+	bad := signup("co_b")
+	bad.AdminEmail = "not an email"
+	err := eventstest.Check(ctx, signup("co_a"), bad)
+	var ve *events.ValidationError
+	if !errors.Is(err, eventstest.ErrInvalidDetail) || !events.IsPermanent(err) || !errors.As(err, &ve) || ve.DetailType != events.TypeCompanySignup {
+		t.Fatalf("invalid detail: %v", err)
+	}
+}
