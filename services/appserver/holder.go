@@ -47,25 +47,18 @@ var (
 	ErrNotLicensed = errors.New("license grants no use")
 )
 
-// Outcome says what Install did with an accepted file.
-type Outcome int
+// Outcome says what Install did with an accepted file, in the word the
+// server answers and logs; it is empty when Install refused the file.
+type Outcome string
 
 const (
 	// Installed: the file is now the company's current license.
-	Installed Outcome = iota + 1
+	Installed Outcome = "installed"
 	// Unchanged: the holder already held exactly this file (idempotent).
-	Unchanged
+	Unchanged Outcome = "unchanged"
 )
 
-func (o Outcome) String() string {
-	switch o {
-	case Installed:
-		return "installed"
-	case Unchanged:
-		return "unchanged"
-	}
-	return "unknown"
-}
+func (o Outcome) String() string { return string(o) }
 
 // HolderConfig configures a Holder.
 type HolderConfig struct {
@@ -137,7 +130,7 @@ func (h *Holder) Install(file []byte) (license.License, Outcome, error) {
 // (ErrCompanyMismatch otherwise).
 func (h *Holder) InstallFor(company string, file []byte) (license.License, Outcome, error) {
 	if company == "" {
-		return license.License{}, 0, fmt.Errorf("%w: empty company", ErrCompanyMismatch)
+		return license.License{}, "", fmt.Errorf("%w: empty company", ErrCompanyMismatch)
 	}
 	return h.install(company, file)
 }
@@ -145,10 +138,10 @@ func (h *Holder) InstallFor(company string, file []byte) (license.License, Outco
 func (h *Holder) install(company string, file []byte) (license.License, Outcome, error) {
 	lic, err := h.verify(file)
 	if err != nil {
-		return license.License{}, 0, err
+		return license.License{}, "", err
 	}
 	if company != "" && lic.CompanyID != company {
-		return lic, 0, fmt.Errorf("%w: file for %q installed as %q", ErrCompanyMismatch, lic.CompanyID, company)
+		return lic, "", fmt.Errorf("%w: file for %q installed as %q", ErrCompanyMismatch, lic.CompanyID, company)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -157,15 +150,15 @@ func (h *Holder) install(company string, file []byte) (license.License, Outcome,
 	case ok && lic.Serial == cur.lic.Serial && bytes.Equal(bytes.TrimSpace(file), bytes.TrimSpace(cur.file)):
 		return lic, Unchanged, nil
 	case ok && lic.Serial <= cur.lic.Serial:
-		return lic, 0, fmt.Errorf("%w: serial %d offered, %d held", ErrStale, lic.Serial, cur.lic.Serial)
+		return lic, "", fmt.Errorf("%w: serial %d offered, %d held", ErrStale, lic.Serial, cur.lic.Serial)
 	case !ok && !h.cfg.Now().Before(lic.ExpiresAt):
-		return lic, 0, fmt.Errorf("%w: at %s, and no license of %s is held for it to end", ErrExpired,
+		return lic, "", fmt.Errorf("%w: at %s, and no license of %s is held for it to end", ErrExpired,
 			lic.ExpiresAt.Format(time.RFC3339), lic.CompanyID)
 	}
 	file = bytes.Clone(file)
 	if h.cfg.Dir != "" {
 		if err := h.persist(lic.CompanyID, file); err != nil {
-			return lic, 0, err
+			return lic, "", err
 		}
 	}
 	h.licenses[lic.CompanyID] = held{lic: lic, file: file}
