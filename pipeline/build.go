@@ -45,6 +45,20 @@ func (c *StageConfig) validate(stage string) error {
 	return nil
 }
 
+// EdgeConfig is what every edge is built on: the bus it publishes to and
+// its logger.
+type EdgeConfig struct {
+	// Bus receives the edge's events. Required.
+	Bus Bus
+	// Logger. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *EdgeConfig) setDefaults() {
+	c.Bus.setDefaults()
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+}
+
 // stageDeps is what buildStage hands a stage's constructor: the open
 // store, a publisher on the stage's bus, the stage's logger, and a way to
 // run work beside the consumer, all released by the Stage's Close.

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,20 +63,6 @@ func (e *Edge) Close() error {
 type edgeHandler interface {
 	http.Handler
 	Lambda(context.Context, awsevents.APIGatewayV2HTTPRequest) (awsevents.APIGatewayV2HTTPResponse, error)
-}
-
-// EdgeConfig is what every edge is built on: the bus it publishes to and
-// its logger.
-type EdgeConfig struct {
-	// Bus receives the edge's events. Required.
-	Bus Bus
-	// Logger. Default slog.Default().
-	Logger *slog.Logger
-}
-
-func (c *EdgeConfig) setDefaults() {
-	c.Bus.setDefaults()
-	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // newEdge builds the named edge: build makes its handler on a publisher of
