@@ -56,11 +56,7 @@ func TestInfraCheckFailsOnBadTemplates(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
 				t.Fatalf("check: err %v, want one naming %q:\n%s", err, tt.errHas, out)
 			}
-			for _, w := range tt.outHas {
-				if !strings.Contains(out, w) {
-					t.Errorf("report lacks %q:\n%s", w, out)
-				}
-			}
+			wantAll(t, "report", out, tt.outHas...)
 			if n := strings.Count(out, "FAIL  "); tt.failed > 0 && n != tt.failed {
 				t.Errorf("%d rules failed, want %d:\n%s", n, tt.failed, out)
 			}

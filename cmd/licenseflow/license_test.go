@@ -66,11 +66,7 @@ func TestLicenseVerify(t *testing.T) {
 			if (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
 				t.Fatalf("err = %v, want %q", err, tt.err)
 			}
-			for _, w := range tt.out {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
-				}
-			}
+			wantAll(t, "output", out.String(), tt.out...)
 		})
 	}
 }

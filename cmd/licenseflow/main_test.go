@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,16 @@ func executeTo(cmd *cobra.Command, stdout, stderr io.Writer, args ...string) err
 	cmd.SetErr(stderr)
 	cmd.SetArgs(args)
 	return cmd.Execute()
+}
+
+// wantAll fails t for each of wants that text (what names it) lacks.
+func wantAll(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
+		}
+	}
 }
 
 // startLocalAWS starts a localaws of the test's own, in memory on loopback

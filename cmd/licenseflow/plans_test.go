@@ -32,11 +32,7 @@ func TestPlansCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("check: %v\n%s", err, out)
 	}
-	for _, want := range []string{path + ": valid: 2 prices of 2 plans; 2 users allowed", "LOOKUP KEY", "pro           pro   5", "core, sso", "per seat, at least 1"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	wantAll(t, "output", out, path+": valid: 2 prices of 2 plans; 2 users allowed", "LOOKUP KEY", "pro           pro   5", "core, sso", "per seat, at least 1")
 	js, err := runPlans(t, "check", "--json", path)
 	if err != nil {
 		t.Fatal(err)
@@ -52,11 +48,7 @@ func TestPlansCheck(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a bad file passed:\n%s", out)
 	}
-	for _, want := range []string{bad, `plan "pro" (line 2): seats: want a whole number, got "five"`, `plan "gold": seats is 0`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
+	wantAll(t, "the error", err.Error(), bad, `plan "pro" (line 2): seats: want a whole number, got "five"`, `plan "gold": seats is 0`)
 	if _, err := runPlans(t, "check", filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
 	}
