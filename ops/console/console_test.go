@@ -36,6 +36,7 @@ import (
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/ops/console"
 	"github.com/licenseflow/licenseflow/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline/pipelinetest"
 	"github.com/licenseflow/licenseflow/schemas"
 	"github.com/licenseflow/licenseflow/services/webhook"
 )
@@ -64,16 +65,9 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	pipe, err = pipeline.Start(context.Background(), pipeline.Config{
-		DataDir: dir, LocalAWS: pipeline.LocalAWSConfig{NoSync: true},
-		Edge:        pipeline.EdgeServerConfig{Addr: "127.0.0.1:0"},
-		AppServer:   pipeline.AppServerConfig{Addr: "127.0.0.1:0", PublicKey: pub},
-		Payment:     pipeline.PaymentConfig{SigningKey: priv},
-		LicensePush: pipeline.LicensePushConfig{PublicKey: pub},
-		Webhook:     pipeline.WebhookConfig{Secrets: []string{testSecret}},
-		Signup:      pipeline.SignupConfig{TokenSecret: bytes.Repeat([]byte("k"), 32)},
-		Logger:      testlog.Quiet(),
-	})
+	cfg := pipelinetest.Config(dir, pub, priv, testSecret)
+	cfg.LocalAWS.NoSync, cfg.Logger = true, testlog.Quiet()
+	pipe, err = pipeline.Start(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the pipeline:", err)
 		return 1

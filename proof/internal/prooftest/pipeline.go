@@ -1,7 +1,6 @@
 package prooftest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"log/slog"
@@ -12,21 +11,16 @@ import (
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 	"github.com/licenseflow/licenseflow/pipeline"
+	"github.com/licenseflow/licenseflow/pipeline/pipelinetest"
 )
 
-// PipelineConfig is the whole pipeline on loopback with free ports: the
-// license key pair, the webhook secret and a fixed token secret given to
-// the parts that use them; hops and log as the caller wants.
+// PipelineConfig is pipelinetest.Config, the whole pipeline on loopback,
+// with hops and log as the caller wants.
 func PipelineConfig(dir string, pub ed25519.PublicKey, priv ed25519.PrivateKey, webhookSecret string,
 	hops chan<- pipeline.Hop, log *slog.Logger) pipeline.Config {
-	return pipeline.Config{DataDir: dir,
-		Edge:        pipeline.EdgeServerConfig{Addr: "127.0.0.1:0"},
-		AppServer:   pipeline.AppServerConfig{Addr: "127.0.0.1:0", PublicKey: pub},
-		Payment:     pipeline.PaymentConfig{SigningKey: priv},
-		LicensePush: pipeline.LicensePushConfig{PublicKey: pub},
-		Webhook:     pipeline.WebhookConfig{Secrets: []string{webhookSecret}},
-		Signup:      pipeline.SignupConfig{TokenSecret: bytes.Repeat([]byte("t"), 32)},
-		Hops:        hops, Logger: log}
+	cfg := pipelinetest.Config(dir, pub, priv, webhookSecret)
+	cfg.Hops, cfg.Logger = hops, log
+	return cfg
 }
 
 // LocalAWS runs a durable localaws on addr (state under dir) with the
