@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -216,11 +215,7 @@ func postWebhook(t *testing.T, eventID, company string) {
 // The browser tests run one after the other: they share the pipeline and
 // each watches queues the others leave alone.
 
-func randomID(prefix string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
-}
+func randomID(prefix string) string { return prefix + rand.Text() }
 
 // TestPipelineViewShowsTheStagesAndCounts: the stages as the README draws
 // them, each queue's counts and its DLQ's, updating by themselves.
