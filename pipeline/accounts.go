@@ -21,7 +21,7 @@ type AccountsConfig struct {
 	PublicKey ed25519.PublicKey
 }
 
-func (c *AccountsConfig) stage() (StageConfig, Bus) { return c.StageConfig, c.Bus }
+func (c *AccountsConfig) base() (StageConfig, Bus) { return c.StageConfig, c.Bus }
 
 func (c *AccountsConfig) setDefaults() {
 	c.Bus.setDefaults()

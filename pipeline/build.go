@@ -83,7 +83,7 @@ func (d *stageDeps) background(fn func(context.Context) error) {
 type stageSpec interface {
 	setDefaults()
 	Validate() error
-	stage() (StageConfig, Bus)
+	base() (StageConfig, Bus)
 }
 
 // buildStage fills in spec's defaults and checks it, then opens the store
@@ -94,7 +94,7 @@ func buildStage(ctx context.Context, name string, spec stageSpec, build func(*st
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	cfg, bus := spec.stage()
+	cfg, bus := spec.base()
 	log := cfg.Logger.With("part", name)
 	s := &Stage{name: name, queue: cfg.Queue, log: log}
 	db := cfg.db

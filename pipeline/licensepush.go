@@ -23,7 +23,7 @@ type LicensePushConfig struct {
 	AllowedCIDRs []netip.Prefix
 }
 
-func (c *LicensePushConfig) stage() (StageConfig, Bus) { return c.StageConfig, c.Bus }
+func (c *LicensePushConfig) base() (StageConfig, Bus) { return c.StageConfig, c.Bus }
 
 func (c *LicensePushConfig) setDefaults() {
 	c.Bus.setDefaults()

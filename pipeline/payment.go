@@ -31,7 +31,7 @@ type PaymentConfig struct {
 	FlushInterval time.Duration
 }
 
-func (c *PaymentConfig) stage() (StageConfig, Bus) { return c.StageConfig, c.Bus }
+func (c *PaymentConfig) base() (StageConfig, Bus) { return c.StageConfig, c.Bus }
 
 func (c *PaymentConfig) setDefaults() {
 	c.Bus.setDefaults()
