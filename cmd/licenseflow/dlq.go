@@ -62,8 +62,11 @@ func (f *operatorFlags) clients(cmd *cobra.Command) (c pipeline.Clients, onAWS b
 	return c, onAWS, err
 }
 
+// dlqFlags are the flags every dlq subcommand shares.
+type dlqFlags struct{ operatorFlags }
+
 func newDLQCmd() *cobra.Command {
-	f := &operatorFlags{service: "SQS", serviceVar: "AWS_ENDPOINT_URL_SQS"}
+	f := &dlqFlags{operatorFlags{service: "SQS", serviceVar: "AWS_ENDPOINT_URL_SQS"}}
 	cmd := f.command(&cobra.Command{
 		Use:   "dlq",
 		Short: "List, show, replay and purge SQS dead-letter queues",
@@ -80,7 +83,7 @@ non-zero when anything failed.`,
 	return cmd
 }
 
-func newDLQListCmd(f *operatorFlags) *cobra.Command {
+func newDLQListCmd(f *dlqFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List every queue that is some queue's dead-letter queue",
@@ -102,7 +105,7 @@ func newDLQListCmd(f *operatorFlags) *cobra.Command {
 	}
 }
 
-func newDLQShowCmd(f *operatorFlags) *cobra.Command {
+func newDLQShowCmd(f *dlqFlags) *cobra.Command {
 	var queue string
 	var max int
 	cmd := &cobra.Command{
@@ -122,7 +125,7 @@ func newDLQShowCmd(f *operatorFlags) *cobra.Command {
 	return cmd
 }
 
-func newDLQReplayCmd(f *operatorFlags) *cobra.Command {
+func newDLQReplayCmd(f *dlqFlags) *cobra.Command {
 	var (
 		opts        dlq.ReplayOptions
 		filters     []string
@@ -177,7 +180,7 @@ itself with StartMessageMoveTask; the output says so.`,
 	return cmd
 }
 
-func newDLQPurgeCmd(f *operatorFlags) *cobra.Command {
+func newDLQPurgeCmd(f *dlqFlags) *cobra.Command {
 	var queue string
 	var yes bool
 	cmd := &cobra.Command{
@@ -202,7 +205,7 @@ func newDLQPurgeCmd(f *operatorFlags) *cobra.Command {
 
 // tool builds the dlq.Tool from the SDK configuration and the flags. onAWS
 // reports that no endpoint override is in effect.
-func (f *operatorFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.Tool, onAWS bool, err error) {
+func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.Tool, onAWS bool, err error) {
 	clients, onAWS, err := f.clients(cmd)
 	if err != nil {
 		return nil, false, err
@@ -218,7 +221,7 @@ func (f *operatorFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *d
 // operate builds the tool (tune, when set, adjusts its configuration),
 // runs op with progress on stderr named by what, and reports its outcome
 // (result).
-func (f *operatorFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
+func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
 	op func(*dlq.Tool, dlq.Observer) (asJSON any, msgs []dlq.Message, sum dlq.Summary, err error)) error {
 	tool, _, err := f.tool(cmd, tune)
 	if err != nil {
@@ -233,7 +236,7 @@ func (f *operatorFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what
 // result writes an operation's outcome to stdout, asJSON with --output json,
 // else msgs and the summary as text; then it turns an error or a summary
 // with failures into an error (non-zero exit).
-func (f *operatorFlags) result(cmd *cobra.Command, asJSON any, msgs []dlq.Message, sum dlq.Summary, err error) error {
+func (f *dlqFlags) result(cmd *cobra.Command, asJSON any, msgs []dlq.Message, sum dlq.Summary, err error) error {
 	if f.output == "json" {
 		if jerr := writeJSON(cmd.OutOrStdout(), asJSON); jerr != nil {
 			return jerr
