@@ -545,7 +545,7 @@ func TestCorrelationCarried(t *testing.T) {
 	if err := s.Handle(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	if cids := b.rec.CorrelationIDs(); len(cids) != 1 || cids[0] != "corr-123" {
-		t.Fatalf("published with correlation ids %q", cids)
+	if cids, ds := b.rec.CorrelationIDs(), b.rec.Details(); len(cids) != 1 || cids[0] != "corr-123" || len(ds) != 1 {
+		t.Fatalf("published %d details with correlation ids %q, want one with corr-123", len(ds), cids)
 	}
 }
