@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licenseflow/licenseflow/localaws/internal/benchtest"
-
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -23,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/licenseflow/licenseflow/localaws"
+	"github.com/licenseflow/licenseflow/localaws/internal/benchtest"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
 )
 
