@@ -39,8 +39,9 @@ func FreshName(tb testing.TB, prefix string) string {
 	return name
 }
 
-// Config is SDK configuration for endpoint with static local credentials
-// and region us-east-1.
+// Config is SDK configuration for endpoint with static local credentials,
+// region us-east-1 and the HTTP client of internal/sdkhttp, which keeps
+// the SDK from now and then losing an answer (and a receive's messages).
 func Config(endpoint string) aws.Config {
 	return aws.Config{
 		Region:       "us-east-1",
