@@ -89,9 +89,12 @@ func BenchmarkSQSServer(b *testing.B) {
 		b.Run(srv.name, func(b *testing.B) {
 			ctx := context.Background()
 			url, pid := srv.start(b)
-			// The SDK's own client, as users have it (not pipeline's, which
-			// works around a race of the SDK's).
-			client := localawstest.SQS(url)
+			// The SDK's own HTTP client, as users have it (not the one of
+			// internal/sdkhttp that localawstest's and the pipeline's
+			// clients carry, which works around a race of the SDK's).
+			cfg := localawstest.Config(url)
+			cfg.HTTPClient = nil
+			client := sqs.NewFromConfig(cfg)
 			cpu := func() time.Duration {
 				if pid == 0 {
 					return 0
