@@ -15,7 +15,6 @@ import (
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/localaws"
 	"github.com/licenseflow/licenseflow/localaws/localawstest"
-	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/schemas"
 )
 
@@ -46,13 +45,7 @@ func TestSamplesRouteThroughTemplateRules(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	srv := localawstest.Start(t, localaws.Config{NoSync: true})
-	// The pipeline's clients carry its work-around for the SDK now and then
-	// losing a receive's answer.
-	clients, err := pipeline.LocalClients(ctx, srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, eb := clients.SQS, clients.Events
+	q, eb := localawstest.SQS(srv.URL()), localawstest.EventBridge(srv.URL())
 
 	top := infra.Default()
 	applied, err := infra.Apply(ctx, q, eb, top)
