@@ -129,39 +129,8 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *
 			return out, nil, 0, nil
 		}
 	}
-	var (
-		out   []delivered
-		moves []dlqMove
-		got   []*message
-	)
-	var dlq *queue
-	maxRC := uint32(0)
-	if rp := q.set.redrive; rp != nil {
-		if dlq = s.lookupARN(rp.DeadLetterTargetArn); dlq != nil && dlq != q {
-			maxRC = uint32(rp.MaxReceiveCount)
-		}
-	}
-	for len(out) < n {
-		picked := q.takeReady(n-len(out), now)
-		if len(picked) == 0 {
-			break
-		}
-		for _, m := range picked {
-			if maxRC > 0 && m.receiveCount >= maxRC {
-				moves = append(moves, dlqMove{m: m, dlq: dlq, srcSeq: m.seq})
-				q.remove(m)
-				continue
-			}
-			m.receiveCount++
-			if m.firstReceive == 0 {
-				m.firstReceive = now
-			}
-			m.receivedAt = now
-			q.makeInflight(m, now+vis*1000)
-			got = append(got, m)
-			out = append(out, delivered{m: *m, receipt: encodeReceipt(q.qid, m.seq, m.receiveCount)})
-		}
-	}
+	dlq, maxRC := s.deadLetter(q)
+	out, got, moves := q.receiveReady(n, now, vis, dlq, maxRC)
 	if len(out) == 0 && len(moves) == 0 {
 		q.waiters++
 		ch, due := q.notify, q.nextDue()
@@ -197,6 +166,49 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, n int, visOverride *
 		return nil, ch, 0, nil
 	}
 	return out, nil, 0, nil
+}
+
+// deadLetter returns q's dead-letter queue and the receive count at which
+// a message goes there instead of being received again; maxRC is 0 when
+// q has none (or names itself). The caller holds q.mu.
+func (s *Service) deadLetter(q *queue) (dlq *queue, maxRC uint32) {
+	rp := q.set.redrive
+	if rp == nil {
+		return nil, 0
+	}
+	if dlq = s.lookupARN(rp.DeadLetterTargetArn); dlq == nil || dlq == q {
+		return nil, 0
+	}
+	return dlq, uint32(rp.MaxReceiveCount)
+}
+
+// receiveReady makes up to n ready messages in flight for vis seconds from
+// now, returning them as delivered (out) and as they are in q (got); it
+// takes the messages received maxRC times already (maxRC > 0) out of q
+// instead, as moves to dlq. The caller holds q.mu.
+func (q *queue) receiveReady(n int, now, vis int64, dlq *queue, maxRC uint32) (out []delivered, got []*message, moves []dlqMove) {
+	for len(out) < n {
+		picked := q.takeReady(n-len(out), now)
+		if len(picked) == 0 {
+			break
+		}
+		for _, m := range picked {
+			if maxRC > 0 && m.receiveCount >= maxRC {
+				moves = append(moves, dlqMove{m: m, dlq: dlq, srcSeq: m.seq})
+				q.remove(m)
+				continue
+			}
+			m.receiveCount++
+			if m.firstReceive == 0 {
+				m.firstReceive = now
+			}
+			m.receivedAt = now
+			q.makeInflight(m, now+vis*1000)
+			got = append(got, m)
+			out = append(out, delivered{m: *m, receipt: encodeReceipt(q.qid, m.seq, m.receiveCount)})
+		}
+	}
+	return out, got, moves
 }
 
 // moveMessage puts a copy of m, already removed from src, into dst as a
