@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/licenseflow/licenseflow/events/license"
+	"github.com/licenseflow/licenseflow/internal/sdkhttp"
 	"github.com/licenseflow/licenseflow/pipeline"
 	"github.com/licenseflow/licenseflow/plans"
 )
@@ -330,6 +331,7 @@ func (s *secretReader) value(ctx context.Context, name string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("loading AWS configuration: %w", err)
 		}
+		cfg.HTTPClient = sdkhttp.Client(cfg.HTTPClient)
 		s.client = secretsmanager.NewFromConfig(cfg)
 	}
 	out, err := s.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
