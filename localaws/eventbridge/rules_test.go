@@ -103,23 +103,46 @@ func busNames(bs []types.EventBus) []string {
 	return names
 }
 
+// TestRuleLifecycle puts rules on a bus of its own and on the default bus,
+// reads them back, disables and enables one, and deletes it once its
+// targets are gone: each phase works on what the one before left.
 func TestRuleLifecycle(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	_, c := startService(t, nil, newFlakyQueues())
-	if _, err := c.CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String("app")}); err != nil {
+	if _, err := c.CreateEventBus(context.Background(), &eb.CreateEventBusInput{Name: aws.String("app")}); err != nil {
 		t.Fatal(err)
 	}
-	pat := `{"source":["licenseflow.payment"]}`
+	for _, phase := range []struct {
+		name string
+		run  func(t *testing.T, c *eb.Client)
+	}{
+		{"PutRule", rulesPut},
+		{"DescribeAndList", rulesDescribeAndList},
+		{"DisableAndEnable", rulesDisableAndEnable},
+		{"DeleteRule", rulesDelete},
+	} {
+		if !t.Run(phase.name, func(t *testing.T) { phase.run(t, c) }) {
+			return
+		}
+	}
+}
+
+// paymentsPattern is the pattern of TestRuleLifecycle's rules.
+const paymentsPattern = `{"source":["licenseflow.payment"]}`
+
+// rulesPut puts payments on the buses app and default, the disabled
+// paymentsx and signup on app, and checks the ARNs of the first two.
+func rulesPut(t *testing.T, c *eb.Client) {
+	ctx := context.Background()
 	put, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app"),
-		EventPattern: aws.String(pat), Description: aws.String("to the payment queue")})
+		EventPattern: aws.String(paymentsPattern), Description: aws.String("to the payment queue")})
 	if err != nil {
 		t.Fatalf("PutRule: %v", err)
 	}
 	if got, want := aws.ToString(put.RuleArn), "arn:aws:events:us-east-1:000000000000:rule/app/payments"; got != want {
 		t.Fatalf("RuleArn = %s, want %s", got, want)
 	}
-	onDefault, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("payments"), EventPattern: aws.String(pat)})
+	onDefault, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("payments"), EventPattern: aws.String(paymentsPattern)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,19 +150,22 @@ func TestRuleLifecycle(t *testing.T) {
 		t.Fatalf("default-bus RuleArn = %s, want %s", got, want)
 	}
 	if _, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("paymentsx"), EventBusName: aws.String("app"),
-		EventPattern: aws.String(pat), State: types.RuleStateDisabled}); err != nil {
+		EventPattern: aws.String(paymentsPattern), State: types.RuleStateDisabled}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.PutRule(ctx, &eb.PutRuleInput{Name: aws.String("signup"), EventBusName: aws.String("app"),
-		EventPattern: aws.String(pat)}); err != nil {
+		EventPattern: aws.String(paymentsPattern)}); err != nil {
 		t.Fatal(err)
 	}
+}
 
+func rulesDescribeAndList(t *testing.T, c *eb.Client) {
+	ctx := context.Background()
 	d, err := c.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")})
 	if err != nil {
 		t.Fatalf("DescribeRule: %v", err)
 	}
-	if aws.ToString(d.EventPattern) != pat || d.State != types.RuleStateEnabled || aws.ToString(d.EventBusName) != "app" ||
+	if aws.ToString(d.EventPattern) != paymentsPattern || d.State != types.RuleStateEnabled || aws.ToString(d.EventBusName) != "app" ||
 		aws.ToString(d.Description) != "to the payment queue" {
 		t.Fatalf("DescribeRule = %+v", d)
 	}
@@ -151,23 +177,35 @@ func TestRuleLifecycle(t *testing.T) {
 	if len(list.Rules) != 2 || aws.ToString(list.Rules[0].Name) != "payments" || list.Rules[1].State != types.RuleStateDisabled {
 		t.Fatalf("ListRules(pay) = %+v", list.Rules)
 	}
+}
 
+func rulesDisableAndEnable(t *testing.T, c *eb.Client) {
+	ctx := context.Background()
 	if _, err := c.DisableRule(ctx, &eb.DisableRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")}); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = c.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")})
-	if d.State != types.RuleStateDisabled {
-		t.Fatalf("after DisableRule state = %s", d.State)
+	if state := paymentsState(c); state != types.RuleStateDisabled {
+		t.Fatalf("after DisableRule state = %s", state)
 	}
 	if _, err := c.EnableRule(ctx, &eb.EnableRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")}); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = c.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")})
-	if d.State != types.RuleStateEnabled {
-		t.Fatalf("after EnableRule state = %s", d.State)
+	if state := paymentsState(c); state != types.RuleStateEnabled {
+		t.Fatalf("after EnableRule state = %s", state)
 	}
+}
 
-	// A rule with targets cannot be deleted.
+// paymentsState is the state DescribeRule gives of the rule payments on
+// the bus app.
+func paymentsState(c *eb.Client) types.RuleState {
+	d, _ := c.DescribeRule(context.Background(), &eb.DescribeRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")})
+	return d.State
+}
+
+// rulesDelete deletes payments on app: refused while it has a target,
+// then done, and done again as AWS does.
+func rulesDelete(t *testing.T, c *eb.Client) {
+	ctx := context.Background()
 	if _, err := c.PutTargets(ctx, &eb.PutTargetsInput{Rule: aws.String("payments"), EventBusName: aws.String("app"),
 		Targets: []types.Target{{Id: aws.String("q"), Arn: aws.String(queueARN("payment"))}}}); err != nil {
 		t.Fatalf("PutTargets: %v", err)
@@ -185,7 +223,7 @@ func TestRuleLifecycle(t *testing.T) {
 	if _, err := c.DeleteRule(ctx, &eb.DeleteRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")}); err != nil {
 		t.Fatalf("deleting a deleted rule must succeed, as on AWS: %v", err)
 	}
-	_, err = c.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")})
+	_, err := c.DescribeRule(ctx, &eb.DescribeRuleInput{Name: aws.String("payments"), EventBusName: aws.String("app")})
 	if _, ok := asType[*types.ResourceNotFoundException](err); !ok {
 		t.Fatalf("describing a deleted rule: %v", err)
 	}
