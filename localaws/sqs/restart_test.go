@@ -76,78 +76,106 @@ func drain(t *testing.T, c *awssqs.Client, url string, want map[string]bool, vis
 	return seen
 }
 
+// TestRestartRecoversState reopens a copy of the log directory taken while
+// the service ran (what kill -9 leaves) and checks that a standard queue
+// and a FIFO queue come back as they were: the messages not deleted, those
+// in flight with their receive count, and the FIFO queue's attributes,
+// tags, order and deduplication.
 func TestRestartRecoversState(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	e := newEnv(t, envOptions{dir: dir})
 	ctx := ctxT(t)
-	url := mustQueue(t, e, "restart")
+	b := fillBeforeRestart(t, ctx, e)
+
+	// "Kill": the files as they are now, while the service still runs.
+	e2 := newEnv(t, envOptions{dir: copyDir(t, dir)})
+	checkStandardAfterRestart(t, e2, strings.Replace(b.url, e.srv.URL, e2.srv.URL, 1), b)
+	checkFIFOAfterRestart(t, ctx, e2, strings.Replace(b.fifoURL, e.srv.URL, e2.srv.URL, 1), b.firstFIFO)
+}
+
+// beforeRestart is what TestRestartRecoversState left in its queues.
+type beforeRestart struct {
+	url, fifoURL string
+	want         map[string]bool // the standard queue's messages not deleted
+	inflight     map[string]bool // those of them in flight
+	firstFIFO    string          // the id of the FIFO queue's first message
+}
+
+// fillBeforeRestart sends 50 messages to a standard queue, deletes 5 and
+// holds 5 in flight, and sends two to a FIFO queue with a checkpoint
+// between them.
+func fillBeforeRestart(t *testing.T, ctx context.Context, e *testEnv) beforeRestart {
+	b := beforeRestart{url: mustQueue(t, e, "restart"), want: map[string]bool{}, inflight: map[string]bool{}}
 	fifo, err := e.client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("restart.fifo"),
 		Attributes: map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "7"},
 		Tags:       map[string]string{"k": "v"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{}
+	b.fifoURL = *fifo.QueueUrl
 	for i := 0; i < 5; i++ {
-		out, err := e.client.SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: &url, Entries: benchEntries(fmt.Sprint("b", i))})
+		out, err := e.client.SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: &b.url, Entries: benchEntries(fmt.Sprint("b", i))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range out.Successful {
-			want[*s.MessageId] = true
+			b.want[*s.MessageId] = true
 		}
 	}
 	// Delete 5, hold 5 in flight for 2 s.
-	got, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, VisibilityTimeout: 2})
+	got, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &b.url, MaxNumberOfMessages: 10, VisibilityTimeout: 2})
 	if err != nil || len(got.Messages) != 10 {
 		t.Fatalf("receive: %v", err)
 	}
 	for _, m := range got.Messages[:5] {
-		delete(want, *m.MessageId)
-		if _, err := e.client.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+		delete(b.want, *m.MessageId)
+		if _, err := e.client.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: &b.url, ReceiptHandle: m.ReceiptHandle}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	inflight := map[string]bool{}
 	for _, m := range got.Messages[5:] {
-		inflight[*m.MessageId] = true
+		b.inflight[*m.MessageId] = true
 	}
-	first, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: fifo.QueueUrl, MessageBody: aws.String("f1"), MessageGroupId: aws.String("g")})
+	first, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &b.fifoURL, MessageBody: aws.String("f1"), MessageGroupId: aws.String("g")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if i := 0; i == 0 {
-		// A checkpoint in the middle: the snapshot plus the records after it.
-		if err := e.svc.Checkpoint(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: fifo.QueueUrl, MessageBody: aws.String("f2"), MessageGroupId: aws.String("g")}); err != nil {
+	b.firstFIFO = *first.MessageId
+	// A checkpoint in the middle: the snapshot plus the records after it.
+	if err := e.svc.Checkpoint(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &b.fifoURL, MessageBody: aws.String("f2"), MessageGroupId: aws.String("g")}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
-	// "Kill": the files as they are now, while the service still runs.
-	e2 := newEnv(t, envOptions{dir: copyDir(t, dir)})
-	url2 := strings.Replace(url, e.srv.URL, e2.srv.URL, 1)
-	seen := drain(t, e2.client, url2, want, 60)
-	for id := range want {
+// checkStandardAfterRestart checks that every message not deleted comes
+// back once, those in flight with their second receive.
+func checkStandardAfterRestart(t *testing.T, e2 *testEnv, url2 string, b beforeRestart) {
+	seen := drain(t, e2.client, url2, b.want, 60)
+	for id := range b.want {
 		if _, ok := seen[id]; !ok {
 			t.Errorf("acknowledged message %s lost", id)
 		}
 	}
-	if len(seen) != len(want) {
-		t.Errorf("received %d messages, want %d (deleted ones came back?)", len(seen), len(want))
+	if len(seen) != len(b.want) {
+		t.Errorf("received %d messages, want %d (deleted ones came back?)", len(seen), len(b.want))
 	}
-	for id := range inflight {
+	for id := range b.inflight {
 		if seen[id] != "2" {
 			t.Errorf("in-flight message %s: receive count %q, want 2", id, seen[id])
 		}
 	}
-	// The FIFO queue: its attributes, tags, order and deduplication.
-	furl := strings.Replace(*fifo.QueueUrl, e.srv.URL, e2.srv.URL, 1)
+}
+
+// checkFIFOAfterRestart checks the FIFO queue's attributes, tags, order and
+// deduplication.
+func checkFIFOAfterRestart(t *testing.T, ctx context.Context, e2 *testEnv, furl, firstID string) {
 	dup, err := e2.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &furl, MessageBody: aws.String("f1"), MessageGroupId: aws.String("g")})
-	if err != nil || *dup.MessageId != *first.MessageId {
+	if err != nil || *dup.MessageId != firstID {
 		t.Fatalf("dedup after restart: %v %v", dup, err)
 	}
 	tags, err := e2.client.ListQueueTags(ctx, &awssqs.ListQueueTagsInput{QueueUrl: &furl})
