@@ -210,69 +210,19 @@ func TestCorruptMiddle(t *testing.T) {
 func TestCheckpointCrash(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	crashes := t.TempDir()
-	l := openLog(t, Options{Dir: dir})
-	ctx := context.Background()
-
-	type crash struct {
-		step string
-		dir  string
-		want []string
-	}
-	var (
-		all     []crash
-		before  []string // replay if the snapshot is not in place yet
-		after   []string // replay once it is
-		renamed = map[string]bool{"renamed": true, "dir-synced": true, "segment-removed": true, "snapshot-removed": true}
-	)
-	l.hook = func(step string) {
-		d := filepath.Join(crashes, fmt.Sprintf("%02d-%s", len(all), step))
-		copyDir(t, dir, d)
-		want := before
-		if renamed[step] {
-			want = after
-		}
-		all = append(all, crash{step, d, slices.Clone(want)})
-	}
-	appendRec := func(r string) {
-		t.Helper()
-		if err := l.Append(ctx, true, []byte(r)); err != nil {
-			t.Fatal(err)
-		}
-		before = append(before, r)
-		after = append(after, r)
-	}
-	checkpoint := func(state ...string) {
-		t.Helper()
-		s, err := l.Checkpoint()
-		if err != nil {
-			t.Fatal(err)
-		}
-		after = slices.Clone(state)
-		appendRec("during " + state[0]) // appended while the snapshot is written
-		for _, r := range state {
-			if err := s.Write([]byte(r)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := s.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		before = slices.Clone(after)
-	}
-
-	appendRec("a1")
-	appendRec("a2")
-	checkpoint("s1", "s2")
-	appendRec("b1")
-	checkpoint("t1")
-	appendRec("c1")
-	l.Close()
+	r := newCrashRecorder(t, dir)
+	r.appendRec("a1")
+	r.appendRec("a2")
+	r.checkpoint("s1", "s2")
+	r.appendRec("b1")
+	r.checkpoint("t1")
+	r.appendRec("c1")
+	r.l.Close()
 	if got, _ := replayDir(t, dir); !slices.Equal(got, []string{"t1", "during t1", "c1"}) {
 		t.Fatalf("final log replayed %q", got)
 	}
 	steps := map[string]bool{}
-	for _, c := range all {
+	for _, c := range r.all {
 		steps[c.step] = true
 	}
 	for _, s := range []string{"rotated", "snapshot-write", "written", "synced", "renamed", "dir-synced", "segment-removed", "snapshot-removed"} {
@@ -280,33 +230,107 @@ func TestCheckpointCrash(t *testing.T) {
 			t.Errorf("no crash at step %s", s)
 		}
 	}
+	for _, c := range r.all {
+		checkCrashRecovers(t, c)
+	}
+}
 
-	for _, c := range all {
-		got, _ := replayDir(t, c.dir)
-		if !slices.Equal(got, c.want) {
-			t.Errorf("crash at %s: replayed %q, want %q", filepath.Base(c.dir), got, c.want)
-			continue
+// crashCopy is the log directory as a kill -9 at a checkpoint's step
+// would leave it, with the records it must replay.
+type crashCopy struct {
+	step string
+	dir  string
+	want []string
+}
+
+// renamedSteps are the checkpoint steps at which the new snapshot is in
+// place.
+var renamedSteps = map[string]bool{"renamed": true, "dir-synced": true, "segment-removed": true, "snapshot-removed": true}
+
+// crashRecorder appends to and checkpoints a log, and copies the log's
+// directory at every step of a checkpoint (through the log's hook).
+type crashRecorder struct {
+	t      *testing.T
+	l      *Log
+	all    []crashCopy
+	before []string // replay if the snapshot is not in place yet
+	after  []string // replay once it is
+}
+
+func newCrashRecorder(t *testing.T, dir string) *crashRecorder {
+	crashes := t.TempDir()
+	r := &crashRecorder{t: t, l: openLog(t, Options{Dir: dir})}
+	r.l.hook = func(step string) {
+		d := filepath.Join(crashes, fmt.Sprintf("%02d-%s", len(r.all), step))
+		copyDir(t, dir, d)
+		want := r.before
+		if renamedSteps[step] {
+			want = r.after
 		}
-		if names := files(t, c.dir); slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, tempExt) }) {
-			t.Errorf("crash at %s: Open left %q", filepath.Base(c.dir), names)
+		r.all = append(r.all, crashCopy{step, d, slices.Clone(want)})
+	}
+	return r
+}
+
+// appendRec appends the record rec, durable, before and after the snapshot.
+func (r *crashRecorder) appendRec(rec string) {
+	r.t.Helper()
+	if err := r.l.Append(context.Background(), true, []byte(rec)); err != nil {
+		r.t.Fatal(err)
+	}
+	r.before = append(r.before, rec)
+	r.after = append(r.after, rec)
+}
+
+// checkpoint writes a snapshot of state, and appends a record while it
+// writes it.
+func (r *crashRecorder) checkpoint(state ...string) {
+	r.t.Helper()
+	s, err := r.l.Checkpoint()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.after = slices.Clone(state)
+	r.appendRec("during " + state[0]) // appended while the snapshot is written
+	for _, rec := range state {
+		if err := s.Write([]byte(rec)); err != nil {
+			r.t.Fatal(err)
 		}
-		// The recovered log takes appends and checkpoints again.
-		l := openLog(t, Options{Dir: c.dir})
-		if err := l.Append(ctx, true, []byte("x")); err != nil {
-			t.Fatal(err)
-		}
-		s, err := l.Checkpoint()
-		if err != nil {
-			t.Fatalf("crash at %s: Checkpoint: %v", c.step, err)
-		}
-		s.Write([]byte("y"))
-		if err := s.Commit(); err != nil {
-			t.Fatalf("crash at %s: Commit: %v", c.step, err)
-		}
-		l.Close()
-		if got, _ := replayDir(t, c.dir); !slices.Equal(got, []string{"y"}) {
-			t.Errorf("crash at %s: after recovery replayed %q", c.step, got)
-		}
+	}
+	if err := s.Commit(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.before = slices.Clone(r.after)
+}
+
+// checkCrashRecovers checks that the copy c replays what it must, that
+// Open leaves no temporary file in it, and that the recovered log takes
+// appends and checkpoints again.
+func checkCrashRecovers(t *testing.T, c crashCopy) {
+	t.Helper()
+	got, _ := replayDir(t, c.dir)
+	if !slices.Equal(got, c.want) {
+		t.Errorf("crash at %s: replayed %q, want %q", filepath.Base(c.dir), got, c.want)
+		return
+	}
+	if names := files(t, c.dir); slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, tempExt) }) {
+		t.Errorf("crash at %s: Open left %q", filepath.Base(c.dir), names)
+	}
+	l := openLog(t, Options{Dir: c.dir})
+	if err := l.Append(context.Background(), true, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.Checkpoint()
+	if err != nil {
+		t.Fatalf("crash at %s: Checkpoint: %v", c.step, err)
+	}
+	s.Write([]byte("y"))
+	if err := s.Commit(); err != nil {
+		t.Fatalf("crash at %s: Commit: %v", c.step, err)
+	}
+	l.Close()
+	if got, _ := replayDir(t, c.dir); !slices.Equal(got, []string{"y"}) {
+		t.Errorf("crash at %s: after recovery replayed %q", c.step, got)
 	}
 }
 
