@@ -47,6 +47,7 @@ func TestSQS(t *testing.T) {
 		{"LongPolling", sqsLongPolling},
 		{"Purge", sqsPurge},
 		{"FIFO", sqsFIFO},
+		{"FIFOContentBasedDeduplication", sqsFIFOContentBasedDeduplication},
 		{"FIFOOrderUnderLoad", sqsFIFOOrderUnderLoad},
 		{"RedriveToDeadLetterQueue", sqsRedriveToDeadLetterQueue},
 		{"RedriveAllowPolicy", sqsRedriveAllowPolicy},
@@ -669,6 +670,8 @@ func sqsPurge(t *testing.T, c sqsClient) {
 	wantErrorType[*types.PurgeQueueInProgress](t, err)
 }
 
+// sqsFIFO checks a FIFO queue's refusals, deduplication and sequence
+// numbers, and that a group waits while a message of it is in flight.
 func sqsFIFO(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	url := sqsQueue(t, c, localawstest.FreshName(t, "fifo")+".fifo", map[string]string{"FifoQueue": "true"})
@@ -700,9 +703,21 @@ func sqsFIFO(t *testing.T, c sqsClient) {
 		t.Fatalf("sequence numbers %s then %s", *a1.SequenceNumber, *a2.SequenceNumber)
 	}
 
+	sqsFIFOGroupInFlight(t, c, url, *a1.SequenceNumber)
+	_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageGroupId: aws.String("g"),
+		MessageDeduplicationId: aws.String("x"), DelaySeconds: 5})
+	wantAPIError(t, err, "InvalidParameterValue")
+}
+
+// sqsFIFOGroupInFlight receives from url, which holds A1 and A2 of group A
+// and B1 of group B: while A1 is in flight A2 waits, B1 may come, and comes
+// again with the same receipt handle to a retried receive; once A1 is
+// deleted A2 comes. a1Seq is A1's sequence number.
+func sqsFIFOGroupInFlight(t *testing.T, c sqsClient, url, a1Seq string) {
+	ctx := sqsCtx(t)
 	// One receive of 1: A1 is in flight, so A2 must wait; B1 may come.
 	m := sqsReceiveN(t, c, url, 1, 30)[0]
-	if *m.Body != "A1" || m.Attributes["MessageGroupId"] != "A" || m.Attributes["MessageDeduplicationId"] != "a1" || m.Attributes["SequenceNumber"] != *a1.SequenceNumber {
+	if *m.Body != "A1" || m.Attributes["MessageGroupId"] != "A" || m.Attributes["MessageDeduplicationId"] != "a1" || m.Attributes["SequenceNumber"] != a1Seq {
 		t.Fatalf("first FIFO message %+v", m)
 	}
 	// A receive retried with its ReceiveRequestAttemptId answers the same
@@ -731,11 +746,12 @@ func sqsFIFO(t *testing.T, c sqsClient) {
 	if *rest[0].Body != "A2" {
 		t.Fatalf("after deleting A1 got %q", *rest[0].Body)
 	}
-	_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageGroupId: aws.String("g"),
-		MessageDeduplicationId: aws.String("x"), DelaySeconds: 5})
-	wantAPIError(t, err, "InvalidParameterValue")
+}
 
-	// Content-based deduplication and per-group scope.
+// sqsFIFOContentBasedDeduplication checks content-based deduplication
+// scoped per message group, and the attributes that scope it.
+func sqsFIFOContentBasedDeduplication(t *testing.T, c sqsClient) {
+	ctx := sqsCtx(t)
 	cb := sqsQueue(t, c, localawstest.FreshName(t, "cbd")+".fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true",
 		"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})
 	ids := map[string]bool{}
@@ -753,7 +769,7 @@ func sqsFIFO(t *testing.T, c sqsClient) {
 	if attrs["FifoQueue"] != "true" || attrs["DeduplicationScope"] != "messageGroup" || attrs["FifoThroughputLimit"] != "perMessageGroupId" {
 		t.Fatalf("FIFO attributes %v", attrs)
 	}
-	_, err = c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(localawstest.FreshName(t, "badtp") + ".fifo"),
+	_, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(localawstest.FreshName(t, "badtp") + ".fifo"),
 		Attributes: map[string]string{"FifoQueue": "true", "DeduplicationScope": "queue", "FifoThroughputLimit": "perMessageGroupId"}})
 	wantAPIError(t, err, "InvalidParameterValue")
 }
@@ -898,6 +914,8 @@ func sqsRedriveAllowPolicy(t *testing.T, c sqsClient) {
 	}
 }
 
+// sqsMessageMoveTask moves dead letters back to their source queue, then
+// to another queue, slowly, and cancels that move midway.
 func sqsMessageMoveTask(t *testing.T, c sqsClient) {
 	ctx := sqsCtx(t)
 	src, dlq, dlqArn := sqsRedriven(t, c, "1")
@@ -916,14 +934,39 @@ func sqsMessageMoveTask(t *testing.T, c sqsClient) {
 	}
 	sqsReceiveN(t, c, src, 3, 0)
 	deadline := time.Now().Add(30 * time.Second)
+	sqsAwaitDeadLetters(t, c, src, dlq, 3, deadline)
+
+	back := sqsMoveBack(t, c, src, dlqArn, deadline.Add(30*time.Second))
+
+	// To an explicit destination, slowly, and cancelled midway.
+	for _, m := range back {
+		sqsDelete(t, c, src, m)
+	}
+	for i := 0; i < 20; i++ {
+		sqsSend(t, c, src, "slow")
+	}
+	sqsAwaitDeadLetters(t, c, src, dlq, 20, deadline.Add(60*time.Second))
+	sqsMoveCancelled(t, c, dlqArn, other, otherArn)
+}
+
+// sqsAwaitDeadLetters receives from src (visibility 0), so that its
+// messages go to their dead-letter queue dlq, until dlq holds n messages
+// or the deadline passed.
+func sqsAwaitDeadLetters(t *testing.T, c sqsClient, src, dlq string, n int, deadline time.Time) {
+	t.Helper()
 	for time.Now().Before(deadline) {
 		sqsReceive(t, c, src, 10, 1, aws.Int32(0))
-		if sqsAttrs(t, c, dlq, "ApproximateNumberOfMessages")["ApproximateNumberOfMessages"] == "3" {
-			break
+		if sqsAttrs(t, c, dlq, "ApproximateNumberOfMessages")["ApproximateNumberOfMessages"] == strconv.Itoa(n) {
+			return
 		}
 	}
+}
 
-	// Back to the source queue.
+// sqsMoveBack moves the three dead letters of dlqArn back to their source
+// queue src, and returns them as received there; the completed task cannot
+// be cancelled.
+func sqsMoveBack(t *testing.T, c sqsClient, src, dlqArn string, deadline time.Time) []types.Message {
+	ctx := sqsCtx(t)
 	task, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: &dlqArn, MaxNumberOfMessagesPerSecond: aws.Int32(50)})
 	if err != nil || aws.ToString(task.TaskHandle) == "" {
 		t.Fatalf("StartMessageMoveTask: %v %v", task, err)
@@ -935,7 +978,7 @@ func sqsMessageMoveTask(t *testing.T, c sqsClient) {
 		}
 	}
 	var status string
-	for time.Now().Before(deadline.Add(30 * time.Second)) {
+	for time.Now().Before(deadline) {
 		list, err := c.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: &dlqArn, MaxResults: aws.Int32(10)})
 		if err != nil {
 			t.Fatal(err)
@@ -960,20 +1003,13 @@ func sqsMessageMoveTask(t *testing.T, c sqsClient) {
 	if err == nil {
 		t.Fatal("cancelling a completed task succeeded")
 	}
+	return back
+}
 
-	// To an explicit destination, slowly, and cancelled midway.
-	for _, m := range back {
-		sqsDelete(t, c, src, m)
-	}
-	for i := 0; i < 20; i++ {
-		sqsSend(t, c, src, "slow")
-	}
-	for time.Now().Before(deadline.Add(60 * time.Second)) {
-		sqsReceive(t, c, src, 10, 1, aws.Int32(0))
-		if sqsAttrs(t, c, dlq, "ApproximateNumberOfMessages")["ApproximateNumberOfMessages"] == "20" {
-			break
-		}
-	}
+// sqsMoveCancelled starts a slow move from dlqArn to other, which refuses a
+// second task on the source, and cancels it once a message has arrived.
+func sqsMoveCancelled(t *testing.T, c sqsClient, dlqArn, other, otherArn string) {
+	ctx := sqsCtx(t)
 	slow, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: &dlqArn, DestinationArn: &otherArn, MaxNumberOfMessagesPerSecond: aws.Int32(1)})
 	if err != nil {
 		t.Fatal(err)
@@ -1004,18 +1040,37 @@ func TestDebianClients(t *testing.T) {
 	if external() {
 		t.Skip("drives the in-process localaws only")
 	}
-	const awsCLI, python = "/usr/bin/aws", "/usr/bin/python3"
-	if _, err := os.Stat(awsCLI); err != nil {
+	if _, err := os.Stat(debianAWSCLI); err != nil {
 		t.Skip("Debian's awscli is not installed (.ci/deps.sh installs it with apt when run as root)")
 	}
-	if exec.Command(python, "-c", "import boto3").Run() != nil {
+	if exec.Command(debianPython, "-c", "import boto3").Run() != nil {
 		t.Skip("Debian's python3-boto3 is not installed (.ci/deps.sh installs it with apt when run as root)")
 	}
-	home := t.TempDir()
+	run := debianRunner(t.TempDir())
+	t.Run("awscli", func(t *testing.T) {
+		t.Parallel()
+		debianAWSCLIExamples(t, run)
+	})
+	t.Run("boto3", func(t *testing.T) {
+		t.Parallel()
+		debianBoto3(t, run)
+	})
+}
+
+// The clients of Debian 12 that TestDebianClients drives.
+const debianAWSCLI, debianPython = "/usr/bin/aws", "/usr/bin/python3"
+
+// debianRun runs a client and returns what it printed; an error carries
+// the command and what it wrote to stderr.
+type debianRun func(name string, args ...string) ([]byte, error)
+
+// debianRunner runs clients with an environment of their own: home as
+// HOME, local credentials, no pager.
+func debianRunner(home string) debianRun {
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local",
 		"AWS_SECRET_ACCESS_KEY=local", "AWS_PAGER=", "AWS_CONFIG_FILE=" + home + "/config",
 		"AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials"}
-	run := func(name string, args ...string) ([]byte, error) {
+	return func(name string, args ...string) ([]byte, error) {
 		cmd := exec.Command(name, args...)
 		cmd.Env = env
 		var stderr strings.Builder
@@ -1026,83 +1081,99 @@ func TestDebianClients(t *testing.T) {
 		}
 		return out, nil
 	}
+}
 
-	t.Run("awscli", func(t *testing.T) {
-		t.Parallel()
-		for _, line := range readmeAWSExamples(t) {
-			out, err := run("/bin/bash", "-c", strings.ReplaceAll(line, "http://127.0.0.1:4566", local.URL()))
-			if err != nil {
-				t.Fatalf("README example: %v", err)
-			}
-			if strings.Contains(line, "receive-message") {
-				var got sqs.ReceiveMessageOutput
-				if err := json.Unmarshal(out, &got); err != nil || len(got.Messages) == 0 {
-					t.Fatalf("receive-message printed %s (%v)", out, err)
-				}
-				for _, m := range got.Messages {
-					checkMD5s(t, m)
-				}
-			}
-		}
-		_, err := run(awsCLI, "--endpoint-url", local.URL(), "sqs", "get-queue-url", "--queue-name", localawstest.FreshName(t, "missing"))
-		if err == nil || !strings.Contains(err.Error(), "An error occurred (AWS.SimpleQueueService.NonExistentQueue) when calling the GetQueueUrl operation") {
-			t.Fatalf("get-queue-url of a missing queue: %v", err)
-		}
-	})
-
-	t.Run("boto3", func(t *testing.T) {
-		t.Parallel()
-		out, err := run(python, "testdata/boto3_check.py", local.URL(), localawstest.FreshName(t, "boto3"))
+// debianAWSCLIExamples runs the README's aws examples as written, checking
+// the MD5s of what receive-message printed, and a typed error.
+func debianAWSCLIExamples(t *testing.T, run debianRun) {
+	for _, line := range readmeAWSExamples(t) {
+		out, err := run("/bin/bash", "-c", strings.ReplaceAll(line, "http://127.0.0.1:4566", local.URL()))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("README example: %v", err)
 		}
-		var r struct {
-			Boto3, Botocore string
-			Attributes      map[string]string
-			Sent            sqs.SendMessageOutput
-			Received        []types.Message
-			DeadLetters     []types.Message                        `json:"dead_letters"`
-			BatchSent       sqs.SendMessageBatchOutput             `json:"batch_sent"`
-			BatchVisibility sqs.ChangeMessageVisibilityBatchOutput `json:"batch_visibility"`
-			BatchDeleted    sqs.DeleteMessageBatchOutput           `json:"batch_deleted"`
-			TypedError      struct{ Class, Code string }           `json:"typed_error"`
+		if strings.Contains(line, "receive-message") {
+			var got sqs.ReceiveMessageOutput
+			if err := json.Unmarshal(out, &got); err != nil || len(got.Messages) == 0 {
+				t.Fatalf("receive-message printed %s (%v)", out, err)
+			}
+			for _, m := range got.Messages {
+				checkMD5s(t, m)
+			}
 		}
-		if err := json.Unmarshal(out, &r); err != nil {
-			t.Fatalf("boto3_check.py printed %s: %v", out, err)
-		}
-		t.Logf("boto3 %s, botocore %s", r.Boto3, r.Botocore)
-		if r.Attributes["VisibilityTimeout"] != "0" || !strings.Contains(r.Attributes["RedrivePolicy"], `"maxReceiveCount":1`) {
-			t.Errorf("attributes %v", r.Attributes)
-		}
-		if len(r.Received) != 1 || *r.Received[0].MessageId != *r.Sent.MessageId || len(r.Received[0].MessageAttributes) != 3 ||
-			aws.ToString(r.Sent.MD5OfMessageAttributes) != aws.ToString(r.Received[0].MD5OfMessageAttributes) ||
-			aws.ToString(r.Sent.MD5OfMessageBody) != aws.ToString(r.Received[0].MD5OfBody) {
-			t.Fatalf("sent %+v, received %+v", r.Sent, r.Received)
-		}
-		checkMD5s(t, r.Received[0])
-		if got := r.Received[0].MessageAttributes["blob"].BinaryValue; !bytes.Equal(got, []byte{0, 1, 255}) {
-			t.Errorf("binary attribute %v", got)
-		}
-		if len(r.DeadLetters) != 1 || *r.DeadLetters[0].Body != *r.Received[0].Body ||
-			r.DeadLetters[0].Attributes["DeadLetterQueueSourceArn"] != r.Attributes["QueueArn"] ||
-			r.DeadLetters[0].Attributes["ApproximateReceiveCount"] != "2" { // one receive in the source, one here
-			t.Fatalf("dead letters %+v", r.DeadLetters)
-		}
-		checkMD5s(t, r.DeadLetters[0])
-		if len(r.BatchSent.Successful) != 1 || len(r.BatchSent.Failed) != 1 || *r.BatchSent.Failed[0].Id != "b" ||
-			*r.BatchSent.Failed[0].Code != "InvalidParameterValue" || !r.BatchSent.Failed[0].SenderFault {
-			t.Errorf("send_message_batch %+v", r.BatchSent)
-		}
-		if len(r.BatchVisibility.Successful) != 1 || len(r.BatchVisibility.Failed) != 0 {
-			t.Errorf("change_message_visibility_batch %+v", r.BatchVisibility)
-		}
-		if len(r.BatchDeleted.Successful) != 1 || len(r.BatchDeleted.Failed) != 1 || *r.BatchDeleted.Failed[0].Code != "ReceiptHandleIsInvalid" {
-			t.Errorf("delete_message_batch %+v", r.BatchDeleted)
-		}
-		if r.TypedError.Class != "QueueDoesNotExist" || r.TypedError.Code != "AWS.SimpleQueueService.NonExistentQueue" {
-			t.Errorf("typed error %+v", r.TypedError)
-		}
-	})
+	}
+	_, err := run(debianAWSCLI, "--endpoint-url", local.URL(), "sqs", "get-queue-url", "--queue-name", localawstest.FreshName(t, "missing"))
+	if err == nil || !strings.Contains(err.Error(), "An error occurred (AWS.SimpleQueueService.NonExistentQueue) when calling the GetQueueUrl operation") {
+		t.Fatalf("get-queue-url of a missing queue: %v", err)
+	}
+}
+
+// boto3Check is what testdata/boto3_check.py prints.
+type boto3Check struct {
+	Boto3, Botocore string
+	Attributes      map[string]string
+	Sent            sqs.SendMessageOutput
+	Received        []types.Message
+	DeadLetters     []types.Message                        `json:"dead_letters"`
+	BatchSent       sqs.SendMessageBatchOutput             `json:"batch_sent"`
+	BatchVisibility sqs.ChangeMessageVisibilityBatchOutput `json:"batch_visibility"`
+	BatchDeleted    sqs.DeleteMessageBatchOutput           `json:"batch_deleted"`
+	TypedError      struct{ Class, Code string }           `json:"typed_error"`
+}
+
+// debianBoto3 runs testdata/boto3_check.py and checks what it printed.
+func debianBoto3(t *testing.T, run debianRun) {
+	out, err := run(debianPython, "testdata/boto3_check.py", local.URL(), localawstest.FreshName(t, "boto3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r boto3Check
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("boto3_check.py printed %s: %v", out, err)
+	}
+	t.Logf("boto3 %s, botocore %s", r.Boto3, r.Botocore)
+	if r.Attributes["VisibilityTimeout"] != "0" || !strings.Contains(r.Attributes["RedrivePolicy"], `"maxReceiveCount":1`) {
+		t.Errorf("attributes %v", r.Attributes)
+	}
+	checkBoto3Messages(t, r)
+	checkBoto3Batches(t, r)
+}
+
+// checkBoto3Messages checks the message boto3 sent and received, with its
+// attributes and MD5s, and its dead letter.
+func checkBoto3Messages(t *testing.T, r boto3Check) {
+	if len(r.Received) != 1 || *r.Received[0].MessageId != *r.Sent.MessageId || len(r.Received[0].MessageAttributes) != 3 ||
+		aws.ToString(r.Sent.MD5OfMessageAttributes) != aws.ToString(r.Received[0].MD5OfMessageAttributes) ||
+		aws.ToString(r.Sent.MD5OfMessageBody) != aws.ToString(r.Received[0].MD5OfBody) {
+		t.Fatalf("sent %+v, received %+v", r.Sent, r.Received)
+	}
+	checkMD5s(t, r.Received[0])
+	if got := r.Received[0].MessageAttributes["blob"].BinaryValue; !bytes.Equal(got, []byte{0, 1, 255}) {
+		t.Errorf("binary attribute %v", got)
+	}
+	if len(r.DeadLetters) != 1 || *r.DeadLetters[0].Body != *r.Received[0].Body ||
+		r.DeadLetters[0].Attributes["DeadLetterQueueSourceArn"] != r.Attributes["QueueArn"] ||
+		r.DeadLetters[0].Attributes["ApproximateReceiveCount"] != "2" { // one receive in the source, one here
+		t.Fatalf("dead letters %+v", r.DeadLetters)
+	}
+	checkMD5s(t, r.DeadLetters[0])
+}
+
+// checkBoto3Batches checks the answers of boto3's batch calls, and its
+// typed error.
+func checkBoto3Batches(t *testing.T, r boto3Check) {
+	if len(r.BatchSent.Successful) != 1 || len(r.BatchSent.Failed) != 1 || *r.BatchSent.Failed[0].Id != "b" ||
+		*r.BatchSent.Failed[0].Code != "InvalidParameterValue" || !r.BatchSent.Failed[0].SenderFault {
+		t.Errorf("send_message_batch %+v", r.BatchSent)
+	}
+	if len(r.BatchVisibility.Successful) != 1 || len(r.BatchVisibility.Failed) != 0 {
+		t.Errorf("change_message_visibility_batch %+v", r.BatchVisibility)
+	}
+	if len(r.BatchDeleted.Successful) != 1 || len(r.BatchDeleted.Failed) != 1 || *r.BatchDeleted.Failed[0].Code != "ReceiptHandleIsInvalid" {
+		t.Errorf("delete_message_batch %+v", r.BatchDeleted)
+	}
+	if r.TypedError.Class != "QueueDoesNotExist" || r.TypedError.Code != "AWS.SimpleQueueService.NonExistentQueue" {
+		t.Errorf("typed error %+v", r.TypedError)
+	}
 }
 
 // checkMD5s checks a received message's MD5OfBody and, when it has message
