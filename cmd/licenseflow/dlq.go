@@ -174,7 +174,8 @@ itself with StartMessageMoveTask; the output says so.`,
 	fl.IntVar(&opts.Max, "max", 0, "most messages to move (0 = all)")
 	fl.Float64Var(&opts.Rate, "rate", 0, "most messages moved per second (0 = no limit)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "move nothing; say what would move")
-	fl.IntVar(&concurrency, "concurrency", 4, "parallel receive/copy/delete loops")
+	fl.IntVar(&concurrency, "concurrency", dlq.DefaultConcurrency,
+		fmt.Sprintf("parallel receive/copy/delete loops; 0 means the default (%d)", dlq.DefaultConcurrency))
 	fl.DurationVar(&visibility, "visibility", 2*time.Minute, "how long messages being replayed stay hidden; a killed replay's messages reappear after it")
 	_ = cmd.MarkFlagRequired("queue")
 	return cmd
@@ -220,7 +221,7 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 
 // operate builds the tool (tune, when set, adjusts its configuration),
 // runs op with progress on stderr named by what, and reports its outcome
-// (result).
+// (result); when a queue op was given does not exist, only the error.
 func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
 	op func(*dlq.Tool, dlq.Observer) (asJSON any, msgs []dlq.Message, sum dlq.Summary, err error)) error {
 	tool, _, err := f.tool(cmd, tune)
@@ -229,6 +230,9 @@ func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what stri
 	}
 	obs := newProgress(cmd, what)
 	asJSON, msgs, sum, err := op(tool, obs)
+	if errors.Is(err, dlq.ErrQueueNotFound) {
+		return err // it never started: a summary of it would mislead
+	}
 	obs.finish()
 	return f.result(cmd, asJSON, msgs, sum, err)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -142,7 +143,7 @@ func TestDLQCommands(t *testing.T) {
 		t.Fatalf("show consumed: depth %d", d)
 	}
 
-	out, errOut, err := runDLQ(t, url, "replay", "--queue", e.dlqN, "--filter", "kind=a", "--dry-run")
+	out, errOut, err := runDLQ(t, url, "replay", "--queue", e.dlqN, "--filter", "kind=a", "--dry-run", "--concurrency", "0")
 	if err != nil || !strings.Contains(out, "would move 2, skipped 1, failed 0") || strings.Count(errOut, "would-move") != 2 {
 		t.Fatalf("dry run: %v\n%s\n%s", err, out, errOut)
 	}
@@ -166,8 +167,6 @@ func TestDLQCommands(t *testing.T) {
 
 	// Failures exit non-zero.
 	for _, args := range [][]string{
-		{"replay", "--queue", "no-such-queue"},
-		{"show", "--queue", "no-such-queue"},
 		{"replay", "--queue", e.dlqN, "--filter", "novalue"},
 		{"list", "--output", "yaml"},
 	} {
@@ -183,6 +182,26 @@ func TestDLQCommands(t *testing.T) {
 		out, _, err := runDLQ(t, url, args...)
 		if err == nil || !strings.Contains(err.Error(), "must not be negative") || out != "" {
 			t.Errorf("%v: err %v, stdout %q", args, err, out)
+		}
+	}
+	// --concurrency 0 is the default, and the help says so.
+	if out, _, err := runDLQ(t, url, "replay", "--help"); err != nil || !strings.Contains(out, "0 means the default (4)") {
+		t.Errorf("replay --help: %v\n%s", err, out)
+	}
+	// A queue that does not exist is an error naming it, with no summary
+	// of an operation that never started and no progress.
+	for _, args := range [][]string{
+		{"replay", "--queue", "no-such-queue"},
+		{"replay", "--queue", "no-such-queue", "--dry-run", "-o", "json"},
+		{"replay", "--queue", strings.TrimSuffix(e.dlq, e.dlqN) + "no-such-queue"},
+		{"replay", "--queue", "arn:aws:sqs:us-east-1:000000000000:no-such-queue"},
+		{"replay", "--queue", e.dlqN, "--to", "no-such-queue"},
+		{"show", "--queue", "no-such-queue"},
+		{"purge", "--queue", "no-such-queue", "--yes"},
+	} {
+		out, errOut, err := runDLQ(t, url, args...)
+		if !errors.Is(err, dlq.ErrQueueNotFound) || !strings.Contains(err.Error(), "no-such-queue") || out != "" || errOut != "" {
+			t.Errorf("%v: err %v, stdout %q, stderr %q", args, err, out, errOut)
 		}
 	}
 }

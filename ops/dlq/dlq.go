@@ -35,7 +35,7 @@ type Config struct {
 	// CLI sets it whenever an endpoint override is in effect.
 	LocalEndpoint bool
 	// Concurrency is the number of receive/copy/delete loops a replay
-	// runs. Default 4.
+	// runs, 1 to 64; 0 means DefaultConcurrency.
 	Concurrency int
 	// HoldVisibility is how long a replay keeps a received message
 	// invisible while it copies it (or, for messages it leaves alone,
@@ -63,8 +63,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// DefaultConcurrency is Config.Concurrency's default.
+const DefaultConcurrency = 4
+
 func (c *Config) setDefaults() {
-	c.Concurrency = cmp.Or(c.Concurrency, 4)
+	c.Concurrency = cmp.Or(c.Concurrency, DefaultConcurrency)
 	c.HoldVisibility = cmp.Or(c.HoldVisibility, 2*time.Minute)
 	c.PeekVisibility = cmp.Or(c.PeekVisibility, 30*time.Second)
 	if c.LocalEndpoint && c.WaitTime == 0 {

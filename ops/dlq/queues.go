@@ -3,6 +3,7 @@ package dlq
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
+
+// ErrQueueNotFound is wrapped by the error of an operation given a queue
+// (name, URL or ARN) that does not exist. Such an operation stopped
+// before it received, moved or deleted anything.
+var ErrQueueNotFound = errors.New("no such queue")
 
 // queueRef is a resolved queue.
 type queueRef struct {
@@ -35,16 +41,26 @@ func (t *Tool) resolve(ctx context.Context, q string) (queueRef, error) {
 	case !strings.HasPrefix(q, "http://") && !strings.HasPrefix(q, "https://"):
 		out, err := t.cfg.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(q)})
 		if err != nil {
-			return queueRef{}, fmt.Errorf("queue %s: %w", q, err)
+			return queueRef{}, queueErr(q, "", err)
 		}
 		url = aws.ToString(out.QueueUrl)
 	}
 	out, err := t.cfg.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
 		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
 	if err != nil {
-		return queueRef{}, fmt.Errorf("queue %s attributes: %w", q, err)
+		return queueRef{}, queueErr(q, " attributes", err)
 	}
 	return newQueueRef(url, out.Attributes), nil
+}
+
+// queueErr is the error of asking SQS about queue q (what says for what):
+// one wrapping ErrQueueNotFound when q does not exist.
+func queueErr(q, what string, err error) error {
+	var missing *sqstypes.QueueDoesNotExist
+	if errors.As(err, &missing) {
+		return fmt.Errorf("%w: %s", ErrQueueNotFound, q)
+	}
+	return fmt.Errorf("queue %s%s: %w", q, what, err)
 }
 
 func newQueueRef(url string, attrs map[string]string) queueRef {
@@ -69,7 +85,7 @@ func (t *Tool) urlOfARN(ctx context.Context, arn string) (string, error) {
 	out, err := t.cfg.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5]),
 		QueueOwnerAWSAccountId: aws.String(parts[4])})
 	if err != nil {
-		return "", fmt.Errorf("queue %s: %w", arn, err)
+		return "", queueErr(arn, "", err)
 	}
 	return aws.ToString(out.QueueUrl), nil
 }
