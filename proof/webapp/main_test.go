@@ -33,6 +33,28 @@ var (
 	cleanup []func()
 )
 
+// runs counts the calls of ownAddresses.
+var runs struct {
+	sync.Mutex
+	n int
+}
+
+// ownAddresses gives a test email addresses no other test and no earlier
+// run of it used (go test -count=N runs each test N times against the
+// package's one pipeline, whose store keeps every account): at maps
+// "ada@acme.example" to the same address under a subdomain of this call,
+// "ada@run3.acme.example".
+func ownAddresses() (at func(string) string) {
+	runs.Lock()
+	runs.n++
+	run := runs.n
+	runs.Unlock()
+	return func(addr string) string {
+		local, domain, _ := strings.Cut(addr, "@")
+		return fmt.Sprintf("%s@run%d.%s", local, run, domain)
+	}
+}
+
 // world is the running pipeline and browser the tests share.
 type world struct {
 	p       *pipeline.Pipeline

@@ -22,17 +22,18 @@ import (
 func TestJourney(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
+	at := ownAddresses()
 	ada := w.tab(t)
 	ada.open("/signup")
-	ada.fill("Company name", "Acme Robotics", "Your name", "Ada Admin", "Email", "ada@acme.example", "Password", "correct horse battery staple")
+	ada.fill("Company name", "Acme Robotics", "Your name", "Ada Admin", "Email", at("ada@acme.example"), "Password", "correct horse battery staple")
 	ada.screenshot("signup")
 	ada.press("Create account", http.StatusOK)
 	ada.see("Acme Robotics", "Welcome!", "Trial", "Seats used 1 / 5", "none yet (trial)", "Ada Admin · admin", "Sign out", "Open application")
 	ada.checkLabels()
 	company := ada.value("#company-id")
 
-	link := ada.addUser("Grace User", "grace@acme.example", "member")
-	ada.see("Invitation for Grace User", "Seats used 2 / 5", "grace@acme.example", "invited")
+	link := ada.addUser("Grace User", at("grace@acme.example"), "member")
+	ada.see("Invitation for Grace User", "Seats used 2 / 5", at("grace@acme.example"), "invited")
 	ada.screenshot("add-user")
 
 	grace := w.tab(t) // a second browser context: no cookie of Ada's
@@ -51,10 +52,10 @@ func TestJourney(t *testing.T) {
 	}
 	grace.press("Sign out", http.StatusOK)
 	grace.see("You are signed out.")
-	grace.fill("Email", "grace@acme.example", "Password", "grace's own long passphrase")
+	grace.fill("Email", at("grace@acme.example"), "Password", "grace's own long passphrase")
 	grace.screenshot("signin")
 	grace.press("Sign in", http.StatusOK)
-	grace.see("Signed in as grace@acme.example")
+	grace.see("Signed in as " + at("grace@acme.example"))
 
 	w.pay(t, company, 10)
 	ada.open("/app")
@@ -81,15 +82,16 @@ func TestJourney(t *testing.T) {
 func TestKeyboardOnly(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
+	at := ownAddresses()
 	setupTab := w.tab(t)
-	setupTab.signUp("Keys Ltd", "Kim Keys", "kim@keys.example", "typing all day long")
+	setupTab.signUp("Keys Ltd", "Kim Keys", at("kim@keys.example"), "typing all day long")
 	setupTab.press("Sign out", http.StatusOK)
 
 	kim := w.tab(t)
 	kim.open("/signin")
 	// Tab from the top of the page: the header's link, then Email, then
 	// Password; Enter submits the form.
-	keys := []chromedp.Action[chromedp.Void]{chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("kim@keys.example"),
+	keys := []chromedp.Action[chromedp.Void]{chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent(at("kim@keys.example")),
 		chromedp.KeyEvent("\t"), chromedp.KeyEvent("typing all day long")}
 	if err := chromedp.Do(kim.ctx, keys...); err != nil {
 		t.Fatal(err)
@@ -98,7 +100,7 @@ func TestKeyboardOnly(t *testing.T) {
 	if err != nil || resp.Status != http.StatusOK {
 		t.Fatalf("enter: %v %v\n%s", resp, err, kim.text())
 	}
-	kim.see("Signed in as kim@keys.example", "Keys Ltd")
+	kim.see("Signed in as "+at("kim@keys.example"), "Keys Ltd")
 
 	// On /app, Tab reaches every link, button and field in reading order,
 	// and each shows that it has the focus.
@@ -128,15 +130,16 @@ func TestKeyboardOnly(t *testing.T) {
 func TestWithoutJavaScript(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
+	at := ownAddresses()
 	pat := w.tab(t)
 	browsertest.WithoutJavaScript(t, pat.ctx)
-	pat.signUp("Plain Pages", "Pat Plain", "pat@plain.example", "no scripts were harmed")
+	pat.signUp("Plain Pages", "Pat Plain", at("pat@plain.example"), "no scripts were harmed")
 	company := pat.value("#company-id")
-	link := pat.addUser("Quinn Quiet", "quinn@plain.example", "admin")
+	link := pat.addUser("Quinn Quiet", at("quinn@plain.example"), "admin")
 	quinn := w.tab(t)
 	browsertest.WithoutJavaScript(t, quinn.ctx)
 	quinn.acceptInvite(link, "quinn's quiet passphrase")
-	quinn.see("Plain Pages", "Quinn Quiet · admin", "pat@plain.example")
+	quinn.see("Plain Pages", "Quinn Quiet · admin", at("pat@plain.example"))
 
 	w.pay(t, company, 3)
 	quinn.open("/app")
@@ -161,34 +164,35 @@ func (b *tab) checkLabels() {
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
+	at := ownAddresses()
 	admin := w.tab(t)
-	admin.signUp("Initech", "Bill Lumbergh", "bill@initech.example", "yeah if you could just")
+	admin.signUp("Initech", "Bill Lumbergh", at("bill@initech.example"), "yeah if you could just")
 	company := admin.value("#company-id")
 
 	t.Run("wrong password", func(t *testing.T) {
 		b := w.tab(t)
 		b.open("/signin")
-		b.fill("Email", "bill@initech.example", "Password", "not the password at all")
+		b.fill("Email", at("bill@initech.example"), "Password", "not the password at all")
 		b.press("Sign in", http.StatusUnauthorized)
 		b.see("Wrong email or password.")
 		b.hasAlert("Wrong email or password.")
 		b.screenshot("wrong-password")
 		// An unknown account reads the same.
-		b.fill("Email", "nobody@initech.example", "Password", "not the password at all")
+		b.fill("Email", at("nobody@initech.example"), "Password", "not the password at all")
 		b.press("Sign in", http.StatusUnauthorized)
 		b.see("Wrong email or password.")
 	})
 
 	t.Run("throttled sign-in", func(t *testing.T) {
 		b := w.tab(t)
-		b.signUp("Throttle Co", "Tess Throttle", "tess@throttle.example", "the right passphrase")
+		b.signUp("Throttle Co", "Tess Throttle", at("tess@throttle.example"), "the right passphrase")
 		b.press("Sign out", http.StatusOK)
 		for i := range 5 {
-			b.fill("Email", "tess@throttle.example", "Password", fmt.Sprintf("wrong guess number %d", i))
+			b.fill("Email", at("tess@throttle.example"), "Password", fmt.Sprintf("wrong guess number %d", i))
 			b.press("Sign in", http.StatusUnauthorized)
 		}
 		// Now even the right password is refused, saying why.
-		b.fill("Email", "tess@throttle.example", "Password", "the right passphrase")
+		b.fill("Email", at("tess@throttle.example"), "Password", "the right passphrase")
 		b.press("Sign in", http.StatusTooManyRequests)
 		b.hasAlert("Too many failed sign-ins for this account. Wait 15 minutes and try again.")
 	})
@@ -203,7 +207,7 @@ func TestFailures(t *testing.T) {
 		b.describedBy("Email", "Email is not a valid email address.")
 		b.describedBy("Password", "This password is one of the most common ones; choose another.")
 		b.focusedOn("Email") // the first field with an error, not the last
-		b.fill("Email", "bill@initech.example", "Password", "a fine long passphrase")
+		b.fill("Email", at("bill@initech.example"), "Password", "a fine long passphrase")
 		b.press("Create account", http.StatusConflict)
 		b.describedBy("Email", "An account with this email already exists.")
 	})
@@ -213,16 +217,16 @@ func TestFailures(t *testing.T) {
 		b := w.tab(t)
 		b.open("/signin")
 		b.eval(`document.querySelector("input[name=csrf_token]").remove()`)
-		b.fill("Email", "bill@initech.example", "Password", "yeah if you could just")
+		b.fill("Email", at("bill@initech.example"), "Password", "yeah if you could just")
 		b.press("Sign in", http.StatusForbidden)
 		b.see("the form carried no valid token")
 		// Signed in, a form whose token belongs to another session fails too.
 		admin.open("/app")
 		admin.eval(`document.querySelector("form[action='/app/users'] input[name=csrf_token]").value = "AAAA"`)
-		admin.fill("Name", "Mallory", "Email", "mallory@initech.example")
+		admin.fill("Name", "Mallory", "Email", at("mallory@initech.example"))
 		admin.press("Add user", http.StatusForbidden)
 		admin.open("/app")
-		if strings.Contains(admin.text(), "mallory@initech.example") {
+		if strings.Contains(admin.text(), at("mallory@initech.example")) {
 			t.Fatal("a post without its token added a user")
 		}
 	})
@@ -230,35 +234,35 @@ func TestFailures(t *testing.T) {
 	t.Run("disabled user's session ends", func(t *testing.T) {
 		admin := admin.in(t)
 		admin.open("/app")
-		link := admin.addUser("Milton Waddams", "milton@initech.example", "member")
+		link := admin.addUser("Milton Waddams", at("milton@initech.example"), "member")
 		milton := w.tab(t)
 		milton.acceptInvite(link, "have you seen my stapler")
 		milton.see("Milton Waddams · member")
 		admin.open("/app")
-		admin.disable("milton@initech.example")
+		admin.disable(at("milton@initech.example"))
 		admin.see("The user is disabled", "disabled")
 		// Milton's next request finds his session over.
 		milton.open("/app")
 		milton.see("Your session has ended. Please sign in again.")
-		milton.fill("Email", "milton@initech.example", "Password", "have you seen my stapler")
+		milton.fill("Email", at("milton@initech.example"), "Password", "have you seen my stapler")
 		milton.press("Sign in", http.StatusUnauthorized)
 	})
 
 	t.Run("seat limit", func(t *testing.T) {
 		b := w.tab(t)
-		b.signUp("Seats Inc", "Sam Seats", "sam@seats.example", "five seats and no more")
+		b.signUp("Seats Inc", "Sam Seats", at("sam@seats.example"), "five seats and no more")
 		for i := range 4 {
-			b.addUser(fmt.Sprint("User ", i), fmt.Sprintf("u%d@seats.example", i), "member")
+			b.addUser(fmt.Sprint("User ", i), at(fmt.Sprintf("u%d@seats.example", i)), "member")
 		}
 		b.see("Seats used 5 / 5")
-		b.fill("Name", "One Too Many", "Email", "more@seats.example")
+		b.fill("Name", "One Too Many", "Email", at("more@seats.example"))
 		b.press("Add user", http.StatusConflict)
 		b.hasAlert("All 5 seats of the company are taken: disable a user or move to a plan with more seats.")
 		b.screenshot("seat-limit")
 		// Disabling frees a seat.
 		b.open("/app")
-		b.disable("u0@seats.example")
-		b.addUser("One More", "more@seats.example", "member")
+		b.disable(at("u0@seats.example"))
+		b.addUser("One More", at("more@seats.example"), "member")
 		b.see("Seats used 5 / 5")
 	})
 
@@ -286,7 +290,7 @@ func TestFailures(t *testing.T) {
 			return resp.StatusCode
 		}
 		if status := api("/v1/signup", "", map[string]any{"company": map[string]string{"name": "API Co"},
-			"admin": map[string]string{"email": "root@api.example", "name": "Root"}}, &co); status != http.StatusAccepted {
+			"admin": map[string]string{"email": at("root@api.example"), "name": "Root"}}, &co); status != http.StatusAccepted {
 			t.Fatalf("signup: %d", status)
 		}
 		users := "/v1/companies/" + co.CompanyID + "/users"
@@ -295,14 +299,14 @@ func TestFailures(t *testing.T) {
 			Token  string `json:"token"`
 		}
 		for i := range 4 {
-			if status := api(users, co.Token, map[string]string{"email": fmt.Sprintf("a%d@api.example", i), "name": "A", "role": "member"}, &last); status != http.StatusAccepted {
+			if status := api(users, co.Token, map[string]string{"email": at(fmt.Sprintf("a%d@api.example", i)), "name": "A", "role": "member"}, &last); status != http.StatusAccepted {
 				t.Fatalf("user %d: %d", i, status)
 			}
 		}
 		var refusal struct {
 			Error struct{ Code, Message string } `json:"error"`
 		}
-		if status := api(users, co.Token, map[string]string{"email": "a9@api.example", "name": "A", "role": "member"}, &refusal); status != http.StatusConflict || refusal.Error.Code != "seat_limit" {
+		if status := api(users, co.Token, map[string]string{"email": at("a9@api.example"), "name": "A", "role": "member"}, &refusal); status != http.StatusConflict || refusal.Error.Code != "seat_limit" {
 			t.Fatalf("a sixth user: %d %+v", status, refusal)
 		}
 		// The last user's token works until the user is disabled, then at once not.
@@ -315,7 +319,7 @@ func TestFailures(t *testing.T) {
 		if status := api("/v1/sessions", last.Token, nil, &refusal); status != http.StatusUnauthorized || refusal.Error.Code != "token_revoked" {
 			t.Fatalf("session with a disabled user's token: %d %+v", status, refusal)
 		}
-		if status := api(users, co.Token, map[string]string{"email": "a9@api.example", "name": "A", "role": "member"}, nil); status != http.StatusAccepted {
+		if status := api(users, co.Token, map[string]string{"email": at("a9@api.example"), "name": "A", "role": "member"}, nil); status != http.StatusAccepted {
 			t.Fatalf("after a seat was freed: %d", status)
 		}
 	})
@@ -333,22 +337,22 @@ func TestFailures(t *testing.T) {
 		}
 		w.hops.await(t, "accounts", "Session Requested", company)
 		other := w.tab(t)
-		other.signUp("Globex", "Hank Scorpio", "hank@globex.example", "the hammock district")
+		other.signUp("Globex", "Hank Scorpio", at("hank@globex.example"), "the hammock district")
 		if status := other.open(loc[len(w.edge):]); status != http.StatusNotFound {
 			t.Fatalf("another company's session page: %d", status)
 		}
 		other.see("There is no such session in your company.")
 		// A disable of Initech's user posted with Globex's own valid form.
 		admin.open("/app")
-		admin.addUser("Peter Gibbons", "peter@initech.example", "member")
-		peter := admin.userID("peter@initech.example")
+		admin.addUser("Peter Gibbons", at("peter@initech.example"), "member")
+		peter := admin.userID(at("peter@initech.example"))
 		other.open("/app")
 		other.eval(fmt.Sprintf(`document.querySelector("form[action='/app/users']").action = "/app/users/%s/disable"`, peter))
-		other.fill("Name", "x", "Email", "x@globex.example")
+		other.fill("Name", "x", "Email", at("x@globex.example"))
 		other.press("Add user", http.StatusNotFound)
 		other.see("There is no such user in your company.")
 		admin.open("/app")
-		admin.see("peter@initech.example member invited")
+		admin.see(at("peter@initech.example") + " member invited")
 	})
 }
 
