@@ -15,7 +15,10 @@ import (
 )
 
 // What the web pages and the JSON API share: each operation admits a
-// change in the edge's tables and publishes its event, or admits nothing.
+// change in the edge's tables together with its event in the outbox (one
+// transaction) and then publishes the event, or admits nothing. Once the
+// transaction committed the request is accepted, also when the bus does
+// not take the event at once: the outbox publishes it later (outbox.go).
 
 // signedIn returns the active user of a token (a bearer token or a session
 // cookie) whose session of kind still lives. Errors wrap ErrTokenInvalid,
@@ -51,11 +54,9 @@ func (h *Handler) issue(u login, sid string, expires time.Time) (string, error) 
 }
 
 // admitCompany admits a company with its admin (passwordHash "" for an
-// admin who signs in with API tokens only) and publishes the signup.
-//
-// It publishes first and stores after: a crash in between leaves a company
-// the user-signup stage knows and nobody signs in to (as a retried request
-// always could), never an email taken by a signup that was not answered.
+// admin who signs in with API tokens only) and its Company Signup
+// Requested, in one transaction, then publishes the event. A taken email
+// or a store failure admits and publishes nothing.
 func (h *Handler) admitCompany(r *http.Request, companyName, name, email, passwordHash string) (login, *apiError) {
 	ctx := r.Context()
 	now := h.cfg.Now().UTC()
@@ -68,14 +69,13 @@ func (h *Handler) admitCompany(r *http.Request, companyName, name, email, passwo
 	if e := storeError(err); e != nil {
 		return login{}, e
 	}
-	if e := h.publish(r, events.CompanySignupRequested{CompanyID: admin.CompanyID, CompanyName: strings.TrimSpace(companyName),
-		AdminUserID: admin.UserID, AdminEmail: admin.Email, AdminName: admin.Name, RequestedAt: now}); e != nil {
-		return login{}, e
-	}
-	err = h.store.createCompany(ctx, company{ID: admin.CompanyID, Name: strings.TrimSpace(companyName)}, admin)
+	ev := h.newEvent(ctx, events.CompanySignupRequested{CompanyID: admin.CompanyID, CompanyName: strings.TrimSpace(companyName),
+		AdminUserID: admin.UserID, AdminEmail: admin.Email, AdminName: admin.Name, RequestedAt: now})
+	err = h.store.createCompany(ctx, company{ID: admin.CompanyID, Name: strings.TrimSpace(companyName)}, admin, ev)
 	if e := storeError(err); e != nil {
 		return login{}, e
 	}
+	h.announce(ctx, ev)
 	return admin, nil
 }
 
@@ -90,9 +90,10 @@ func (h *Handler) allowance(ctx context.Context, companyID string) (int, *licens
 }
 
 // admitUser admits a user of admin's company if a seat is free, with a
-// one-time invitation (its secret returned), and publishes the request.
-// status is statusInvited for a person who sets a password through the
-// invitation, statusActive for an API user who holds a token at once.
+// one-time invitation (its secret returned) and its User Add Requested, in
+// one transaction, then publishes the event. status is statusInvited for a
+// person who sets a password through the invitation, statusActive for an
+// API user who holds a token at once.
 func (h *Handler) admitUser(r *http.Request, admin login, email, name, role, status string) (login, string, *apiError) {
 	ctx := r.Context()
 	seats, _, err := h.allowance(ctx, admin.CompanyID)
@@ -103,7 +104,9 @@ func (h *Handler) admitUser(r *http.Request, admin login, email, name, role, sta
 	u := login{UserID: newID(prefixUser), CompanyID: admin.CompanyID, Name: strings.TrimSpace(name), Email: normalizeEmail(email),
 		Role: role, Status: status, CreatedAt: now}
 	invite := randomSecret()
-	err = h.store.addUser(ctx, u, seats, invite, now.Add(h.cfg.InvitationTTL))
+	ev := h.newEvent(ctx, events.UserAddRequested{CompanyID: u.CompanyID, UserID: u.UserID, Email: u.Email, Name: u.Name,
+		Role: role, RequestedBy: admin.UserID, RequestedAt: now})
+	err = h.store.addUser(ctx, u, seats, invite, now.Add(h.cfg.InvitationTTL), ev)
 	if errors.Is(err, ErrSeatLimit) {
 		return login{}, "", errorf(http.StatusConflict, "seat_limit",
 			"all %d seats of the company are taken: disable a user or move to a plan with more seats", seats)
@@ -111,32 +114,35 @@ func (h *Handler) admitUser(r *http.Request, admin login, email, name, role, sta
 	if e := storeError(err); e != nil {
 		return login{}, "", e
 	}
-	if e := h.publish(r, events.UserAddRequested{CompanyID: u.CompanyID, UserID: u.UserID, Email: u.Email, Name: u.Name,
-		Role: role, RequestedBy: admin.UserID, RequestedAt: now}); e != nil {
-		e.cause = errors.Join(e.cause, h.store.forgetUser(context.WithoutCancel(ctx), u))
-		return login{}, "", e
-	}
+	h.announce(ctx, ev)
 	return u, invite, nil
 }
 
 // disableUser disables a user of admin's company at once (its sessions
-// and tokens end, its seat is freed) and publishes the request, also when
-// it was disabled before (so a failed publish is retried by asking again).
+// and tokens end, its seat is freed) with its User Disable Requested, in
+// one transaction, then publishes the event. A user disabled before is
+// announced again (the user-signup stage ignores the repeat).
 func (h *Handler) disableUser(r *http.Request, admin login, userID string) *apiError {
 	if userID == admin.UserID {
 		return errorf(http.StatusConflict, "self", "you cannot disable yourself")
 	}
-	if _, err := h.store.disable(r.Context(), admin.CompanyID, userID); err != nil {
+	ctx := r.Context()
+	ev := h.newEvent(ctx, events.UserDisableRequested{CompanyID: admin.CompanyID, UserID: userID, RequestedBy: admin.UserID,
+		RequestedAt: h.cfg.Now().UTC()})
+	if _, err := h.store.disable(ctx, admin.CompanyID, userID, ev); err != nil {
 		if errors.Is(err, ErrNoAccount) {
 			return errorf(http.StatusNotFound, "not_found", "no such user in your company")
 		}
 		return storeError(err)
 	}
-	return h.publish(r, events.UserDisableRequested{CompanyID: admin.CompanyID, UserID: userID, RequestedBy: admin.UserID,
-		RequestedAt: h.cfg.Now().UTC()})
+	h.announce(ctx, ev)
+	return nil
 }
 
 // openApp requests a session of u on the company's application server.
+// The edge stores nothing for it (the user-signup stage stores the
+// session), so it needs no outbox: a failed publish is a 503 and nothing
+// is claimed.
 func (h *Handler) openApp(r *http.Request, u login) (events.SessionRequested, *apiError) {
 	d := events.SessionRequested{SessionID: newID(prefixSession), CompanyID: u.CompanyID, UserID: u.UserID,
 		AppServer: h.assign.pick(u.CompanyID), RequestedAt: h.cfg.Now().UTC()}

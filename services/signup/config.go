@@ -76,6 +76,9 @@ type Config struct {
 	TrustForwardedFor bool
 	// MaxBodyBytes bounds request bodies (413 above). Default 64 KiB.
 	MaxBodyBytes int64
+	// FlushInterval is how often the outbox's leftovers are published: by
+	// Run, or by a Lambda's invocations (see Handler.Lambda). Default 5s.
+	FlushInterval time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -96,6 +99,7 @@ func (c *Config) setDefaults() {
 	c.CompanyBurst = cmp.Or(c.CompanyBurst, 50)
 	c.MaxLimiterKeys = cmp.Or(c.MaxLimiterKeys, 100000)
 	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 64<<10)
+	c.FlushInterval = cmp.Or(c.FlushInterval, 5*time.Second)
 	c.Deps.SetDefaults()
 }
 
@@ -107,7 +111,7 @@ func (c *Config) Validate() error {
 	for i, s := range c.PreviousTokenSecrets {
 		errs.If(len(s) < minSecretLen, "previous token secret %d has %d bytes, want at least %d", i, len(s), minSecretLen)
 	}
-	errs.If(c.TokenTTL < 0 || c.SessionTTL < 0 || c.InvitationTTL < 0 || c.LoginWindow < 0 || c.LiveWait < 0, "durations must not be negative")
+	errs.If(c.TokenTTL < 0 || c.SessionTTL < 0 || c.InvitationTTL < 0 || c.LoginWindow < 0 || c.LiveWait < 0 || c.FlushInterval < 0, "durations must not be negative")
 	errs.If(c.MinPasswordLength < 8, "minimum password length %d is below 8", c.MinPasswordLength)
 	errs.If(c.LoginFailures < 1 || c.ClientLoginFailures < 1, "login failure limits must be at least 1")
 	errs.If(len(c.AppServers) == 0, "at least one app server is required")

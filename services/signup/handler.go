@@ -10,7 +10,10 @@
 // signed tokens naming a stored session, so ending it revokes them at
 // once), invitations and failed sign-ins. Everything it admits it also
 // publishes as an event for the user-signup stage (accounts), the system
-// of record the other stages hear from; it reads that stage's tables only
+// of record the other stages hear from: through an outbox (see outbox.go),
+// the event is stored in the same transaction as the write it announces
+// and published after commit, so a crash at any point loses no accepted
+// request's event. It reads that stage's tables only
 // through accounts.Directory, for what others learn asynchronously: the
 // company's license, which license an app server holds, app sessions.
 //
@@ -27,8 +30,11 @@
 // Errors are JSON {"error":{"code","message"}}: 400 malformed or invalid,
 // 401 missing/invalid/expired/revoked token, 403 another company or not an
 // admin, 404 no such user, 409 email_taken or seat_limit, 413 body over the
-// limit, 415 not JSON, 429 rate limited (Retry-After), 503 the bus did not
-// accept the event (nothing was created; retry).
+// limit, 415 not JSON, 429 rate limited (Retry-After), 503 the request
+// could not be recorded: the store failed, or (POST /v1/sessions, whose
+// event is all it records) the bus did not accept the event; nothing was
+// created, retry. A request that stored its write is answered 202 even if
+// the bus did not take its event yet: the outbox publishes it later.
 package signup
 
 import (
@@ -42,6 +48,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/httpapi"
@@ -64,6 +72,10 @@ type Handler struct {
 	site      *webui.Site
 	mux       *http.ServeMux
 	routes    []string
+	// flushMu lets one Flush at a time publish the outbox; lastFlush is
+	// when the last Lambda invocation's flush started (Unix ms, 0 never).
+	flushMu   sync.Mutex
+	lastFlush atomic.Int64
 }
 
 // Plans is the plan catalogue the edge was configured with.
@@ -230,7 +242,8 @@ func (h *Handler) authenticate(r *http.Request) (login, *apiError) {
 	return u, nil
 }
 
-// publish sends d to the bus; a failure is a 503 and nothing is claimed.
+// publish sends d, a request event with no write of the edge's to
+// announce, to the bus; a failure is a 503 and nothing is claimed.
 func (h *Handler) publish(r *http.Request, d events.Detail) *apiError {
 	if err := h.cfg.Publisher.Publish(r.Context(), d); err != nil {
 		e := errorf(http.StatusServiceUnavailable, "unavailable", "the request could not be recorded; retry later")

@@ -1,16 +1,23 @@
 package signup
 
 import (
-	"encoding/json"
+	"context"
+	"crypto/ed25519"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/events/eventstest"
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
+	"github.com/licenseflow/licenseflow/internal/sqlstore/storetest"
 	"github.com/licenseflow/licenseflow/internal/testlog"
+	"github.com/licenseflow/licenseflow/services/accounts"
+	"github.com/licenseflow/licenseflow/services/stage"
 )
 
 func TestSignupFlow(t *testing.T) {
@@ -227,52 +234,6 @@ func TestStoreFailureLogsNoInvitationSecret(t *testing.T) {
 	}
 }
 
-func TestPublishFailureClaimsNothing(t *testing.T) {
-	t.Parallel()
-	var logs testlog.Buffer
-	e := newEnv(t, func(c *Config) { c.Logger = logs.JSON() })
-	acme := e.signup("Acme", "a@acme.example")
-	e.pub.SetFail(errBusDown)
-	for _, tc := range []struct {
-		path, token string
-		body        any
-	}{
-		{"/v1/signup", "", map[string]any{"company": map[string]string{"name": "B"}, "admin": map[string]string{"email": "b@b.example", "name": "B"}}},
-		{"/v1/companies/" + acme.id + "/users", acme.token, map[string]string{"email": "u@acme.example", "name": "U", "role": "member"}},
-		{"/v1/sessions", acme.token, nil},
-	} {
-		r := e.post(tc.path, tc.token, tc.body)
-		if r.status != http.StatusServiceUnavailable || r.errCode() != "unavailable" || strings.Contains(string(r.raw), errBusDown.Error()) {
-			t.Fatalf("%s: %d %s", tc.path, r.status, r.raw)
-		}
-		for _, k := range []string{"company_id", "user_id", "session_id", "token", "app_server"} {
-			if _, ok := r.body[k]; ok {
-				t.Fatalf("%s: failed request answered %s", tc.path, k)
-			}
-		}
-	}
-	if n := len(e.pub.Details()); n != 1 {
-		t.Fatalf("%d events recorded", n)
-	}
-	// Each failure is logged once, with its cause under "err".
-	var errorLines int
-	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		if rec["level"] == "ERROR" {
-			errorLines++
-			if cause, _ := rec["err"].(string); !strings.Contains(cause, errBusDown.Error()) {
-				t.Errorf("error line without its cause under err: %s", line)
-			}
-		}
-	}
-	if errorLines != 3 {
-		t.Fatalf("%d error lines for 3 failed requests:\n%s", errorLines, logs.String())
-	}
-}
-
 func TestCorrelationID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -287,5 +248,282 @@ func TestCorrelationID(t *testing.T) {
 	r = e.do("POST", "/v1/signup", "", []byte(`{}`), "X-Correlation-Id", "bad id with spaces")
 	if got := r.header.Get("X-Correlation-Id"); !strings.HasPrefix(got, "req_") {
 		t.Fatalf("generated correlation id %q", got)
+	}
+}
+
+// outboxLen is how many events the edge's outbox holds.
+func outboxLen(t *testing.T, db *sqlstore.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM sgn_outbox`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// flush runs h.Flush and checks it published want events.
+func flush(t *testing.T, h *Handler, want int) {
+	t.Helper()
+	if n, err := h.Flush(context.Background()); err != nil || n != want {
+		t.Fatalf("flush published %d (%v), want %d", n, err, want)
+	}
+}
+
+// detailTypes are the types of ds, in order.
+func detailTypes(ds []events.Detail) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.DetailType())
+	}
+	return strings.Join(out, ", ")
+}
+
+// TestPublishFailureAcceptsTheRequest: once its write committed with its
+// event, a request is accepted even though the bus refused the event; the
+// event stays in the outbox (with its correlation id) until a Flush
+// publishes it, exactly once. A session, whose event is all the edge
+// records, is still refused.
+func TestPublishFailureAcceptsTheRequest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		var logs testlog.Buffer
+		e := newEnv(t, func(c *Config) { c.DB, c.Logger = db, logs.JSON() })
+		acme := e.signup("Acme", "a@acme.example")
+		e.pub.SetFail(errBusDown)
+		r := e.do(http.MethodPost, "/v1/signup", "", []byte(`{"company":{"name":"B"},"admin":{"email":"b@b.example","name":"B"}}`),
+			"X-Correlation-Id", "flow-b")
+		if r.status != http.StatusAccepted || r.str("company_id") == "" || r.str("token") == "" {
+			t.Fatalf("signup with the bus down: %d %s", r.status, r.raw)
+		}
+		e.clock.Advance(time.Second)
+		userID, _ := e.addUser(acme, "u@acme.example", events.RoleMember)
+		e.clock.Advance(time.Second)
+		if r := e.post("/v1/companies/"+acme.id+"/users/"+userID+"/disable", acme.token, nil); r.status != http.StatusAccepted {
+			t.Fatalf("disable with the bus down: %d %s", r.status, r.raw)
+		}
+		if r := e.post("/v1/sessions", acme.token, nil); r.status != http.StatusServiceUnavailable || r.errCode() != "unavailable" ||
+			r.str("session_id") != "" || strings.Contains(string(r.raw), errBusDown.Error()) {
+			t.Fatalf("session with the bus down: %d %s", r.status, r.raw)
+		}
+		if n, got := outboxLen(t, db), len(e.pub.Details()); n != 3 || got != 1 {
+			t.Fatalf("%d events in the outbox, %d published; want 3 and 1", n, got)
+		}
+		// Each deferred event is logged with its cause under "err".
+		if got := strings.Count(logs.String(), `bus down"`); got != 4 {
+			t.Fatalf("%d lines with the cause (3 deferred events, 1 refused session):\n%s", got, logs.String())
+		}
+
+		e.pub.SetFail(nil)
+		flush(t, e.h, 3)
+		flush(t, e.h, 0)
+		ds := e.pub.Details()
+		if got := detailTypes(ds[1:]); got != "Company Signup Requested, User Add Requested, User Disable Requested" {
+			t.Fatalf("published %s", got)
+		}
+		if d := ds[1].(events.CompanySignupRequested); d.CompanyID != r.str("company_id") || d.AdminEmail != "b@b.example" {
+			t.Fatalf("published %+v", d)
+		}
+		if corr := e.pub.CorrelationIDs(); corr[1] != "flow-b" {
+			t.Fatalf("correlation ids %q", corr)
+		}
+		if n := outboxLen(t, db); n != 0 {
+			t.Fatalf("%d events left in the outbox", n)
+		}
+	})
+}
+
+// TestStoreFailurePublishesNothing: when the event cannot be stored, the
+// write it announces is not stored either, the request fails, and nothing
+// is published.
+func TestStoreFailurePublishesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, func(c *Config) { c.DB = db })
+		acme := e.signup("Acme", "a@acme.example")
+		userID, _ := e.addUser(acme, "u@acme.example", events.RoleMember)
+		published, before := len(e.pub.Details()), seatsUsed(t, e, acme.id)
+		failOutboxInserts(t, db)
+		for _, tc := range []struct {
+			path, token string
+			body        any
+		}{
+			{"/v1/signup", "", map[string]any{"company": map[string]string{"name": "B"}, "admin": map[string]string{"email": "b@b.example", "name": "B"}}},
+			{"/v1/companies/" + acme.id + "/users", acme.token, map[string]string{"email": "v@acme.example", "name": "V", "role": "member"}},
+			{"/v1/companies/" + acme.id + "/users/" + userID + "/disable", acme.token, nil},
+		} {
+			if r := e.post(tc.path, tc.token, tc.body); r.status != http.StatusServiceUnavailable || r.errCode() != "unavailable" {
+				t.Fatalf("%s with the store failing: %d %s", tc.path, r.status, r.raw)
+			}
+		}
+		if got := len(e.pub.Details()); got != published {
+			t.Fatalf("%d events published after the store failed", got-published)
+		}
+		ctx := context.Background()
+		for _, email := range []string{"b@b.example", "v@acme.example"} {
+			if taken, err := e.h.store.emailTaken(ctx, email); taken || err != nil {
+				t.Fatalf("%s stored although its event was not (%v)", email, err)
+			}
+		}
+		u, err := e.h.store.loginByEmail(ctx, "u@acme.example")
+		if err != nil || u.Status != statusActive || seatsUsed(t, e, acme.id) != before {
+			t.Fatalf("the disable was stored without its event: %+v %v", u, err)
+		}
+	})
+}
+
+func seatsUsed(t *testing.T, e *env, companyID string) int {
+	t.Helper()
+	c, err := e.h.store.company(context.Background(), companyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.SeatsUsed
+}
+
+// failOutboxInserts makes every insert into the outbox fail.
+func failOutboxInserts(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	stmts := []string{`CREATE TRIGGER sgn_outbox_down BEFORE INSERT ON sgn_outbox BEGIN SELECT RAISE(ABORT, 'store down'); END`}
+	if db.Dialect == sqlstore.Postgres {
+		stmts = []string{`CREATE FUNCTION sgn_outbox_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'store down'; END $$`,
+			`CREATE TRIGGER sgn_outbox_down BEFORE INSERT ON sgn_outbox FOR EACH ROW EXECUTE FUNCTION sgn_outbox_down()`}
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// refusing is a publisher that refuses the events of one company and
+// passes the others on.
+type refusing struct {
+	events.Publisher
+	company atomic.Pointer[string]
+}
+
+func (p *refusing) refuse(company string) { p.company.Store(&company) }
+
+func (p *refusing) Publish(ctx context.Context, ds ...events.Detail) error {
+	for _, d := range ds {
+		if c, ok := d.(events.CompanySignupRequested); ok && p.company.Load() != nil && c.CompanyID == *p.company.Load() {
+			return errors.New("refused " + c.CompanyID)
+		}
+	}
+	return p.Publisher.Publish(ctx, ds...)
+}
+
+// TestFlushPublishesAroundAStuckEvent: an event the bus keeps refusing
+// stays in the outbox, logged, while the others go out oldest first; it
+// goes out once the bus takes it.
+func TestFlushPublishesAroundAStuckEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		var logs testlog.Buffer
+		pub := &refusing{}
+		e := newEnv(t, func(c *Config) { pub.Publisher, c.Publisher, c.DB, c.Logger = c.Publisher, pub, db, logs.JSON() })
+		e.pub.SetFail(errBusDown)
+		var ids []string
+		for _, name := range []string{"A", "B", "C", "D", "E"} {
+			ids = append(ids, e.signup(name, strings.ToLower(name)+"@example.com").id)
+			e.clock.Advance(time.Second)
+		}
+		e.pub.SetFail(nil)
+		pub.refuse(ids[1])
+		flush(t, e.h, 4)
+		want := []string{ids[0], ids[2], ids[3], ids[4]}
+		if got := signedUp(e.pub.Details()); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("published %v, want %v", got, want)
+		}
+		if n := outboxLen(t, db); n != 1 || !strings.Contains(logs.String(), `"err":"refused `+ids[1]+`"`) {
+			t.Fatalf("%d events left; logged:\n%s", n, logs.String())
+		}
+		pub.refuse("")
+		flush(t, e.h, 1)
+		flush(t, e.h, 0)
+		if got := signedUp(e.pub.Details()); len(got) != 5 || got[4] != ids[1] {
+			t.Fatalf("published %v", got)
+		}
+	})
+}
+
+func signedUp(ds []events.Detail) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.(events.CompanySignupRequested).CompanyID)
+	}
+	return out
+}
+
+// TestCrashBeforePublishing: an edge dies after its writes committed and
+// before their events reached the bus; a new edge on the same store
+// publishes them when it starts, and the user-signup stage then stores the
+// company and the user (a second delivery changes nothing).
+func TestCrashBeforePublishing(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		db, err := sqlstore.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newEnv(t, func(c *Config) { c.DB = db })
+		e.pub.SetFail(errBusDown)
+		acme := e.signup("Acme", "a@acme.example")
+		e.clock.Advance(time.Millisecond)
+		userID, _ := e.addUser(acme, "u@acme.example", events.RoleMember)
+		e.srv.Close()
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		db = storetest.OpenURL(t, url)
+		pub := &eventstest.Recorder{}
+		h, err := New(ctx, Config{Deps: stage.Deps{DB: db, Publisher: pub, Logger: testlog.Quiet()}, Passwords: testPasswords,
+			TokenSecret: testSecret, AppServers: []string{"10.0.1.10:8090"}, FlushInterval: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- h.Run(runCtx) }()
+		deadline := time.Now().Add(30 * time.Second)
+		for len(pub.Details()) < 2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		stop()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("run: %v", err)
+		}
+		if got := detailTypes(pub.Details()); got != "Company Signup Requested, User Add Requested" {
+			t.Fatalf("the new edge published %s", got)
+		}
+		deliverToAccounts(t, db, pub.Details(), acme.id, userID)
+	})
+}
+
+// deliverToAccounts hands ds to a user-signup stage on db, twice (the
+// second time as a redelivery under new event ids), and checks that it
+// then has company and user.
+func deliverToAccounts(t *testing.T, db *sqlstore.DB, ds []events.Detail, company, user string) {
+	t.Helper()
+	ctx := context.Background()
+	pubKey, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := accounts.New(ctx, accounts.Config{Deps: stage.Deps{DB: db, Publisher: &eventstest.Recorder{}, Logger: testlog.Quiet()},
+		PublicKey: pubKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		for i, d := range ds {
+			if err := acc.Handle(ctx, eventstest.Envelope(t, newID("ev_"), time.Now(), d)); err != nil {
+				t.Fatalf("round %d, event %d: %v", round, i, err)
+			}
+		}
+	}
+	if c, err := acc.GetCompany(ctx, company); err != nil || c.Name != "Acme" {
+		t.Fatalf("company %+v %v", c, err)
+	}
+	if u, err := acc.GetUser(ctx, user); err != nil || u.CompanyID != company || u.Email != "u@acme.example" {
+		t.Fatalf("user %+v %v", u, err)
 	}
 }

@@ -13,6 +13,8 @@ const (
 	prefixSession = "ses_"
 	// prefixAuth names a sign-in: a web session or an API token.
 	prefixAuth = "sid_"
+	// prefixOutbox names an event in the edge's outbox.
+	prefixOutbox = "evt_"
 )
 
 // idEncoding is lowercase base32 without padding: URL-safe, case-stable

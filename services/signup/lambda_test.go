@@ -9,11 +9,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/infra"
 	"github.com/licenseflow/licenseflow/internal/httpapi/httpapitest"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
 func loadAPIGW(t *testing.T) awsevents.APIGatewayV2HTTPRequest {
@@ -145,4 +147,32 @@ func TestLambdaWebCookiesAreSecure(t *testing.T) {
 	if !strings.Contains(session, "; SameSite=Lax") {
 		t.Fatalf("session cookie %q, want one with SameSite=Lax", session)
 	}
+}
+
+// TestLambdaFlushesTheOutbox: a Lambda publishes what its outbox holds
+// before serving, at its first invocation and then once per FlushInterval.
+func TestLambdaFlushesTheOutbox(t *testing.T) {
+	t.Parallel()
+	var db *sqlstore.DB
+	e := newEnv(t, func(c *Config) { db = c.DB })
+	req := loadAPIGW(t)
+	req.RawPath, req.RequestContext.HTTP.Method, req.Body, req.IsBase64Encoded = "/signup", "GET", "", false
+	page := func(published, left int) {
+		t.Helper()
+		e.pub.SetFail(nil)
+		if res, err := e.h.Lambda(context.Background(), req); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("page: %d %v", res.StatusCode, err)
+		}
+		if got, n := len(e.pub.Details()), outboxLen(t, db); got != published || n != left {
+			t.Fatalf("%d published, %d left in the outbox; want %d and %d", got, n, published, left)
+		}
+		e.pub.SetFail(errBusDown)
+	}
+	e.pub.SetFail(errBusDown)
+	e.signup("Acme", "a@acme.example")
+	page(1, 0) // the first invocation flushes
+	e.signup("Initech", "b@initech.example")
+	page(1, 1) // within FlushInterval of the last flush: serves at once
+	e.clock.Advance(5 * time.Second)
+	page(2, 0)
 }

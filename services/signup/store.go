@@ -100,22 +100,26 @@ func (s *store) emailTaken(ctx context.Context, email string) (bool, error) {
 	return n > 0, err
 }
 
-// createCompany admits a company with its admin, who holds its first seat.
-func (s *store) createCompany(ctx context.Context, c company, admin login) error {
+// createCompany admits a company with its admin, who holds its first seat,
+// and stores ev in the outbox.
+func (s *store) createCompany(ctx context.Context, c company, admin login, ev outboxEvent) error {
 	return s.db.Tx(ctx, func(tx *sqlstore.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO sgn_companies (company_id, name, seats_used, created_at) VALUES (?, ?, 1, ?)`,
 			c.ID, c.Name, ms(admin.CreatedAt)); err != nil {
 			return err
 		}
-		return insertLogin(ctx, tx, admin)
+		if err := insertLogin(ctx, tx, admin); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, ev)
 	})
 }
 
 // addUser admits u to its company if a seat is free (allowance seats in
-// all), with an invitation whose secret hashes to invite (none if "").
-// Taking the seat is one conditional update, so concurrent adds never
-// exceed the allowance.
-func (s *store) addUser(ctx context.Context, u login, allowance int, invite string, expires time.Time) error {
+// all), with an invitation whose secret hashes to invite (none if ""), and
+// stores ev in the outbox. Taking the seat is one conditional update, so
+// concurrent adds never exceed the allowance.
+func (s *store) addUser(ctx context.Context, u login, allowance int, invite string, expires time.Time, ev outboxEvent) error {
 	return s.db.Tx(ctx, func(tx *sqlstore.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE sgn_companies SET seats_used = seats_used + 1 WHERE company_id = ? AND seats_used < ?`,
 			u.CompanyID, allowance)
@@ -128,32 +132,20 @@ func (s *store) addUser(ctx context.Context, u login, allowance int, invite stri
 		if err := insertLogin(ctx, tx, u); err != nil {
 			return err
 		}
-		if invite == "" {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO sgn_invitations (token_hash, user_id, expires_at, used_at) VALUES (?, ?, ?, 0)`,
-			tokenHash(invite), u.UserID, ms(expires))
-		return err
-	})
-}
-
-// forgetUser undoes addUser when the bus did not accept the request.
-func (s *store) forgetUser(ctx context.Context, u login) error {
-	return s.db.Tx(ctx, func(tx *sqlstore.Tx) error {
-		for _, q := range []string{`DELETE FROM sgn_invitations WHERE user_id = ?`, `DELETE FROM sgn_sessions WHERE user_id = ?`,
-			`DELETE FROM sgn_logins WHERE user_id = ?`} {
-			if _, err := tx.Exec(ctx, q, u.UserID); err != nil {
+		if invite != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO sgn_invitations (token_hash, user_id, expires_at, used_at) VALUES (?, ?, ?, 0)`,
+				tokenHash(invite), u.UserID, ms(expires)); err != nil {
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE sgn_companies SET seats_used = seats_used - 1 WHERE company_id = ?`, u.CompanyID)
-		return err
+		return insertEvent(ctx, tx, ev)
 	})
 }
 
 // disable disables a user of company, frees its seat and ends its sessions
-// and tokens. It reports whether the user was active or invited before.
-func (s *store) disable(ctx context.Context, companyID, userID string) (bool, error) {
+// and tokens, and stores ev in the outbox (also when the user was disabled
+// before). It reports whether the user was active or invited before.
+func (s *store) disable(ctx context.Context, companyID, userID string, ev outboxEvent) (bool, error) {
 	var changed bool
 	err := s.db.Tx(ctx, func(tx *sqlstore.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE sgn_logins SET status = ? WHERE user_id = ? AND company_id = ? AND status <> ?`,
@@ -170,15 +162,17 @@ func (s *store) disable(ctx context.Context, companyID, userID string) (bool, er
 				userID, companyID)); err != nil {
 				return err // ErrNoAccount: not a user of this company
 			}
-			return nil
+			return insertEvent(ctx, tx, ev)
 		}
 		for _, q := range []string{`DELETE FROM sgn_sessions WHERE user_id = ?`, `DELETE FROM sgn_invitations WHERE user_id = ?`} {
 			if _, err := tx.Exec(ctx, q, userID); err != nil {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE sgn_companies SET seats_used = seats_used - 1 WHERE company_id = ?`, companyID)
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE sgn_companies SET seats_used = seats_used - 1 WHERE company_id = ?`, companyID); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, ev)
 	})
 	return changed, err
 }

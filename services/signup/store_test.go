@@ -30,9 +30,13 @@ func TestStore(t *testing.T) {
 			return login{UserID: newID(prefixUser), CompanyID: company, Name: "N", Email: email, Role: events.RoleMember,
 				Status: status, CreatedAt: now}
 		}
+		// ev is an event of a write: the store keeps it in the outbox.
+		ev := func() outboxEvent {
+			return outboxEvent{id: newID(prefixOutbox), detail: events.UserDisableRequested{}, at: now}
+		}
 		admin := user(newID(prefixCompany), "Boss@acme.example", statusActive)
 		admin.Role, admin.PasswordHash = events.RoleAdmin, "$argon2id$stub"
-		must(t, s.createCompany(ctx, company{ID: admin.CompanyID, Name: "Acme"}, admin))
+		must(t, s.createCompany(ctx, company{ID: admin.CompanyID, Name: "Acme"}, admin, ev()))
 
 		t.Run("seats", func(t *testing.T) {
 			const allowance, tries = 4, 12
@@ -40,7 +44,7 @@ func TestStore(t *testing.T) {
 			errs := make([]error, tries)
 			for i := range tries {
 				wg.Go(func() {
-					errs[i] = s.addUser(ctx, user(admin.CompanyID, fmt.Sprintf("u%d@acme.example", i), statusInvited), allowance, "", now)
+					errs[i] = s.addUser(ctx, user(admin.CompanyID, fmt.Sprintf("u%d@acme.example", i), statusInvited), allowance, "", now, ev())
 				})
 			}
 			wg.Wait()
@@ -60,7 +64,7 @@ func TestStore(t *testing.T) {
 		})
 
 		t.Run("one account per email", func(t *testing.T) {
-			err := s.addUser(ctx, user(admin.CompanyID, "BOSS@ACME.example", statusInvited), 100, "", now)
+			err := s.addUser(ctx, user(admin.CompanyID, "BOSS@ACME.example", statusInvited), 100, "", now, ev())
 			if !errors.Is(err, ErrEmailTaken) {
 				t.Fatalf("the same email in other case: %v, want ErrEmailTaken", err)
 			}
@@ -71,7 +75,7 @@ func TestStore(t *testing.T) {
 
 		t.Run("invitation and disable", func(t *testing.T) {
 			u := user(admin.CompanyID, "inv@acme.example", statusInvited)
-			must(t, s.addUser(ctx, u, 100, "secret-1", now.Add(time.Hour)))
+			must(t, s.addUser(ctx, u, 100, "secret-1", now.Add(time.Hour), ev()))
 			if _, err := s.invitation(ctx, "secret-1", now.Add(time.Hour)); !errors.Is(err, ErrNoAccount) {
 				t.Fatalf("an expired invitation: %v", err)
 			}
@@ -96,11 +100,11 @@ func TestStore(t *testing.T) {
 				}
 			}
 			before, _ := s.company(ctx, admin.CompanyID)
-			if _, err := s.disable(ctx, newID(prefixCompany), u.UserID); !errors.Is(err, ErrNoAccount) {
+			if _, err := s.disable(ctx, newID(prefixCompany), u.UserID, ev()); !errors.Is(err, ErrNoAccount) {
 				t.Fatalf("disable through another company: %v", err)
 			}
 			for i, want := range []bool{true, false} {
-				if changed, err := s.disable(ctx, admin.CompanyID, u.UserID); err != nil || changed != want {
+				if changed, err := s.disable(ctx, admin.CompanyID, u.UserID, ev()); err != nil || changed != want {
 					t.Fatalf("disable %d: %v %v, want %v", i, changed, err, want)
 				}
 			}

@@ -1,0 +1,185 @@
+package signup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/licenseflow/licenseflow/events"
+	"github.com/licenseflow/licenseflow/internal/sqlstore"
+)
+
+// The edge's outbox (migrations/002_outbox.sql). A write that a request
+// event announces stores the event in the same transaction, so the write
+// and its event commit together or not at all; the request is accepted
+// once they committed. The event is then published and its row deleted.
+// A row left behind (the bus refused it, or the process died first) is
+// published by Flush: at the edge's start and every FlushInterval (Run),
+// or in a Lambda at its first invocation and then at most once per
+// FlushInterval, before serving. An event can thus reach the bus twice
+// (its publisher died before deleting the row, or a Flush ran beside the
+// request's own publish); its ids are fixed, and the user-signup stage
+// treats a detail describing what it already stored as a redelivery.
+
+// outboxEvent is a request event in the outbox.
+type outboxEvent struct {
+	id            string
+	detail        events.Detail
+	correlationID string
+	at            time.Time
+}
+
+// outboxBatch is how many rows Flush reads at a time.
+const outboxBatch = 100
+
+// newEvent is d as the request in ctx stores it in the outbox.
+func (h *Handler) newEvent(ctx context.Context, d events.Detail) outboxEvent {
+	return outboxEvent{id: newID(prefixOutbox), detail: d, correlationID: events.CorrelationID(ctx), at: h.cfg.Now()}
+}
+
+// insertEvent stores ev in tx.
+func insertEvent(ctx context.Context, tx *sqlstore.Tx, ev outboxEvent) error {
+	raw, err := json.Marshal(ev.detail)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", ev.detail.DetailType(), err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO sgn_outbox (outbox_id, detail_type, detail, correlation_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+		ev.id, ev.detail.DetailType(), string(raw), ev.correlationID, ms(ev.at))
+	return err
+}
+
+// outboxRow is a stored event as read back: ev, or why its detail could
+// not be decoded (err).
+type outboxRow struct {
+	ev  outboxEvent
+	err error
+}
+
+func scanOutbox(sc sqlstore.Scanner) (outboxRow, error) {
+	var (
+		r             outboxRow
+		typ, raw, cid string
+		at            int64
+	)
+	if err := sc.Scan(&r.ev.id, &typ, &raw, &cid, &at); err != nil {
+		return r, err
+	}
+	r.ev.correlationID, r.ev.at = cid, time.UnixMilli(at).UTC()
+	p, err := events.NewDetail(typ)
+	if err == nil {
+		err = json.Unmarshal([]byte(raw), p)
+	}
+	if r.err = err; err == nil {
+		// The value, as the request published it, not a pointer to it.
+		r.ev.detail = reflect.ValueOf(p).Elem().Interface().(events.Detail)
+	}
+	return r, nil
+}
+
+// pendingEvents returns up to limit stored events after (at, id), oldest
+// first.
+func (s *store) pendingEvents(ctx context.Context, at int64, id string, limit int) ([]outboxRow, error) {
+	return sqlstore.List(ctx, s.db, scanOutbox, `SELECT outbox_id, detail_type, detail, correlation_id, created_at FROM sgn_outbox
+		WHERE created_at > ? OR (created_at = ? AND outbox_id > ?) ORDER BY created_at, outbox_id LIMIT ?`, at, at, id, limit)
+}
+
+func (s *store) deleteEvent(ctx context.Context, id string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM sgn_outbox WHERE outbox_id = ?`, id)
+	return err
+}
+
+// announce publishes ev, committed with its write, and deletes its row. It
+// reports whether the bus accepted ev; a failure is logged and the row
+// left for Flush (the request was accepted when ev committed).
+func (h *Handler) announce(ctx context.Context, ev outboxEvent) bool {
+	if ev.correlationID != "" {
+		ctx = events.WithCorrelationID(ctx, ev.correlationID)
+	}
+	log := h.cfg.Logger.With("outbox_id", ev.id, "detail_type", ev.detail.DetailType(), "correlation_id", ev.correlationID)
+	if err := h.cfg.Publisher.Publish(ctx, ev.detail); err != nil {
+		log.Warn("signup edge: event stored, not published yet (the outbox keeps it)", "err", err)
+		return false
+	}
+	if err := h.store.deleteEvent(ctx, ev.id); err != nil {
+		log.Warn("signup edge: published event stays in the outbox (it will be published again)", "err", err)
+	}
+	return true
+}
+
+// Flush publishes every event left in the outbox, oldest first, one at a
+// time, and returns how many the bus accepted. An event the bus refuses
+// (or that cannot be decoded) is logged and stays for the next Flush; the
+// events after it are still published. It returns an error only when the
+// outbox cannot be read, and stops when ctx ends. Calls run one at a time.
+func (h *Handler) Flush(ctx context.Context) (int, error) {
+	h.flushMu.Lock()
+	defer h.flushMu.Unlock()
+	var (
+		n      int
+		lastAt int64 = -1
+		lastID string
+	)
+	for {
+		rows, err := h.store.pendingEvents(ctx, lastAt, lastID, outboxBatch)
+		if err != nil {
+			return n, fmt.Errorf("reading the signup outbox: %w", err)
+		}
+		for _, r := range rows {
+			if ctx.Err() != nil {
+				return n, nil
+			}
+			lastAt, lastID = ms(r.ev.at), r.ev.id
+			if r.err != nil {
+				h.cfg.Logger.Warn("signup edge: undecodable event stays in the outbox", "outbox_id", r.ev.id, "err", r.err)
+				continue
+			}
+			if h.announce(ctx, r.ev) {
+				n++
+			}
+		}
+		if len(rows) < outboxBatch {
+			return n, nil
+		}
+	}
+}
+
+// Run flushes the outbox at once and then every FlushInterval until ctx
+// ends, so an event whose publishing failed goes out even if no request
+// follows. It returns ctx's error.
+func (h *Handler) Run(ctx context.Context) error {
+	t := time.NewTicker(h.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		if _, err := h.Flush(ctx); err != nil {
+			h.cfg.Logger.Error("signup edge: flushing the outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// lambdaFlushBudget bounds the flush a Lambda invocation runs before
+// serving, so that a bus that is down delays the request, never fails it;
+// what is left goes at a later invocation.
+const lambdaFlushBudget = 3 * time.Second
+
+// flushDue flushes the outbox if no flush started in the last
+// FlushInterval (always on a process's first call): a Lambda's invocations
+// call it before serving, so its cold start and then each invocation after
+// FlushInterval publish what is left.
+func (h *Handler) flushDue(ctx context.Context) {
+	now, last := h.cfg.Now().UnixMilli(), h.lastFlush.Load()
+	if last != 0 && now-last < h.cfg.FlushInterval.Milliseconds() || !h.lastFlush.CompareAndSwap(last, now) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, lambdaFlushBudget)
+	defer cancel()
+	if _, err := h.Flush(ctx); err != nil {
+		h.cfg.Logger.Error("signup edge: flushing the outbox", "err", err)
+	}
+}
