@@ -7,7 +7,8 @@
 //     store and publisher the stage opened.
 //   - NewWebhook, NewSignup: an *Edge, the edge's routes and its API
 //     Gateway Lambda entry. NewEdgeServer serves edges on one address with
-//     /metrics and /healthz.
+//     /metrics and /healthz, and its Run runs their background work (the
+//     signup edge's outbox flush).
 //   - NewAppServer: the demo application server, a *Server.
 //
 // Stages and servers are Parts (Run until the context ends, then Close).

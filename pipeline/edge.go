@@ -21,6 +21,9 @@ type Edge struct {
 	routes []Route
 	lambda func(context.Context, awsevents.APIGatewayV2HTTPRequest) (awsevents.APIGatewayV2HTTPResponse, error)
 	close  func() error
+	// background runs beside the server that serves the edge, while it
+	// runs (the signup edge's outbox flush).
+	background []func(context.Context) error
 	// closers run after close: what the edge holds besides its publisher.
 	closers []func() error
 	once    sync.Once

@@ -20,9 +20,11 @@ type Server struct {
 	ln      net.Listener
 	srv     *http.Server
 	closers []func() error
-	served  atomic.Bool
-	once    sync.Once
-	err     error
+	// background runs beside serving while Run runs (its edges' work).
+	background []func(context.Context) error
+	served     atomic.Bool
+	once       sync.Once
+	err        error
 }
 
 // listen binds addr and returns a Server for h.
@@ -50,11 +52,18 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) Handler() http.Handler { return s.srv.Handler }
 
 // Run serves until ctx ends, then stops taking requests and lets running
-// ones finish (for up to 10 s). It returns nil after a stop caused by ctx.
+// ones finish (for up to 10 s); the edges' background work (the signup
+// edge's outbox flush) runs beside it. It returns nil after a stop caused
+// by ctx.
 func (s *Server) Run(ctx context.Context) error {
 	if s.served.Swap(true) {
 		return fmt.Errorf("%s: Run called twice", s.name)
 	}
+	return runTogether(ctx, append([]func(context.Context) error{s.serve}, s.background...))
+}
+
+// serve serves until ctx ends, then shuts the server down.
+func (s *Server) serve(ctx context.Context) error {
 	served := make(chan error, 1)
 	go func() { served <- s.srv.Serve(s.ln) }()
 	select {
@@ -118,8 +127,8 @@ func (c *EdgeServerConfig) setDefaults() {
 func (c *EdgeServerConfig) Validate() error { return nil }
 
 // NewEdgeServer serves the edges' routes on one address, with GET
-// /metrics and GET /healthz. The server owns the edges: its Close closes
-// them.
+// /metrics and GET /healthz. The server owns the edges: its Run runs
+// their background work, its Close closes them.
 func NewEdgeServer(cfg EdgeServerConfig, edges ...*Edge) (*Server, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -147,6 +156,7 @@ func NewEdgeServer(cfg EdgeServerConfig, edges ...*Edge) (*Server, error) {
 	}
 	for _, e := range edges {
 		s.closers = append(s.closers, e.Close)
+		s.background = append(s.background, e.background...)
 	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/licenseflow/licenseflow/events"
 	"github.com/licenseflow/licenseflow/internal/problems"
@@ -37,6 +38,11 @@ type SignupConfig struct {
 	// Plans is the owner's plan catalogue (seats, trial allowance).
 	// Default plans.Default().
 	Plans plans.Catalogue
+	// FlushInterval is how often the edge publishes what its outbox still
+	// holds (events whose publishing failed): the edge server's Run flushes
+	// at start and then every interval, a Lambda before serving. Default
+	// 5 s.
+	FlushInterval time.Duration
 
 	// db, when set, is the open store at Store, shared with other parts.
 	db *sqlstore.DB
@@ -48,12 +54,15 @@ func (c *SignupConfig) Validate() error {
 	errs.If(c.Store == "" && c.db == nil, "signup: a store is required")
 	errs.If(len(c.TokenSecret) == 0, "signup: a token secret is required")
 	errs.If(len(c.AppServers) == 0, "signup: at least one app server is required")
+	errs.If(c.FlushInterval < 0, "signup: flush interval is negative")
 	errs.Wrap("signup", c.Bus.validate())
 	return errs.Err()
 }
 
 // NewSignup builds the signup edge: the web pages at / and the JSON API
-// under /v1/. It opens (unless shared) and migrates the store.
+// under /v1/. It opens (unless shared) and migrates the store. The edge
+// server that serves it also runs the edge's outbox flush (signup's
+// Handler.Run).
 func NewSignup(ctx context.Context, cfg SignupConfig) (*Edge, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -67,9 +76,12 @@ func NewSignup(ctx context.Context, cfg SignupConfig) (*Edge, error) {
 		}
 		closeDB = db.Close
 	}
+	var h *signup.Handler
 	e, err := newEdge("signup", cfg.EdgeConfig, func(pub events.Publisher, log *slog.Logger) (edgeHandler, error) {
-		return signup.New(ctx, signup.Config{Deps: stage.Deps{DB: db, Publisher: pub, Logger: log}, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
-			Plans: cfg.Plans, Passwords: cfg.Passwords, ClientRate: cfg.ClientRate, ClientBurst: cfg.ClientBurst})
+		var err error
+		h, err = signup.New(ctx, signup.Config{Deps: stage.Deps{DB: db, Publisher: pub, Logger: log}, TokenSecret: cfg.TokenSecret, AppServers: cfg.AppServers,
+			Plans: cfg.Plans, Passwords: cfg.Passwords, ClientRate: cfg.ClientRate, ClientBurst: cfg.ClientBurst, FlushInterval: cfg.FlushInterval})
+		return h, err
 	},
 		Route{Pattern: "/v1/signup", Name: "signup"},
 		Route{Pattern: "/v1/companies/", Name: "users"},
@@ -79,5 +91,6 @@ func NewSignup(ctx context.Context, cfg SignupConfig) (*Edge, error) {
 		return nil, errors.Join(err, closeDB())
 	}
 	e.closers = append(e.closers, closeDB)
+	e.background = append(e.background, h.Run)
 	return e, nil
 }
