@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -444,6 +445,36 @@ func TestFlushPublishesAroundAStuckEvent(t *testing.T) {
 	})
 }
 
+// TestFlushKeepsTheOrderWritten: events written in one millisecond (the
+// edge's clock stands still) go out in the order their writes committed,
+// each company's signup before its first user.
+func TestFlushKeepsTheOrderWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, func(c *Config) { c.DB = db })
+		e.pub.SetFail(errBusDown)
+		var want []string
+		for i := range 20 {
+			c := e.signup(fmt.Sprint("C", i), fmt.Sprintf("admin@c%d.example", i))
+			userID, _ := e.addUser(c, fmt.Sprintf("user@c%d.example", i), events.RoleMember)
+			want = append(want, c.id, userID)
+		}
+		e.pub.SetFail(nil)
+		flush(t, e.h, len(want))
+		var got []string
+		for _, d := range e.pub.Details() {
+			switch d := d.(type) {
+			case events.CompanySignupRequested:
+				got = append(got, d.CompanyID)
+			case events.UserAddRequested:
+				got = append(got, d.UserID)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("published\n%v\nwant\n%v", got, want)
+		}
+	})
+}
+
 func signedUp(ds []events.Detail) []string {
 	var out []string
 	for _, d := range ds {
@@ -465,8 +496,7 @@ func TestCrashBeforePublishing(t *testing.T) {
 		}
 		e := newEnv(t, func(c *Config) { c.DB = db })
 		e.pub.SetFail(errBusDown)
-		acme := e.signup("Acme", "a@acme.example")
-		e.clock.Advance(time.Millisecond)
+		acme := e.signup("Acme", "a@acme.example") // the clock stands still
 		userID, _ := e.addUser(acme, "u@acme.example", events.RoleMember)
 		e.srv.Close()
 		if err := db.Close(); err != nil {

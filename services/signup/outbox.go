@@ -11,20 +11,24 @@ import (
 	"github.com/licenseflow/licenseflow/internal/sqlstore"
 )
 
-// The edge's outbox (migrations/002_outbox.sql). A write that a request
-// event announces stores the event in the same transaction, so the write
-// and its event commit together or not at all; the request is accepted
-// once they committed. The event is then published and its row deleted.
-// A row left behind (the bus refused it, or the process died first) is
-// published by Flush: at the edge's start and every FlushInterval (Run),
-// or in a Lambda at its first invocation and then at most once per
-// FlushInterval, before serving. An event can thus reach the bus twice
-// (its publisher died before deleting the row, or a Flush ran beside the
-// request's own publish); its ids are fixed, and the user-signup stage
-// treats a detail describing what it already stored as a redelivery.
+// The edge's outbox (migrations/002_outbox.sql, 003_outbox_order.sql). A
+// write that a request event announces stores the event in the same
+// transaction, so the write and its event commit together or not at all;
+// the request is accepted once they committed. The event is then published
+// and its row deleted. A row left behind (the bus refused it, or the
+// process died first) is published by Flush, in the order the writes
+// committed: at the edge's start and every FlushInterval (Run), or in a
+// Lambda at its first invocation and then at most once per FlushInterval,
+// before serving. An event can thus reach the bus twice (its publisher
+// died before deleting the row, or a Flush ran beside the request's own
+// publish); its ids are fixed, and the user-signup stage treats a detail
+// describing what it already stored as a redelivery.
 
 // outboxEvent is a request event in the outbox.
 type outboxEvent struct {
+	// seq is the row's place in the outbox (0 until stored): rows are
+	// published by seq, which follows the order their writes committed.
+	seq           int64
 	id            string
 	detail        events.Detail
 	correlationID string
@@ -39,14 +43,21 @@ func (h *Handler) newEvent(ctx context.Context, d events.Detail) outboxEvent {
 	return outboxEvent{id: newID(prefixOutbox), detail: d, correlationID: events.CorrelationID(ctx), at: h.cfg.Now()}
 }
 
-// insertEvent stores ev in tx.
+// insertEvent stores ev in tx, after every row the outbox holds: its seq
+// is one more than the largest left, so (tx being serializable) rows are
+// numbered in commit order. A seq whose row was published and deleted may
+// be given again; order among the rows left is all Flush needs.
 func insertEvent(ctx context.Context, tx *sqlstore.Tx, ev outboxEvent) error {
 	raw, err := json.Marshal(ev.detail)
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", ev.detail.DetailType(), err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO sgn_outbox (outbox_id, detail_type, detail, correlation_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-		ev.id, ev.detail.DetailType(), string(raw), ev.correlationID, ms(ev.at))
+	var seq int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM sgn_outbox`).Scan(&seq); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO sgn_outbox (seq, outbox_id, detail_type, detail, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		seq, ev.id, ev.detail.DetailType(), string(raw), ev.correlationID, ms(ev.at))
 	return err
 }
 
@@ -63,7 +74,7 @@ func scanOutbox(sc sqlstore.Scanner) (outboxRow, error) {
 		typ, raw, cid string
 		at            int64
 	)
-	if err := sc.Scan(&r.ev.id, &typ, &raw, &cid, &at); err != nil {
+	if err := sc.Scan(&r.ev.seq, &r.ev.id, &typ, &raw, &cid, &at); err != nil {
 		return r, err
 	}
 	r.ev.correlationID, r.ev.at = cid, time.UnixMilli(at).UTC()
@@ -78,11 +89,12 @@ func scanOutbox(sc sqlstore.Scanner) (outboxRow, error) {
 	return r, nil
 }
 
-// pendingEvents returns up to limit stored events after (at, id), oldest
-// first.
-func (s *store) pendingEvents(ctx context.Context, at int64, id string, limit int) ([]outboxRow, error) {
-	return sqlstore.List(ctx, s.db, scanOutbox, `SELECT outbox_id, detail_type, detail, correlation_id, created_at FROM sgn_outbox
-		WHERE created_at > ? OR (created_at = ? AND outbox_id > ?) ORDER BY created_at, outbox_id LIMIT ?`, at, at, id, limit)
+// pendingEvents returns up to limit stored events after (seq, id), in the
+// order they were written. (A row an edge older than the seq column wrote
+// during an upgrade has seq 0, its id ordering it among such rows.)
+func (s *store) pendingEvents(ctx context.Context, seq int64, id string, limit int) ([]outboxRow, error) {
+	return sqlstore.List(ctx, s.db, scanOutbox, `SELECT seq, outbox_id, detail_type, detail, correlation_id, created_at FROM sgn_outbox
+		WHERE seq > ? OR (seq = ? AND outbox_id > ?) ORDER BY seq, outbox_id LIMIT ?`, seq, seq, id, limit)
 }
 
 func (s *store) deleteEvent(ctx context.Context, id string) error {
@@ -108,21 +120,21 @@ func (h *Handler) announce(ctx context.Context, ev outboxEvent) bool {
 	return true
 }
 
-// Flush publishes every event left in the outbox, oldest first, one at a
-// time, and returns how many the bus accepted. An event the bus refuses
-// (or that cannot be decoded) is logged and stays for the next Flush; the
-// events after it are still published. It returns an error only when the
+// Flush publishes every event left in the outbox in the order their
+// writes committed, one at a time, and returns how many the bus accepted.
+// An event the bus refuses (or that cannot be decoded) is logged and stays
+// for the next Flush; the events after it are still published. It returns an error only when the
 // outbox cannot be read, and stops when ctx ends. Calls run one at a time.
 func (h *Handler) Flush(ctx context.Context) (int, error) {
 	h.flushMu.Lock()
 	defer h.flushMu.Unlock()
 	var (
-		n      int
-		lastAt int64 = -1
-		lastID string
+		n       int
+		lastSeq int64 = -1
+		lastID  string
 	)
 	for {
-		rows, err := h.store.pendingEvents(ctx, lastAt, lastID, outboxBatch)
+		rows, err := h.store.pendingEvents(ctx, lastSeq, lastID, outboxBatch)
 		if err != nil {
 			return n, fmt.Errorf("reading the signup outbox: %w", err)
 		}
@@ -130,7 +142,7 @@ func (h *Handler) Flush(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return n, nil
 			}
-			lastAt, lastID = ms(r.ev.at), r.ev.id
+			lastSeq, lastID = r.ev.seq, r.ev.id
 			if r.err != nil {
 				h.cfg.Logger.Warn("signup edge: undecodable event stays in the outbox", "outbox_id", r.ev.id, "err", r.err)
 				continue
