@@ -41,23 +41,33 @@ func (h *Handler) signedIn(ctx context.Context, token, kind string) (login, erro
 
 // startSession stores a session of kind for u and returns its token.
 func (h *Handler) startSession(ctx context.Context, u login, kind string, ttl time.Duration) (string, error) {
-	now := h.cfg.Now()
-	sid := newID(prefixAuth)
-	if err := h.store.newSession(ctx, sid, u.UserID, kind, now, now.Add(ttl)); err != nil {
+	g, tok, err := h.newGrant(u, kind, ttl)
+	if err != nil {
+		return "", err
+	}
+	if err := h.store.newSession(ctx, u.UserID, g); err != nil {
 		return "", fmt.Errorf("starting a session: %w", err)
 	}
-	return h.issue(u, sid, now.Add(ttl))
+	return tok, nil
 }
 
-func (h *Handler) issue(u login, sid string, expires time.Time) (string, error) {
-	return h.tokens.Issue(Claims{CompanyID: u.CompanyID, UserID: u.UserID, Role: u.Role, SessionID: sid, Expires: expires})
+// newGrant is a session of kind for u, lasting ttl from now, and its
+// token, which is good once the session is stored (alone, or with u as it
+// is admitted).
+func (h *Handler) newGrant(u login, kind string, ttl time.Duration) (grant, string, error) {
+	now := h.cfg.Now()
+	g := grant{id: newID(prefixAuth), kind: kind, created: now, expires: now.Add(ttl)}
+	tok, err := h.tokens.Issue(Claims{CompanyID: u.CompanyID, UserID: u.UserID, Role: u.Role, SessionID: g.id, Expires: g.expires})
+	return g, tok, err
 }
 
 // admitCompany admits a company with its admin (passwordHash "" for an
-// admin who signs in with API tokens only) and its Company Signup
-// Requested, in one transaction, then publishes the event. A taken email
-// or a store failure admits and publishes nothing.
-func (h *Handler) admitCompany(r *http.Request, companyName, name, email, passwordHash string) (login, *apiError) {
+// admin who signs in with API tokens only), the admin's first session (of
+// kind, lasting ttl) and its Company Signup Requested, in one transaction,
+// then publishes the event and returns the session's token. A taken email
+// or a store failure admits, starts and publishes nothing, so the same
+// sign-up can be tried again.
+func (h *Handler) admitCompany(r *http.Request, companyName, name, email, passwordHash, kind string, ttl time.Duration) (login, string, *apiError) {
 	ctx := r.Context()
 	now := h.cfg.Now().UTC()
 	admin := login{UserID: newID(prefixUser), CompanyID: newID(prefixCompany), Name: strings.TrimSpace(name),
@@ -67,16 +77,20 @@ func (h *Handler) admitCompany(r *http.Request, companyName, name, email, passwo
 		err = ErrEmailTaken
 	}
 	if e := storeError(err); e != nil {
-		return login{}, e
+		return login{}, "", e
+	}
+	g, tok, err := h.newGrant(admin, kind, ttl)
+	if e := storeError(err); e != nil {
+		return login{}, "", e
 	}
 	ev := h.newEvent(ctx, events.CompanySignupRequested{CompanyID: admin.CompanyID, CompanyName: strings.TrimSpace(companyName),
 		AdminUserID: admin.UserID, AdminEmail: admin.Email, AdminName: admin.Name, RequestedAt: now})
-	err = h.store.createCompany(ctx, company{ID: admin.CompanyID, Name: strings.TrimSpace(companyName)}, admin, ev)
+	err = h.store.createCompany(ctx, company{ID: admin.CompanyID, Name: strings.TrimSpace(companyName)}, admin, g, ev)
 	if e := storeError(err); e != nil {
-		return login{}, e
+		return login{}, "", e
 	}
 	h.announce(ctx, ev)
-	return admin, nil
+	return admin, tok, nil
 }
 
 // allowance is how many users company may have: its newest license's
@@ -93,29 +107,39 @@ func (h *Handler) allowance(ctx context.Context, companyID string) (int, *licens
 // one-time invitation (its secret returned) and its User Add Requested, in
 // one transaction, then publishes the event. status is statusInvited for a
 // person who sets a password through the invitation, statusActive for an
-// API user who holds a token at once.
-func (h *Handler) admitUser(r *http.Request, admin login, email, name, role, status string) (login, string, *apiError) {
+// API user who holds a token at once: its first API token is stored in
+// the same transaction and returned (so a failure leaves no user without
+// one, and the add can be tried again).
+func (h *Handler) admitUser(r *http.Request, admin login, email, name, role, status string) (u login, invite, token string, e *apiError) {
 	ctx := r.Context()
 	seats, _, err := h.allowance(ctx, admin.CompanyID)
 	if err != nil {
-		return login{}, "", storeError(err)
+		return login{}, "", "", storeError(err)
 	}
 	now := h.cfg.Now().UTC()
-	u := login{UserID: newID(prefixUser), CompanyID: admin.CompanyID, Name: strings.TrimSpace(name), Email: normalizeEmail(email),
+	u = login{UserID: newID(prefixUser), CompanyID: admin.CompanyID, Name: strings.TrimSpace(name), Email: normalizeEmail(email),
 		Role: role, Status: status, CreatedAt: now}
-	invite := randomSecret()
+	var g *grant
+	if status == statusActive {
+		var tg grant
+		if tg, token, err = h.newGrant(u, kindAPI, h.cfg.TokenTTL); err != nil {
+			return login{}, "", "", storeError(err)
+		}
+		g = &tg
+	}
+	invite = randomSecret()
 	ev := h.newEvent(ctx, events.UserAddRequested{CompanyID: u.CompanyID, UserID: u.UserID, Email: u.Email, Name: u.Name,
 		Role: role, RequestedBy: admin.UserID, RequestedAt: now})
-	err = h.store.addUser(ctx, u, seats, invite, now.Add(h.cfg.InvitationTTL), ev)
+	err = h.store.addUser(ctx, u, seats, invite, now.Add(h.cfg.InvitationTTL), g, ev)
 	if errors.Is(err, ErrSeatLimit) {
-		return login{}, "", errorf(http.StatusConflict, "seat_limit",
+		return login{}, "", "", errorf(http.StatusConflict, "seat_limit",
 			"all %d seats of the company are taken: disable a user or move to a plan with more seats", seats)
 	}
 	if e := storeError(err); e != nil {
-		return login{}, "", e
+		return login{}, "", "", e
 	}
 	h.announce(ctx, ev)
-	return u, invite, nil
+	return u, invite, token, nil
 }
 
 // disableUser disables a user of admin's company at once (its sessions

@@ -341,7 +341,7 @@ func TestStoreFailurePublishesNothing(t *testing.T) {
 		acme := e.signup("Acme", "a@acme.example")
 		userID, _ := e.addUser(acme, "u@acme.example", events.RoleMember)
 		published, before := len(e.pub.Details()), seatsUsed(t, e, acme.id)
-		failOutboxInserts(t, db)
+		failInserts(t, db, "sgn_outbox")
 		for _, tc := range []struct {
 			path, token string
 			body        any
@@ -370,6 +370,50 @@ func TestStoreFailurePublishesNothing(t *testing.T) {
 	})
 }
 
+// TestSessionFailureAdmitsNothing: a sign-up (API or page), or an API
+// user's add, whose first session or token cannot be stored admits
+// nothing and publishes nothing, so the same email can sign up (or be
+// added) once the store recovers, and the token answered then works.
+func TestSessionFailureAdmitsNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, func(c *Config) { c.DB = db })
+		acme := e.signup("Acme", "a@acme.example")
+		published := len(e.pub.Details())
+		restore := failInserts(t, db, "sgn_sessions")
+		signup := map[string]any{"company": map[string]string{"name": "B"}, "admin": map[string]string{"email": "b@b.example", "name": "B"}}
+		add := map[string]string{"email": "u@acme.example", "name": "U", "role": "member"}
+		if r := e.post("/v1/signup", "", signup); r.status != http.StatusServiceUnavailable || r.errCode() != "unavailable" {
+			t.Fatalf("signup with the session failing: %d %s", r.status, r.raw)
+		}
+		if r := e.post("/v1/companies/"+acme.id+"/users", acme.token, add); r.status != http.StatusServiceUnavailable {
+			t.Fatalf("add with the session failing: %d %s", r.status, r.raw)
+		}
+		if status, signedIn := e.webSignup("C", "c@c.example"); status != http.StatusServiceUnavailable || signedIn {
+			t.Fatalf("sign-up page with the session failing: %d, signed in %v", status, signedIn)
+		}
+		for _, email := range []string{"b@b.example", "u@acme.example", "c@c.example"} {
+			if taken, err := e.h.store.emailTaken(context.Background(), email); taken || err != nil {
+				t.Fatalf("%s stored although its session was not (%v)", email, err)
+			}
+		}
+		if n, got := outboxLen(t, db), len(e.pub.Details()); n != 0 || got != published || seatsUsed(t, e, acme.id) != 1 {
+			t.Fatalf("%d events in the outbox, %d published, %d seats used", n, got-published, seatsUsed(t, e, acme.id))
+		}
+
+		restore()
+		b := e.signup("B", "b@b.example")
+		_, userTok := e.addUser(acme, "u@acme.example", events.RoleMember)
+		for _, tok := range []string{b.token, userTok} {
+			if r := e.post("/v1/sessions", tok, nil); r.status != http.StatusAccepted {
+				t.Fatalf("the token answered on retry: %d %s", r.status, r.raw)
+			}
+		}
+		if status, signedIn := e.webSignup("C", "c@c.example"); status != http.StatusSeeOther || !signedIn {
+			t.Fatalf("sign-up page retried: %d, signed in %v", status, signedIn)
+		}
+	})
+}
+
 func seatsUsed(t *testing.T, e *env, companyID string) int {
 	t.Helper()
 	c, err := e.h.store.company(context.Background(), companyID)
@@ -379,19 +423,27 @@ func seatsUsed(t *testing.T, e *env, companyID string) int {
 	return c.SeatsUsed
 }
 
-// failOutboxInserts makes every insert into the outbox fail.
-func failOutboxInserts(t *testing.T, db *sqlstore.DB) {
+// failInserts makes every insert into table fail until the returned
+// function is called.
+func failInserts(t *testing.T, db *sqlstore.DB, table string) (restore func()) {
 	t.Helper()
-	stmts := []string{`CREATE TRIGGER sgn_outbox_down BEFORE INSERT ON sgn_outbox BEGIN SELECT RAISE(ABORT, 'store down'); END`}
+	name := table + "_down"
+	stmts := []string{`CREATE TRIGGER ` + name + ` BEFORE INSERT ON ` + table + ` BEGIN SELECT RAISE(ABORT, 'store down'); END`}
+	undo := []string{`DROP TRIGGER ` + name}
 	if db.Dialect == sqlstore.Postgres {
-		stmts = []string{`CREATE FUNCTION sgn_outbox_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'store down'; END $$`,
-			`CREATE TRIGGER sgn_outbox_down BEFORE INSERT ON sgn_outbox FOR EACH ROW EXECUTE FUNCTION sgn_outbox_down()`}
+		stmts = []string{`CREATE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'store down'; END $$`,
+			`CREATE TRIGGER ` + name + ` BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION ` + name + `()`}
+		undo = []string{`DROP TRIGGER ` + name + ` ON ` + table, `DROP FUNCTION ` + name}
 	}
-	for _, q := range stmts {
-		if _, err := db.Exec(context.Background(), q); err != nil {
-			t.Fatal(err)
+	run := func(stmts []string) {
+		for _, q := range stmts {
+			if _, err := db.Exec(context.Background(), q); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	run(stmts)
+	return func() { run(undo) }
 }
 
 // refusing is a publisher that refuses the events of one company and

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,6 +129,39 @@ func (e *env) signup(name, email string) co {
 		e.t.Fatalf("signup: %d %s", r.status, r.raw)
 	}
 	return co{id: r.str("company_id"), admin: r.str("admin_user_id"), token: r.str("token")}
+}
+
+// webSignup creates an account on the sign-up page (fetching the form for
+// its CSRF token first) and returns the answer's status and whether it
+// signed the browser in.
+func (e *env) webSignup(company, email string) (status int, signedIn bool) {
+	e.t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page, err := c.Get(e.srv.URL + "/signup")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	body, err := io.ReadAll(page.Body)
+	page.Body.Close()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(body), `name="csrf_token" value="`)
+	csrf, _, _ := strings.Cut(rest, `"`)
+	res, err := c.PostForm(e.srv.URL+"/signup", url.Values{"csrf_token": {csrf}, "company": {company}, "name": {"Admin of " + company},
+		"email": {email}, "password": {"correct horse battery staple"}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, ck := range res.Cookies() {
+		signedIn = signedIn || ck.Name == sessionCookie && ck.Value != ""
+	}
+	return res.StatusCode, signedIn
 }
 
 func (e *env) addUser(c co, email, role string) (string, string) {

@@ -44,13 +44,9 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) (any, *apiError
 		}
 		hash = h.hash.hash(req.Admin.Password)
 	}
-	admin, e := h.admitCompany(r, req.Company.Name, req.Admin.Name, req.Admin.Email, hash)
+	admin, tok, e := h.admitCompany(r, req.Company.Name, req.Admin.Name, req.Admin.Email, hash, kindAPI, h.cfg.TokenTTL)
 	if e != nil {
 		return nil, e
-	}
-	tok, err := h.startSession(r.Context(), admin, kindAPI, h.cfg.TokenTTL)
-	if err != nil {
-		return nil, storeError(err)
 	}
 	return signupResponse{CompanyID: admin.CompanyID, AdminUserID: admin.UserID, Token: tok}, nil
 }
@@ -94,13 +90,9 @@ func (h *Handler) addUser(w http.ResponseWriter, r *http.Request, admin login) (
 	if e := invalid(validEmail("email", req.Email), validName("name", req.Name), validRole(req.Role)); e != nil {
 		return nil, e
 	}
-	u, invite, e := h.admitUser(r, admin, req.Email, req.Name, req.Role, statusActive)
+	u, invite, tok, e := h.admitUser(r, admin, req.Email, req.Name, req.Role, statusActive)
 	if e != nil {
 		return nil, e
-	}
-	tok, err := h.startSession(r.Context(), u, kindAPI, h.cfg.TokenTTL)
-	if err != nil {
-		return nil, storeError(err)
 	}
 	return addUserResponse{UserID: u.UserID, Token: tok, InvitationURL: invitationURL(r, invite)}, nil
 }

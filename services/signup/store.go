@@ -100,9 +100,23 @@ func (s *store) emailTaken(ctx context.Context, email string) (bool, error) {
 	return n > 0, err
 }
 
-// createCompany admits a company with its admin, who holds its first seat,
-// and stores ev in the outbox.
-func (s *store) createCompany(ctx context.Context, c company, admin login, ev outboxEvent) error {
+// grant is a session (web) or API token to store: with the user it signs
+// in when admitting one, so that the user and its first session commit
+// together (a user whose session failed would exist without a way in).
+type grant struct {
+	id, kind         string
+	created, expires time.Time
+}
+
+func insertSession(ctx context.Context, tx *sqlstore.Tx, userID string, g grant) error {
+	_, err := tx.Exec(ctx, `INSERT INTO sgn_sessions (session_id, user_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		g.id, userID, g.kind, ms(g.created), ms(g.expires))
+	return err
+}
+
+// createCompany admits a company with its admin, who holds its first seat
+// and is signed in with session g, and stores ev in the outbox.
+func (s *store) createCompany(ctx context.Context, c company, admin login, g grant, ev outboxEvent) error {
 	return s.db.Tx(ctx, func(tx *sqlstore.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO sgn_companies (company_id, name, seats_used, created_at) VALUES (?, ?, 1, ?)`,
 			c.ID, c.Name, ms(admin.CreatedAt)); err != nil {
@@ -111,15 +125,19 @@ func (s *store) createCompany(ctx context.Context, c company, admin login, ev ou
 		if err := insertLogin(ctx, tx, admin); err != nil {
 			return err
 		}
+		if err := insertSession(ctx, tx, admin.UserID, g); err != nil {
+			return err
+		}
 		return insertEvent(ctx, tx, ev)
 	})
 }
 
 // addUser admits u to its company if a seat is free (allowance seats in
-// all), with an invitation whose secret hashes to invite (none if ""), and
-// stores ev in the outbox. Taking the seat is one conditional update, so
-// concurrent adds never exceed the allowance.
-func (s *store) addUser(ctx context.Context, u login, allowance int, invite string, expires time.Time, ev outboxEvent) error {
+// all), with an invitation whose secret hashes to invite (none if "") and
+// signed in with session g (none if nil), and stores ev in the outbox.
+// Taking the seat is one conditional update, so concurrent adds never
+// exceed the allowance.
+func (s *store) addUser(ctx context.Context, u login, allowance int, invite string, expires time.Time, g *grant, ev outboxEvent) error {
 	return s.db.Tx(ctx, func(tx *sqlstore.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE sgn_companies SET seats_used = seats_used + 1 WHERE company_id = ? AND seats_used < ?`,
 			u.CompanyID, allowance)
@@ -135,6 +153,11 @@ func (s *store) addUser(ctx context.Context, u login, allowance int, invite stri
 		if invite != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO sgn_invitations (token_hash, user_id, expires_at, used_at) VALUES (?, ?, ?, 0)`,
 				tokenHash(invite), u.UserID, ms(expires)); err != nil {
+				return err
+			}
+		}
+		if g != nil {
+			if err := insertSession(ctx, tx, u.UserID, *g); err != nil {
 				return err
 			}
 		}
@@ -195,11 +218,9 @@ func (s *store) users(ctx context.Context, companyID string) ([]login, error) {
 		`SELECT `+loginColumns+` FROM sgn_logins WHERE company_id = ? ORDER BY created_at, user_id`, companyID)
 }
 
-// newSession starts a session (web) or token (api) of an active user.
-func (s *store) newSession(ctx context.Context, id, userID, kind string, now, expires time.Time) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO sgn_sessions (session_id, user_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		id, userID, kind, ms(now), ms(expires))
-	return err
+// newSession starts session g of an active user.
+func (s *store) newSession(ctx context.Context, userID string, g grant) error {
+	return s.db.Tx(ctx, func(tx *sqlstore.Tx) error { return insertSession(ctx, tx, userID, g) })
 }
 
 // sessionLogin returns the user of a live session of kind: the session
@@ -228,8 +249,10 @@ func invited(ctx context.Context, tx *sqlstore.Tx, secret string, now time.Time)
 }
 
 // acceptInvitation uses the invitation once: the user gets its password,
-// becomes active and is signed in with session sessionID.
-func (s *store) acceptInvitation(ctx context.Context, secret, passwordHash, sessionID string, now, expires time.Time) (login, error) {
+// becomes active and is signed in with session g (its start the time the
+// invitation is used).
+func (s *store) acceptInvitation(ctx context.Context, secret, passwordHash string, g grant) (login, error) {
+	now := g.created
 	var u login
 	err := s.db.Tx(ctx, func(tx *sqlstore.Tx) error {
 		var err error
@@ -249,9 +272,7 @@ func (s *store) acceptInvitation(ctx context.Context, secret, passwordHash, sess
 			return err
 		}
 		u.Status = statusActive
-		_, err = tx.Exec(ctx, `INSERT INTO sgn_sessions (session_id, user_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			sessionID, u.UserID, kindWeb, ms(now), ms(expires))
-		return err
+		return insertSession(ctx, tx, u.UserID, g)
 	})
 	return u, err
 }

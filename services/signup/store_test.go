@@ -36,7 +36,11 @@ func TestStore(t *testing.T) {
 		}
 		admin := user(newID(prefixCompany), "Boss@acme.example", statusActive)
 		admin.Role, admin.PasswordHash = events.RoleAdmin, "$argon2id$stub"
-		must(t, s.createCompany(ctx, company{ID: admin.CompanyID, Name: "Acme"}, admin, ev()))
+		// sess is a session (kind) from now for an hour.
+		sess := func(id, kind string) grant {
+			return grant{id: id, kind: kind, created: now, expires: now.Add(time.Hour)}
+		}
+		must(t, s.createCompany(ctx, company{ID: admin.CompanyID, Name: "Acme"}, admin, sess("sid_0", kindAPI), ev()))
 
 		t.Run("seats", func(t *testing.T) {
 			const allowance, tries = 4, 12
@@ -44,7 +48,7 @@ func TestStore(t *testing.T) {
 			errs := make([]error, tries)
 			for i := range tries {
 				wg.Go(func() {
-					errs[i] = s.addUser(ctx, user(admin.CompanyID, fmt.Sprintf("u%d@acme.example", i), statusInvited), allowance, "", now, ev())
+					errs[i] = s.addUser(ctx, user(admin.CompanyID, fmt.Sprintf("u%d@acme.example", i), statusInvited), allowance, "", now, nil, ev())
 				})
 			}
 			wg.Wait()
@@ -64,7 +68,7 @@ func TestStore(t *testing.T) {
 		})
 
 		t.Run("one account per email", func(t *testing.T) {
-			err := s.addUser(ctx, user(admin.CompanyID, "BOSS@ACME.example", statusInvited), 100, "", now, ev())
+			err := s.addUser(ctx, user(admin.CompanyID, "BOSS@ACME.example", statusInvited), 100, "", now, nil, ev())
 			if !errors.Is(err, ErrEmailTaken) {
 				t.Fatalf("the same email in other case: %v, want ErrEmailTaken", err)
 			}
@@ -75,21 +79,21 @@ func TestStore(t *testing.T) {
 
 		t.Run("invitation and disable", func(t *testing.T) {
 			u := user(admin.CompanyID, "inv@acme.example", statusInvited)
-			must(t, s.addUser(ctx, u, 100, "secret-1", now.Add(time.Hour), ev()))
+			must(t, s.addUser(ctx, u, 100, "secret-1", now.Add(time.Hour), nil, ev()))
 			if _, err := s.invitation(ctx, "secret-1", now.Add(time.Hour)); !errors.Is(err, ErrNoAccount) {
 				t.Fatalf("an expired invitation: %v", err)
 			}
 			if _, err := s.invitation(ctx, "secret-2", now); !errors.Is(err, ErrNoAccount) {
 				t.Fatalf("an unknown invitation: %v", err)
 			}
-			got, err := s.acceptInvitation(ctx, "secret-1", "$argon2id$x", "sid_1", now, now.Add(time.Hour))
+			got, err := s.acceptInvitation(ctx, "secret-1", "$argon2id$x", sess("sid_1", kindWeb))
 			if err != nil || got.UserID != u.UserID || got.Status != statusActive {
 				t.Fatalf("accept: %+v %v", got, err)
 			}
-			if _, err := s.acceptInvitation(ctx, "secret-1", "$argon2id$y", "sid_2", now, now.Add(time.Hour)); !errors.Is(err, ErrNoAccount) {
+			if _, err := s.acceptInvitation(ctx, "secret-1", "$argon2id$y", sess("sid_2", kindWeb)); !errors.Is(err, ErrNoAccount) {
 				t.Fatalf("an invitation used twice: %v", err)
 			}
-			must(t, s.newSession(ctx, "sid_3", u.UserID, kindAPI, now, now.Add(time.Hour)))
+			must(t, s.newSession(ctx, u.UserID, sess("sid_3", kindAPI)))
 			for _, sid := range []string{"sid_1", "sid_3"} {
 				kind := map[string]string{"sid_1": kindWeb, "sid_3": kindAPI}[sid]
 				if _, err := s.sessionLogin(ctx, sid, kind, now); err != nil {

@@ -179,6 +179,12 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, u login, flash 
 		h.unavailable(w, r, err)
 		return
 	}
+	h.enterApp(w, r, tok, flash)
+}
+
+// enterApp hands the browser tok, a stored web session's token, and
+// takes it to the application's home page saying flash.
+func (h *Handler) enterApp(w http.ResponseWriter, r *http.Request, tok, flash string) {
 	h.site.SetCookie(w, sessionCookie, tok, h.cfg.SessionTTL)
 	h.site.SetFlash(w, webui.FlashOK, flash)
 	webui.Redirect(w, r, "/app")
@@ -255,12 +261,12 @@ func (h *Handler) postSignup(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "signup", d)
 		return
 	}
-	admin, e := h.admitCompany(r, d.Values["company"], d.Values["name"], d.Values["email"], h.hash.hash(pw))
+	_, tok, e := h.admitCompany(r, d.Values["company"], d.Values["name"], d.Values["email"], h.hash.hash(pw), kindWeb, h.cfg.SessionTTL)
 	if e != nil {
 		h.apiProblem(w, r, "signup", d, e)
 		return
 	}
-	h.signIn(w, r, admin, "Welcome! Your company is set up and you are its admin.")
+	h.enterApp(w, r, tok, "Welcome! Your company is set up and you are its admin.")
 }
 
 func mergeErr(m map[string]string, field, msg string) map[string]string {
@@ -399,7 +405,7 @@ func (h *Handler) postAddUser(w http.ResponseWriter, r *http.Request, admin logi
 		h.render(w, r, http.StatusUnprocessableEntity, "app", d)
 		return
 	}
-	u, secret, e := h.admitUser(r, admin, d.Values["email"], d.Values["name"], d.Values["role"], statusInvited)
+	u, secret, _, e := h.admitUser(r, admin, d.Values["email"], d.Values["name"], d.Values["role"], statusInvited)
 	if e != nil {
 		h.apiProblem(w, r, "app", d, e)
 		return
@@ -578,20 +584,15 @@ func (h *Handler) postInvite(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "invite", &pageData{InviteFor: &u, Errors: map[string]string{"password": msg}})
 		return
 	}
-	now := h.cfg.Now()
-	sid := newID(prefixAuth)
-	u, err := h.store.acceptInvitation(ctx, secret, h.hash.hash(pw), sid, now, now.Add(h.cfg.SessionTTL))
-	if !h.found(w, r, err, "This invitation link was used meanwhile.") {
-		return
-	}
-	tok, err := h.issue(u, sid, now.Add(h.cfg.SessionTTL))
+	g, tok, err := h.newGrant(u, kindWeb, h.cfg.SessionTTL)
 	if err != nil {
 		h.unavailable(w, r, err)
 		return
 	}
-	h.site.SetCookie(w, sessionCookie, tok, h.cfg.SessionTTL)
-	h.site.SetFlash(w, webui.FlashOK, "Your password is set and you are signed in.")
-	webui.Redirect(w, r, "/app")
+	if _, err := h.store.acceptInvitation(ctx, secret, h.hash.hash(pw), g); !h.found(w, r, err, "This invitation link was used meanwhile.") {
+		return
+	}
+	h.enterApp(w, r, tok, "Your password is set and you are signed in.")
 }
 
 // fieldView is one labelled input for the "field" partial: its error is
