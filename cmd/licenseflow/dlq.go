@@ -221,7 +221,8 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 
 // operate builds the tool (tune, when set, adjusts its configuration),
 // runs op with progress on stderr named by what, and reports its outcome
-// (result); when a queue op was given does not exist, only the error.
+// (result); when op did not start (a queue that does not exist, a replay
+// with no destination to choose), only the error.
 func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
 	op func(*dlq.Tool, dlq.Observer) (asJSON any, msgs []dlq.Message, sum dlq.Summary, err error)) error {
 	tool, _, err := f.tool(cmd, tune)
@@ -230,8 +231,8 @@ func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what stri
 	}
 	obs := newProgress(cmd, what)
 	asJSON, msgs, sum, err := op(tool, obs)
-	if errors.Is(err, dlq.ErrQueueNotFound) {
-		return err // it never started: a summary of it would mislead
+	if errors.Is(err, dlq.ErrNotStarted) {
+		return err // a summary of what never started would mislead
 	}
 	obs.finish()
 	return f.result(cmd, asJSON, msgs, sum, err)

@@ -188,20 +188,30 @@ func TestDLQCommands(t *testing.T) {
 	if out, _, err := runDLQ(t, url, "replay", "--help"); err != nil || !strings.Contains(out, "0 means the default (4)") {
 		t.Errorf("replay --help: %v\n%s", err, out)
 	}
-	// A queue that does not exist is an error naming it, with no summary
-	// of an operation that never started and no progress.
-	for _, args := range [][]string{
-		{"replay", "--queue", "no-such-queue"},
-		{"replay", "--queue", "no-such-queue", "--dry-run", "-o", "json"},
-		{"replay", "--queue", strings.TrimSuffix(e.dlq, e.dlqN) + "no-such-queue"},
-		{"replay", "--queue", "arn:aws:sqs:us-east-1:000000000000:no-such-queue"},
-		{"replay", "--queue", e.dlqN, "--to", "no-such-queue"},
-		{"show", "--queue", "no-such-queue"},
-		{"purge", "--queue", "no-such-queue", "--yes"},
+	// An operation that stops before it received anything (a queue that
+	// does not exist; a DLQ of several queues, now that a second one sends
+	// it its dead letters, replayed without --to) is only an error saying
+	// why, with no summary of it and no progress.
+	policy := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":1}`, localawstest.QueueARN(t, e.client, e.dlq))
+	localawstest.CreateQueue(t, e.client, "cli-second", map[string]string{"RedrivePolicy": policy})
+	for _, tc := range []struct {
+		args []string
+		is   error
+		want string
+	}{
+		{[]string{"replay", "--queue", "no-such-queue"}, dlq.ErrQueueNotFound, "no-such-queue"},
+		{[]string{"replay", "--queue", "no-such-queue", "--dry-run", "-o", "json"}, dlq.ErrQueueNotFound, "no-such-queue"},
+		{[]string{"replay", "--queue", strings.TrimSuffix(e.dlq, e.dlqN) + "no-such-queue"}, dlq.ErrQueueNotFound, "no-such-queue"},
+		{[]string{"replay", "--queue", "arn:aws:sqs:us-east-1:000000000000:no-such-queue"}, dlq.ErrQueueNotFound, "no-such-queue"},
+		{[]string{"replay", "--queue", e.dlqN, "--to", "no-such-queue"}, dlq.ErrQueueNotFound, "no-such-queue"},
+		{[]string{"show", "--queue", "no-such-queue"}, dlq.ErrQueueNotFound, "no-such-queue"},
+		{[]string{"purge", "--queue", "no-such-queue", "--yes"}, dlq.ErrQueueNotFound, "no-such-queue"},
+		{[]string{"replay", "--queue", e.dlqN}, dlq.ErrNotStarted, "dead-letter queue of 2 queues"},
+		{[]string{"replay", "--queue", e.dlqN, "--dry-run", "-o", "json"}, dlq.ErrNotStarted, "name the destination with --to"},
 	} {
-		out, errOut, err := runDLQ(t, url, args...)
-		if !errors.Is(err, dlq.ErrQueueNotFound) || !strings.Contains(err.Error(), "no-such-queue") || out != "" || errOut != "" {
-			t.Errorf("%v: err %v, stdout %q, stderr %q", args, err, out, errOut)
+		out, errOut, err := runDLQ(t, url, tc.args...)
+		if !errors.Is(err, dlq.ErrNotStarted) || !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.want) || out != "" || errOut != "" {
+			t.Errorf("%v: err %v, stdout %q, stderr %q", tc.args, err, out, errOut)
 		}
 	}
 }

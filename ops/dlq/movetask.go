@@ -25,7 +25,7 @@ func (t *Tool) moveTask(ctx context.Context, dlq queueRef, dest *destinations, o
 	}
 	out, err := t.cfg.Client.StartMessageMoveTask(ctx, in)
 	if err != nil {
-		return sum, fmt.Errorf("starting message move task: %w", err)
+		return sum, beforeStart(fmt.Errorf("starting message move task: %w", err))
 	}
 	sum.MoveTask = aws.ToString(out.TaskHandle)
 	sum.Notes = append(sum.Notes, "moved by SQS with StartMessageMoveTask (task "+sum.MoveTask+")")

@@ -16,7 +16,7 @@ func (t *Tool) Purge(ctx context.Context, queue string, obs Observer) (Summary, 
 	sum := Summary{Operation: "purge", Queue: queue}
 	q, err := t.resolve(ctx, queue)
 	if err != nil {
-		return sum, err
+		return sum, beforeStart(err)
 	}
 	sum.Queue = q.Name
 	visible, inFlight := q.count()

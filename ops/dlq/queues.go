@@ -15,8 +15,32 @@ import (
 
 // ErrQueueNotFound is wrapped by the error of an operation given a queue
 // (name, URL or ARN) that does not exist. Such an operation stopped
-// before it received, moved or deleted anything.
+// before it received, moved or deleted anything (ErrNotStarted).
 var ErrQueueNotFound = errors.New("no such queue")
+
+// ErrNotStarted is matched (errors.Is) by the error of an operation that
+// stopped before it received, moved or deleted anything: its options were
+// refused, or resolving its queue, destination or source queue failed, or
+// SQS refused to start its move task. Such an error's text is its cause's
+// alone, and the operation's summary has nothing to report.
+var ErrNotStarted = errors.New("the operation did not start")
+
+// notStarted is an error of an operation that did not start: err, which
+// it reads as, and ErrNotStarted.
+type notStarted struct{ err error }
+
+func (e notStarted) Error() string        { return e.err.Error() }
+func (e notStarted) Unwrap() error        { return e.err }
+func (e notStarted) Is(target error) bool { return target == ErrNotStarted }
+
+// beforeStart marks err (if any) as the error of an operation that did not
+// start.
+func beforeStart(err error) error {
+	if err == nil {
+		return nil
+	}
+	return notStarted{err}
+}
 
 // queueRef is a resolved queue.
 type queueRef struct {

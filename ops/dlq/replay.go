@@ -51,22 +51,23 @@ func (o ReplayOptions) Validate() error {
 // With Config.AllowMoveTask, no filters, no Max and no DryRun, SQS's
 // StartMessageMoveTask does the move and the summary says so.
 //
-// The error reports what stopped the replay early; messages that failed
-// one by one are counted in Summary.Failed with their reasons in Errors.
+// The error reports what stopped the replay early (matching ErrNotStarted
+// when that was before anything was received); messages that failed one by
+// one are counted in Summary.Failed with their reasons in Errors.
 func (t *Tool) Replay(ctx context.Context, opts ReplayOptions, obs Observer) (Summary, error) {
 	obs = observerOr(obs)
 	sum := Summary{Operation: "replay", Queue: opts.Queue, DryRun: opts.DryRun}
 	if err := opts.Validate(); err != nil {
-		return sum, fmt.Errorf("replay: %w", err)
+		return sum, beforeStart(fmt.Errorf("replay: %w", err))
 	}
 	dlq, err := t.resolve(ctx, opts.Queue)
 	if err != nil {
-		return sum, err
+		return sum, beforeStart(err)
 	}
 	sum.Queue = dlq.Name
 	dest, err := t.destination(ctx, dlq, opts.To)
 	if err != nil {
-		return sum, err
+		return sum, beforeStart(err)
 	}
 	if dest.fixed != nil {
 		sum.Destination = dest.fixed.Name

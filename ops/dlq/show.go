@@ -24,7 +24,7 @@ func (t *Tool) Show(ctx context.Context, queue string, max int, obs Observer) ([
 	sum := Summary{Operation: "show", Queue: queue}
 	q, err := t.resolve(ctx, queue)
 	if err != nil {
-		return nil, sum, err
+		return nil, sum, beforeStart(err)
 	}
 	sum.Queue = q.Name
 	if max <= 0 {
