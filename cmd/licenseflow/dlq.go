@@ -89,7 +89,7 @@ func newDLQListCmd(f *dlqFlags) *cobra.Command {
 		Short: "List every queue that is some queue's dead-letter queue",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tool, _, err := f.tool(cmd, nil)
+			tool, err := f.tool(cmd, nil)
 			if err != nil {
 				return err
 			}
@@ -204,19 +204,18 @@ func newDLQPurgeCmd(f *dlqFlags) *cobra.Command {
 	return cmd
 }
 
-// tool builds the dlq.Tool from the SDK configuration and the flags. onAWS
-// reports that no endpoint override is in effect.
-func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.Tool, onAWS bool, err error) {
+// tool builds the dlq.Tool from the SDK configuration and the flags (mod,
+// when set, adjusts its configuration).
+func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (*dlq.Tool, error) {
 	clients, onAWS, err := f.clients(cmd)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	dc := dlq.Config{Client: clients.SQS, AllowMoveTask: onAWS, LocalEndpoint: !onAWS, Logger: newLogger(cmd)}
 	if mod != nil {
 		mod(&dc)
 	}
-	tool, err = dlq.New(dc)
-	return tool, onAWS, err
+	return dlq.New(dc)
 }
 
 // operate builds the tool (tune, when set, adjusts its configuration),
@@ -225,7 +224,7 @@ func (f *dlqFlags) tool(cmd *cobra.Command, mod func(*dlq.Config)) (tool *dlq.To
 // with no destination to choose), only the error.
 func (f *dlqFlags) operate(cmd *cobra.Command, tune func(*dlq.Config), what string,
 	op func(*dlq.Tool, dlq.Observer) (asJSON any, msgs []dlq.Message, sum dlq.Summary, err error)) error {
-	tool, _, err := f.tool(cmd, tune)
+	tool, err := f.tool(cmd, tune)
 	if err != nil {
 		return err
 	}
