@@ -206,7 +206,8 @@ func TestFailures(t *testing.T) {
 		// aria-describedby names.
 		b.describedBy("Email", "Email is not a valid email address.")
 		b.describedBy("Password", "This password is one of the most common ones; choose another.")
-		b.focusedOn("Email") // the first field with an error, not the last
+		b.hinted("Password", "At least 12 characters, not a common password.") // the rule is read with the field, and its error beside it
+		b.focusedOn("Email")                                                   // the first field with an error, not the last
 		b.fill("Email", at("bill@initech.example"), "Password", "a fine long passphrase")
 		b.press("Create account", http.StatusConflict)
 		b.describedBy("Email", "An account with this email already exists.")
@@ -370,11 +371,25 @@ func (b *tab) hasAlert(msg string) {
 func (b *tab) describedBy(label, msg string) {
 	b.t.Helper()
 	js := fmt.Sprintf(`(() => { const l = [...document.querySelectorAll("label")].find(l => l.textContent.trim() === %q);
-		const f = l && document.getElementById(l.htmlFor); const d = f && document.getElementById(f.getAttribute("aria-describedby"));
+		const f = l && document.getElementById(l.htmlFor);
+		const d = f && (f.getAttribute("aria-describedby") || "").split(/\s+/).map(id => document.getElementById(id)).find(e => e && e.getAttribute("role") === "alert");
 		return d && d.getAttribute("role") === "alert" && f.getAttribute("aria-invalid") === "true" ? d.textContent.trim() : ""; })()`, label)
 	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
 	if err != nil || got != msg {
 		b.t.Fatalf("%s's error: %q %v, want %q", label, got, err, msg)
+	}
+}
+
+// hinted fails unless the labelled field's aria-describedby also names a
+// hint saying msg.
+func (b *tab) hinted(label, msg string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const l = [...document.querySelectorAll("label")].find(l => l.textContent.trim() === %q);
+		const f = l && document.getElementById(l.htmlFor);
+		return f ? (f.getAttribute("aria-describedby") || "").split(/\s+/).map(id => document.getElementById(id)).filter(e => e && !e.getAttribute("role")).map(e => e.textContent.trim()).join("|") : ""; })()`, label)
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
+	if err != nil || got != msg {
+		b.t.Fatalf("%s's hint: %q %v, want %q", label, got, err, msg)
 	}
 }
 

@@ -595,12 +595,26 @@ func (h *Handler) postInvite(w http.ResponseWriter, r *http.Request) {
 	h.enterApp(w, r, tok, "Your password is set and you are signed in.")
 }
 
-// fieldView is one labelled input for the "field" partial: its error is
-// announced next to it (role=alert) and named by aria-describedby.
+// fieldView is one labelled input for the "field" partial: its hint and
+// its error (announced, role=alert) stand next to it, and aria-describedby
+// names both.
 type fieldView struct {
-	Name, Label, Type, Autocomplete, Value, Error string
-	Options                                       []string
-	Focus                                         bool
+	Name, Label, Type, Autocomplete, Value, Hint, Error string
+	Options                                             []string
+	Focus                                               bool
+}
+
+// DescribedBy is the field's aria-describedby: the ids of its hint and its
+// error, those it has.
+func (f fieldView) DescribedBy() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, "f-"+f.Name+"-hint")
+	}
+	if f.Error != "" {
+		ids = append(ids, "f-"+f.Name+"-error")
+	}
+	return strings.Join(ids, " ")
 }
 
 var webFuncs = map[string]any{
@@ -625,6 +639,8 @@ var webFuncs = map[string]any{
 		}
 		return f
 	},
+	// hint FIELD TEXT: FIELD with a hint shown under it and read with it.
+	"hint": func(f fieldView, text string) fieldView { f.Hint = text; return f },
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 	// user is the signed-in user of a page (nil on built-in pages).
 	"user": func(p webui.Page) *login {
