@@ -227,10 +227,24 @@ func checkNoInboundPath(p *posture) []string {
 	return out
 }
 
-// privateRange reports whether v is a private address range (RFC 1918, or
-// an IPv6 unique local one), which no one outside can come from.
+// privateRanges are the private address ranges (RFC 1918, and IPv6
+// unique local addresses), which no one outside can come from.
+var privateRanges = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7")}
+
+// privateRange reports whether v is an address range within a private
+// one. The range is judged by its mask, not by the address written before
+// it: 192.168.0.0/12 is 192.160.0.0/12, public addresses mostly.
 func privateRange(v any) bool {
 	s, _ := v.(string)
 	p, err := netip.ParsePrefix(s)
-	return err == nil && p.Bits() >= 8 && p.Addr().IsPrivate()
+	if err != nil {
+		return false
+	}
+	for _, private := range privateRanges {
+		if p.Bits() >= private.Bits() && private.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
 }

@@ -116,6 +116,18 @@ func addGroupRule(id, direction, group, port, peer string) mutation {
 `, id, direction, group, port, peer))
 }
 
+// appServersOpenTo adds to the app servers' security group SSH ingress
+// from the address range cidr.
+func appServersOpenTo(cidr string) mutation {
+	return insertBefore(`        - Description: license deliveries from the license-push poller
+`, fmt.Sprintf(`        - Description: anyone in the office
+          IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: %s
+`, cidr))
+}
+
 func chain(ms ...mutation) mutation {
 	return func(t *testing.T, y string) string {
 		for _, m := range ms {
@@ -207,13 +219,9 @@ func TestEachCheckCanFail(t *testing.T) {
       Name: into-the-vpc
       SubnetIds: [!Ref PrivateSubnetA]
 `)},
-		{"app servers open to a range", "no-inbound-path", insertBefore(`        - Description: license deliveries from the license-push poller
-`, `        - Description: anyone in the office
-          IpProtocol: tcp
-          FromPort: 22
-          ToPort: 22
-          CidrIp: 203.0.113.0/24
-`)},
+		{"app servers open to a range", "no-inbound-path", appServersOpenTo("203.0.113.0/24")},
+		// 192.168.0.0/12 is 192.160.0.0/12, public addresses mostly.
+		{"app servers open to a range written from a private address", "no-inbound-path", appServersOpenTo("192.168.0.0/12")},
 		{"function URL", "no-inbound-path", insertAfter(`      Handler: payment
 `, `      FunctionUrlConfig: {AuthType: NONE}
 `)},
