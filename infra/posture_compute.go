@@ -20,12 +20,13 @@ func checkEdgeLambdas(p *posture) []string {
 			continue
 		}
 		vpc, _ := f.Properties["VpcConfig"].(map[string]any)
+		store := readsStore(f)
 		switch {
-		case !readsStore(f) && vpc != nil:
+		case !store && vpc != nil:
 			out = append(out, fmt.Sprintf("edge function %s is in a VPC but reads no store: a stateless edge stays outside", f.LogicalID))
-		case readsStore(f) && vpc == nil:
+		case store && vpc == nil:
 			out = append(out, fmt.Sprintf("edge function %s reads the store but is outside the VPC: the database is reachable only inside", f.LogicalID))
-		case readsStore(f):
+		case store:
 			out = append(out, p.storeEdgeProblems(f, vpc)...)
 		}
 	}
