@@ -45,7 +45,7 @@ func (v *Validator) Decode(env Envelope) (Detail, error) {
 	if err := v.Validate(env.DetailType, env.Detail); err != nil {
 		return nil, Permanent(err)
 	}
-	d, err := unmarshalDetail(env.DetailType, env.Detail)
+	d, err := UnmarshalDetail(env.DetailType, env.Detail)
 	if err != nil {
 		return nil, Permanent(err)
 	}

@@ -64,9 +64,11 @@ func Known(detailType string) bool {
 	return err == nil
 }
 
-// unmarshalDetail decodes raw into detailType's Go type and returns the
-// value (not a pointer), so that callers type-switch on CheckoutCompleted etc.
-func unmarshalDetail(detailType string, raw []byte) (Detail, error) {
+// UnmarshalDetail decodes raw into detailType's Go type, without checking
+// its schema, and returns the value (not a pointer), so that callers
+// type-switch on CheckoutCompleted etc. An unknown detailType wraps
+// ErrUnknownType.
+func UnmarshalDetail(detailType string, raw []byte) (Detail, error) {
 	p, err := NewDetail(detailType)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/licenseflow/licenseflow/events"
@@ -78,14 +77,7 @@ func scanOutbox(sc sqlstore.Scanner) (outboxRow, error) {
 		return r, err
 	}
 	r.ev.correlationID, r.ev.at = cid, time.UnixMilli(at).UTC()
-	p, err := events.NewDetail(typ)
-	if err == nil {
-		err = json.Unmarshal([]byte(raw), p)
-	}
-	if r.err = err; err == nil {
-		// The value, as the request published it, not a pointer to it.
-		r.ev.detail = reflect.ValueOf(p).Elem().Interface().(events.Detail)
-	}
+	r.ev.detail, r.err = events.UnmarshalDetail(typ, []byte(raw))
 	return r, nil
 }
 
