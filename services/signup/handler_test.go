@@ -333,11 +333,12 @@ func TestPublishFailureAcceptsTheRequest(t *testing.T) {
 }
 
 // TestStoreFailurePublishesNothing: when the event cannot be stored, the
-// write it announces is not stored either, the request fails, and nothing
-// is published.
+// write it announces is not stored either, the request fails (its log line
+// saying which event), and nothing is published.
 func TestStoreFailurePublishesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		e := newEnv(t, func(c *Config) { c.DB = db })
+		var logs testlog.Buffer
+		e := newEnv(t, func(c *Config) { c.DB, c.Logger = db, logs.JSON() })
 		acme := e.signup("Acme", "a@acme.example")
 		userID, _ := e.addUser(acme, "u@acme.example", events.RoleMember)
 		published, before := len(e.pub.Details()), seatsUsed(t, e, acme.id)
@@ -356,6 +357,11 @@ func TestStoreFailurePublishesNothing(t *testing.T) {
 		}
 		if got := len(e.pub.Details()); got != published {
 			t.Fatalf("%d events published after the store failed", got-published)
+		}
+		for _, typ := range []string{events.TypeCompanySignup, events.TypeUserAddRequested, events.TypeUserDisableRequested} {
+			if !strings.Contains(logs.String(), `"err":"storing `+typ+` in the outbox: `) {
+				t.Fatalf("no log line says %s could not be stored:\n%s", typ, logs.String())
+			}
 		}
 		ctx := context.Background()
 		for _, email := range []string{"b@b.example", "v@acme.example"} {

@@ -48,16 +48,18 @@ func (h *Handler) newEvent(ctx context.Context, d events.Detail) outboxEvent {
 // be given again; order among the rows left is all Flush needs.
 func insertEvent(ctx context.Context, tx *sqlstore.Tx, ev outboxEvent) error {
 	raw, err := json.Marshal(ev.detail)
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", ev.detail.DetailType(), err)
-	}
 	var seq int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM sgn_outbox`).Scan(&seq); err != nil {
-		return err
+	if err == nil {
+		err = tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM sgn_outbox`).Scan(&seq)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO sgn_outbox (seq, outbox_id, detail_type, detail, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		seq, ev.id, ev.detail.DetailType(), string(raw), ev.correlationID, ms(ev.at))
-	return err
+	if err == nil {
+		_, err = tx.Exec(ctx, `INSERT INTO sgn_outbox (seq, outbox_id, detail_type, detail, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			seq, ev.id, ev.detail.DetailType(), string(raw), ev.correlationID, ms(ev.at))
+	}
+	if err != nil {
+		return fmt.Errorf("storing %s in the outbox: %w", ev.detail.DetailType(), err)
+	}
+	return nil
 }
 
 // outboxRow is a stored event as read back: ev, or why its detail could
