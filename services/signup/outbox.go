@@ -69,16 +69,15 @@ type outboxRow struct {
 	err error
 }
 
+// scanOutbox reads a row as Flush publishes it (its at is not needed).
 func scanOutbox(sc sqlstore.Scanner) (outboxRow, error) {
 	var (
-		r             outboxRow
-		typ, raw, cid string
-		at            int64
+		r        outboxRow
+		typ, raw string
 	)
-	if err := sc.Scan(&r.ev.seq, &r.ev.id, &typ, &raw, &cid, &at); err != nil {
+	if err := sc.Scan(&r.ev.seq, &r.ev.id, &typ, &raw, &r.ev.correlationID); err != nil {
 		return r, err
 	}
-	r.ev.correlationID, r.ev.at = cid, time.UnixMilli(at).UTC()
 	r.ev.detail, r.err = events.UnmarshalDetail(typ, []byte(raw))
 	return r, nil
 }
@@ -87,7 +86,7 @@ func scanOutbox(sc sqlstore.Scanner) (outboxRow, error) {
 // order they were written. (A row an edge older than the seq column wrote
 // during an upgrade has seq 0, its id ordering it among such rows.)
 func (s *store) pendingEvents(ctx context.Context, seq int64, id string, limit int) ([]outboxRow, error) {
-	return sqlstore.List(ctx, s.db, scanOutbox, `SELECT seq, outbox_id, detail_type, detail, correlation_id, created_at FROM sgn_outbox
+	return sqlstore.List(ctx, s.db, scanOutbox, `SELECT seq, outbox_id, detail_type, detail, correlation_id FROM sgn_outbox
 		WHERE seq > ? OR (seq = ? AND outbox_id > ?) ORDER BY seq, outbox_id LIMIT ?`, seq, seq, id, limit)
 }
 
