@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -529,6 +530,82 @@ func TestFlushKeepsTheOrderWritten(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("published\n%v\nwant\n%v", got, want)
+		}
+	})
+}
+
+// refusingFirst is a publisher that refuses the first publish of every
+// other company's sign-up and passes everything else on.
+type refusingFirst struct {
+	events.Publisher
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (p *refusingFirst) Publish(ctx context.Context, ds ...events.Detail) error {
+	p.mu.Lock()
+	for _, d := range ds {
+		if c, ok := d.(events.CompanySignupRequested); ok && !p.seen[c.CompanyID] {
+			if p.seen[c.CompanyID] = true; len(p.seen)%2 == 1 {
+				p.mu.Unlock()
+				return errors.New("refused once")
+			}
+		}
+	}
+	p.mu.Unlock()
+	return p.Publisher.Publish(ctx, ds...)
+}
+
+// TestFlushesBesideRequests: two edges on one store flush over and over
+// while sign-ups commit and publish their own events (half of them refused
+// at first): every event reaches the bus (some twice), and the outbox ends
+// empty.
+func TestFlushesBesideRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		pub := &refusingFirst{seen: map[string]bool{}}
+		e := newEnv(t, func(c *Config) { pub.Publisher, c.Publisher, c.DB = c.Publisher, pub, db })
+		other, err := New(context.Background(), e.h.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		var flushers sync.WaitGroup
+		for _, h := range []*Handler{e.h, other, other} {
+			flushers.Go(func() {
+				for ctx.Err() == nil {
+					h.Flush(ctx)
+					time.Sleep(time.Millisecond)
+				}
+			})
+		}
+		ids := make([]string, 12)
+		var requests sync.WaitGroup
+		for i := range ids {
+			requests.Go(func() {
+				r := e.post("/v1/signup", "", map[string]any{"company": map[string]string{"name": fmt.Sprint("C", i)},
+					"admin": map[string]string{"email": fmt.Sprintf("a@c%d.example", i), "name": "A"}})
+				if r.status == http.StatusAccepted {
+					ids[i] = r.str("company_id")
+				}
+			})
+		}
+		requests.Wait()
+		stop()
+		flushers.Wait()
+		if _, err := e.h.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		published := signedUp(e.pub.Details())
+		for i, id := range ids {
+			if id == "" {
+				t.Fatalf("sign-up %d was not accepted", i)
+			}
+			if !slices.Contains(published, id) {
+				t.Fatalf("sign-up %d (%s) was never published; published %v", i, id, published)
+			}
+		}
+		if n := outboxLen(t, db); n != 0 {
+			t.Fatalf("%d events left in the outbox", n)
 		}
 	})
 }
