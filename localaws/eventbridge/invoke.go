@@ -22,21 +22,36 @@ var (
 	metadataV4 = netip.MustParseAddr("169.254.169.254")
 	metadataV6 = netip.MustParseAddr("fd00:ec2::254")
 	broadcast  = netip.MustParseAddr("255.255.255.255")
-	// nat64 is the well-known NAT64 prefix: where a NAT64 gateway serves,
-	// 64:ff9b::a9fe:a9fe reaches 169.254.169.254.
-	nat64 = netip.MustParsePrefix("64:ff9b::/96")
+	// Prefixes that carry an IPv4 address a gateway reaches: the
+	// well-known NAT64 prefix (64:ff9b::a9fe:a9fe reaches 169.254.169.254),
+	// the local-use NAT64 /48 (RFC 8215, the address around the u octet)
+	// and 6to4 (2002:a9fe:a9fe::).
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
 )
+
+// embeddedV4 returns the IPv4 address ip carries (mapped, NAT64 or
+// 6to4), or ip itself.
+func embeddedV4(ip netip.Addr) netip.Addr {
+	b := ip.As16()
+	switch {
+	case nat64.Contains(ip):
+		return netip.AddrFrom4([4]byte(b[12:]))
+	case nat64Local.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[6], b[7], b[9], b[10]})
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte(b[2:6]))
+	}
+	return ip.Unmap()
+}
 
 // refusedAddr says why localaws never calls ip, or "" when it may.
 // Loopback and private addresses are allowed: localaws runs beside what
-// it calls. An IPv4 address embedded in an IPv6 one (mapped, or behind
-// the NAT64 prefix) is judged as itself.
+// it calls. An IPv4 address embedded in an IPv6 one (mapped, behind a
+// NAT64 prefix, or 6to4) is judged as itself.
 func refusedAddr(ip netip.Addr) string {
-	ip = ip.Unmap()
-	if nat64.Contains(ip) {
-		b := ip.As16()
-		ip = netip.AddrFrom4([4]byte(b[12:]))
-	}
+	ip = embeddedV4(ip)
 	switch {
 	case ip == metadataV4 || ip == metadataV6:
 		return "an instance metadata address"

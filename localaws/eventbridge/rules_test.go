@@ -371,6 +371,7 @@ func TestOutboundGuard(t *testing.T) {
 		"169.254.169.254:80": true, "169.254.170.2:80": true, "[fe80::1]:443": true, "[fd00:ec2::254]:80": true,
 		"[::ffff:169.254.169.254]:80": true, "0.0.0.0:80": true, "[::]:80": true, "224.0.0.1:80": true, "255.255.255.255:80": true,
 		"[64:ff9b::a9fe:a9fe]:80": true, "[64:ff9b::a00:102]:80": false,
+		"[64:ff9b:1:a9fe:a9:fe00::]:80": true, "[64:ff9b:1:a00:1:200::]:80": false, "[2002:a9fe:a9fe::1]:80": true, "[2002:a00:102::1]:80": false,
 		"127.0.0.1:80": false, "[::1]:80": false, "10.1.2.3:443": false, "192.168.0.10:8080": false, "example.com:80": true,
 	} {
 		if err := guardDial("tcp", addr, nil); (err != nil) != refused {
