@@ -473,7 +473,7 @@ func (p *refusing) Publish(ctx context.Context, ds ...events.Detail) error {
 
 // TestFlushPublishesAroundAStuckEvent: an event the bus keeps refusing
 // stays in the outbox, logged, while the others go out oldest first; it
-// goes out once the bus takes it.
+// goes out once the bus takes it. A row that cannot be decoded stays too.
 func TestFlushPublishesAroundAStuckEvent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		var logs testlog.Buffer
@@ -500,6 +500,20 @@ func TestFlushPublishesAroundAStuckEvent(t *testing.T) {
 		flush(t, e.h, 0)
 		if got := signedUp(e.pub.Details()); len(got) != 5 || got[4] != ids[1] {
 			t.Fatalf("published %v", got)
+		}
+
+		// A row of a detail-type this edge does not know (a newer edge's)
+		// is logged and stays, ahead of a sign-up it holds up no more.
+		if _, err := db.Exec(context.Background(), `INSERT INTO sgn_outbox (seq, outbox_id, detail_type, detail, correlation_id, created_at)
+			VALUES (0, 'obx_newer', 'Newer Thing', '{}', '', 0)`); err != nil {
+			t.Fatal(err)
+		}
+		e.pub.SetFail(errBusDown)
+		e.signup("F", "f@example.com")
+		e.pub.SetFail(nil)
+		flush(t, e.h, 1)
+		if n := outboxLen(t, db); n != 1 || !strings.Contains(logs.String(), `"outbox_id":"obx_newer","err":"unknown detail-type`) {
+			t.Fatalf("%d events left; logged:\n%s", n, logs.String())
 		}
 	})
 }
