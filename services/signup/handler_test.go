@@ -632,6 +632,22 @@ func signedUp(ds []events.Detail) []string {
 	return out
 }
 
+// TestRunStopsQuietly: Run returns its context's error when stopped, and
+// a flush its stopping cut short is no error to log.
+func TestRunStopsQuietly(t *testing.T) {
+	t.Parallel()
+	var logs testlog.Buffer
+	e := newEnv(t, func(c *Config) { c.Logger = logs.JSON() })
+	ctx, stop := context.WithCancel(context.Background())
+	stop()
+	if err := e.h.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v", err)
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Fatalf("logged:\n%s", logs.String())
+	}
+}
+
 // TestCrashBeforePublishing: an edge dies after its writes committed and
 // before their events reached the bus; a new edge on the same store
 // publishes them when it starts, and the user-signup stage then stores the

@@ -152,12 +152,13 @@ func (h *Handler) Flush(ctx context.Context) (int, error) {
 
 // Run flushes the outbox at once and then every FlushInterval until ctx
 // ends, so an event whose publishing failed goes out even if no request
-// follows. It returns ctx's error.
+// follows. It returns ctx's error (a flush that ctx's end cut short is
+// not logged).
 func (h *Handler) Run(ctx context.Context) error {
 	t := time.NewTicker(h.cfg.FlushInterval)
 	defer t.Stop()
 	for {
-		if _, err := h.Flush(ctx); err != nil {
+		if _, err := h.Flush(ctx); err != nil && ctx.Err() == nil {
 			h.cfg.Logger.Error("signup edge: flushing the outbox", "err", err)
 		}
 		select {
